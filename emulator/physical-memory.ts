@@ -1,0 +1,258 @@
+// Sparse physical memory of the partition. Backing pages are allocated on first write; pages never
+// written read as zero. Guest accesses (`read`/`write`) check that the range is assigned memory and
+// not poisoned and raise a MachineCheck otherwise; `peek`/`poke` are the inspection path with no
+// checks and no accounting. Snapshots are copy-on-write, so a crash-time snapshot costs one map copy.
+
+import type { ByteOrder } from './struct.ts';
+
+/** Granule of the sparse store (64 KiB, the ppc64 kernel page size). */
+export const BACKING_PAGE = 0x10000;
+
+export type MachineCheckKind = 'unassigned' | 'poisoned';
+
+export class MachineCheck extends Error {
+  constructor(
+    readonly addr: number,
+    readonly kind: MachineCheckKind,
+  ) {
+    super(`machine check: ${kind} memory at 0x${addr.toString(16)}`);
+  }
+}
+
+/** Tells whether [addr, addr+len) lies wholly in assigned memory. */
+export type AssignedPredicate = (addr: number, len: number) => boolean;
+
+/** Read-only view of memory: a snapshot or the live memory's inspection path. */
+export interface MemoryView {
+  peek(addr: number, len: number): Uint8Array;
+  /** Sorted indexes of backing pages holding data. */
+  presentPages(): number[];
+  isPresent(page: number): boolean;
+}
+
+export class PhysicalMemory implements MemoryView {
+  private pages = new Map<number, Uint8Array>();
+  /** Pages also referenced by a snapshot: copied before the next write. */
+  private shared = new Set<number>();
+  private poisoned = new Set<number>();
+  guestBytesRead = 0;
+  guestBytesWritten = 0;
+
+  constructor(private assigned: AssignedPredicate) {}
+
+  /** Guest read: faults on unassigned or poisoned memory. */
+  read(addr: number, len: number): Uint8Array {
+    this.check(addr, len);
+    this.guestBytesRead += len;
+    return this.peek(addr, len);
+  }
+
+  /** Guest write: faults on unassigned memory. */
+  write(addr: number, data: Uint8Array): void {
+    this.check(addr, data.length, false);
+    this.guestBytesWritten += data.length;
+    this.poke(addr, data);
+  }
+
+  readU32(addr: number, order: ByteOrder): number {
+    const b = this.read(addr, 4);
+    return new DataView(b.buffer).getUint32(0, order === 'le');
+  }
+
+  readU64(addr: number, order: ByteOrder): bigint {
+    const b = this.read(addr, 8);
+    return new DataView(b.buffer).getBigUint64(0, order === 'le');
+  }
+
+  writeU32(addr: number, v: number, order: ByteOrder): void {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, v >>> 0, order === 'le');
+    this.write(addr, b);
+  }
+
+  writeU64(addr: number, v: bigint, order: ByteOrder): void {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), order === 'le');
+    this.write(addr, b);
+  }
+
+  /** Whether a guest access to the range would succeed. */
+  accessible(addr: number, len: number): boolean {
+    try {
+      this.check(addr, len);
+      return true;
+    } catch (e) {
+      if (e instanceof MachineCheck) return false;
+      throw e;
+    }
+  }
+
+  peek(addr: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    this.forEachChunk(addr, len, (page, off, n, done) => {
+      const p = this.pages.get(page);
+      if (p) out.set(p.subarray(off, off + n), done);
+    });
+    return out;
+  }
+
+  poke(addr: number, data: Uint8Array): void {
+    this.forEachChunk(addr, data.length, (page, off, n, done) => {
+      const chunk = data.subarray(done, done + n);
+      let p = this.pages.get(page);
+      if (!p) {
+        if (chunk.every((b) => b === 0)) return;
+        p = new Uint8Array(BACKING_PAGE);
+        this.pages.set(page, p);
+      } else if (this.shared.has(page)) {
+        p = p.slice();
+        this.pages.set(page, p);
+        this.shared.delete(page);
+      }
+      p.set(chunk, off);
+    });
+  }
+
+  /** Zeroes a range, dropping backing pages that become entirely zero. */
+  zero(addr: number, len: number): void {
+    this.forEachChunk(addr, len, (page, off, n) => {
+      const p = this.pages.get(page);
+      if (!p) return;
+      if (n === BACKING_PAGE) {
+        this.pages.delete(page);
+        this.shared.delete(page);
+        return;
+      }
+      this.poke(page * BACKING_PAGE + off, new Uint8Array(n));
+    });
+  }
+
+  /**
+   * Copies [src, src+len) to dst moving only present pages: absent source pages zero the
+   * destination. Ranges must not overlap. Cost is O(present pages in the source range).
+   */
+  copy(src: number, dst: number, len: number): void {
+    if (src < dst + len && dst < src + len && src !== dst) throw new RangeError('overlapping copy');
+    if (src === dst || len === 0) return;
+    this.zero(dst, len);
+    const first = Math.floor(src / BACKING_PAGE);
+    const last = Math.floor((src + len - 1) / BACKING_PAGE);
+    const present = this.presentPagesIn(first, last);
+    for (const page of present) {
+      const start = Math.max(src, page * BACKING_PAGE);
+      const end = Math.min(src + len, (page + 1) * BACKING_PAGE);
+      this.poke(dst + (start - src), this.peek(start, end - start));
+    }
+  }
+
+  presentPages(): number[] {
+    return [...this.pages.keys()].sort((a, b) => a - b);
+  }
+
+  isPresent(page: number): boolean {
+    return this.pages.has(page);
+  }
+
+  presentPageCount(): number {
+    return this.pages.size;
+  }
+
+  /** A frozen copy-on-write view of memory as it is now. */
+  snapshot(): MemorySnapshot {
+    for (const k of this.pages.keys()) this.shared.add(k);
+    return new MemorySnapshot(new Map(this.pages));
+  }
+
+  /** Makes guest reads of the backing page holding addr fault, as an uncorrectable error would. */
+  poison(addr: number): void {
+    this.poisoned.add(Math.floor(addr / BACKING_PAGE));
+  }
+
+  unpoison(addr: number): void {
+    this.poisoned.delete(Math.floor(addr / BACKING_PAGE));
+  }
+
+  private presentPagesIn(first: number, last: number): number[] {
+    if (last - first + 1 <= this.pages.size) {
+      const out: number[] = [];
+      for (let p = first; p <= last; p++) if (this.pages.has(p)) out.push(p);
+      return out;
+    }
+    return this.presentPages().filter((p) => p >= first && p <= last);
+  }
+
+  private check(addr: number, len: number, checkPoison = true): void {
+    if (!Number.isSafeInteger(addr) || addr < 0 || len < 0) throw new MachineCheck(addr, 'unassigned');
+    if (!this.assigned(addr, len)) throw new MachineCheck(addr, 'unassigned');
+    if (checkPoison && this.poisoned.size > 0 && len > 0) {
+      const last = Math.floor((addr + len - 1) / BACKING_PAGE);
+      for (let p = Math.floor(addr / BACKING_PAGE); p <= last; p++) {
+        if (this.poisoned.has(p)) throw new MachineCheck(p * BACKING_PAGE, 'poisoned');
+      }
+    }
+  }
+
+  private forEachChunk(
+    addr: number,
+    len: number,
+    fn: (page: number, off: number, n: number, done: number) => void,
+  ): void {
+    let done = 0;
+    while (done < len) {
+      const a = addr + done;
+      const page = Math.floor(a / BACKING_PAGE);
+      const off = a - page * BACKING_PAGE;
+      const n = Math.min(BACKING_PAGE - off, len - done);
+      fn(page, off, n, done);
+      done += n;
+    }
+  }
+}
+
+/** Memory frozen at one instant, for verification. */
+export class MemorySnapshot implements MemoryView {
+  constructor(private readonly pages: ReadonlyMap<number, Uint8Array>) {}
+
+  peek(addr: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    let done = 0;
+    while (done < len) {
+      const a = addr + done;
+      const page = Math.floor(a / BACKING_PAGE);
+      const off = a - page * BACKING_PAGE;
+      const n = Math.min(BACKING_PAGE - off, len - done);
+      const p = this.pages.get(page);
+      if (p) out.set(p.subarray(off, off + n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  presentPages(): number[] {
+    return [...this.pages.keys()].sort((a, b) => a - b);
+  }
+
+  isPresent(page: number): boolean {
+    return this.pages.has(page);
+  }
+}
+
+/** The simple reference: a flat array, used by property tests to check the sparse store. */
+export class FlatMemory {
+  readonly bytes: Uint8Array;
+  constructor(size: number) {
+    this.bytes = new Uint8Array(size);
+  }
+  peek(addr: number, len: number): Uint8Array {
+    return this.bytes.slice(addr, addr + len);
+  }
+  poke(addr: number, data: Uint8Array): void {
+    this.bytes.set(data, addr);
+  }
+  zero(addr: number, len: number): void {
+    this.bytes.fill(0, addr, addr + len);
+  }
+  copy(src: number, dst: number, len: number): void {
+    this.bytes.copyWithin(dst, src, src + len);
+  }
+}
