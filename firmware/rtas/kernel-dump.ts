@@ -1,0 +1,244 @@
+// ibm,configure-kernel-dump and the dump it takes at ibm,os-term (PAPR "Firmware Assisted Dump",
+// LoPAR sec_rtas_configure_kernel_dump; QEMU hw/ppc/spapr_fadump.c; spec/firmware.md §1–3). Keeps
+// a private big-endian copy of the registered structure, processes its sections when the OS
+// terminates, and presents the updated copy as /rtas/ibm,kernel-dump until invalidated.
+
+import type { Machine } from '../../emulator/machine.ts';
+import { MachineCheck } from '../../emulator/physical-memory.ts';
+import { toAddr } from '../../emulator/struct.ts';
+import {
+  DUMP_FORMAT_VERSION,
+  DUMP_HEADER,
+  DUMP_SECTION,
+  DUMP_STATUS,
+  MAX_SECTIONS,
+  REQUEST_FLAG_COPY,
+  SECTION_ERROR,
+  SECTION_TYPE,
+} from './fadump-structs.ts';
+import type { FirmwarePersonality } from './personality.ts';
+import { buildRegsave } from './regsave.ts';
+import { type RtasCallContext, RtasStatus } from './rtas.ts';
+
+export const KernelDumpCommand = { Register: 1, Unregister: 2, Invalidate: 3 } as const;
+
+/** QEMU copies boot memory in 32 MiB chunks; the model does the same for both personalities. */
+const COPY_CHUNK = 32 * 2 ** 20;
+
+export interface SectionResult {
+  type: number;
+  errorFlags: number;
+  bytesDumped: bigint;
+}
+
+export class KernelDump {
+  registered = false;
+  active = false;
+  /** Header + sections as registered (and, after a dump, as updated by processing). */
+  private stored: Uint8Array | undefined;
+  /** Statuses to answer before doing the work: busy / extended-delay injection (PowerVM only). */
+  readonly busyQueue: number[] = [];
+
+  constructor(
+    private machine: Machine,
+    private personality: FirmwarePersonality,
+    private rmaSize: number,
+  ) {}
+
+  private quirk(name: Parameters<FirmwarePersonality['quirks']['has']>[0]): boolean {
+    return this.personality.quirks.has(name);
+  }
+
+  private reject(reason: string, status: number): number[] {
+    this.machine.events.emit('rtas', 'reject', { call: 'ibm,configure-kernel-dump', reason, status });
+    return [status >>> 0];
+  }
+
+  /**
+   * ibm,configure-kernel-dump(command, buffer, length) → status.
+   * Statuses: 0 success; -1 hardware error (structure unreadable); -2 busy and 9900–9905 extended
+   * delay (PowerVM, when injected); -3 parameter error (arity, length, buffer outside the RMA,
+   * version, section count, invalidate with no dump on PowerVM); -9 already registered; -10 dump
+   * active. Checks in QEMU's order (spec/firmware.md §3.4), then PowerVM's stricter ones.
+   */
+  call(ctx: RtasCallContext): number[] {
+    if (ctx.nret !== 1) return this.reject('nret != 1', RtasStatus.ParameterError);
+    if (ctx.args.length !== 3) return this.reject('nargs != 3', RtasStatus.ParameterError);
+    if (this.personality.name === 'powervm' && this.busyQueue.length > 0) {
+      const s = this.busyQueue.shift()!;
+      return this.reject('busy (injected)', s);
+    }
+    const [cmd, addr, len] = ctx.args as [number, number, number];
+    switch (cmd) {
+      case KernelDumpCommand.Register:
+        return this.register(addr, len);
+      case KernelDumpCommand.Unregister:
+        if (this.active) return this.reject('unregister while a dump is active', RtasStatus.DumpActive);
+        this.clear();
+        return [RtasStatus.Success];
+      case KernelDumpCommand.Invalidate:
+        if (!this.active && !this.quirk('invalidateAlwaysSucceeds')) {
+          return this.reject('invalidate with no dump active', RtasStatus.ParameterError);
+        }
+        this.clear();
+        this.active = false;
+        this.machine.events.emit('rtas', 'invalidated', {});
+        return [RtasStatus.Success];
+      default:
+        return this.reject(`unknown command ${cmd}`, RtasStatus.ParameterError);
+    }
+  }
+
+  private register(addr: number, len: number): number[] {
+    if (this.registered) return this.reject('already registered', RtasStatus.DumpAlreadyRegistered);
+    if (this.active) return this.reject('dump active', RtasStatus.DumpActive);
+    if (len < DUMP_HEADER.size) return this.reject(`length ${len} < header`, RtasStatus.ParameterError);
+    // PAPR R1-2: the buffer must lie in the RMA.
+    if (addr === 0 || addr + len > this.rmaSize) return this.reject('buffer outside the RMA', RtasStatus.ParameterError);
+    const mem = this.machine.memory;
+    let header: ReturnType<typeof DUMP_HEADER.decode>;
+    try {
+      header = DUMP_HEADER.decode(mem.read(addr, DUMP_HEADER.size));
+    } catch (e) {
+      if (e instanceof MachineCheck) return this.reject('header unreadable', RtasStatus.HardwareError);
+      throw e;
+    }
+    if (header.dump_format_version !== DUMP_FORMAT_VERSION) {
+      return this.reject(`format version ${header.dump_format_version}`, RtasStatus.ParameterError);
+    }
+    const n = header.dump_num_sections;
+    if (n > MAX_SECTIONS) return this.reject(`${n} sections > ${MAX_SECTIONS}`, RtasStatus.ParameterError);
+    const first = header.offset_first_dump_section;
+    const exact = first + n * DUMP_SECTION.size;
+    if (!this.quirk('anyLengthFromHeader') && len !== exact) {
+      return this.reject(`length ${len} != exact structure size ${exact}`, RtasStatus.ParameterError);
+    }
+    const copy = new Uint8Array(DUMP_HEADER.size + n * DUMP_SECTION.size);
+    DUMP_HEADER.encodeInto(copy, 0, { ...header, dump_status_flag: 0, offset_first_dump_section: DUMP_HEADER.size });
+    for (let i = 0; i < n; i++) {
+      const at = addr + first + i * DUMP_SECTION.size;
+      if (!mem.accessible(at, DUMP_SECTION.size)) return this.reject(`section ${i} unreadable`, RtasStatus.ParameterError);
+      copy.set(mem.read(at, DUMP_SECTION.size), DUMP_HEADER.size + i * DUMP_SECTION.size);
+    }
+    this.stored = copy;
+    this.registered = true;
+    this.active = false;
+    this.machine.events.emit('rtas', 'registered', { sections: n });
+    return [RtasStatus.Success];
+  }
+
+  private clear(): void {
+    this.registered = false;
+    this.stored = undefined;
+  }
+
+  /** The ibm,kernel-dump property value while a dump is waiting, else undefined. */
+  kernelDumpProperty(): Uint8Array | undefined {
+    return this.active ? this.stored?.slice() : undefined;
+  }
+
+  /**
+   * Processes every registered section (ibm,os-term with a registration, PAPR R1-3): CPU state,
+   * boot-memory copies, error flags and bytes dumped, then the header status. Returns per-section
+   * results; leaves the dump active for the next boot.
+   */
+  process(): SectionResult[] {
+    const stored = this.stored!;
+    const header = DUMP_HEADER.decode(stored);
+    const results: SectionResult[] = [];
+    let anyError = false;
+    for (let i = 0; i < header.dump_num_sections; i++) {
+      const at = DUMP_HEADER.size + i * DUMP_SECTION.size;
+      const s = DUMP_SECTION.decode(stored, 'be', at);
+      s.error_flags = 0;
+      s.bytes_dumped = 0n;
+      if (s.request_flag === REQUEST_FLAG_COPY) this.processSection(s);
+      if (s.error_flags !== 0) anyError = true;
+      DUMP_SECTION.encodeInto(stored, at, s);
+      results.push({ type: s.source_data_type, errorFlags: s.error_flags, bytesDumped: s.bytes_dumped });
+    }
+    let status = DUMP_STATUS.Performed | DUMP_STATUS.TriggeredByPreviousBoot;
+    if (anyError && !this.quirk('statusOverwritesError')) status |= DUMP_STATUS.Error;
+    DUMP_HEADER.encodeInto(stored, 0, { ...header, dump_status_flag: status });
+    this.registered = false;
+    this.active = true;
+    this.machine.events.emit('rtas', 'dump-processed', { status, sections: results.length });
+    return results;
+  }
+
+  private processSection(s: ReturnType<typeof DUMP_SECTION.decode>): void {
+    const mem = this.machine.memory;
+    switch (s.source_data_type) {
+      case SECTION_TYPE.CpuState: {
+        const data = buildRegsave(
+          this.personality,
+          this.machine.cpus.filter((c) => c.online),
+          this.machine.rng,
+        );
+        const dest = safeAddr(s.destination_address);
+        const badDest = this.quirk('cpuDestinationAsInvalidSource')
+          ? SECTION_ERROR.InvalidSource
+          : SECTION_ERROR.InvalidDestination;
+        if (dest === undefined || !mem.accessible(dest, data.length)) {
+          s.error_flags |= badDest;
+          return;
+        }
+        if (BigInt(data.length) > s.source_len && this.personality.name === 'powervm') {
+          s.error_flags |= SECTION_ERROR.DestinationTooSmall;
+          return;
+        }
+        mem.write(dest, data);
+        s.bytes_dumped = BigInt(data.length);
+        return;
+      }
+      case SECTION_TYPE.Hpte:
+        // Radix partitions have no hashed page table: nothing to save (QEMU never saves it either).
+        return;
+      case SECTION_TYPE.RealModeRegion:
+      case SECTION_TYPE.ParamArea:
+        this.copyRegion(s);
+        return;
+      default:
+        s.error_flags |= SECTION_ERROR.InvalidType;
+    }
+  }
+
+  private copyRegion(s: ReturnType<typeof DUMP_SECTION.decode>): void {
+    const mem = this.machine.memory;
+    const src = safeAddr(s.source_address);
+    const dst = safeAddr(s.destination_address);
+    const len = safeAddr(s.source_len);
+    if (src === undefined || len === undefined || !mem.accessible(src, len)) {
+      s.error_flags |= SECTION_ERROR.InvalidSource;
+      return;
+    }
+    if (dst === undefined || (src !== dst && src < dst + len && dst < src + len)) {
+      s.error_flags |= SECTION_ERROR.InvalidDestination;
+      return;
+    }
+    if (src === dst) {
+      s.bytes_dumped = s.source_len;
+      return;
+    }
+    let done = 0;
+    while (done < len) {
+      const n = Math.min(COPY_CHUNK, len - done);
+      if (!mem.accessible(dst + done, n)) {
+        s.error_flags |= SECTION_ERROR.InvalidDestination;
+        s.bytes_dumped = this.quirk('partialCopyReportsZero') ? 0n : BigInt(done);
+        return;
+      }
+      mem.copy(src + done, dst + done, n);
+      done += n;
+    }
+    s.bytes_dumped = BigInt(len);
+  }
+}
+
+function safeAddr(v: bigint): number | undefined {
+  try {
+    return toAddr(v);
+  } catch {
+    return undefined;
+  }
+}

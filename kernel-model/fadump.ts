@@ -1,0 +1,803 @@
+// Linux firmware-assisted dump on pSeries, 6.10+ ("resilient") generation: arch/powerpc/kernel/
+// fadump.c with the RTAS backend of platforms/pseries/rtas-fadump.c. First kernel: size and place
+// the reservation, write the crash info header, register the dump memory structure through RTAS,
+// and on panic fill the header and terminate through ibm,os-term. Capture kernel: find the dump in
+// /rtas/ibm,kernel-dump, validate, build CPU notes and the elfcorehdr, serve /proc/vmcore, release.
+// Layouts, sizes and messages: spec/kernel.md §1–§9.
+
+import type { Registers } from '../emulator/cpu-thread.ts';
+import type { Range } from '../emulator/memory-blocks.ts';
+import { asciiU64, type StructValue, toAddr, u64Ascii } from '../emulator/struct.ts';
+import {
+  DUMP_HEADER,
+  DUMP_SECTION,
+  REG_ENTRY,
+  REGSAVE_MAGIC,
+  REQUEST_FLAG_COPY,
+  SECTION_TYPE,
+} from '../firmware/rtas/fadump-structs.ts';
+import {
+  CPUMASK_BYTES,
+  CRASH_INFO_HEADER,
+  CRASH_INFO_HEADER_OLD,
+  cpumaskHas,
+  cpumaskOf,
+  FADUMP_CPU_UNKNOWN,
+  FADUMP_CRASH_INFO_MAGIC,
+  FADUMP_CRASH_INFO_MAGIC_OLD,
+  FADUMP_HEADER_VERSION,
+  PT_REGS_BYTES,
+} from './crash-info-header.ts';
+import {
+  ELF_PRSTATUS,
+  ELF64_EHDR,
+  ELF64_NHDR,
+  ELF64_PHDR,
+  elfHeader,
+  NOTE_BUF_BYTES,
+  noteBytes,
+  NT_PRSTATUS,
+  PF_RWX,
+  PT_LOAD,
+  PT_NOTE,
+  PT_REGS,
+  ptRegsFromRegisters,
+} from './elf.ts';
+import { hash016, hashx, MiB, memparse, pageAlign } from './format.ts';
+import type { Kernel } from './kernel.ts';
+import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel.ts';
+import { CPU_NOTES_ADDR, CPU_NOTES_MAX, ELFCOREHDR_ADDR, ELFCOREHDR_MAX, FDM_ADDR } from './kernel-layout.ts';
+import { appendCrashTime, VMCOREINFO_NOTE_SIZE } from './vmcoreinfo.ts';
+import { PAGE_SIZE, SYMBOLS, va } from './vmlinux.ts';
+
+/** RTAS_FADUMP_MIN_BOOT_MEM: 256 MiB + 64 MiB (rtas-fadump.h). */
+export const RTAS_FADUMP_MIN_BOOT_MEM = 0x1400_0000;
+/** RTAS_FADUMP_MAX_BOOT_MEM_REGS: 10 sections − CPU − HPTE − parameter area. */
+export const RTAS_FADUMP_MAX_BOOT_MEM_REGS = 7;
+/** MAX_BOOT_MEM_RATIO: crashkernel= is capped at a quarter of RAM. */
+const MAX_BOOT_MEM_RATIO = 4;
+/** sizeof(struct rtas_fadump_mem_struct) in 6.10+: header + rgn[10]. */
+const FDM_STRUCT_SIZE = DUMP_HEADER.size + 10 * DUMP_SECTION.size;
+/** Where the capture kernel keeps its copy of /rtas/ibm,kernel-dump (fdm_active). */
+const FDM_ACTIVE_ADDR = FDM_ADDR + 0x1000;
+const FADUMP_INVALIDATE = 3;
+const FADUMP_REGISTER = 1;
+const FADUMP_UNREGISTER = 2;
+/** Simulated wall clock at power-on (CRASHTIME is real time in seconds). */
+const EPOCH_SECONDS = 1_767_225_600n;
+
+const F = 'fadump';
+const R = 'rtas fadump';
+
+type Section = StructValue<typeof DUMP_SECTION.fields>;
+
+export type CaptureOutcome =
+  | { status: 'captured' }
+  | { status: 'refused'; reason: string }
+  | { status: 'none' };
+
+export interface CpuNoteInfo {
+  cpu: number;
+  pid: number;
+  regs: bigint[];
+}
+
+export class Fadump {
+  supported = false;
+  enabled = false;
+  nocma = false;
+  dumpActive = false;
+  registered = false;
+  cpuStateSize = 0;
+  hpteSize = 0;
+  bootMemSize = 0;
+  bootMemRegions: Range[] = [];
+  bootMemTop = 0;
+  bootMemDestAddr = 0;
+  reserveStart = 0;
+  reserveSize = 0;
+  fadumphdrAddr = 0;
+  cpuStateDest = 0;
+  /** Sections of the dump firmware took (capture kernel), from /rtas/ibm,kernel-dump. */
+  activeSections: Section[] = [];
+  /** Set when /proc/vmcore is available (capture kernel after a successful process). */
+  elfcorehdrAddr: number | undefined;
+  elfcorehdrSize = 0;
+  outcome: CaptureOutcome = { status: 'none' };
+  notes: CpuNoteInfo[] = [];
+
+  constructor(private k: Kernel) {}
+
+  private get le(): boolean {
+    return this.k.order === 'le';
+  }
+
+  // ---- early boot ------------------------------------------------------------------------------
+
+  /** early_init_dt_scan_fw_dump + fadump_reserve_mem. */
+  earlyInit(): void {
+    const arg = this.k.cmdlineParam('fadump');
+    this.enabled = arg === 'on' || arg === 'nocma';
+    this.nocma = arg === 'nocma';
+    const rtas = this.k.dt.find('/rtas');
+    if (rtas?.get('ibm,configure-kernel-dump')) {
+      this.supported = true;
+      const sizes = rtas.getCells('ibm,configure-kernel-dump-sizes') ?? [];
+      for (let i = 0; i + 2 < sizes.length; i += 3) {
+        const size = sizes[i + 1]! * 2 ** 32 + sizes[i + 2]!;
+        if (sizes[i] === SECTION_TYPE.CpuState) this.cpuStateSize = size;
+        if (sizes[i] === SECTION_TYPE.Hpte) this.hpteSize = size;
+      }
+      const active = rtas.get('ibm,kernel-dump');
+      if (active) {
+        this.dumpActive = true;
+        this.k.printk(KERN_INFO, R, 'Firmware-assisted dump is active.');
+        this.getConfig(active);
+      }
+    }
+    if (!this.enabled) return;
+    if (!this.supported) {
+      this.k.printk(KERN_INFO, F, 'Firmware-Assisted Dump is not supported on this hardware');
+      this.enabled = false;
+      return;
+    }
+    if (this.dumpActive) {
+      this.k.printk(KERN_INFO, F, 'Firmware-assisted dump is active.');
+      this.reserveCrashArea();
+      this.reserveSize = this.areaSize();
+      return;
+    }
+    this.reserve();
+  }
+
+  /** fadump_calculate_reserve_size. */
+  private calculateReserveSize(): number {
+    const phys = this.k.memblock.physMemSize();
+    const old = this.k.cmdlineParam('fadump_reserve_mem');
+    const oldSize = old !== undefined ? memparse(old) : undefined;
+    if (old !== undefined) {
+      this.k.printk(KERN_WARNING, F, "'fadump_reserve_mem=' parameter is deprecated in favor of 'crashkernel=' parameter.");
+    }
+    const ck = this.k.cmdlineParam('crashkernel');
+    let size = ck !== undefined ? (memparse(ck.split('@')[0]!) ?? 0) : 0;
+    if (size > 0) {
+      if (old !== undefined) this.k.printk(KERN_INFO, F, "Using 'crashkernel=' parameter for memory reservation.");
+      const max = Math.floor(phys / MAX_BOOT_MEM_RATIO);
+      if (size > max) {
+        size = max;
+        this.k.printk(KERN_INFO, F, `Adjusted boot memory size to ${Math.floor(size / MiB)}MB`);
+      }
+      return size;
+    }
+    if (oldSize) return oldSize;
+    size = Math.floor(phys / 20);
+    size -= size % 0x1000_0000;
+    return Math.max(size, RTAS_FADUMP_MIN_BOOT_MEM);
+  }
+
+  /** fadump_get_boot_mem_regions: boot memory from address 0 over real RAM, skipping holes. */
+  private bootMemoryRegions(): boolean {
+    this.bootMemRegions = [];
+    let remaining = this.bootMemSize;
+    let holes = 0;
+    let lastEnd = 0;
+    for (const r of this.k.memblock.memory) {
+      holes += r.base - lastEnd;
+      const take = Math.min(r.size, remaining);
+      if (this.bootMemRegions.length >= RTAS_FADUMP_MAX_BOOT_MEM_REGS) return false;
+      this.bootMemRegions.push({ base: r.base, size: take });
+      remaining -= take;
+      lastEnd = r.base + r.size;
+      if (remaining === 0) break;
+    }
+    this.bootMemTop = pageAlign(this.bootMemSize + holes, PAGE_SIZE);
+    return remaining === 0;
+  }
+
+  /** get_fadump_area_size (6.10+): CPU + HPTE page-aligned, boot memory copy, crash info header. */
+  areaSize(): number {
+    return pageAlign(this.cpuStateSize + this.hpteSize, PAGE_SIZE) + this.bootMemSize + CRASH_INFO_HEADER.size;
+  }
+
+  /** fadump_reserve_mem (first kernel). */
+  private reserve(): void {
+    const k = this.k;
+    this.bootMemSize = pageAlign(this.calculateReserveSize(), PAGE_SIZE);
+    if (this.bootMemSize < RTAS_FADUMP_MIN_BOOT_MEM) {
+      k.printk(
+        KERN_ERR,
+        F,
+        `Can't enable fadump with boot memory size (${hashx(this.bootMemSize)}) less than ${hashx(RTAS_FADUMP_MIN_BOOT_MEM)}`,
+      );
+      return this.disable();
+    }
+    if (!this.bootMemoryRegions()) {
+      k.printk(KERN_ERR, F, 'Too many holes in boot memory area to enable fadump');
+      return this.disable();
+    }
+    const size = this.areaSize();
+    const base = this.locate(this.bootMemTop, size);
+    if (base === undefined) {
+      k.printk(KERN_ERR, F, 'Failed to find memory chunk for reservation!');
+      return this.disable();
+    }
+    k.memblock.reserve(base, size);
+    this.reserveStart = base;
+    this.reserveSize = size;
+    k.printk(
+      KERN_INFO,
+      F,
+      `Reserved ${Math.floor(size / MiB)}MB of memory at ${hash016(base)} (System RAM: ${Math.floor(k.memblock.physMemSize() / MiB)}MB)`,
+    );
+    if (!this.nocma) this.cmaInit();
+  }
+
+  private disable(): void {
+    this.enabled = false;
+    this.reserveSize = 0;
+  }
+
+  /** fadump_locate_reserve_mem: first fit in free memory at or above `from`, page-aligned. */
+  private locate(from: number, size: number): number | undefined {
+    for (const r of this.k.memblock.freeRanges()) {
+      const start = pageAlign(Math.max(r.base, from), PAGE_SIZE);
+      if (start + size <= r.base + r.size) return start;
+    }
+    return undefined;
+  }
+
+  /** fadump_cma_init: the boot-memory-sized part of the reservation is lent to CMA until a crash. */
+  private cmaInit(): void {
+    const align = 16 * MiB; // ASSUMPTION: CMA_MIN_ALIGNMENT_BYTES with 64K pages and 16M pageblocks
+    const start = pageAlign(this.reserveStart, align);
+    const end = Math.floor((this.reserveStart + this.bootMemSize) / align) * align;
+    if (end <= start) {
+      this.k.printk(KERN_WARNING, F, 'fadump_cma_init: Too less memory to give to CMA');
+      return;
+    }
+    this.k.printk(
+      KERN_INFO,
+      F,
+      `Initialized [${hashx(start)}, ${Math.floor((end - start) / MiB)}MB] cma area from [${hashx(this.reserveStart)}, ${Math.floor(this.bootMemSize / MiB)}MB] bytes of memory reserved for firmware-assisted dump`,
+    );
+  }
+
+  /** fadump_reserve_crash_area (capture kernel): keep everything above boot memory untouched. */
+  private reserveCrashArea(): void {
+    for (const r of this.k.memblock.memory) {
+      const start = Math.max(r.base, this.bootMemTop);
+      const end = r.base + r.size;
+      if (start >= end) continue;
+      this.k.memblock.reserve(start, end - start);
+      this.k.printk(
+        KERN_INFO,
+        F,
+        `Reserving ${Math.floor((end - start) / MiB)}MB of memory at ${hash016(start)} for preserving crash data`,
+      );
+    }
+  }
+
+  /** rtas_fadump_get_config: the layout of the dump from the ibm,kernel-dump property. */
+  private getConfig(prop: Uint8Array): void {
+    const active = new Uint8Array(Math.max(prop.length, FDM_STRUCT_SIZE));
+    active.set(prop.subarray(0, Math.min(prop.length, FDM_STRUCT_SIZE)));
+    this.k.mem.write(FDM_ACTIVE_ADDR, active.subarray(0, FDM_STRUCT_SIZE));
+    if (prop.length < DUMP_HEADER.size) return;
+    const header = DUMP_HEADER.decode(prop);
+    const n = Math.min(header.dump_num_sections, 10, Math.floor((prop.length - DUMP_HEADER.size) / DUMP_SECTION.size));
+    let holes = 0;
+    let lastEnd = 0;
+    this.bootMemRegions = [];
+    this.bootMemSize = 0;
+    this.activeSections = [];
+    for (let i = 0; i < n; i++) {
+      const s = DUMP_SECTION.decode(prop, 'be', DUMP_HEADER.size + i * DUMP_SECTION.size);
+      this.activeSections.push(s);
+      const src = Number(s.source_address);
+      const len = Number(s.source_len);
+      switch (s.source_data_type) {
+        case SECTION_TYPE.CpuState:
+          this.cpuStateDest = Number(s.destination_address);
+          this.reserveStart = this.cpuStateDest;
+          break;
+        case SECTION_TYPE.Hpte:
+          break;
+        case SECTION_TYPE.RealModeRegion:
+          if (src === 0) this.bootMemDestAddr = Number(s.destination_address);
+          holes += src - lastEnd;
+          lastEnd = src + len;
+          this.bootMemRegions.push({ base: src, size: len });
+          this.bootMemSize += len;
+          break;
+        default:
+          this.k.printk(KERN_WARNING, R, `Section type ${s.source_data_type} unsupported on this kernel. Ignoring!`);
+      }
+    }
+    this.bootMemTop = this.bootMemSize + holes;
+    this.fadumphdrAddr = this.bootMemDestAddr + this.bootMemSize;
+  }
+
+  // ---- registration (first kernel) -------------------------------------------------------------
+
+  /** setup_fadump: process a waiting dump, or register for a future one. */
+  setup(): void {
+    if (this.dumpActive) {
+      if (this.enabled || this.supported) this.process();
+      return;
+    }
+    if (this.enabled && this.reserveSize > 0) this.register();
+  }
+
+  /** fadump_relocate: where a boot-memory address lives after firmware copied it. */
+  relocate(paddr: number): number {
+    let dest = this.bootMemDestAddr;
+    for (const r of this.bootMemRegions) {
+      if (paddr >= r.base && paddr < r.base + r.size) return dest + (paddr - r.base);
+      dest += r.size;
+    }
+    return paddr;
+  }
+
+  /** rtas_fadump_init_mem_struct: CPU state, HPTE, then one section per boot-memory region. */
+  private initMemStruct(): Uint8Array {
+    const sections: Section[] = [];
+    let dest = this.reserveStart - (this.reserveStart % PAGE_SIZE);
+    const section = (type: number, src: number, len: number, to: number): Section => ({
+      request_flag: REQUEST_FLAG_COPY,
+      source_data_type: type,
+      error_flags: 0,
+      source_address: BigInt(src),
+      source_len: BigInt(len),
+      bytes_dumped: 0n,
+      destination_address: BigInt(to),
+    });
+    sections.push(section(SECTION_TYPE.CpuState, 0, this.cpuStateSize, dest));
+    dest += this.cpuStateSize;
+    sections.push(section(SECTION_TYPE.Hpte, 0, this.hpteSize, dest));
+    dest = pageAlign(dest + this.hpteSize, PAGE_SIZE);
+    this.bootMemDestAddr = dest;
+    for (const r of this.bootMemRegions) {
+      sections.push(section(SECTION_TYPE.RealModeRegion, r.base, r.size, dest));
+      dest += r.size;
+    }
+    this.fadumphdrAddr = this.bootMemDestAddr + this.bootMemSize;
+    const out = new Uint8Array(DUMP_HEADER.size + sections.length * DUMP_SECTION.size);
+    DUMP_HEADER.encodeInto(out, 0, {
+      dump_format_version: 1,
+      dump_num_sections: sections.length,
+      dump_status_flag: 0,
+      offset_first_dump_section: DUMP_HEADER.size,
+      dd_block_size: 0,
+      dd_block_offset: 0n,
+      dd_num_blocks: 0n,
+      dd_offset_disk_path: 0,
+      max_time_auto: 0,
+    });
+    sections.forEach((s, i) => DUMP_SECTION.encodeInto(out, DUMP_HEADER.size + i * DUMP_SECTION.size, s));
+    return out;
+  }
+
+  /** init_fadump_header: the crash info header at fadumphdr_addr, in kernel byte order. */
+  private initHeader(): void {
+    const order = this.k.order;
+    CRASH_INFO_HEADER.decode(new Uint8Array(CRASH_INFO_HEADER.size), order);
+    this.k.mem.write(
+      this.fadumphdrAddr,
+      CRASH_INFO_HEADER.encode(
+        {
+          magic_number: FADUMP_CRASH_INFO_MAGIC,
+          version: FADUMP_HEADER_VERSION,
+          crashing_cpu: FADUMP_CPU_UNKNOWN,
+          vmcoreinfo_raddr: BigInt(this.relocate(SYMBOLS.vmcoreinfo_note!)),
+          vmcoreinfo_size: BigInt(VMCOREINFO_NOTE_SIZE),
+          pt_regs_sz: PT_REGS_BYTES,
+          cpu_mask_sz: CPUMASK_BYTES,
+          regs: new Uint8Array(PT_REGS_BYTES),
+          cpu_mask: cpumaskOf(
+            Array.from({ length: this.k.cpuCount() }, (_, i) => i),
+            this.le,
+          ),
+        },
+        order,
+      ),
+    );
+  }
+
+  /** register_fadump + rtas_fadump_register. Returns 0 or a negative errno. */
+  register(): number {
+    const k = this.k;
+    if (!this.enabled || this.reserveSize === 0) return -Errno.ENODEV;
+    const fdm = this.initMemStruct();
+    this.initHeader();
+    k.mem.write(FDM_ADDR, fdm);
+    const token = k.rtasToken('ibm,configure-kernel-dump')!;
+    const rc = k.rtasCall(token, [FADUMP_REGISTER, FDM_ADDR, fdm.length])[0]!;
+    switch (rc) {
+      case 0:
+        k.printk(KERN_INFO, R, 'Registration is successful!');
+        this.registered = true;
+        return 0;
+      case -1:
+        k.printk(KERN_ERR, R, `Failed to register. Hardware Error(${rc}).`);
+        return -Errno.EIO;
+      case -3:
+        k.printk(KERN_ERR, R, `Failed to register. Parameter Error(${rc}).`);
+        return -Errno.EINVAL;
+      case -9:
+        k.printk(KERN_ERR, R, 'Already registered!');
+        this.registered = true;
+        return -Errno.EEXIST;
+      default:
+        k.printk(KERN_ERR, R, `Failed to register. Unknown Error(${rc}).`);
+        return -Errno.EIO;
+    }
+  }
+
+  /** rtas_fadump_unregister. */
+  unregister(): number {
+    const k = this.k;
+    const token = k.rtasToken('ibm,configure-kernel-dump')!;
+    const rc = k.rtasCall(token, [FADUMP_UNREGISTER, FDM_ADDR, FDM_STRUCT_SIZE])[0]!;
+    if (rc !== 0) {
+      k.printk(KERN_ERR, R, `Failed to un-register - unexpected error(${rc}).`);
+      return -Errno.EIO;
+    }
+    this.registered = false;
+    return 0;
+  }
+
+  // ---- crash (first kernel) --------------------------------------------------------------------
+
+  /** crash_fadump: fill the header and hand over to firmware through ibm,os-term. */
+  crash(cpu: number, regs: Registers, message: string): void {
+    const k = this.k;
+    if (!this.registered || this.fadumphdrAddr === 0) return;
+    const order = k.order;
+    const fdh = CRASH_INFO_HEADER.decode(k.mem.read(this.fadumphdrAddr, CRASH_INFO_HEADER.size), order);
+    if (fdh.crashing_cpu !== FADUMP_CPU_UNKNOWN) return;
+    fdh.crashing_cpu = cpu;
+    const seconds = EPOCH_SECONDS + k.machine.clock.now() / 1_000_000_000n;
+    appendCrashTime(k.mem, order, seconds);
+    fdh.regs = PT_REGS.encode(ptRegsFromRegisters(regs), order);
+    fdh.cpu_mask = cpumaskOf(k.onlineCpus(), this.le);
+    k.mem.write(this.fadumphdrAddr, CRASH_INFO_HEADER.encode(fdh, order));
+    k.enterFirmware(cpu);
+    k.osTerm(message);
+  }
+
+  // ---- capture kernel --------------------------------------------------------------------------
+
+  /** fadump_process (6.10+): validate, build the elfcorehdr, let the platform add CPU notes. */
+  private process(): void {
+    const k = this.k;
+    const refuse = (reason: string) => {
+      this.outcome = { status: 'refused', reason };
+      this.invalidateReleaseMem();
+    };
+    if (this.fadumphdrAddr === 0 || !k.mem.accessible(this.fadumphdrAddr, CRASH_INFO_HEADER.size)) {
+      k.printk(KERN_ERR, F, 'Crash info header is empty.');
+      return refuse('Crash info header is empty.');
+    }
+    const bytes = k.mem.read(this.fadumphdrAddr, CRASH_INFO_HEADER.size);
+    const problem = this.headerProblem(bytes);
+    if (problem) {
+      k.printk(KERN_ERR, F, problem);
+      return refuse(problem);
+    }
+    const fdh = CRASH_INFO_HEADER.decode(bytes, k.order);
+    const count = 2 + this.bootMemRegions.length + k.memblock.memory.length;
+    const size = pageAlign(ELF64_EHDR.size + ELF64_PHDR.size * count, PAGE_SIZE);
+    if (size > ELFCOREHDR_MAX) {
+      const msg = `Failed to allocate ${size} bytes for elfcorehdr`;
+      k.printk(KERN_ERR, F, msg);
+      return refuse(msg);
+    }
+    this.populateElfcorehdr(fdh.vmcoreinfo_raddr, fdh.vmcoreinfo_size, size);
+    const platform = this.rtasProcess(fdh);
+    if (platform) return refuse(platform);
+    this.elfcorehdrAddr = ELFCOREHDR_ADDR;
+    this.elfcorehdrSize = size;
+    this.outcome = { status: 'captured' };
+  }
+
+  /** is_fadump_header_compatible, in the kernel's order of checks. */
+  private headerProblem(bytes: Uint8Array): string | undefined {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, 8);
+    const magic = dv.getBigUint64(0, this.le);
+    if (magic === FADUMP_CRASH_INFO_MAGIC_OLD) return "Old magic number, can't process the dump.";
+    if (magic !== FADUMP_CRASH_INFO_MAGIC) {
+      const swapped = dv.getBigUint64(0, !this.le);
+      return swapped === FADUMP_CRASH_INFO_MAGIC
+        ? 'Endianness mismatch between the crashed and fadump kernels.'
+        : 'Fadump header is corrupted.';
+    }
+    const fdh = CRASH_INFO_HEADER.decode(bytes, this.k.order);
+    if (fdh.pt_regs_sz !== PT_REGS_BYTES || fdh.cpu_mask_sz !== CPUMASK_BYTES) return 'Fadump header size mismatch.';
+    return undefined;
+  }
+
+  /** fadump_populate_elfcorehdr: CPU-notes placeholder, vmcoreinfo note, then the PT_LOADs. */
+  private populateElfcorehdr(vmcoreinfoAddr: bigint, vmcoreinfoSize: bigint, bufSize: number): void {
+    const order = this.k.order;
+    const phdrs: Uint8Array[] = [];
+    const load = (paddr: number, size: number, offset: number) =>
+      ELF64_PHDR.encode(
+        {
+          p_type: PT_LOAD,
+          p_flags: PF_RWX,
+          p_offset: BigInt(offset),
+          p_vaddr: va(paddr),
+          p_paddr: BigInt(paddr),
+          p_filesz: BigInt(size),
+          p_memsz: BigInt(size),
+          p_align: 0n,
+        },
+        order,
+      );
+    phdrs.push(new Uint8Array(ELF64_PHDR.size));
+    phdrs.push(
+      ELF64_PHDR.encode(
+        {
+          p_type: PT_NOTE,
+          p_flags: 0,
+          p_offset: vmcoreinfoAddr,
+          p_vaddr: 0n,
+          p_paddr: vmcoreinfoAddr,
+          p_filesz: vmcoreinfoSize,
+          p_memsz: vmcoreinfoSize,
+          p_align: 0n,
+        },
+        order,
+      ),
+    );
+    let dest = this.bootMemDestAddr;
+    for (const r of this.bootMemRegions) {
+      phdrs.push(load(r.base, r.size, dest));
+      dest += r.size;
+    }
+    const raStart = this.reserveStart;
+    const raEnd = raStart + this.areaSize();
+    for (const m of this.k.memblock.memory) {
+      const end = m.base + m.size;
+      if (end <= this.bootMemTop) continue;
+      const start = Math.max(m.base, this.bootMemTop);
+      if (raStart < end && raEnd > start) {
+        if (start < raStart) phdrs.push(load(start, raStart - start, start));
+        if (raEnd < end) phdrs.push(load(raEnd, end - raEnd, raEnd));
+        // A range wholly inside the reserved area still bumps e_phnum, leaving a PT_NULL entry.
+        if (start >= raStart && end <= raEnd) phdrs.push(new Uint8Array(ELF64_PHDR.size));
+      } else {
+        phdrs.push(load(start, end - start, start));
+      }
+    }
+    const buf = new Uint8Array(bufSize);
+    buf.set(elfHeader(order, phdrs.length), 0);
+    phdrs.forEach((p, i) => buf.set(p, ELF64_EHDR.size + i * ELF64_PHDR.size));
+    this.k.mem.write(ELFCOREHDR_ADDR, buf);
+  }
+
+  /**
+   * rtas_fadump_process: every CPU/HPTE/boot-memory section must be error-free and complete; then
+   * the CPU notes are built from the register save area. Returns the refusal reason, if any.
+   */
+  private rtasProcess(fdh: StructValue<typeof CRASH_INFO_HEADER.fields>): string | undefined {
+    const k = this.k;
+    for (const [i, s] of this.activeSections.entries()) {
+      const t = s.source_data_type;
+      if (t === SECTION_TYPE.CpuState || t === SECTION_TYPE.Hpte || t === SECTION_TYPE.RealModeRegion) {
+        let msg: string | undefined;
+        if (s.error_flags !== 0) msg = `Dump taken by platform is not valid (${i})`;
+        else if (s.bytes_dumped !== s.source_len) msg = `Dump taken by platform is incomplete (${i})`;
+        if (msg) {
+          k.printk(KERN_ERR, R, msg);
+          k.printk(
+            KERN_WARNING,
+            R,
+            `Region type: ${t} src addr: ${hashx(s.source_address)} dest addr: ${hashx(s.destination_address)}`,
+          );
+          return msg;
+        }
+      } else if (t !== SECTION_TYPE.ParamArea) {
+        k.printk(
+          KERN_WARNING,
+          R,
+          `Unknown region found: type: ${t} src addr: ${hashx(s.source_address)} dest addr: ${hashx(s.destination_address)}`,
+        );
+      }
+    }
+    return this.buildCpuNotes(fdh);
+  }
+
+  /** rtas_fadump_build_cpu_notes: NT_PRSTATUS per CPU in the crash-time mask; patch phdr[0]. */
+  private buildCpuNotes(fdh: StructValue<typeof CRASH_INFO_HEADER.fields>): string | undefined {
+    const k = this.k;
+    const mem = k.mem;
+    const base = this.cpuStateDest;
+    const cpuSection = this.activeSections.find((s) => s.source_data_type === SECTION_TYPE.CpuState);
+    const limit = base + Number(cpuSection?.bytes_dumped ?? 0n);
+    const readEntry = (at: number) =>
+      at + REG_ENTRY.size <= limit && mem.accessible(at, REG_ENTRY.size)
+        ? REG_ENTRY.decode(mem.read(at, REG_ENTRY.size))
+        : undefined;
+    const magic = readEntry(base);
+    if (!magic || magic.reg_id !== REGSAVE_MAGIC) {
+      k.printk(KERN_ERR, R, 'Unable to read register save area.');
+      return 'Unable to read register save area.';
+    }
+    const numOff = Number(readEntry(base + 8)?.reg_id ?? 0n) >>> 0;
+    const numCpusAt = base + numOff;
+    if (numCpusAt + 4 > limit) {
+      k.printk(KERN_ERR, R, 'Unable to read CPU state data');
+      return 'Unable to read CPU state data';
+    }
+    const numCpus = mem.readU32(numCpusAt, 'be');
+    const notesSize = pageAlign(numCpus * NOTE_BUF_BYTES, PAGE_SIZE);
+    if (notesSize > CPU_NOTES_MAX || numCpus === 0) {
+      const msg = `Failed to allocate ${notesSize} bytes for CPU notes buffer`;
+      k.printk(KERN_ERR, F, msg);
+      return msg;
+    }
+    const regsPtRegs = PT_REGS.decode(fdh.regs, k.order);
+    const notes: { cpu: number; regs: ReturnType<typeof PT_REGS.decode> }[] = [];
+    let at = numCpusAt + 4;
+    for (let i = 0; i < numCpus; i++) {
+      const start = readEntry(at);
+      if (!start || u64Ascii(start.reg_id) !== 'CPUSTRT') {
+        k.printk(KERN_ERR, R, 'Unable to read CPU state data');
+        return 'Unable to read CPU state data';
+      }
+      const cpu = Number(start.reg_value & 0xffffffffn);
+      at += REG_ENTRY.size;
+      const regs = PT_REGS.zero();
+      const r = regs as unknown as Record<string, bigint | bigint[]>;
+      for (let e = readEntry(at); e && u64Ascii(e.reg_id) !== 'CPUEND'; e = readEntry(at)) {
+        const id = u64Ascii(e.reg_id);
+        const gpr = /^GPR(\d\d)$/.exec(id);
+        if (gpr && Number(gpr[1]) < 32) (r.gpr as bigint[])[Number(gpr[1])] = e.reg_value;
+        const name = RTAS_REG_MAP[id];
+        if (name) r[name] = e.reg_value;
+        at += REG_ENTRY.size;
+      }
+      if (!readEntry(at)) {
+        k.printk(KERN_ERR, R, 'Unable to read CPU state data');
+        return 'Unable to read CPU state data';
+      }
+      at += REG_ENTRY.size;
+      if (!cpumaskHas(fdh.cpu_mask, cpu, this.le)) continue;
+      notes.push({ cpu, regs: cpu === fdh.crashing_cpu ? regsPtRegs : regs });
+    }
+    if (k.config.notePids) {
+      notes.sort((a, b) => Number(b.cpu === fdh.crashing_cpu) - Number(a.cpu === fdh.crashing_cpu));
+    }
+    const parts: Uint8Array[] = [];
+    this.notes = [];
+    for (const n of notes) {
+      const pid = k.config.notePids ? n.cpu + 1 : 0;
+      const desc = new Uint8Array(ELF_PRSTATUS.size);
+      new DataView(desc.buffer).setInt32(ELF_PRSTATUS.offsetOf('pr_pid'), pid, this.le);
+      desc.set(PT_REGS.encode(n.regs, k.order), ELF_PRSTATUS.offsetOf('pr_reg'));
+      parts.push(noteBytes('CORE', NT_PRSTATUS, desc, k.order));
+      this.notes.push({ cpu: n.cpu, pid, regs: ptRegsWords(PT_REGS.encode(n.regs, k.order), this.le) });
+    }
+    parts.push(new Uint8Array(ELF64_NHDR.size));
+    const buf = new Uint8Array(notesSize);
+    let off = 0;
+    for (const p of parts) {
+      buf.set(p, off);
+      off += p.length;
+    }
+    mem.write(CPU_NOTES_ADDR, buf);
+    // fadump_update_elfcore_header: phdr[0] now points at the notes buffer.
+    mem.write(
+      ELFCOREHDR_ADDR + ELF64_EHDR.size,
+      ELF64_PHDR.encode(
+        {
+          p_type: PT_NOTE,
+          p_flags: 0,
+          p_offset: BigInt(CPU_NOTES_ADDR),
+          p_vaddr: 0n,
+          p_paddr: BigInt(CPU_NOTES_ADDR),
+          p_filesz: BigInt(notesSize),
+          p_memsz: BigInt(notesSize),
+          p_align: 0n,
+        },
+        k.order,
+      ),
+    );
+    return undefined;
+  }
+
+  /** fadump_invalidate_release_mem: invalidate the dump, release the memory, allow re-registration. */
+  invalidateReleaseMem(): void {
+    const k = this.k;
+    if (!this.dumpActive) return;
+    const token = k.rtasToken('ibm,configure-kernel-dump')!;
+    const rc = k.rtasCall(token, [FADUMP_INVALIDATE, FDM_ACTIVE_ADDR, FDM_STRUCT_SIZE])[0]!;
+    if (rc !== 0) {
+      k.printk(KERN_ERR, R, `Failed to invalidate - unexpected error (${rc}).`);
+      return;
+    }
+    this.dumpActive = false;
+    this.elfcorehdrAddr = undefined;
+    this.activeSections = [];
+    const raStart = this.reserveStart;
+    const raEnd = raStart + this.reserveSize;
+    const release = (start: number, end: number) => {
+      if (start >= end) return;
+      k.printk(KERN_INFO, F, `freeing reserved memory (${hashx(start)} - ${hashx(end)})`);
+    };
+    for (const m of k.memblock.memory) {
+      const start = Math.max(m.base, this.bootMemTop);
+      const end = m.base + m.size;
+      if (start >= end) continue;
+      if (raStart < end && raEnd > start) {
+        release(start, Math.max(start, raStart));
+        release(Math.min(end, raEnd), end);
+      } else release(start, end);
+    }
+    k.memblock.reserved.splice(0, k.memblock.reserved.length);
+    k.memblock.reserve(raStart, this.reserveSize);
+    this.enabled = k.cmdlineParam('fadump') === 'on' || k.cmdlineParam('fadump') === 'nocma';
+  }
+
+  // ---- sysfs -----------------------------------------------------------------------------------
+
+  sysfsRead(name: string): string | undefined {
+    switch (name) {
+      case 'enabled':
+        return `${this.enabled ? 1 : 0}\n`;
+      case 'registered':
+        return `${this.registered ? 1 : 0}\n`;
+      case 'mem_reserved':
+        return `${this.reserveSize}\n`;
+      case 'hotplug_ready':
+        return '1\n';
+      default:
+        return undefined;
+    }
+  }
+
+  /** Writes a /sys/kernel/fadump file; returns 0 or a negative errno. */
+  sysfsWrite(name: string, value: string): number {
+    const v = value.trim();
+    switch (name) {
+      case 'registered':
+        if (!this.enabled || this.dumpActive) return -Errno.EPERM;
+        if (v === '0') return this.registered ? this.unregister() : 0;
+        if (v === '1') {
+          if (this.registered) {
+            const rc = this.unregister();
+            if (rc) return rc;
+          }
+          return this.register();
+        }
+        return -Errno.EINVAL;
+      case 'release_mem':
+        if (!this.dumpActive) return -Errno.EPERM;
+        if (v !== '1') return -Errno.EINVAL;
+        this.invalidateReleaseMem();
+        return 0;
+      default:
+        return -Errno.ENOENT;
+    }
+  }
+}
+
+/** Register save area ids the kernel uses for CPUs other than the crashing one (rtas-fadump.c). */
+const RTAS_REG_MAP: Record<string, string> = {
+  NIA: 'nip',
+  MSR: 'msr',
+  CTR: 'ctr',
+  LR: 'link',
+  XER: 'xer',
+  CR: 'ccr',
+  DAR: 'dar',
+  DSISR: 'dsisr',
+};
+
+function ptRegsWords(bytes: Uint8Array, le: boolean): bigint[] {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Array.from({ length: 48 }, (_, i) => v.getBigUint64(i * 8, le));
+}
+
+export { asciiU64, CRASH_INFO_HEADER_OLD, toAddr };

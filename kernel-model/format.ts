@@ -1,0 +1,32 @@
+// printf conversions the kernel's fadump messages use, so console lines match Linux byte for byte.
+
+/** C's `%#016llx`: "0x" counted in the width of 16; zero prints without the prefix. */
+export function hash016(v: number | bigint): string {
+  if (BigInt(v) === 0n) return '0'.repeat(16);
+  return `0x${v.toString(16).padStart(14, '0')}`;
+}
+
+/** C's `%#llx`. */
+export function hashx(v: number | bigint): string {
+  return BigInt(v) === 0n ? '0' : `0x${v.toString(16)}`;
+}
+
+/** C's `%llx`. */
+export function llx(v: number | bigint): string {
+  return v.toString(16);
+}
+
+export const MiB = 2 ** 20;
+
+export function pageAlign(v: number, page: number): number {
+  return Math.ceil(v / page) * page;
+}
+
+/** Parses a kernel size argument ("512M", "2G", "0x1000000"), memparse-style. */
+export function memparse(text: string): number | undefined {
+  const m = /^(0x[0-9a-f]+|\d+)([KMGT]?)$/i.exec(text.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const mult: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
+  return n * mult[m[2]!.toUpperCase()]!;
+}

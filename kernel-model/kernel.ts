@@ -1,0 +1,232 @@
+// A Linux kernel booting on the partition: it learns the machine from the flattened device tree
+// firmware left in memory, loads its image (text, printk ring, vmcoreinfo) at the same low
+// addresses every boot, keeps its console in the printk ring, calls RTAS through an argument buffer
+// in memory, and runs fadump (fadump.ts). Both the first and the capture kernel are this model.
+
+import type { CpuThread, Registers } from '../emulator/cpu-thread.ts';
+import { zeroRegisters } from '../emulator/cpu-thread.ts';
+import type { DtNode } from '../emulator/device-tree.ts';
+import { decodeDtb, FDT_HEADER } from '../emulator/dtb.ts';
+import type { Machine } from '../emulator/machine.ts';
+import type { ByteOrder } from '../emulator/struct.ts';
+import type { RtasEntry } from '../firmware/rtas/rtas.ts';
+import { Fadump } from './fadump.ts';
+import { RTAS_ARGS_ADDR, RTAS_MSG_ADDR, STACK_SIZE, STACKS_ADDR } from './kernel-layout.ts';
+import { Memblock } from './memblock.ts';
+import { formatDmesgLine, PrintkRing } from './printk-ring.ts';
+import { KERNEL_VBASE, loadKernelImage, OSRELEASE } from './vmlinux.ts';
+
+export type Generation = 'resilient';
+
+export interface KernelConfig {
+  order: ByteOrder;
+  generation: Generation;
+  /** fadump-sim option: pr_pid = CPU + 1 and the crashing CPU's note first, so gdb shows threads. */
+  notePids: boolean;
+}
+
+export const KERN_EMERG = 0;
+export const KERN_ERR = 3;
+export const KERN_WARNING = 4;
+export const KERN_INFO = 6;
+
+const MSR_KERNEL = 0x8000000000009032n;
+const MSR_LE = 1n;
+
+/** Errno values sysfs stores return. */
+export const Errno = { EPERM: 1, ENOENT: 2, EIO: 5, ENOMEM: 12, EEXIST: 17, ENODEV: 19, EINVAL: 22 } as const;
+
+export class Kernel {
+  readonly memblock = new Memblock();
+  /** Console lines of this boot, as `dmesg` prints them. */
+  readonly console: string[] = [];
+  readonly fadump: Fadump;
+  dt!: DtNode;
+  cmdline = '';
+  private ring!: PrintkRing;
+  private bootNs = 0n;
+  rtasCalls = 0;
+  halted = false;
+
+  constructor(
+    readonly machine: Machine,
+    private rtas: RtasEntry,
+    readonly config: KernelConfig,
+  ) {
+    this.fadump = new Fadump(this);
+  }
+
+  get mem() {
+    return this.machine.memory;
+  }
+
+  get order(): ByteOrder {
+    return this.config.order;
+  }
+
+  /** Boots from the device tree blob at fdtAddr (what firmware passes in r3). */
+  boot(fdtAddr: number): void {
+    this.bootNs = this.machine.clock.now();
+    const head = FDT_HEADER.decode(this.mem.read(fdtAddr, FDT_HEADER.size));
+    this.dt = decodeDtb(this.mem.read(fdtAddr, head.totalsize)).root;
+    this.cmdline = this.dt.find('/chosen')?.getString('bootargs') ?? '';
+    this.scanMemory();
+    loadKernelImage(this.mem, {
+      order: this.order,
+      memoryEnd: this.memblock.endOfDram(),
+      banner: this.banner(),
+    });
+    this.ring = new PrintkRing(this.mem, this.order);
+    this.printk(KERN_INFO, '', this.banner());
+    this.printk(KERN_INFO, '', `Kernel command line: ${this.cmdline}`);
+    this.fadump.earlyInit();
+    this.printk(
+      KERN_INFO,
+      '',
+      `Memory: ${Math.floor(this.memblock.physMemSize() / 1024)}K/${Math.floor(this.memblock.physMemSize() / 1024)}K available`,
+    );
+    this.machine.clock.advance(1_500_000_000n);
+    this.fadump.setup();
+  }
+
+  banner(): string {
+    const arch = this.order === 'le' ? 'ppc64le' : 'ppc64';
+    return `Linux version ${OSRELEASE} (fadump-sim@${arch}) (gcc (Debian 12.2.0-14) 12.2.0) #1 SMP`;
+  }
+
+  /** memblock from /memory@0 and the assigned LMBs of ibm,dynamic-memory-v2 (Linux drmem). */
+  private scanMemory(): void {
+    for (const node of this.dt.children.filter((c) => c.name.startsWith('memory@'))) {
+      const reg = node.getCells('reg') ?? [];
+      for (let i = 0; i + 3 < reg.length; i += 4) {
+        this.memblock.add(reg[i]! * 2 ** 32 + reg[i + 1]!, reg[i + 2]! * 2 ** 32 + reg[i + 3]!);
+      }
+    }
+    const dr = this.dt.find('/ibm,dynamic-reconfiguration-memory');
+    const lmb = dr?.getCells('ibm,lmb-size');
+    const v2 = dr?.getCells('ibm,dynamic-memory-v2');
+    if (!lmb || !v2) return;
+    const lmbSize = lmb[0]! * 2 ** 32 + lmb[1]!;
+    for (let i = 0, at = 1; i < v2[0]!; i++, at += 6) {
+      const [count, hi, lo, , , flags] = v2.slice(at, at + 6) as [number, number, number, number, number, number];
+      if ((flags & 0x8) === 0 || (flags & 0x80) !== 0) continue;
+      this.memblock.add(hi * 2 ** 32 + lo, count * lmbSize);
+    }
+  }
+
+  /** Logical CPUs from /cpus (one per interrupt server). */
+  cpuCount(): number {
+    let n = 0;
+    for (const c of this.dt.find('/cpus')?.children ?? []) n += c.getCells('ibm,ppc-interrupt-server#s')?.length ?? 1;
+    return n;
+  }
+
+  /** Seconds.microseconds since this boot, for printk timestamps. */
+  uptimeNs(): bigint {
+    return this.machine.clock.now() - this.bootNs;
+  }
+
+  printk(level: number, prefix: string, text: string): void {
+    const record = this.ring.append(this.uptimeNs(), level, prefix ? `${prefix}: ${text}` : text);
+    this.console.push(formatDmesgLine(record));
+    this.machine.clock.advance(10_000n);
+  }
+
+  cmdlineParam(name: string): string | undefined {
+    for (const tok of this.cmdline.split(/\s+/)) {
+      if (tok === name) return '';
+      if (tok.startsWith(`${name}=`)) return tok.slice(name.length + 1);
+    }
+    return undefined;
+  }
+
+  rtasToken(name: string): number | undefined {
+    return this.dt.find('/rtas')?.getCells(name)?.[0];
+  }
+
+  /**
+   * rtas_call: writes struct rtas_args in memory, enters RTAS, reads the status; retries while
+   * firmware answers busy (-2) or extended delay (990x), advancing the clock as rtas_busy_delay does.
+   */
+  rtasCall(token: number, args: readonly number[], nret = 1): number[] {
+    const mem = this.mem;
+    for (let attempt = 0; ; attempt++) {
+      mem.writeU32(RTAS_ARGS_ADDR, token, 'be');
+      mem.writeU32(RTAS_ARGS_ADDR + 4, args.length, 'be');
+      mem.writeU32(RTAS_ARGS_ADDR + 8, nret, 'be');
+      args.forEach((a, i) => mem.writeU32(RTAS_ARGS_ADDR + 12 + i * 4, a, 'be'));
+      const retAt = RTAS_ARGS_ADDR + 12 + args.length * 4;
+      for (let i = 0; i < nret; i++) mem.writeU32(retAt + i * 4, 0, 'be');
+      this.rtasCalls++;
+      this.rtas.enter(RTAS_ARGS_ADDR);
+      const rets = Array.from({ length: nret }, (_, i) => mem.readU32(retAt + i * 4, 'be') | 0);
+      const status = rets[0]!;
+      const delayMs = status === -2 ? 1 : status >= 9900 && status <= 9905 ? 10 ** (status - 9900) : 0;
+      if (delayMs === 0 || attempt >= 10_000) return rets;
+      this.machine.clock.advance(BigInt(delayMs) * 1_000_000n);
+    }
+  }
+
+  /** rtas_os_term(msg): terminate the partition; with fadump registered, firmware takes the dump. */
+  osTerm(message: string): void {
+    const token = this.rtasToken('ibm,os-term');
+    if (token === undefined || !this.dt.find('/rtas')?.get('ibm,extended-os-term')) return;
+    this.mem.write(RTAS_MSG_ADDR, new TextEncoder().encode(`${message}\0`));
+    this.rtasCall(token, [RTAS_MSG_ADDR]);
+  }
+
+  /**
+   * Kernel panic on `cpu`: every CPU gets the registers it has at that moment, the panic is
+   * logged, and the panic notifier hands over to fadump (crash_fadump), which terminates through
+   * firmware. Returns the crashing CPU's registers as crash_fadump saved them.
+   */
+  panic(cpu: number, message: string): Registers {
+    const cpus = this.machine.cpus;
+    const target = cpus[cpu];
+    if (!target) throw new RangeError(`no CPU ${cpu}`);
+    for (const c of cpus) c.regs = this.runningRegisters(c, c === target);
+    this.printk(KERN_INFO, 'sysrq', 'Trigger a crash');
+    this.printk(KERN_EMERG, '', `Kernel panic - not syncing: ${message}`);
+    this.printk(KERN_WARNING, '', `CPU: ${cpu} PID: ${1000 + cpu} Comm: bash Not tainted ${OSRELEASE} #1`);
+    const saved = structuredClone(target.regs);
+    this.fadump.crash(cpu, saved, message);
+    this.halted = true;
+    return saved;
+  }
+
+  /** Plausible, seed-determined register state of a CPU running kernel code. */
+  private runningRegisters(c: CpuThread, crashing: boolean): Registers {
+    const rng = this.machine.rng;
+    const r = zeroRegisters();
+    const text = (off: number) => KERNEL_VBASE + BigInt(off);
+    r.gpr = r.gpr.map(() => rng.u64());
+    r.gpr[1] = KERNEL_VBASE + BigInt(STACKS_ADDR + c.id * STACK_SIZE + STACK_SIZE - 0x200 - rng.int(0, 31) * 16);
+    r.gpr[2] = text(0x0180_0000); // TOC
+    r.gpr[13] = KERNEL_VBASE + BigInt(0x0300_0000 + c.id * 0x400); // paca
+    r.nip = text(crashing ? 0x0012_3450 : 0x0001_0000 + rng.int(0, 0xffff) * 4);
+    r.lr = text(0x0002_0000 + rng.int(0, 0xffff) * 4);
+    r.ctr = text(0x0004_0000 + rng.int(0, 0xffff) * 4);
+    r.msr = MSR_KERNEL | (this.order === 'le' ? MSR_LE : 0n);
+    r.cr = BigInt(rng.int(0, 0x7fffffff));
+    r.xer = BigInt(rng.int(0, 0xffff)) << 16n;
+    r.dar = crashing ? 0n : rng.u64() & 0xfffffffffff0n;
+    r.dsisr = BigInt(rng.int(0, 0xffff)) << 16n;
+    r.trap = crashing ? 0x300n : 0x900n;
+    r.softe = 1n;
+    r.orig_gpr3 = r.gpr[3]!;
+    for (const k of Object.keys(r.spr) as (keyof typeof r.spr)[]) r.spr[k] = rng.u64() & 0xffffffffn;
+    r.spr.PVR = 0x0080_0200n;
+    r.spr.CFAR = text(0x0005_0000 + rng.int(0, 0xffff) * 4);
+    return r;
+  }
+
+  /** The crashing CPU's registers once it is inside rtas_os_term (what firmware saves for it). */
+  enterFirmware(cpu: number): void {
+    const c = this.machine.cpus[cpu]!;
+    c.regs = { ...structuredClone(c.regs), nip: KERNEL_VBASE + 0x0006_7890n, lr: KERNEL_VBASE + 0x0006_7800n };
+  }
+
+  onlineCpus(): number[] {
+    return this.machine.cpus.filter((c) => c.online).map((c) => c.id);
+  }
+}

@@ -1,0 +1,64 @@
+// Early-boot memory map of the kernel (Linux mm/memblock.c): the memory ranges the device tree
+// describes and the ranges reserved from them.
+
+import type { Range } from '../emulator/memory-blocks.ts';
+
+export class Memblock {
+  readonly memory: Range[] = [];
+  readonly reserved: Range[] = [];
+
+  /** Adds memory, merging with adjacent or overlapping ranges (as memblock_add does). */
+  add(base: number, size: number): void {
+    insertMerged(this.memory, base, size);
+  }
+
+  reserve(base: number, size: number): void {
+    insertMerged(this.reserved, base, size);
+  }
+
+  physMemSize(): number {
+    return this.memory.reduce((s, r) => s + r.size, 0);
+  }
+
+  endOfDram(): number {
+    const last = this.memory[this.memory.length - 1];
+    return last ? last.base + last.size : 0;
+  }
+
+  isReserved(base: number, size: number): boolean {
+    return this.reserved.some((r) => base < r.base + r.size && r.base < base + size);
+  }
+
+  /** Memory not reserved, as sorted ranges. */
+  freeRanges(): Range[] {
+    const out: Range[] = [];
+    for (const m of this.memory) {
+      let cur = m.base;
+      const end = m.base + m.size;
+      for (const r of this.reserved) {
+        if (r.base + r.size <= cur || r.base >= end) continue;
+        if (r.base > cur) out.push({ base: cur, size: r.base - cur });
+        cur = Math.max(cur, r.base + r.size);
+      }
+      if (cur < end) out.push({ base: cur, size: end - cur });
+    }
+    return out;
+  }
+}
+
+function insertMerged(list: Range[], base: number, size: number): void {
+  if (size <= 0) return;
+  let start = base;
+  let end = base + size;
+  const keep: Range[] = [];
+  for (const r of list) {
+    if (r.base + r.size < start || r.base > end) keep.push(r);
+    else {
+      start = Math.min(start, r.base);
+      end = Math.max(end, r.base + r.size);
+    }
+  }
+  keep.push({ base: start, size: end - start });
+  keep.sort((a, b) => a.base - b.base);
+  list.splice(0, list.length, ...keep);
+}

@@ -1,0 +1,236 @@
+// Runs a crash scenario end to end on a pSeries partition: boot the first kernel, register fadump,
+// panic on a CPU, let firmware take the dump and reboot keeping memory, boot the capture kernel,
+// write /proc/vmcore to a file, verify it against the crash-time memory, release, and optionally
+// crash again. The library entry point behind `fadump-sim run`.
+
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Machine, fmtSize } from '../emulator/machine.ts';
+import { ConfigError } from '../emulator/memory-blocks.ts';
+import type { MemorySnapshot } from '../emulator/physical-memory.ts';
+import { type FirmwarePersonality, personalityByName } from '../firmware/rtas/personality.ts';
+import { PseriesFirmware, RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
+import { Kernel } from '../kernel-model/kernel.ts';
+import { verifyVmcore, vmcoreLayout, writeVmcore } from '../kernel-model/proc-vmcore.ts';
+
+export interface RunOptions {
+  platform: 'pseries';
+  firmware: 'powervm' | 'qemu';
+  memory: number;
+  lmbSize: number;
+  cpus: number;
+  threadsPerCore: number;
+  endian: 'le' | 'be';
+  crashCpu: number;
+  seed: number;
+  /** Boot memory spread over this many regions (unassigned LMBs make the holes). */
+  bootMemRegions: number;
+  notePids: boolean;
+  cmdline: string;
+  /** Crash/capture cycles; each after the first crashes the previous capture kernel. */
+  cycles: number;
+}
+
+export const DEFAULT_RUN: RunOptions = {
+  platform: 'pseries',
+  firmware: 'powervm',
+  memory: 8 * 2 ** 30,
+  lmbSize: 256 * 2 ** 20,
+  cpus: 8,
+  threadsPerCore: 1,
+  endian: 'le',
+  crashCpu: 3,
+  seed: 1,
+  bootMemRegions: 1,
+  notePids: false,
+  cmdline: 'root=/dev/sda2 ro fadump=on',
+  cycles: 1,
+};
+
+export type DumpStatus = 'captured' | 'refused' | 'not-triggered';
+
+export interface CycleSummary {
+  cycle: number;
+  dump: { status: DumpStatus; vmcore: string | null; reason?: string; bytes?: number };
+  crash: { cpu: number; nip: string; lr: string; r1: string };
+  memory: { ranges: { start: string; size: string }[] };
+  cpuNotes: { cpu: number; pid: number }[];
+  verify: { mismatchedBytes: number | null };
+  console: { crashed: string[]; capture: string[] };
+}
+
+export interface Summary {
+  fadumpSim: 1;
+  machine: {
+    platform: string;
+    firmware: string;
+    memory: string;
+    lmbSize: string;
+    cpus: number;
+    endian: string;
+    seed: number;
+    bootMemRegions: number;
+  };
+  dump: CycleSummary['dump'];
+  crash: CycleSummary['crash'];
+  memory: CycleSummary['memory'];
+  verify: CycleSummary['verify'];
+  rtasCalls: number;
+  console: string[];
+  cycles: CycleSummary[];
+}
+
+const hex = (v: number | bigint) => `0x${v.toString(16)}`;
+
+/** Default boot memory size: 5% of RAM rounded down to 256 MiB, at least 320 MiB (spec/kernel.md §3). */
+function defaultBootMem(memory: number): number {
+  return Math.max(320 * 2 ** 20, Math.floor(memory / 20 / 0x1000_0000) * 0x1000_0000);
+}
+
+/**
+ * Unassigned LMBs that split boot memory into `bootMemRegions` ranges. The RMA (first 256 MiB)
+ * stays whole; the rest of boot memory is cut into equal runs of LMBs with a hole after each.
+ */
+function holesFor(o: RunOptions): number[] {
+  if (o.bootMemRegions <= 1) return [];
+  const rmaLmbs = Math.ceil(RMA_MIN / o.lmbSize);
+  const restLmbs = Math.ceil(defaultBootMem(o.memory) / o.lmbSize) - rmaLmbs;
+  const extra = o.bootMemRegions - 1;
+  if (o.bootMemRegions > 7 || restLmbs < extra) {
+    throw new ConfigError(
+      `--boot-mem-regions ${o.bootMemRegions} is not possible with ${fmtSize(o.lmbSize)} LMBs: at most ${Math.min(7, 1 + restLmbs)} (use smaller LMBs)`,
+    );
+  }
+  const per = Math.floor(restLmbs / extra);
+  return Array.from({ length: extra }, (_, i) => rmaLmbs + i * (per + 1));
+}
+
+/** Checks what the model cannot run; throws ConfigError with one clear line. */
+export function validateRunOptions(o: RunOptions): FirmwarePersonality {
+  if (o.platform !== 'pseries') throw new ConfigError(`--platform ${o.platform} is not supported yet (pseries)`);
+  const p = personalityByName(o.firmware);
+  if (!p) throw new ConfigError(`--firmware ${o.firmware} must be powervm or qemu`);
+  if (!Number.isInteger(o.crashCpu) || o.crashCpu < 0 || o.crashCpu >= o.cpus) {
+    throw new ConfigError(`--crash-cpu ${o.crashCpu} does not exist: the machine has CPUs 0-${o.cpus - 1}`);
+  }
+  if (!Number.isInteger(o.cycles) || o.cycles < 1 || o.cycles > 16) throw new ConfigError(`--cycles ${o.cycles} must be 1 to 16`);
+  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) throw new ConfigError(`--seed ${o.seed} must be 0 to 4294967295`);
+  // Constructing the machine checks sizes and CPU counts.
+  const m = new Machine({ ...machineConfig(o), memory: o.memory });
+  const bootMem = defaultBootMem(o.memory);
+  const need = 2 * bootMem + 2 ** 20;
+  if (m.blocks.assignedBytes() < need) {
+    throw new ConfigError(
+      `--memory ${fmtSize(o.memory)} is smaller than fadump needs: ${fmtSize(bootMem)} of boot memory plus a reserved area of the same size`,
+    );
+  }
+  return p;
+}
+
+function machineConfig(o: RunOptions) {
+  return {
+    memory: o.memory,
+    lmbSize: o.lmbSize,
+    cpus: o.cpus,
+    threadsPerCore: o.threadsPerCore,
+    holes: holesFor(o),
+    seed: o.seed,
+  };
+}
+
+export interface RunResult {
+  summary: Summary;
+  machine: Machine;
+  /** Crash-time memory of each cycle. */
+  snapshots: MemorySnapshot[];
+}
+
+/**
+ * Runs the scenario, writing `vmcore` (and `vmcore.N` for later cycles), `summary.json` and
+ * `console.log` into outDir. Every file is written under a temporary name and renamed.
+ */
+export async function runScenario(o: RunOptions, outDir: string): Promise<RunResult> {
+  const personality = validateRunOptions(o);
+  const machine = new Machine(machineConfig(o));
+  const fw = new PseriesFirmware(machine, personality);
+  const kcfg = { order: o.endian, generation: 'resilient' as const, notePids: o.notePids };
+  await mkdir(outDir, { recursive: true });
+
+  const consoleLog: string[] = [];
+  const snapshots: MemorySnapshot[] = [];
+  machine.events.on((e) => {
+    if (e.source === 'rtas' && e.kind === 'os-term' && e.detail.dumpRegistered) snapshots.push(machine.memory.snapshot());
+  });
+
+  let kernel = new Kernel(machine, fw.rtas, kcfg);
+  kernel.boot(fw.boot(o.cmdline));
+  const cycles: CycleSummary[] = [];
+  for (let cycle = 1; cycle <= o.cycles; cycle++) {
+    const crashed = kernel;
+    const regs = crashed.panic(o.crashCpu, 'sysrq triggered crash');
+    consoleLog.push(`=== boot ${machine.bootCount}: ${cycle === 1 ? 'first kernel' : 'capture kernel, re-registered'} ===`, ...crashed.console);
+    const summary: CycleSummary = {
+      cycle,
+      dump: { status: 'not-triggered', vmcore: null },
+      crash: { cpu: o.crashCpu, nip: hex(regs.nip), lr: hex(regs.lr), r1: hex(regs.gpr[1]!) },
+      memory: { ranges: [] },
+      cpuNotes: [],
+      verify: { mismatchedBytes: null },
+      console: { crashed: crashed.console, capture: [] },
+    };
+    cycles.push(summary);
+    if (!fw.resetPending) break;
+
+    kernel = new Kernel(machine, fw.rtas, kcfg);
+    kernel.boot(fw.boot(o.cmdline));
+    const f = kernel.fadump;
+    summary.console.capture = kernel.console;
+    if (f.outcome.status === 'captured' && f.elfcorehdrAddr !== undefined) {
+      const name = cycle === 1 ? 'vmcore' : `vmcore.${cycle}`;
+      const layout = vmcoreLayout(machine.memory, f.elfcorehdrAddr, o.endian);
+      await writeVmcore(join(outDir, name), machine.memory, layout);
+      summary.dump = { status: 'captured', vmcore: name, bytes: layout.fileSize };
+      summary.memory.ranges = layout.loads.map((l) => ({ start: hex(l.paddr), size: hex(l.size) }));
+      summary.cpuNotes = f.notes.map((n) => ({ cpu: n.cpu, pid: n.pid }));
+      summary.verify.mismatchedBytes = await verifyVmcore(join(outDir, name), layout, snapshots[snapshots.length - 1]!);
+      // What the kdump service does once the vmcore is saved: release, then register again.
+      f.sysfsWrite('release_mem', '1');
+      f.sysfsWrite('registered', '1');
+    } else if (f.outcome.status === 'refused') {
+      summary.dump = { status: 'refused', vmcore: null, reason: f.outcome.reason };
+      f.sysfsWrite('registered', '1');
+    }
+    if (cycle === o.cycles) consoleLog.push(`=== boot ${machine.bootCount}: capture kernel ===`, ...kernel.console);
+  }
+
+  const first = cycles[0]!;
+  const summary: Summary = {
+    fadumpSim: 1,
+    machine: {
+      platform: o.platform,
+      firmware: o.firmware,
+      memory: fmtSize(o.memory),
+      lmbSize: fmtSize(o.lmbSize),
+      cpus: o.cpus,
+      endian: o.endian,
+      seed: o.seed,
+      bootMemRegions: o.bootMemRegions,
+    },
+    dump: first.dump,
+    crash: first.crash,
+    memory: first.memory,
+    verify: first.verify,
+    rtasCalls: fw.rtas.callCount,
+    console: consoleLog,
+    cycles,
+  };
+  await writeAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeAtomic(join(outDir, 'console.log'), `${consoleLog.join('\n')}\n`);
+  return { summary, machine, snapshots };
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+}

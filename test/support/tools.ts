@@ -1,0 +1,58 @@
+// Finds the external tools the interop tests use. Outside CI a missing tool skips its tests with one
+// line naming the install command; with CI=true a missing tool is an error, so CI never goes green
+// without running them.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const announced = new Set<string>();
+
+function onPath(name: string): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The path of a tool, or undefined when it is missing outside CI. `install` is the command that
+ * provides it (printed when it is missing).
+ */
+export function tool(name: string, install: string): string | undefined {
+  const found = onPath(name) ?? (existsSync(`/usr/sbin/${name}`) ? `/usr/sbin/${name}` : undefined);
+  if (found) return found;
+  if (process.env.CI === 'true') throw new Error(`${name} is required under CI=true: ${install}`);
+  if (!announced.has(name)) {
+    announced.add(name);
+    console.warn(`skipping tests that need ${name}: install it with \`${install}\``);
+  }
+  return undefined;
+}
+
+const APT = (pkg: string) => `apt-get install -y ${pkg}`;
+
+export const tools = {
+  readelf: () => tool('readelf', APT('binutils')),
+  euReadelf: () => tool('eu-readelf', APT('elfutils')),
+  gdb: () => tool('gdb-multiarch', APT('gdb-multiarch')),
+  vmcoreDmesg: () => tool('vmcore-dmesg', APT('kexec-tools')),
+  dtc: () => tool('dtc', APT('device-tree-compiler')),
+  /** The ppc64el makedumpfile under qemu-user; needs its sysroot prepared (scripts/makedumpfile-ppc64le --setup). */
+  makedumpfile: (): string | undefined => {
+    const script = join(REPO, 'scripts', 'makedumpfile-ppc64le');
+    const cache =
+      process.env.FADUMP_SIM_CACHE ??
+      join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '/root', '.cache'), 'fadump-sim');
+    if (
+      onPath('qemu-ppc64le-static') &&
+      existsSync(join(cache, 'ppc64el-sysroot', 'usr', 'bin', 'makedumpfile'))
+    )
+      return script;
+    return tool('makedumpfile-ppc64le (sysroot)', `${script} --setup (as root)`);
+  },
+};
