@@ -26,14 +26,16 @@ export function parseSize(flag: string, text: string): number {
 }
 
 function fail(message: string): never {
-  process.stderr.write(`fadump-sim: error: ${message}\n`);
+  process.stderr.write(`fadump-sim: error: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
   process.exit(EXIT_USAGE);
 }
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('fadump-sim')
-    .usage('$0 <command> [options]\n\nA deterministic model of an IBM POWER partition and firmware-assisted dump.')
+    .usage(
+      '$0 <command> [options]\n\nA deterministic model of an IBM POWER partition and firmware-assisted dump.',
+    )
     .command(
       'run',
       'Boot, register fadump, crash, capture the vmcore and verify it (built-in default scenario)',
@@ -45,7 +47,11 @@ export async function main(argv: string[]): Promise<void> {
           .option('memory', { type: 'string', default: '8G', describe: 'Assigned memory' })
           .option('lmb-size', { type: 'string', default: '256M', describe: 'LMB size: power of two, 16M-1G' })
           .option('cpus', { type: 'number', default: DEFAULT_RUN.cpus, describe: 'Hardware threads' })
-          .option('smt', { type: 'number', default: DEFAULT_RUN.threadsPerCore, describe: 'Threads per core' })
+          .option('smt', {
+            type: 'number',
+            default: DEFAULT_RUN.threadsPerCore,
+            describe: 'Threads per core',
+          })
           .option('endian', { type: 'string', default: DEFAULT_RUN.endian, choices: ['le', 'be'] })
           .option('crash-cpu', { type: 'number', default: DEFAULT_RUN.crashCpu })
           .option('seed', { type: 'number', default: DEFAULT_RUN.seed })
@@ -56,7 +62,11 @@ export async function main(argv: string[]): Promise<void> {
             describe: 'pr_pid = CPU + 1, crashing CPU first (gdb shows a thread per CPU)',
           })
           .option('cycles', { type: 'number', default: 1, describe: 'Crash/capture cycles' })
-          .option('cmdline', { type: 'string', default: DEFAULT_RUN.cmdline, describe: 'Kernel command line' })
+          .option('cmdline', {
+            type: 'string',
+            default: DEFAULT_RUN.cmdline,
+            describe: 'Kernel command line',
+          })
           .option('json', { type: 'boolean', default: false, describe: 'Print summary.json to stdout' }),
       async (a) => {
         let opts: RunOptions;
@@ -95,7 +105,8 @@ export async function main(argv: string[]): Promise<void> {
               `wrote ${a.out}/summary.json, ${a.out}/console.log\n`,
           );
         }
-        if (summary.dump.status !== 'captured' || summary.verify.mismatchedBytes !== 0) process.exitCode = EXIT_DUMP_FAILED;
+        if (summary.dump.status !== 'captured' || summary.verify.mismatchedBytes !== 0)
+          process.exitCode = EXIT_DUMP_FAILED;
       },
     )
     .demandCommand(1, 'Name a command: run')

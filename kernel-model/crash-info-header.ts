@@ -30,7 +30,12 @@ export const CRASH_INFO_HEADER = defineStruct({
     { name: 'pt_regs_sz', type: 'u32', doc: 'sizeof(struct pt_regs) of the first kernel (384)' },
     { name: 'cpu_mask_sz', type: 'u32', doc: 'sizeof(struct cpumask) of the first kernel' },
     { name: 'regs', type: 'bytes', size: PT_REGS_BYTES, doc: 'crashing CPU registers (struct pt_regs)' },
-    { name: 'cpu_mask', type: 'bytes', size: CPUMASK_BYTES, doc: 'possible CPUs at registration, online CPUs at crash' },
+    {
+      name: 'cpu_mask',
+      type: 'bytes',
+      size: CPUMASK_BYTES,
+      doc: 'possible CPUs at registration, online CPUs at crash',
+    },
   ],
 } as const);
 
@@ -42,7 +47,11 @@ export const CRASH_INFO_HEADER_OLD = defineStruct({
   spec: 'spec/kernel.md §1 (OLD layout, ≤ v6.9)',
   fields: [
     { name: 'magic_number', type: 'u64', doc: '"FADMPINF"' },
-    { name: 'elfcorehdr_addr', type: 'u64', doc: 'physical address of the ELF core header the first kernel built' },
+    {
+      name: 'elfcorehdr_addr',
+      type: 'u64',
+      doc: 'physical address of the ELF core header the first kernel built',
+    },
     { name: 'crashing_cpu', type: 'u32', doc: 'logical CPU that crashed; 0xFFFFFFFF until a crash' },
     { name: 'pad', type: 'u32', doc: 'padding', reserved: true },
     { name: 'regs', type: 'bytes', size: PT_REGS_BYTES, doc: 'crashing CPU registers (struct pt_regs)' },

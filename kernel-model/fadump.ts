@@ -7,7 +7,7 @@
 
 import type { Registers } from '../emulator/cpu-thread.ts';
 import type { Range } from '../emulator/memory-blocks.ts';
-import { asciiU64, type StructValue, toAddr, u64Ascii } from '../emulator/struct.ts';
+import { type StructValue, u64Ascii } from '../emulator/struct.ts';
 import {
   DUMP_HEADER,
   DUMP_SECTION,
@@ -19,7 +19,6 @@ import {
 import {
   CPUMASK_BYTES,
   CRASH_INFO_HEADER,
-  CRASH_INFO_HEADER_OLD,
   cpumaskHas,
   cpumaskOf,
   FADUMP_CPU_UNKNOWN,
@@ -29,18 +28,16 @@ import {
   PT_REGS_BYTES,
 } from './crash-info-header.ts';
 import {
-  ELF_PRSTATUS,
   ELF64_EHDR,
   ELF64_NHDR,
   ELF64_PHDR,
   elfHeader,
   NOTE_BUF_BYTES,
-  noteBytes,
-  NT_PRSTATUS,
   PF_RWX,
   PT_LOAD,
   PT_NOTE,
   PT_REGS,
+  prstatusNote,
   ptRegsFromRegisters,
 } from './elf.ts';
 import { hash016, hashx, MiB, memparse, pageAlign } from './format.ts';
@@ -156,12 +153,17 @@ export class Fadump {
     const old = this.k.cmdlineParam('fadump_reserve_mem');
     const oldSize = old !== undefined ? memparse(old) : undefined;
     if (old !== undefined) {
-      this.k.printk(KERN_WARNING, F, "'fadump_reserve_mem=' parameter is deprecated in favor of 'crashkernel=' parameter.");
+      this.k.printk(
+        KERN_WARNING,
+        F,
+        "'fadump_reserve_mem=' parameter is deprecated in favor of 'crashkernel=' parameter.",
+      );
     }
     const ck = this.k.cmdlineParam('crashkernel');
     let size = ck !== undefined ? (memparse(ck.split('@')[0]!) ?? 0) : 0;
     if (size > 0) {
-      if (old !== undefined) this.k.printk(KERN_INFO, F, "Using 'crashkernel=' parameter for memory reservation.");
+      if (old !== undefined)
+        this.k.printk(KERN_INFO, F, "Using 'crashkernel=' parameter for memory reservation.");
       const max = Math.floor(phys / MAX_BOOT_MEM_RATIO);
       if (size > max) {
         size = max;
@@ -196,7 +198,9 @@ export class Fadump {
 
   /** get_fadump_area_size (6.10+): CPU + HPTE page-aligned, boot memory copy, crash info header. */
   areaSize(): number {
-    return pageAlign(this.cpuStateSize + this.hpteSize, PAGE_SIZE) + this.bootMemSize + CRASH_INFO_HEADER.size;
+    return (
+      pageAlign(this.cpuStateSize + this.hpteSize, PAGE_SIZE) + this.bootMemSize + CRASH_INFO_HEADER.size
+    );
   }
 
   /** fadump_reserve_mem (first kernel). */
@@ -209,17 +213,20 @@ export class Fadump {
         F,
         `Can't enable fadump with boot memory size (${hashx(this.bootMemSize)}) less than ${hashx(RTAS_FADUMP_MIN_BOOT_MEM)}`,
       );
-      return this.disable();
+      this.disable();
+      return;
     }
     if (!this.bootMemoryRegions()) {
       k.printk(KERN_ERR, F, 'Too many holes in boot memory area to enable fadump');
-      return this.disable();
+      this.disable();
+      return;
     }
     const size = this.areaSize();
     const base = this.locate(this.bootMemTop, size);
     if (base === undefined) {
       k.printk(KERN_ERR, F, 'Failed to find memory chunk for reservation!');
-      return this.disable();
+      this.disable();
+      return;
     }
     k.memblock.reserve(base, size);
     this.reserveStart = base;
@@ -284,7 +291,11 @@ export class Fadump {
     this.k.mem.write(FDM_ACTIVE_ADDR, active.subarray(0, FDM_STRUCT_SIZE));
     if (prop.length < DUMP_HEADER.size) return;
     const header = DUMP_HEADER.decode(prop);
-    const n = Math.min(header.dump_num_sections, 10, Math.floor((prop.length - DUMP_HEADER.size) / DUMP_SECTION.size));
+    const n = Math.min(
+      header.dump_num_sections,
+      10,
+      Math.floor((prop.length - DUMP_HEADER.size) / DUMP_SECTION.size),
+    );
     let holes = 0;
     let lastEnd = 0;
     this.bootMemRegions = [];
@@ -310,7 +321,11 @@ export class Fadump {
           this.bootMemSize += len;
           break;
         default:
-          this.k.printk(KERN_WARNING, R, `Section type ${s.source_data_type} unsupported on this kernel. Ignoring!`);
+          this.k.printk(
+            KERN_WARNING,
+            R,
+            `Section type ${s.source_data_type} unsupported on this kernel. Ignoring!`,
+          );
       }
     }
     this.bootMemTop = this.bootMemSize + holes;
@@ -380,7 +395,6 @@ export class Fadump {
   /** init_fadump_header: the crash info header at fadumphdr_addr, in kernel byte order. */
   private initHeader(): void {
     const order = this.k.order;
-    CRASH_INFO_HEADER.decode(new Uint8Array(CRASH_INFO_HEADER.size), order);
     this.k.mem.write(
       this.fadumphdrAddr,
       CRASH_INFO_HEADER.encode(
@@ -476,13 +490,15 @@ export class Fadump {
     };
     if (this.fadumphdrAddr === 0 || !k.mem.accessible(this.fadumphdrAddr, CRASH_INFO_HEADER.size)) {
       k.printk(KERN_ERR, F, 'Crash info header is empty.');
-      return refuse('Crash info header is empty.');
+      refuse('Crash info header is empty.');
+      return;
     }
     const bytes = k.mem.read(this.fadumphdrAddr, CRASH_INFO_HEADER.size);
     const problem = this.headerProblem(bytes);
     if (problem) {
       k.printk(KERN_ERR, F, problem);
-      return refuse(problem);
+      refuse(problem);
+      return;
     }
     const fdh = CRASH_INFO_HEADER.decode(bytes, k.order);
     const count = 2 + this.bootMemRegions.length + k.memblock.memory.length;
@@ -490,11 +506,15 @@ export class Fadump {
     if (size > ELFCOREHDR_MAX) {
       const msg = `Failed to allocate ${size} bytes for elfcorehdr`;
       k.printk(KERN_ERR, F, msg);
-      return refuse(msg);
+      refuse(msg);
+      return;
     }
     this.populateElfcorehdr(fdh.vmcoreinfo_raddr, fdh.vmcoreinfo_size, size);
     const platform = this.rtasProcess(fdh);
-    if (platform) return refuse(platform);
+    if (platform) {
+      refuse(platform);
+      return;
+    }
     this.elfcorehdrAddr = ELFCOREHDR_ADDR;
     this.elfcorehdrSize = size;
     this.outcome = { status: 'captured' };
@@ -512,7 +532,8 @@ export class Fadump {
         : 'Fadump header is corrupted.';
     }
     const fdh = CRASH_INFO_HEADER.decode(bytes, this.k.order);
-    if (fdh.pt_regs_sz !== PT_REGS_BYTES || fdh.cpu_mask_sz !== CPUMASK_BYTES) return 'Fadump header size mismatch.';
+    if (fdh.pt_regs_sz !== PT_REGS_BYTES || fdh.cpu_mask_sz !== CPUMASK_BYTES)
+      return 'Fadump header size mismatch.';
     return undefined;
   }
 
@@ -673,10 +694,7 @@ export class Fadump {
     this.notes = [];
     for (const n of notes) {
       const pid = k.config.notePids ? n.cpu + 1 : 0;
-      const desc = new Uint8Array(ELF_PRSTATUS.size);
-      new DataView(desc.buffer).setInt32(ELF_PRSTATUS.offsetOf('pr_pid'), pid, this.le);
-      desc.set(PT_REGS.encode(n.regs, k.order), ELF_PRSTATUS.offsetOf('pr_reg'));
-      parts.push(noteBytes('CORE', NT_PRSTATUS, desc, k.order));
+      parts.push(prstatusNote(n.regs, pid, k.order));
       this.notes.push({ cpu: n.cpu, pid, regs: ptRegsWords(PT_REGS.encode(n.regs, k.order), this.le) });
     }
     parts.push(new Uint8Array(ELF64_NHDR.size));
@@ -799,5 +817,3 @@ function ptRegsWords(bytes: Uint8Array, le: boolean): bigint[] {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return Array.from({ length: 48 }, (_, i) => v.getBigUint64(i * 8, le));
 }
-
-export { asciiU64, CRASH_INFO_HEADER_OLD, toAddr };

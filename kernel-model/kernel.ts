@@ -108,7 +108,14 @@ export class Kernel {
     if (!lmb || !v2) return;
     const lmbSize = lmb[0]! * 2 ** 32 + lmb[1]!;
     for (let i = 0, at = 1; i < v2[0]!; i++, at += 6) {
-      const [count, hi, lo, , , flags] = v2.slice(at, at + 6) as [number, number, number, number, number, number];
+      const [count, hi, lo, , , flags] = v2.slice(at, at + 6) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
       if ((flags & 0x8) === 0 || (flags & 0x80) !== 0) continue;
       this.memblock.add(hi * 2 ** 32 + lo, count * lmbSize);
     }
@@ -117,7 +124,8 @@ export class Kernel {
   /** Logical CPUs from /cpus (one per interrupt server). */
   cpuCount(): number {
     let n = 0;
-    for (const c of this.dt.find('/cpus')?.children ?? []) n += c.getCells('ibm,ppc-interrupt-server#s')?.length ?? 1;
+    for (const c of this.dt.find('/cpus')?.children ?? [])
+      n += c.getCells('ibm,ppc-interrupt-server#s')?.length ?? 1;
     return n;
   }
 
@@ -200,7 +208,8 @@ export class Kernel {
     const r = zeroRegisters();
     const text = (off: number) => KERNEL_VBASE + BigInt(off);
     r.gpr = r.gpr.map(() => rng.u64());
-    r.gpr[1] = KERNEL_VBASE + BigInt(STACKS_ADDR + c.id * STACK_SIZE + STACK_SIZE - 0x200 - rng.int(0, 31) * 16);
+    r.gpr[1] =
+      KERNEL_VBASE + BigInt(STACKS_ADDR + c.id * STACK_SIZE + STACK_SIZE - 0x200 - rng.int(0, 31) * 16);
     r.gpr[2] = text(0x0180_0000); // TOC
     r.gpr[13] = KERNEL_VBASE + BigInt(0x0300_0000 + c.id * 0x400); // paca
     r.nip = text(crashing ? 0x0012_3450 : 0x0001_0000 + rng.int(0, 0xffff) * 4);
@@ -223,7 +232,11 @@ export class Kernel {
   /** The crashing CPU's registers once it is inside rtas_os_term (what firmware saves for it). */
   enterFirmware(cpu: number): void {
     const c = this.machine.cpus[cpu]!;
-    c.regs = { ...structuredClone(c.regs), nip: KERNEL_VBASE + 0x0006_7890n, lr: KERNEL_VBASE + 0x0006_7800n };
+    c.regs = {
+      ...structuredClone(c.regs),
+      nip: KERNEL_VBASE + 0x0006_7890n,
+      lr: KERNEL_VBASE + 0x0006_7800n,
+    };
   }
 
   onlineCpus(): number[] {

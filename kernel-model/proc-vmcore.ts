@@ -123,7 +123,11 @@ export async function writeVmcore(path: string, mem: MemoryView, layout: VmcoreL
  * Compares every PT_LOAD byte of the vmcore file with the crash-time snapshot at its physical
  * address. Reads the whole file region by region; returns the number of differing bytes.
  */
-export async function verifyVmcore(path: string, layout: VmcoreLayout, snapshot: MemoryView): Promise<number> {
+export async function verifyVmcore(
+  path: string,
+  layout: VmcoreLayout,
+  snapshot: MemoryView,
+): Promise<number> {
   const fh = await open(path, 'r');
   const CHUNK = 16 * 2 ** 20;
   const buf = new Uint8Array(CHUNK);

@@ -5,7 +5,7 @@
 
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Machine, fmtSize } from '../emulator/machine.ts';
+import { fmtSize, Machine } from '../emulator/machine.ts';
 import { ConfigError } from '../emulator/memory-blocks.ts';
 import type { MemorySnapshot } from '../emulator/physical-memory.ts';
 import { type FirmwarePersonality, personalityByName } from '../firmware/rtas/personality.ts';
@@ -107,16 +107,19 @@ function holesFor(o: RunOptions): number[] {
 
 /** Checks what the model cannot run; throws ConfigError with one clear line. */
 export function validateRunOptions(o: RunOptions): FirmwarePersonality {
-  if (o.platform !== 'pseries') throw new ConfigError(`--platform ${o.platform} is not supported yet (pseries)`);
+  if (o.platform !== 'pseries')
+    throw new ConfigError(`--platform ${o.platform} is not supported yet (pseries)`);
   const p = personalityByName(o.firmware);
   if (!p) throw new ConfigError(`--firmware ${o.firmware} must be powervm or qemu`);
+  if (!Number.isInteger(o.cycles) || o.cycles < 1 || o.cycles > 16)
+    throw new ConfigError(`--cycles ${o.cycles} must be 1 to 16`);
+  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)
+    throw new ConfigError(`--seed ${o.seed} must be 0 to 4294967295`);
+  // Constructing the machine checks sizes and CPU counts.
+  const m = new Machine({ ...machineConfig(o), memory: o.memory });
   if (!Number.isInteger(o.crashCpu) || o.crashCpu < 0 || o.crashCpu >= o.cpus) {
     throw new ConfigError(`--crash-cpu ${o.crashCpu} does not exist: the machine has CPUs 0-${o.cpus - 1}`);
   }
-  if (!Number.isInteger(o.cycles) || o.cycles < 1 || o.cycles > 16) throw new ConfigError(`--cycles ${o.cycles} must be 1 to 16`);
-  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) throw new ConfigError(`--seed ${o.seed} must be 0 to 4294967295`);
-  // Constructing the machine checks sizes and CPU counts.
-  const m = new Machine({ ...machineConfig(o), memory: o.memory });
   const bootMem = defaultBootMem(o.memory);
   const need = 2 * bootMem + 2 ** 20;
   if (m.blocks.assignedBytes() < need) {
@@ -159,7 +162,8 @@ export async function runScenario(o: RunOptions, outDir: string): Promise<RunRes
   const consoleLog: string[] = [];
   const snapshots: MemorySnapshot[] = [];
   machine.events.on((e) => {
-    if (e.source === 'rtas' && e.kind === 'os-term' && e.detail.dumpRegistered) snapshots.push(machine.memory.snapshot());
+    if (e.source === 'rtas' && e.kind === 'os-term' && e.detail.dumpRegistered)
+      snapshots.push(machine.memory.snapshot());
   });
 
   let kernel = new Kernel(machine, fw.rtas, kcfg);
@@ -168,7 +172,10 @@ export async function runScenario(o: RunOptions, outDir: string): Promise<RunRes
   for (let cycle = 1; cycle <= o.cycles; cycle++) {
     const crashed = kernel;
     const regs = crashed.panic(o.crashCpu, 'sysrq triggered crash');
-    consoleLog.push(`=== boot ${machine.bootCount}: ${cycle === 1 ? 'first kernel' : 'capture kernel, re-registered'} ===`, ...crashed.console);
+    consoleLog.push(
+      `=== boot ${machine.bootCount}: ${cycle === 1 ? 'first kernel' : 'capture kernel, re-registered'} ===`,
+      ...crashed.console,
+    );
     const summary: CycleSummary = {
       cycle,
       dump: { status: 'not-triggered', vmcore: null },
@@ -192,7 +199,11 @@ export async function runScenario(o: RunOptions, outDir: string): Promise<RunRes
       summary.dump = { status: 'captured', vmcore: name, bytes: layout.fileSize };
       summary.memory.ranges = layout.loads.map((l) => ({ start: hex(l.paddr), size: hex(l.size) }));
       summary.cpuNotes = f.notes.map((n) => ({ cpu: n.cpu, pid: n.pid }));
-      summary.verify.mismatchedBytes = await verifyVmcore(join(outDir, name), layout, snapshots[snapshots.length - 1]!);
+      summary.verify.mismatchedBytes = await verifyVmcore(
+        join(outDir, name),
+        layout,
+        snapshots[snapshots.length - 1]!,
+      );
       // What the kdump service does once the vmcore is saved: release, then register again.
       f.sysfsWrite('release_mem', '1');
       f.sysfsWrite('registered', '1');
@@ -200,7 +211,8 @@ export async function runScenario(o: RunOptions, outDir: string): Promise<RunRes
       summary.dump = { status: 'refused', vmcore: null, reason: f.outcome.reason };
       f.sysfsWrite('registered', '1');
     }
-    if (cycle === o.cycles) consoleLog.push(`=== boot ${machine.bootCount}: capture kernel ===`, ...kernel.console);
+    if (cycle === o.cycles)
+      consoleLog.push(`=== boot ${machine.bootCount}: capture kernel ===`, ...kernel.console);
   }
 
   const first = cycles[0]!;

@@ -12,7 +12,11 @@ export const DUMP_HEADER = defineStruct({
   fields: [
     { name: 'dump_format_version', type: 'u32', doc: 'must be 0x00000001' },
     { name: 'dump_num_sections', type: 'u16', doc: 'number of kernel dump sections' },
-    { name: 'dump_status_flag', type: 'u16', doc: '0x8000 performed, 0x4000 triggered by previous boot, 0x2000 error' },
+    {
+      name: 'dump_status_flag',
+      type: 'u16',
+      doc: '0x8000 performed, 0x4000 triggered by previous boot, 0x2000 error',
+    },
     { name: 'offset_first_dump_section', type: 'u32', doc: 'offset of the first section (Linux: 0x28)' },
     { name: 'dd_block_size', type: 'u32', doc: 'dump-disk block size, 0 = no disk dump' },
     { name: 'dd_block_offset', type: 'u64', doc: 'starting block on the dump disk' },
@@ -30,8 +34,16 @@ export const DUMP_SECTION = defineStruct({
   spec: 'spec/firmware.md §1.3',
   fields: [
     { name: 'request_flag', type: 'u32', doc: '0x00000001 = firmware copies source to destination' },
-    { name: 'source_data_type', type: 'u16', doc: '0x0001 CPU state, 0x0002 HPTE, 0x0011 real mode region, 0x0100 OS-defined' },
-    { name: 'error_flags', type: 'u16', doc: 'set by firmware: 0x8000 type, 0x4000 source, 0x2000 length, 0x1000 destination, 0x0800 too small' },
+    {
+      name: 'source_data_type',
+      type: 'u16',
+      doc: '0x0001 CPU state, 0x0002 HPTE, 0x0011 real mode region, 0x0100 OS-defined',
+    },
+    {
+      name: 'error_flags',
+      type: 'u16',
+      doc: 'set by firmware: 0x8000 type, 0x4000 source, 0x2000 length, 0x1000 destination, 0x0800 too small',
+    },
     { name: 'source_address', type: 'u64', doc: 'logical address, or offset for platform data' },
     { name: 'source_len', type: 'u64', doc: 'bytes requested' },
     { name: 'bytes_dumped', type: 'u64', doc: 'bytes dumped, set by firmware' },

@@ -94,7 +94,8 @@ export class KernelDump {
     if (this.active) return this.reject('dump active', RtasStatus.DumpActive);
     if (len < DUMP_HEADER.size) return this.reject(`length ${len} < header`, RtasStatus.ParameterError);
     // PAPR R1-2: the buffer must lie in the RMA.
-    if (addr === 0 || addr + len > this.rmaSize) return this.reject('buffer outside the RMA', RtasStatus.ParameterError);
+    if (addr === 0 || addr + len > this.rmaSize)
+      return this.reject('buffer outside the RMA', RtasStatus.ParameterError);
     const mem = this.machine.memory;
     let header: ReturnType<typeof DUMP_HEADER.decode>;
     try {
@@ -114,10 +115,15 @@ export class KernelDump {
       return this.reject(`length ${len} != exact structure size ${exact}`, RtasStatus.ParameterError);
     }
     const copy = new Uint8Array(DUMP_HEADER.size + n * DUMP_SECTION.size);
-    DUMP_HEADER.encodeInto(copy, 0, { ...header, dump_status_flag: 0, offset_first_dump_section: DUMP_HEADER.size });
+    DUMP_HEADER.encodeInto(copy, 0, {
+      ...header,
+      dump_status_flag: 0,
+      offset_first_dump_section: DUMP_HEADER.size,
+    });
     for (let i = 0; i < n; i++) {
       const at = addr + first + i * DUMP_SECTION.size;
-      if (!mem.accessible(at, DUMP_SECTION.size)) return this.reject(`section ${i} unreadable`, RtasStatus.ParameterError);
+      if (!mem.accessible(at, DUMP_SECTION.size))
+        return this.reject(`section ${i} unreadable`, RtasStatus.ParameterError);
       copy.set(mem.read(at, DUMP_SECTION.size), DUMP_HEADER.size + i * DUMP_SECTION.size);
     }
     this.stored = copy;

@@ -42,7 +42,13 @@ export class PseriesFirmware {
       nret: 1,
       handler: (ctx) => this.kernelDump.call(ctx),
     });
-    this.rtas.register({ token: OS_TERM_TOKEN, name: 'ibm,os-term', nargs: 1, nret: 1, handler: (ctx) => this.osTerm(ctx.args) });
+    this.rtas.register({
+      token: OS_TERM_TOKEN,
+      name: 'ibm,os-term',
+      nargs: 1,
+      nret: 1,
+      handler: (ctx) => this.osTerm(ctx.args),
+    });
   }
 
   /**
@@ -83,9 +89,14 @@ export class PseriesFirmware {
     this.resetPending = false;
     this.machine.bootCount++;
     const dtb = encodeDtb(this.buildTree(bootargs), { bootCpuidPhys: this.machine.cpus[0]!.pir });
-    if (dtb.length > FDT_MAX) throw new Error(`device tree of ${dtb.length} bytes exceeds its ${FDT_MAX}-byte window`);
+    if (dtb.length > FDT_MAX)
+      throw new Error(`device tree of ${dtb.length} bytes exceeds its ${FDT_MAX}-byte window`);
     this.machine.memory.poke(FDT_ADDR, dtb);
-    this.machine.events.emit('machine', 'boot', { boot: this.machine.bootCount, fdt: FDT_ADDR, bytes: dtb.length });
+    this.machine.events.emit('machine', 'boot', {
+      boot: this.machine.bootCount,
+      fdt: FDT_ADDR,
+      bytes: dtb.length,
+    });
     return FDT_ADDR;
   }
 
@@ -105,12 +116,18 @@ export class PseriesFirmware {
       const first = threads[0]!;
       const node = cpus.ensure(`PowerPC,POWER10@${first.pir.toString(16)}`);
       node.setString('device_type', 'cpu').setCells('reg', [first.pir]);
-      node.setCells('ibm,ppc-interrupt-server#s', threads.map((t) => t.pir));
+      node.setCells(
+        'ibm,ppc-interrupt-server#s',
+        threads.map((t) => t.pir),
+      );
     }
 
     const rma = m.blocks.assignedRanges()[0]!;
     const rmaSize = Math.min(this.rmaSize, rma.size);
-    root.ensure('memory@0').setString('device_type', 'memory').setCells('reg', [0, 0, ...u64Cells(rmaSize)]);
+    root
+      .ensure('memory@0')
+      .setString('device_type', 'memory')
+      .setCells('reg', [0, 0, ...u64Cells(rmaSize)]);
 
     const dr = root.ensure('ibm,dynamic-reconfiguration-memory');
     dr.setCells('ibm,lmb-size', u64Cells(m.config.lmbSize));
@@ -120,7 +137,13 @@ export class PseriesFirmware {
     const rtas = root.ensure('rtas');
     this.rtas.writeTokens(rtas);
     rtas.setCells('rtas-size', [0x10000]);
-    rtas.setCells('ibm,configure-kernel-dump-sizes', [0x0001, ...u64Cells(this.cpuStateSize()), 0x0002, 0, 0]);
+    rtas.setCells('ibm,configure-kernel-dump-sizes', [
+      0x0001,
+      ...u64Cells(this.cpuStateSize()),
+      0x0002,
+      0,
+      0,
+    ]);
     rtas.set('ibm,configure-kernel-dump-version', this.versionProperty());
     rtas.setEmpty('ibm,extended-os-term');
     const dump = this.kernelDump.kernelDumpProperty();

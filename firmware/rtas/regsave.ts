@@ -3,10 +3,17 @@
 // other registers in ascending ASCII order) and QEMU 10.2's (offset 0x10, 79 entries in its fixed
 // order, 12 trailing bytes never initialised). spec/firmware.md §1.6 and §3.7.
 
-import type { CpuThread, Registers } from '../../emulator/cpu-thread.ts';
 import type { SeededRng } from '../../emulator/clock.ts';
+import type { CpuThread, Registers } from '../../emulator/cpu-thread.ts';
 import { asciiU64 } from '../../emulator/struct.ts';
-import { CPUEND, CPUSTRT, REG_ENTRY, REGSAVE_HEADER_PAPR, REGSAVE_HEADER_QEMU, REGSAVE_MAGIC } from './fadump-structs.ts';
+import {
+  CPUEND,
+  CPUSTRT,
+  REG_ENTRY,
+  REGSAVE_HEADER_PAPR,
+  REGSAVE_HEADER_QEMU,
+  REGSAVE_MAGIC,
+} from './fadump-structs.ts';
 import type { FirmwarePersonality } from './personality.ts';
 
 const GPRS = Array.from({ length: 32 }, (_, i) => `GPR${String(i).padStart(2, '0')}`);
@@ -34,7 +41,11 @@ const QEMU_TAIL = 12;
 
 export function regsaveLayout(p: FirmwarePersonality): { header: number; perCpu: number; tail: number } {
   if (p.quirks.has('regsaveQemuLayout')) {
-    return { header: REGSAVE_HEADER_QEMU.size, perCpu: (QEMU_REGISTER_ORDER.length + 2) * 16, tail: QEMU_TAIL };
+    return {
+      header: REGSAVE_HEADER_QEMU.size,
+      perCpu: (QEMU_REGISTER_ORDER.length + 2) * 16,
+      tail: QEMU_TAIL,
+    };
   }
   return { header: REGSAVE_HEADER_PAPR.size, perCpu: (PAPR_REGISTER_ORDER.length + 2) * 16, tail: 0 };
 }

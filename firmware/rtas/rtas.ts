@@ -53,8 +53,10 @@ export class Rtas implements RtasEntry {
   ) {}
 
   register(call: RtasCall): void {
-    if (this.calls.has(call.token)) throw new Error(`RTAS token 0x${call.token.toString(16)} registered twice`);
-    if ([...this.calls.values()].some((c) => c.name === call.name)) throw new Error(`RTAS call ${call.name} registered twice`);
+    if (this.calls.has(call.token))
+      throw new Error(`RTAS token 0x${call.token.toString(16)} registered twice`);
+    if ([...this.calls.values()].some((c) => c.name === call.name))
+      throw new Error(`RTAS call ${call.name} registered twice`);
     this.calls.set(call.token, call);
   }
 

@@ -47,7 +47,11 @@ describe('PhysicalMemory', () => {
 
   it('behaves like a flat memory for any sequence of pokes, zeroes, copies and snapshots', () => {
     const op = fc.oneof(
-      fc.record({ k: fc.constant('poke' as const), at: fc.nat(SIZE - 300), data: fc.uint8Array({ minLength: 1, maxLength: 300 }) }),
+      fc.record({
+        k: fc.constant('poke' as const),
+        at: fc.nat(SIZE - 300),
+        data: fc.uint8Array({ minLength: 1, maxLength: 300 }),
+      }),
       fc.record({ k: fc.constant('zero' as const), at: fc.nat(SIZE - 1), len: fc.nat(2 * BACKING_PAGE) }),
       fc.record({ k: fc.constant('copy' as const), src: fc.nat(SIZE / 2 - 1), len: fc.nat(SIZE / 2) }),
     );
@@ -72,7 +76,10 @@ describe('PhysicalMemory', () => {
           }
         }
         const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
-        return same(sparse.peek(0, SIZE), flat.peek(0, SIZE)) && snaps.every(([s, bytes]) => same(s.peek(0, SIZE), bytes));
+        return (
+          same(sparse.peek(0, SIZE), flat.peek(0, SIZE)) &&
+          snaps.every(([s, bytes]) => same(s.peek(0, SIZE), bytes))
+        );
       }),
       { seed: 20261124, numRuns: 150 },
     );

@@ -17,12 +17,23 @@ const T = defineStruct({
 describe('defineStruct', () => {
   it('refuses a table whose size differs from the published one', () => {
     expect(() =>
-      defineStruct({ name: 'bad', size: 7, order: 'be', spec: '', fields: [{ name: 'x', type: 'u64', doc: '' }] } as const),
+      defineStruct({
+        name: 'bad',
+        size: 7,
+        order: 'be',
+        spec: '',
+        fields: [{ name: 'x', type: 'u64', doc: '' }],
+      } as const),
     ).toThrow(/gives 8 bytes, the published size is 7/);
   });
 
   it('lays fields out in order and encodes in the requested byte order', () => {
-    expect(T.layout.map((l) => [l.name, l.offset])).toEqual([['a', 0], ['pad', 4], ['b', 6], ['c', 8]]);
+    expect(T.layout.map((l) => [l.name, l.offset])).toEqual([
+      ['a', 0],
+      ['pad', 4],
+      ['b', 6],
+      ['c', 8],
+    ]);
     const v = { a: 0x01020304, b: -2, c: 0x1122334455667788n };
     const le = T.encode(v, 'le');
     const be = T.encode(v, 'be');

@@ -1,0 +1,209 @@
+// ELF64 core structures the kernel writes for /proc/vmcore on ppc64: file and program headers,
+// notes, struct pt_regs and struct elf_prstatus, all in the kernel's byte order (spec/kernel.md
+// §4–5, spec/vmcore.md §6).
+
+import type { Registers } from '../emulator/cpu-thread.ts';
+import { type ByteOrder, defineStruct, type StructValue } from '../emulator/struct.ts';
+
+export const EM_PPC64 = 21;
+export const ET_CORE = 4;
+export const PT_NULL = 0;
+export const PT_LOAD = 1;
+export const PT_NOTE = 4;
+export const NT_PRSTATUS = 1;
+export const PF_RWX = 7;
+
+export const ELF64_EHDR = defineStruct({
+  name: 'Elf64_Ehdr',
+  size: 64,
+  order: 'native',
+  spec: 'System V ABI; spec/vmcore.md §6',
+  fields: [
+    { name: 'e_ident', type: 'bytes', size: 16, doc: '\\x7fELF, class 2, data 1 (LE) or 2 (BE), version 1' },
+    { name: 'e_type', type: 'u16', doc: 'ET_CORE (4)' },
+    { name: 'e_machine', type: 'u16', doc: 'EM_PPC64 (21)' },
+    { name: 'e_version', type: 'u32', doc: '1' },
+    { name: 'e_entry', type: 'u64', doc: '0' },
+    { name: 'e_phoff', type: 'u64', doc: '64: program headers right after this header' },
+    { name: 'e_shoff', type: 'u64', doc: '0: no sections' },
+    { name: 'e_flags', type: 'u32', doc: '2 = ELFv2 ABI (ppc64le), 1 = ELFv1 (ppc64)' },
+    { name: 'e_ehsize', type: 'u16', doc: '64' },
+    { name: 'e_phentsize', type: 'u16', doc: '56' },
+    { name: 'e_phnum', type: 'u16', doc: 'program headers' },
+    { name: 'e_shentsize', type: 'u16', doc: '0' },
+    { name: 'e_shnum', type: 'u16', doc: '0' },
+    { name: 'e_shstrndx', type: 'u16', doc: '0' },
+  ],
+} as const);
+
+export const ELF64_PHDR = defineStruct({
+  name: 'Elf64_Phdr',
+  size: 56,
+  order: 'native',
+  spec: 'System V ABI; spec/kernel.md §4',
+  fields: [
+    { name: 'p_type', type: 'u32', doc: 'PT_LOAD (1) or PT_NOTE (4)' },
+    { name: 'p_flags', type: 'u32', doc: 'PF_R|PF_W|PF_X (7) for memory' },
+    {
+      name: 'p_offset',
+      type: 'u64',
+      doc: 'file offset; in the elfcorehdr: physical address the data lives at',
+    },
+    { name: 'p_vaddr', type: 'u64', doc: '0xc000000000000000 + physical address' },
+    { name: 'p_paddr', type: 'u64', doc: 'physical address' },
+    { name: 'p_filesz', type: 'u64', doc: 'bytes in the file' },
+    { name: 'p_memsz', type: 'u64', doc: 'bytes in memory' },
+    { name: 'p_align', type: 'u64', doc: '0 for loads; 0 or 4 for notes (8 breaks readelf and gdb)' },
+  ],
+} as const);
+
+export const ELF64_NHDR = defineStruct({
+  name: 'Elf64_Nhdr',
+  size: 12,
+  order: 'native',
+  spec: 'System V ABI',
+  fields: [
+    { name: 'n_namesz', type: 'u32', doc: 'name length including the NUL' },
+    { name: 'n_descsz', type: 'u32', doc: 'descriptor length' },
+    { name: 'n_type', type: 'u32', doc: 'NT_PRSTATUS (1); VMCOREINFO uses 0' },
+  ],
+} as const);
+
+/** struct pt_regs on ppc64 (arch/powerpc/include/asm/ptrace.h), 384 bytes = ELF_NGREG longs. */
+export const PT_REGS = defineStruct({
+  name: 'pt_regs',
+  size: 384,
+  order: 'native',
+  spec: 'spec/kernel.md §1, §5',
+  fields: [
+    { name: 'gpr', type: 'u64', count: 32, doc: 'r0–r31' },
+    { name: 'nip', type: 'u64', doc: 'next instruction address' },
+    { name: 'msr', type: 'u64', doc: 'machine state register' },
+    { name: 'orig_gpr3', type: 'u64', doc: 'r3 at syscall entry' },
+    { name: 'ctr', type: 'u64', doc: 'count register' },
+    { name: 'link', type: 'u64', doc: 'link register' },
+    { name: 'xer', type: 'u64', doc: 'fixed-point exception register' },
+    { name: 'ccr', type: 'u64', doc: 'condition register' },
+    { name: 'softe', type: 'u64', doc: 'soft interrupt enable' },
+    { name: 'trap', type: 'u64', doc: 'interrupt vector the state was saved at' },
+    { name: 'dar', type: 'u64', doc: 'data address register' },
+    { name: 'dsisr', type: 'u64', doc: 'DSI status register' },
+    { name: 'result', type: 'u64', doc: 'syscall result' },
+    { name: 'ppr', type: 'u64', doc: 'program priority register' },
+    { name: 'exit_result', type: 'u64', doc: 'interrupt exit result' },
+    { name: 'kuap', type: 'u64', doc: 'kernel user access protection (AMR)' },
+    { name: 'iamr', type: 'u64', doc: 'instruction authority mask register' },
+  ],
+} as const);
+
+export type PtRegs = StructValue<typeof PT_REGS.fields>;
+
+/** struct elf_prstatus for ppc64, 504 bytes (spec/kernel.md §5). */
+export const ELF_PRSTATUS = defineStruct({
+  name: 'elf_prstatus',
+  size: 504,
+  order: 'native',
+  spec: 'spec/kernel.md §5; spec/vmcore.md §6',
+  fields: [
+    { name: 'si_signo', type: 'i32', doc: 'pr_info.si_signo' },
+    { name: 'si_code', type: 'i32', doc: 'pr_info.si_code' },
+    { name: 'si_errno', type: 'i32', doc: 'pr_info.si_errno' },
+    { name: 'pr_cursig', type: 'i16', doc: 'current signal; gdb reports the last note’s' },
+    { name: 'pad0', type: 'u16', doc: 'padding', reserved: true },
+    { name: 'pr_sigpend', type: 'u64', doc: 'pending signals' },
+    { name: 'pr_sighold', type: 'u64', doc: 'held signals' },
+    { name: 'pr_pid', type: 'i32', doc: '0 from the kernel; gdb needs unique non-zero ids' },
+    { name: 'pr_ppid', type: 'i32', doc: '' },
+    { name: 'pr_pgrp', type: 'i32', doc: '' },
+    { name: 'pr_sid', type: 'i32', doc: '' },
+    { name: 'pr_times', type: 'u64', count: 8, doc: 'pr_utime, pr_stime, pr_cutime, pr_cstime {sec, usec}' },
+    { name: 'pr_reg', type: 'u64', count: 48, doc: 'elf_gregset_t: struct pt_regs verbatim' },
+    { name: 'pr_fpvalid', type: 'i32', doc: '0' },
+    { name: 'pad1', type: 'u32', doc: 'padding', reserved: true },
+  ],
+} as const);
+
+/** Nhdr + "CORE\0" padded to 8 + 504-byte desc. */
+export const PRSTATUS_NOTE_SIZE = 524;
+/** note_buf_t per CPU: the note plus room for the final empty note (CRASH_CORE_NOTE_BYTES). */
+export const NOTE_BUF_BYTES = 536;
+
+export function elfHeader(order: ByteOrder, phnum: number): Uint8Array {
+  const ident = new Uint8Array(16);
+  ident.set([0x7f, 0x45, 0x4c, 0x46, 2, order === 'le' ? 1 : 2, 1, 0]);
+  return ELF64_EHDR.encode(
+    {
+      e_ident: ident,
+      e_type: ET_CORE,
+      e_machine: EM_PPC64,
+      e_version: 1,
+      e_entry: 0n,
+      e_phoff: BigInt(ELF64_EHDR.size),
+      e_shoff: 0n,
+      e_flags: order === 'le' ? 2 : 1,
+      e_ehsize: ELF64_EHDR.size,
+      e_phentsize: ELF64_PHDR.size,
+      e_phnum: phnum,
+      e_shentsize: 0,
+      e_shnum: 0,
+      e_shstrndx: 0,
+    },
+    order,
+  );
+}
+
+export function ptRegsFromRegisters(r: Registers): PtRegs {
+  return {
+    ...PT_REGS.zero(),
+    gpr: [...r.gpr],
+    nip: r.nip,
+    msr: r.msr,
+    orig_gpr3: r.orig_gpr3,
+    ctr: r.ctr,
+    link: r.lr,
+    xer: r.xer,
+    ccr: r.cr,
+    softe: r.softe,
+    trap: r.trap,
+    dar: r.dar,
+    dsisr: r.dsisr,
+  };
+}
+
+const pad4 = (n: number) => (n + 3) & ~3;
+
+/** One ELF note: header, NUL-terminated name padded to 4, descriptor padded to 4. */
+export function noteBytes(name: string, type: number, desc: Uint8Array, order: ByteOrder): Uint8Array {
+  const nameBytes = new TextEncoder().encode(`${name}\0`);
+  const out = new Uint8Array(ELF64_NHDR.size + pad4(nameBytes.length) + pad4(desc.length));
+  ELF64_NHDR.encodeInto(out, 0, { n_namesz: nameBytes.length, n_descsz: desc.length, n_type: type }, order);
+  out.set(nameBytes, ELF64_NHDR.size);
+  out.set(desc, ELF64_NHDR.size + pad4(nameBytes.length));
+  return out;
+}
+
+/** An NT_PRSTATUS note as the kernel writes it: only pr_reg filled (and pr_pid when asked). */
+export function prstatusNote(regs: PtRegs, pid: number, order: ByteOrder): Uint8Array {
+  const words = regs;
+  const flat = [
+    ...words.gpr,
+    words.nip,
+    words.msr,
+    words.orig_gpr3,
+    words.ctr,
+    words.link,
+    words.xer,
+    words.ccr,
+    words.softe,
+    words.trap,
+    words.dar,
+    words.dsisr,
+    words.result,
+    words.ppr,
+    words.exit_result,
+    words.kuap,
+    words.iamr,
+  ];
+  const desc = ELF_PRSTATUS.encode({ ...ELF_PRSTATUS.zero(), pr_pid: pid, pr_reg: flat }, order);
+  return noteBytes('CORE', NT_PRSTATUS, desc, order);
+}

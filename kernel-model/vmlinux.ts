@@ -1,0 +1,56 @@
+// The kernel image ("vmlinux") at its fixed low physical addresses: text, init_uts_ns, the printk
+// ring, the mem_map pointer and the vmcoreinfo note. Every boot loads it at the same place, so the
+// capture kernel overwrites the crashed kernel's copy in boot memory.
+
+import type { PhysicalMemory } from '../emulator/physical-memory.ts';
+import type { ByteOrder } from '../emulator/struct.ts';
+import { PrintkRing } from './printk-ring.ts';
+import { OSRELEASE, PAGE_SIZE, SYMBOLS, va } from './symbols.ts';
+import { vmcoreinfoText, writeVmcoreinfoNote } from './vmcoreinfo.ts';
+
+export { KERNEL_IMAGE_END, KERNEL_VBASE, OSRELEASE, PAGE_SIZE, SYMBOLS, va } from './symbols.ts';
+
+const TEXT_BYTES = 4 * PAGE_SIZE;
+const UTS_FIELD = 65;
+
+export interface KernelImageOptions {
+  order: ByteOrder;
+  /** End of RAM in bytes (sizes mem_map). */
+  memoryEnd: number;
+  banner: string;
+}
+
+/** "text": a pattern fixed by the release, identical for every boot of this vmlinux. */
+function textPattern(): Uint8Array {
+  const out = new Uint8Array(TEXT_BYTES);
+  let x = 0x9e3779b9;
+  for (const c of OSRELEASE) x = Math.imul(x ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  for (let i = 0; i < out.length; i += 4) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out[i] = x >>> 24;
+    out[i + 1] = x >>> 16;
+    out[i + 2] = x >>> 8;
+    out[i + 3] = x;
+  }
+  return out;
+}
+
+/** Loads the image as a fresh boot does: text, data, an empty printk ring, the vmcoreinfo note. */
+export function loadKernelImage(mem: PhysicalMemory, opts: KernelImageOptions): void {
+  mem.write(SYMBOLS._stext, textPattern());
+  const uts = new Uint8Array(6 * UTS_FIELD);
+  const fields = [
+    'Linux',
+    'fadump-sim',
+    OSRELEASE,
+    '#1 SMP',
+    opts.order === 'le' ? 'ppc64le' : 'ppc64',
+    '(none)',
+  ];
+  fields.forEach((f, i) => uts.set(new TextEncoder().encode(f), i * UTS_FIELD));
+  mem.write(SYMBOLS.init_uts_ns, uts);
+  mem.writeU64(SYMBOLS.mem_map, va(SYMBOLS.mem_map_array), opts.order);
+  mem.writeU64(SYMBOLS.clear_seq, 0n, opts.order);
+  new PrintkRing(mem, opts.order).init();
+  writeVmcoreinfoNote(mem, opts.order, vmcoreinfoText({ order: opts.order, memoryEnd: opts.memoryEnd }));
+}

@@ -1,0 +1,87 @@
+// The bundled CLI (dist/cli.mjs, built by `npm test` before vitest runs).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO } from '../support/tools.ts';
+
+const CLI = join(REPO, 'dist', 'cli.mjs');
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('fadump-sim run: bad configuration', () => {
+  const cases: [string[], RegExp][] = [
+    [['--lmb-size', '100M'], /--lmb-size 100M must be a power of two from 16M to 1G/],
+    [['--lmb-size', '2G'], /--lmb-size 2G must be a power of two/],
+    [['--memory', '8200M'], /--memory 8200M must be a positive multiple of the LMB size/],
+    [['--memory', '512M'], /--memory 512M is smaller than fadump needs/],
+    [['--crash-cpu', '8'], /--crash-cpu 8 does not exist: the machine has CPUs 0-7/],
+    [['--cpus', '0'], /--cpus 0 must be from 1 to 2048/],
+    [['--memory', 'lots'], /--memory lots: expected a size such as 512M, 8G or 1T/],
+    [['--firmware', 'slof'], /Invalid values/],
+    [['--boot-mem-regions', '3'], /--boot-mem-regions 3 is not possible with 256M LMBs: at most 2/],
+  ];
+  for (const [args, message] of cases) {
+    it(`${args.join(' ')} → exit 2, one line, nothing written`, () => {
+      const out = join(mkdtempSync(join(tmpdir(), 'fadump-cli-')), 'out');
+      const r = cli('run', '--out', out, ...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(
+        r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.trim()).length,
+      ).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(existsSync(out)).toBe(false);
+    });
+  }
+
+  it('an unknown option is a usage error', () => {
+    const r = cli('run', '--no-such-option');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Unknown argument/);
+  });
+});
+
+describe('fadump-sim --help', () => {
+  it('names the run command and its machine options', () => {
+    const r = cli('run', '--help');
+    expect(r.code).toBe(0);
+    for (const opt of [
+      '--firmware',
+      '--memory',
+      '--lmb-size',
+      '--cpus',
+      '--endian',
+      '--crash-cpu',
+      '--seed',
+      '--boot-mem-regions',
+      '--note-pids',
+    ]) {
+      expect(r.stdout).toContain(opt);
+    }
+  });
+});
+
+describe('fadump-sim run: the default scenario', () => {
+  it('captures a verified vmcore and writes summary.json and console.log', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'fadump-cli-')), 'out');
+    const r = cli('run', '--out', out, '--memory', '2G');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.dump).toMatchObject({ status: 'captured', vmcore: 'vmcore' });
+    expect(summary.verify.mismatchedBytes).toBe(0);
+    expect(summary.crash.cpu).toBe(3);
+    expect(readFileSync(join(out, 'console.log'), 'utf8')).toContain(
+      'rtas fadump: Registration is successful!',
+    );
+    expect(existsSync(join(out, 'vmcore'))).toBe(true);
+  });
+});

@@ -1,0 +1,154 @@
+// The vmcores fadump-sim writes, opened by the real tools (spec/vmcore.md §8): readelf, eu-readelf,
+// gdb-multiarch, vmcore-dmesg and the ppc64el makedumpfile. One capture per byte order and
+// firmware personality; a --note-pids capture for gdb; a second crash cycle.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RUN, type RunOptions, type RunResult, runScenario } from '../../scenarios/run.ts';
+import { tools } from '../support/tools.ts';
+
+const MiB = 2 ** 20;
+
+function run(cmd: string, args: string[]) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * MiB });
+  return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+async function capture(o: Partial<RunOptions>): Promise<RunResult & { dir: string; vmcore: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'fadump-interop-'));
+  const result = await runScenario({ ...DEFAULT_RUN, memory: 2048 * MiB, ...o }, dir);
+  return { ...result, dir, vmcore: join(dir, 'vmcore') };
+}
+
+/** eu-readelf -n: the PRSTATUS blocks, each with its named register values. */
+function prstatusBlocks(text: string): Map<string, string>[] {
+  return text
+    .split(/\n\s*CORE\s+504\s+PRSTATUS\n/)
+    .slice(1)
+    .map((block) => {
+      const regs = new Map<string, string>();
+      for (const m of block
+        .split(/\n\s*\S+\s+\d+\s+\S+\n/)[0]!
+        .matchAll(/([a-z][a-z0-9_]*):\s+(-?(?:0x)?[0-9a-f]+)/g)) {
+        regs.set(m[1]!, m[2]!);
+      }
+      return regs;
+    });
+}
+
+const asSigned = (hex: string) => BigInt.asIntN(64, BigInt(hex)).toString();
+const asHexOrSigned = (v: string | undefined) =>
+  v === undefined ? undefined : v.startsWith('0x') ? BigInt(v) : BigInt.asUintN(64, BigInt(v));
+
+for (const endian of ['le', 'be'] as const) {
+  for (const firmware of ['powervm', 'qemu'] as const) {
+    describe(`${endian} vmcore, ${firmware} firmware`, () => {
+      let c: Awaited<ReturnType<typeof capture>>;
+      beforeAll(async () => {
+        c = await capture({ endian, firmware });
+      });
+
+      it('is captured and every PT_LOAD byte equals crash-time memory', () => {
+        expect(c.summary.dump.status).toBe('captured');
+        expect(c.summary.verify.mismatchedBytes).toBe(0);
+        expect(c.summary.memory.ranges.length).toBeGreaterThan(1);
+      });
+
+      it.runIf(tools.readelf())('readelf -a reads it with no warnings', () => {
+        const r = run(tools.readelf()!, ['-a', '-W', c.vmcore]);
+        expect(r.code).toBe(0);
+        expect(r.stderr).toBe('');
+        expect(r.stdout).toMatch(/Type:\s+CORE \(Core file\)/);
+        expect(r.stdout).toMatch(/Machine:\s+PowerPC64/);
+        expect(r.stdout).toContain(endian === 'le' ? 'little endian' : 'big endian');
+        expect(r.stdout.match(/NT_PRSTATUS/g)?.length).toBe(8);
+      });
+
+      it.runIf(tools.euReadelf())(
+        'eu-readelf shows one PRSTATUS per CPU with the crashing CPU registers',
+        () => {
+          const all = run(tools.euReadelf()!, ['-a', c.vmcore]);
+          expect(all.code).toBe(0);
+          expect(all.stderr).toBe('');
+          const r = run(tools.euReadelf()!, ['-n', c.vmcore]);
+          const blocks = prstatusBlocks(r.stdout);
+          expect(blocks.length).toBe(8);
+          const crashing = blocks[c.summary.crash.cpu]!;
+          expect(asHexOrSigned(crashing.get('nip'))).toBe(BigInt(c.summary.crash.nip));
+          expect(asHexOrSigned(crashing.get('lr'))).toBe(BigInt(c.summary.crash.lr));
+          expect(crashing.get('r1')).toBe(asSigned(c.summary.crash.r1));
+          expect(r.stdout).toContain('OSRELEASE=6.10.0-fadump-sim');
+        },
+      );
+
+      it.runIf(tools.vmcoreDmesg())(
+        "vmcore-dmesg prints the crashed kernel's log, not the capture kernel's",
+        () => {
+          const r = run('timeout', ['20', tools.vmcoreDmesg()!, c.vmcore]);
+          expect(r.code).toBe(0);
+          const crashed = c.summary.cycles[0]!.console.crashed;
+          expect(r.stdout.trimEnd().split('\n')).toEqual(crashed);
+          expect(r.stdout).toContain('Kernel panic - not syncing: sysrq triggered crash');
+          expect(r.stdout).not.toContain('Firmware-assisted dump is active');
+        },
+      );
+
+      if (endian === 'le') {
+        it.runIf(tools.makedumpfile())('makedumpfile --dump-dmesg and -d 1 -l accept it', () => {
+          const mdf = tools.makedumpfile()!;
+          const txt = join(c.dir, 'dmesg.txt');
+          const r = run(mdf, ['--dump-dmesg', c.vmcore, txt]);
+          expect(r.code, r.stdout + r.stderr).toBe(0);
+          const dmesg = run('timeout', ['20', tools.vmcoreDmesg() ?? 'vmcore-dmesg', c.vmcore]).stdout;
+          expect(readFileSync(txt, 'utf8')).toBe(dmesg);
+          const kdump = join(c.dir, 'dump.kdump');
+          const l = run(mdf, ['-d', '1', '-l', c.vmcore, kdump]);
+          expect(l.code, l.stdout + l.stderr).toBe(0);
+          expect(readFileSync(kdump).subarray(0, 8).toString('latin1')).toBe('KDUMP   ');
+          const back = join(c.dir, 'dmesg2.txt');
+          expect(run(mdf, ['--dump-dmesg', kdump, back]).code).toBe(0);
+          expect(readFileSync(back, 'utf8')).toBe(dmesg);
+        });
+      }
+    });
+  }
+
+  describe(`${endian} vmcore with --note-pids`, () => {
+    it.runIf(tools.gdb())('gdb lists one thread per CPU and the crashing CPU is current', async () => {
+      const c = await capture({ endian, notePids: true, crashCpu: 5 });
+      expect(c.summary.verify.mismatchedBytes).toBe(0);
+      const r = run(tools.gdb()!, [
+        '-nx',
+        '-batch',
+        '-ex',
+        `core-file ${c.vmcore}`,
+        '-ex',
+        'info threads',
+        '-ex',
+        'info registers pc',
+      ]);
+      expect(r.code).toBe(0);
+      expect(r.stdout.match(/LWP \d+/g)?.length).toBeGreaterThanOrEqual(8);
+      for (let cpu = 0; cpu < 8; cpu++) expect(r.stdout).toContain(`LWP ${cpu + 1}`);
+      expect(r.stdout).toMatch(/Current thread is 1 \(LWP 6\)|\* 1\s+LWP 6/);
+      expect(r.stdout).toMatch(new RegExp(`pc\\s+${c.summary.crash.nip}`));
+    });
+  });
+}
+
+describe('a second crash cycle after release', () => {
+  it('re-registers, crashes again and captures a correct vmcore', async () => {
+    const c = await capture({ cycles: 2, crashCpu: 1 });
+    const [one, two] = c.summary.cycles;
+    expect(one!.dump.status).toBe('captured');
+    expect(two!.dump.status).toBe('captured');
+    expect(two!.verify.mismatchedBytes).toBe(0);
+    expect(two!.console.crashed).toContain(
+      two!.console.crashed.find((l) => l.includes('rtas fadump: Registration is successful!')),
+    );
+    // The kernel that crashed the second time is the first capture kernel: its log is in vmcore.2.
+    expect(two!.console.crashed.some((l) => l.includes('Firmware-assisted dump is active'))).toBe(true);
+  });
+});

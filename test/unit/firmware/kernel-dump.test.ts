@@ -1,0 +1,199 @@
+// ibm,configure-kernel-dump through the RTAS argument buffer: every status code, and the dump
+// processing with each personality's behaviour (spec/firmware.md §1, §3.4, §3.6).
+import { describe, expect, it } from 'vitest';
+import { Machine } from '../../../emulator/machine.ts';
+import {
+  DUMP_HEADER,
+  DUMP_SECTION,
+  SECTION_ERROR,
+  SECTION_TYPE,
+} from '../../../firmware/rtas/fadump-structs.ts';
+import { KernelDump } from '../../../firmware/rtas/kernel-dump.ts';
+import { type FirmwarePersonality, POWERVM, QEMU } from '../../../firmware/rtas/personality.ts';
+import { regsaveSize } from '../../../firmware/rtas/regsave.ts';
+import { Rtas, RtasStatus } from '../../../firmware/rtas/rtas.ts';
+
+const MiB = 2 ** 20;
+const ARGS = 0x10_0000;
+const FDM = 0x20_0000;
+const RESERVE = 512 * MiB;
+const TOKEN = 0x202d;
+
+function harness(p: FirmwarePersonality) {
+  const machine = new Machine({
+    memory: 1024 * MiB,
+    lmbSize: 256 * MiB,
+    cpus: 4,
+    threadsPerCore: 1,
+    holes: [],
+    seed: 7,
+  });
+  const rtas = new Rtas(machine.memory, machine.events);
+  const kd = new KernelDump(machine, p, 256 * MiB);
+  rtas.register({
+    token: TOKEN,
+    name: 'ibm,configure-kernel-dump',
+    nargs: 3,
+    nret: 1,
+    handler: (c) => kd.call(c),
+  });
+  const mem = machine.memory;
+  const call = (args: number[], nret = 1): number => {
+    mem.writeU32(ARGS, TOKEN, 'be');
+    mem.writeU32(ARGS + 4, args.length, 'be');
+    mem.writeU32(ARGS + 8, nret, 'be');
+    args.forEach((a, i) => mem.writeU32(ARGS + 12 + i * 4, a >>> 0, 'be'));
+    rtas.enter(ARGS);
+    return mem.readU32(ARGS + 12 + args.length * 4, 'be') | 0;
+  };
+  const cpuSize = regsaveSize(p, 4);
+  /** Writes a Linux-style structure: CPU, HPTE, one boot-memory region of `boot` bytes. */
+  const writeFdm = (opts: { boot?: number; version?: number; sections?: number; bootDest?: number } = {}) => {
+    const boot = opts.boot ?? 320 * MiB;
+    const sections = [
+      { type: SECTION_TYPE.CpuState, src: 0, len: cpuSize, dest: RESERVE },
+      { type: SECTION_TYPE.Hpte, src: 0, len: 0, dest: RESERVE + cpuSize },
+      { type: SECTION_TYPE.RealModeRegion, src: 0, len: boot, dest: opts.bootDest ?? RESERVE + 0x10000 },
+    ];
+    const n = opts.sections ?? sections.length;
+    const out = new Uint8Array(DUMP_HEADER.size + n * DUMP_SECTION.size);
+    DUMP_HEADER.encodeInto(out, 0, {
+      dump_format_version: opts.version ?? 1,
+      dump_num_sections: n,
+      dump_status_flag: 0,
+      offset_first_dump_section: 40,
+      dd_block_size: 0,
+      dd_block_offset: 0n,
+      dd_num_blocks: 0n,
+      dd_offset_disk_path: 0,
+      max_time_auto: 0,
+    });
+    for (let i = 0; i < Math.min(n, sections.length); i++) {
+      const s = sections[i]!;
+      DUMP_SECTION.encodeInto(out, 40 + i * 40, {
+        request_flag: 1,
+        source_data_type: s.type,
+        error_flags: 0,
+        source_address: BigInt(s.src),
+        source_len: BigInt(s.len),
+        bytes_dumped: 0n,
+        destination_address: BigInt(s.dest),
+      });
+    }
+    mem.write(FDM, out);
+    return out.length;
+  };
+  return { machine, kd, call, writeFdm, mem };
+}
+
+describe('ibm,configure-kernel-dump status codes', () => {
+  it('0: registers a well-formed structure, and unregisters', () => {
+    const h = harness(POWERVM);
+    expect(h.call([1, FDM, h.writeFdm()])).toBe(RtasStatus.Success);
+    expect(h.kd.registered).toBe(true);
+    expect(h.call([2, FDM, 440])).toBe(RtasStatus.Success);
+    expect(h.kd.registered).toBe(false);
+  });
+
+  it('-9: a second registration is "dump already registered"', () => {
+    const h = harness(QEMU);
+    const len = h.writeFdm();
+    expect(h.call([1, FDM, len])).toBe(0);
+    expect(h.call([1, FDM, len])).toBe(RtasStatus.DumpAlreadyRegistered);
+  });
+
+  it('-10: register and unregister while a dump is active', () => {
+    const h = harness(POWERVM);
+    const len = h.writeFdm();
+    expect(h.call([1, FDM, len])).toBe(0);
+    h.kd.process();
+    expect(h.call([1, FDM, len])).toBe(RtasStatus.DumpActive);
+    expect(h.call([2, FDM, len])).toBe(RtasStatus.DumpActive);
+    expect(h.call([3, FDM, len])).toBe(0);
+    expect(h.call([1, FDM, len])).toBe(0);
+  });
+
+  it('-1: the structure cannot be read (uncorrectable memory error)', () => {
+    const h = harness(POWERVM);
+    const len = h.writeFdm();
+    h.mem.poison(FDM);
+    expect(h.call([1, FDM, len])).toBe(RtasStatus.HardwareError);
+    expect(h.kd.registered).toBe(false);
+  });
+
+  it('-3: every parameter error', () => {
+    const h = harness(POWERVM);
+    const len = h.writeFdm();
+    expect(h.call([1, FDM, len], 2)).toBe(-3); // nret != 1
+    expect(h.call([1, FDM])).toBe(-3); // nargs != 3
+    expect(h.call([1, FDM, 39])).toBe(-3); // shorter than the header
+    expect(h.call([1, 0, len])).toBe(-3); // address 0
+    expect(h.call([1, 256 * MiB - 40, len])).toBe(-3); // outside the RMA
+    expect(h.call([1, FDM, len + 40])).toBe(-3); // PowerVM: not exactly 40 + 40n
+    expect(h.call([7, FDM, len])).toBe(-3); // unknown command
+    expect(h.call([3, FDM, len])).toBe(-3); // invalidate with no dump active
+    h.writeFdm({ version: 2 });
+    expect(h.call([1, FDM, len])).toBe(-3);
+    const eleven = h.writeFdm({ sections: 11 });
+    expect(h.call([1, FDM, eleven])).toBe(-3);
+    expect(h.kd.registered).toBe(false);
+  });
+
+  it('-2 and 9900–9905: PowerVM answers busy and extended delay when injected; QEMU never does', () => {
+    for (const s of [-2, 9900, 9901, 9902, 9903, 9904, 9905]) {
+      const h = harness(POWERVM);
+      h.kd.busyQueue.push(s);
+      const len = h.writeFdm();
+      expect(h.call([1, FDM, len])).toBe(s);
+      expect(h.call([1, FDM, len])).toBe(0);
+    }
+    const q = harness(QEMU);
+    q.kd.busyQueue.push(-2);
+    expect(q.call([1, FDM, q.writeFdm()])).toBe(0);
+  });
+});
+
+describe('QEMU quirks at the call level', () => {
+  it('anyLengthFromHeader: QEMU accepts a length longer than the structure', () => {
+    const h = harness(QEMU);
+    expect(h.call([1, FDM, h.writeFdm() + 40])).toBe(0);
+  });
+
+  it('invalidateAlwaysSucceeds: QEMU returns 0 with no dump active, PowerVM -3', () => {
+    expect(harness(QEMU).call([3, FDM, 440])).toBe(0);
+    expect(harness(POWERVM).call([3, FDM, 440])).toBe(-3);
+  });
+});
+
+describe('dump processing at os-term', () => {
+  it('copies boot memory, writes CPU state, reports bytes dumped and status 0xC000', () => {
+    const h = harness(POWERVM);
+    h.mem.write(5 * MiB, Uint8Array.of(1, 2, 3));
+    expect(h.call([1, FDM, h.writeFdm()])).toBe(0);
+    const results = h.kd.process();
+    expect(results.map((r) => r.errorFlags)).toEqual([0, 0, 0]);
+    expect(results[0]!.bytesDumped).toBe(BigInt(regsaveSize(POWERVM, 4)));
+    expect(results[2]!.bytesDumped).toBe(BigInt(320 * MiB));
+    expect([...h.mem.peek(RESERVE + 0x10000 + 5 * MiB, 3)]).toEqual([1, 2, 3]);
+    const prop = h.kd.kernelDumpProperty()!;
+    expect(DUMP_HEADER.decode(prop).dump_status_flag).toBe(0xc000);
+  });
+
+  it('an unusable destination sets 0x1000 and keeps the 0x2000 error bit on PowerVM', () => {
+    const h = harness(POWERVM);
+    expect(h.call([1, FDM, h.writeFdm({ bootDest: 900 * MiB })])).toBe(0);
+    const r = h.kd.process();
+    expect(r[2]!.errorFlags).toBe(SECTION_ERROR.InvalidDestination);
+    expect(r[2]!.bytesDumped).toBe(BigInt(96 * MiB)); // three whole 32 MiB chunks fit below the end of RAM
+    expect(DUMP_HEADER.decode(h.kd.kernelDumpProperty()!).dump_status_flag).toBe(0xe000);
+  });
+
+  it('statusOverwritesError and partialCopyReportsZero: QEMU loses the error bit and reports 0 bytes', () => {
+    const h = harness(QEMU);
+    expect(h.call([1, FDM, h.writeFdm({ bootDest: 900 * MiB })])).toBe(0);
+    const r = h.kd.process();
+    expect(r[2]!.errorFlags).toBe(SECTION_ERROR.InvalidDestination);
+    expect(r[2]!.bytesDumped).toBe(0n);
+    expect(DUMP_HEADER.decode(h.kd.kernelDumpProperty()!).dump_status_flag).toBe(0xc000);
+  });
+});
