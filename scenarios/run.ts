@@ -152,7 +152,12 @@ export interface RunResult {
  * Runs the scenario, writing `vmcore` (and `vmcore.N` for later cycles), `summary.json` and
  * `console.log` into outDir. Every file is written under a temporary name and renamed.
  */
-export async function runScenario(o: RunOptions, outDir: string): Promise<RunResult> {
+export interface RunHooks {
+  /** Called after firmware took the dump and before the capture kernel boots (tests corrupt memory here). */
+  beforeCaptureBoot?: (machine: Machine, firmware: PseriesFirmware, cycle: number) => void;
+}
+
+export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks = {}): Promise<RunResult> {
   const personality = validateRunOptions(o);
   const machine = new Machine(machineConfig(o));
   const fw = new PseriesFirmware(machine, personality);
@@ -188,6 +193,7 @@ export async function runScenario(o: RunOptions, outDir: string): Promise<RunRes
     cycles.push(summary);
     if (!fw.resetPending) break;
 
+    hooks.beforeCaptureBoot?.(machine, fw, cycle);
     kernel = new Kernel(machine, fw.rtas, kcfg);
     kernel.boot(fw.boot(o.cmdline));
     const f = kernel.fadump;
