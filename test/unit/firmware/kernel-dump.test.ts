@@ -197,3 +197,69 @@ describe('dump processing at os-term', () => {
     expect(DUMP_HEADER.decode(h.kd.kernelDumpProperty()!).dump_status_flag).toBe(0xc000);
   });
 });
+
+describe('QEMU quirks in the device tree and the saved state', () => {
+  it('versionPropertyHostOrder: QEMU writes (1, 1) in little-endian, PowerVM big-endian', async () => {
+    const { PseriesFirmware } = await import('../../../firmware/rtas/pseries-firmware.ts');
+    const prop = (p: FirmwarePersonality) => {
+      const h = harness(p);
+      return [
+        ...new PseriesFirmware(h.machine, p)
+          .buildTree('')
+          .find('/rtas')!
+          .get('ibm,configure-kernel-dump-version')!,
+      ];
+    };
+    expect(prop(POWERVM)).toEqual([0, 1, 0, 1]);
+    expect(prop(QEMU)).toEqual([1, 0, 1, 0]);
+  });
+
+  it('cpuSizeCountsCores: QEMU sizes CPU state by cores, PowerVM by threads', async () => {
+    const { PseriesFirmware } = await import('../../../firmware/rtas/pseries-firmware.ts');
+    const m = new Machine({
+      memory: 1024 * MiB,
+      lmbSize: 256 * MiB,
+      cpus: 8,
+      threadsPerCore: 4,
+      holes: [],
+      seed: 1,
+    });
+    const sizes = (p: FirmwarePersonality) =>
+      new PseriesFirmware(m, p).buildTree('').find('/rtas')!.getCells('ibm,configure-kernel-dump-sizes');
+    expect(sizes(QEMU)).toEqual([1, 0, 32 + 1264 * 2, 2, 0, 0]);
+    expect(sizes(POWERVM)).toEqual([1, 0, regsaveSize(POWERVM, 8), 2, 0, 0]);
+  });
+
+  it('cpuDestinationAsInvalidSource: an unusable CPU destination is 0x4000 on QEMU, 0x1000 on PowerVM', () => {
+    for (const [p, flag] of [
+      [QEMU, SECTION_ERROR.InvalidSource],
+      [POWERVM, SECTION_ERROR.InvalidDestination],
+    ] as const) {
+      const h = harness(p);
+      const len = h.writeFdm();
+      h.mem.writeU64(FDM + 40 + 0x20, BigInt(4096 * MiB), 'be'); // CPU section destination beyond RAM
+      expect(h.call([1, FDM, len])).toBe(0);
+      expect(h.kd.process()[0]!.errorFlags).toBe(flag);
+    }
+  });
+
+  it('staleCtrLrXerCfar: QEMU saves CTR, LR, XER and CFAR as 0', () => {
+    for (const p of [QEMU, POWERVM]) {
+      const h = harness(p);
+      for (const c of h.machine.cpus) Object.assign(c.regs, { ctr: 0x1111n, lr: 0x2222n, xer: 0x3333n });
+      expect(h.call([1, FDM, h.writeFdm()])).toBe(0);
+      h.kd.process();
+      const area = h.mem.peek(RESERVE, regsaveSize(p, 4));
+      const values = new Map<string, bigint>();
+      const v = new DataView(area.buffer);
+      const first = p === QEMU ? 20 : 32;
+      for (let at = first; at + 16 <= area.length; at += 16) {
+        const id = new TextDecoder().decode(area.subarray(at, at + 8)).replace(/\0+$/, '');
+        if (id === 'CPUEND') break;
+        values.set(id, v.getBigUint64(at + 8));
+      }
+      const expected = p === QEMU ? [0n, 0n, 0n] : [0x1111n, 0x2222n, 0x3333n];
+      expect([values.get('CTR'), values.get('LR'), values.get('XER')]).toEqual(expected);
+    }
+  });
+});

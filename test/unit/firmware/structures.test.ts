@@ -95,3 +95,37 @@ describe('fadump crash info header', () => {
     });
   });
 });
+
+describe('ELF core structures', () => {
+  it('have the sizes and offsets the tools need (spec/vmcore.md §6)', async () => {
+    const { ELF64_EHDR, ELF64_PHDR, ELF64_NHDR, ELF_PRSTATUS, PT_REGS, PRSTATUS_NOTE_SIZE, prstatusNote } =
+      await import('../../../kernel-model/elf.ts');
+    expect([ELF64_EHDR.size, ELF64_PHDR.size, ELF64_NHDR.size]).toEqual([64, 56, 12]);
+    expect(PT_REGS.size).toBe(384);
+    expect([
+      PT_REGS.offsetOf('nip'),
+      PT_REGS.offsetOf('ctr'),
+      PT_REGS.offsetOf('link'),
+      PT_REGS.offsetOf('ccr'),
+    ]).toEqual([256, 280, 288, 304]);
+    expect(PT_REGS.offsetOf('trap')).toBe(320);
+    expect(ELF_PRSTATUS.size).toBe(504);
+    expect([
+      ELF_PRSTATUS.offsetOf('pr_pid'),
+      ELF_PRSTATUS.offsetOf('pr_reg'),
+      ELF_PRSTATUS.offsetOf('pr_fpvalid'),
+    ]).toEqual([32, 112, 496]);
+    const regs = { ...PT_REGS.zero(), nip: 0xc000000000123450n, link: 0xc000000000002000n };
+    for (const order of ['le', 'be'] as const) {
+      const note = prstatusNote(regs, 7, order);
+      expect(note.length).toBe(PRSTATUS_NOTE_SIZE);
+      const v = new DataView(note.buffer);
+      const le = order === 'le';
+      expect([v.getUint32(0, le), v.getUint32(4, le), v.getUint32(8, le)]).toEqual([5, 504, 1]);
+      expect(new TextDecoder().decode(note.subarray(12, 16))).toBe('CORE');
+      expect(v.getInt32(20 + 32, le)).toBe(7);
+      expect(v.getBigUint64(20 + 112 + 32 * 8, le)).toBe(0xc000000000123450n);
+      expect(v.getBigUint64(20 + 112 + 36 * 8, le)).toBe(0xc000000000002000n);
+    }
+  });
+});

@@ -54,7 +54,11 @@ describe('crash info header checks in the fadump kernel', () => {
       (m, fw) => patchHeader(m, fw, 0, u64(0x4641444d50534947n, false)),
       'fadump: Endianness mismatch between the crashed and fadump kernels.',
     ],
-    ['garbage magic', (m, fw) => patchHeader(m, fw, 0, u64(0x1234n, true)), 'fadump: Fadump header is corrupted.'],
+    [
+      'garbage magic',
+      (m, fw) => patchHeader(m, fw, 0, u64(0x1234n, true)),
+      'fadump: Fadump header is corrupted.',
+    ],
     [
       'pt_regs size',
       (m, fw) => patchHeader(m, fw, CRASH_INFO_HEADER.offsetOf('pt_regs_sz'), Uint8Array.of(0x70, 1, 0, 0)),
@@ -88,7 +92,10 @@ describe('sections firmware could not complete', () => {
           const prop = fw.kernelDump.kernelDumpProperty()!;
           const s = DUMP_SECTION.decode(prop, 'be', 40 + 2 * 40);
           expect(s.source_data_type).toBe(SECTION_TYPE.RealModeRegion);
-          (fw.kernelDump as unknown as { stored: Uint8Array }).stored.set(Uint8Array.of(0x10, 0x00), 40 + 2 * 40 + 6);
+          (fw.kernelDump as unknown as { stored: Uint8Array }).stored.set(
+            Uint8Array.of(0x10, 0x00),
+            40 + 2 * 40 + 6,
+          );
           void m;
         },
       },

@@ -45,7 +45,9 @@ describe('fadump reservation size', () => {
   it('prefers crashkernel= over the deprecated fadump_reserve_mem=, with both messages', () => {
     const { f, lines } = boot('fadump=on fadump_reserve_mem=512M crashkernel=1G', 8 * GiB);
     expect(f.bootMemSize).toBe(GiB);
-    expect(lines).toContain("fadump: 'fadump_reserve_mem=' parameter is deprecated in favor of 'crashkernel=' parameter.");
+    expect(lines).toContain(
+      "fadump: 'fadump_reserve_mem=' parameter is deprecated in favor of 'crashkernel=' parameter.",
+    );
     expect(lines).toContain("fadump: Using 'crashkernel=' parameter for memory reservation.");
   });
 
@@ -56,7 +58,9 @@ describe('fadump reservation size', () => {
 
   it('refuses boot memory below the platform minimum', () => {
     const { f, lines } = boot('fadump=on crashkernel=256M', 8 * GiB);
-    expect(lines).toContain("fadump: Can't enable fadump with boot memory size (0x10000000) less than 0x14000000");
+    expect(lines).toContain(
+      "fadump: Can't enable fadump with boot memory size (0x10000000) less than 0x14000000",
+    );
     expect(f.sysfsRead('enabled')).toBe('0\n');
     expect(f.registered).toBe(false);
   });

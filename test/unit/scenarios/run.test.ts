@@ -45,7 +45,9 @@ describe('runScenario', () => {
     expect(atCrash).not.toContain('rtas fadump: Firmware-assisted dump is active.');
     expect(atCrash).toContain('Kernel panic - not syncing: sysrq triggered crash');
     const ring = SYMBOLS.printk_data;
-    expect(Buffer.from(r.machine.memory.peek(ring, 4096)).equals(Buffer.from(r.snapshots[0]!.peek(ring, 4096)))).toBe(false);
+    expect(
+      Buffer.from(r.machine.memory.peek(ring, 4096)).equals(Buffer.from(r.snapshots[0]!.peek(ring, 4096))),
+    ).toBe(false);
     expect(r.summary.verify.mismatchedBytes).toBe(0);
   });
 
