@@ -109,3 +109,33 @@ describe('fadump reservation placement and boot-memory regions', () => {
     expect(lines).toContain('fadump: Too many holes in boot memory area to enable fadump');
   });
 });
+
+describe('registration through a busy PowerVM', () => {
+  it('retries -2 and 990x answers, sleeping 1 ms or 10^x ms each time, then registers', () => {
+    const bootWith = (busy: number[]) => {
+      const m = new Machine({
+        memory: 8 * GiB,
+        lmbSize: 256 * MiB,
+        cpus: 4,
+        threadsPerCore: 1,
+        holes: [],
+        seed: 3,
+      });
+      const fw = new PseriesFirmware(m, POWERVM);
+      fw.kernelDump.busyQueue.push(...busy);
+      const k = new Kernel(m, fw.rtas, { order: 'le', generation: 'resilient', notePids: false });
+      const calls: number[] = [];
+      m.events.on((e) => {
+        if (e.kind === 'call' && e.detail.name === 'ibm,configure-kernel-dump')
+          calls.push(e.detail.status as number);
+      });
+      k.boot(fw.boot('fadump=on'));
+      return { k, calls };
+    };
+    const busy = bootWith([-2, 9902, 9903]);
+    const idle = bootWith([]);
+    expect(busy.calls).toEqual([-2, 9902, 9903, 0]);
+    expect(busy.k.fadump.registered).toBe(true);
+    expect(busy.k.uptimeNs() - idle.k.uptimeNs()).toBe(1_101_000_000n);
+  });
+});
