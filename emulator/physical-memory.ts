@@ -88,12 +88,7 @@ export class PhysicalMemory implements MemoryView {
   }
 
   peek(addr: number, len: number): Uint8Array {
-    const out = new Uint8Array(len);
-    this.forEachChunk(addr, len, (page, off, n, done) => {
-      const p = this.pages.get(page);
-      if (p) out.set(p.subarray(off, off + n), done);
-    });
-    return out;
+    return peekPages(this.pages, addr, len);
   }
 
   poke(addr: number, data: Uint8Array): void {
@@ -209,23 +204,28 @@ export class PhysicalMemory implements MemoryView {
   }
 }
 
+/** Reads [addr, addr+len) from a page map; absent pages read as zero. */
+function peekPages(pages: ReadonlyMap<number, Uint8Array>, addr: number, len: number): Uint8Array {
+  const out = new Uint8Array(len);
+  let done = 0;
+  while (done < len) {
+    const a = addr + done;
+    const page = Math.floor(a / BACKING_PAGE);
+    const off = a - page * BACKING_PAGE;
+    const n = Math.min(BACKING_PAGE - off, len - done);
+    const p = pages.get(page);
+    if (p) out.set(p.subarray(off, off + n), done);
+    done += n;
+  }
+  return out;
+}
+
 /** Memory frozen at one instant, for verification. */
 export class MemorySnapshot implements MemoryView {
   constructor(private readonly pages: ReadonlyMap<number, Uint8Array>) {}
 
   peek(addr: number, len: number): Uint8Array {
-    const out = new Uint8Array(len);
-    let done = 0;
-    while (done < len) {
-      const a = addr + done;
-      const page = Math.floor(a / BACKING_PAGE);
-      const off = a - page * BACKING_PAGE;
-      const n = Math.min(BACKING_PAGE - off, len - done);
-      const p = this.pages.get(page);
-      if (p) out.set(p.subarray(off, off + n), done);
-      done += n;
-    }
-    return out;
+    return peekPages(this.pages, addr, len);
   }
 
   presentPages(): number[] {

@@ -59,22 +59,23 @@ export const CRASH_INFO_HEADER_OLD = defineStruct({
   ],
 } as const);
 
-/** Bit `cpu` of a Linux cpumask (an array of unsigned longs in kernel byte order). */
-export function cpumaskHas(mask: Uint8Array, cpu: number, le: boolean): boolean {
-  const word = Math.floor(cpu / 64);
+/** Byte index and bit of `cpu` in a cpumask: an array of unsigned longs in kernel byte order. */
+function cpumaskBit(cpu: number, le: boolean): [number, number] {
   const bit = cpu % 64;
   const byteInWord = le ? Math.floor(bit / 8) : 7 - Math.floor(bit / 8);
-  const b = mask[word * 8 + byteInWord];
-  return b !== undefined && ((b >> (bit % 8)) & 1) === 1;
+  return [Math.floor(cpu / 64) * 8 + byteInWord, 1 << (bit % 8)];
+}
+
+export function cpumaskHas(mask: Uint8Array, cpu: number, le: boolean): boolean {
+  const [i, b] = cpumaskBit(cpu, le);
+  return ((mask[i] ?? 0) & b) !== 0;
 }
 
 export function cpumaskOf(cpus: Iterable<number>, le: boolean): Uint8Array {
   const mask = new Uint8Array(CPUMASK_BYTES);
   for (const cpu of cpus) {
-    const word = Math.floor(cpu / 64);
-    const bit = cpu % 64;
-    const byteInWord = le ? Math.floor(bit / 8) : 7 - Math.floor(bit / 8);
-    mask[word * 8 + byteInWord]! |= 1 << (bit % 8);
+    const [i, b] = cpumaskBit(cpu, le);
+    mask[i]! |= b;
   }
   return mask;
 }
