@@ -6,6 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import yargs from 'yargs';
 import { ConfigError } from '../emulator/memory-blocks.ts';
+import type { Generation } from '../kernel-model/kernel.ts';
 import { DEFAULT_RUN, type RunOptions, runScenario, validateRunOptions } from '../scenarios/run.ts';
 
 export const EXIT_OK = 0;
@@ -53,6 +54,22 @@ export async function main(argv: string[]): Promise<void> {
             describe: 'Threads per core',
           })
           .option('endian', { type: 'string', default: DEFAULT_RUN.endian, choices: ['le', 'be'] })
+          .option('kernel', {
+            type: 'string',
+            default: DEFAULT_RUN.kernel,
+            choices: ['resilient', 'legacy'],
+            describe: 'First kernel: 6.10+ (resilient) or before 6.10 (legacy)',
+          })
+          .option('capture-kernel', {
+            type: 'string',
+            choices: ['resilient', 'legacy'],
+            describe: 'fadump kernel generation [default: --kernel]',
+          })
+          .option('capture-endian', {
+            type: 'string',
+            choices: ['le', 'be'],
+            describe: 'fadump kernel byte order [default: --endian]',
+          })
           .option('crash-cpu', { type: 'number', default: DEFAULT_RUN.crashCpu })
           .option('seed', { type: 'number', default: DEFAULT_RUN.seed })
           .option('boot-mem-regions', { type: 'number', default: DEFAULT_RUN.bootMemRegions })
@@ -79,6 +96,9 @@ export async function main(argv: string[]): Promise<void> {
             cpus: a.cpus,
             threadsPerCore: a.smt,
             endian: a.endian as 'le' | 'be',
+            kernel: a.kernel as Generation,
+            captureKernel: a['capture-kernel'] as Generation | undefined,
+            captureEndian: a['capture-endian'] as 'le' | 'be' | undefined,
             crashCpu: a['crash-cpu'],
             seed: a.seed,
             bootMemRegions: a['boot-mem-regions'],

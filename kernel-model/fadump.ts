@@ -7,7 +7,7 @@
 
 import type { Registers } from '../emulator/cpu-thread.ts';
 import type { Range } from '../emulator/memory-blocks.ts';
-import { type StructValue, u64Ascii } from '../emulator/struct.ts';
+import { type ByteOrder, type StructValue, u64Ascii } from '../emulator/struct.ts';
 import {
   DUMP_HEADER,
   DUMP_SECTION,
@@ -19,6 +19,7 @@ import {
 import {
   CPUMASK_BYTES,
   CRASH_INFO_HEADER,
+  CRASH_INFO_HEADER_OLD,
   cpumaskHas,
   cpumaskOf,
   FADUMP_CPU_UNKNOWN,
@@ -95,12 +96,17 @@ export class Fadump {
   reserveSize = 0;
   fadumphdrAddr = 0;
   cpuStateDest = 0;
+  /** memblock.memory.cnt when the reservation was sized (the legacy elfcorehdr budget). */
+  earlyMemblockCount = 0;
   /** Sections of the dump firmware took (capture kernel), from /rtas/ibm,kernel-dump. */
   activeSections: Section[] = [];
+  activeHeaderStatus = 0;
   /** Set when /proc/vmcore is available (capture kernel after a successful process). */
   elfcorehdrAddr: number | undefined;
   elfcorehdrSize = 0;
   outcome: CaptureOutcome = { status: 'none' };
+  /** Size of the elfcorehdr the legacy first kernel wrote at its last registration. */
+  legacyElfcorehdrBytes = 0;
   notes: CpuNoteInfo[] = [];
 
   constructor(private k: Kernel) {}
@@ -113,6 +119,7 @@ export class Fadump {
 
   /** early_init_dt_scan_fw_dump + fadump_reserve_mem. */
   earlyInit(): void {
+    this.earlyMemblockCount = this.k.memblock.memory.length;
     const arg = this.k.cmdlineParam('fadump');
     this.enabled = arg === 'on' || arg === 'nocma';
     this.nocma = arg === 'nocma';
@@ -196,11 +203,28 @@ export class Fadump {
     return remaining === 0;
   }
 
-  /** get_fadump_area_size (6.10+): CPU + HPTE page-aligned, boot memory copy, crash info header. */
+  private get legacy(): boolean {
+    return this.k.config.generation === 'legacy';
+  }
+
+  private get headerSize(): number {
+    return this.legacy ? CRASH_INFO_HEADER_OLD.size : CRASH_INFO_HEADER.size;
+  }
+
+  /**
+   * get_fadump_area_size: CPU + HPTE page-aligned, the boot memory copy, the crash info header.
+   * Before 6.10 also room for the elfcorehdr, sized from the memblock count at early boot (one
+   * placeholder note, the vmcoreinfo note, one load per range and one spare), page-aligned.
+   */
   areaSize(): number {
-    return (
-      pageAlign(this.cpuStateSize + this.hpteSize, PAGE_SIZE) + this.bootMemSize + CRASH_INFO_HEADER.size
-    );
+    const base = pageAlign(this.cpuStateSize + this.hpteSize, PAGE_SIZE) + this.bootMemSize + this.headerSize;
+    if (!this.legacy) return base;
+    return pageAlign(base + this.elfcorehdrBudget(), PAGE_SIZE);
+  }
+
+  /** Bytes the legacy first kernel set aside for its elfcorehdr. */
+  elfcorehdrBudget(): number {
+    return ELF64_EHDR.size + ELF64_PHDR.size + ELF64_PHDR.size * (this.earlyMemblockCount + 2);
   }
 
   /** fadump_reserve_mem (first kernel). */
@@ -291,6 +315,7 @@ export class Fadump {
     this.k.mem.write(FDM_ACTIVE_ADDR, active.subarray(0, FDM_STRUCT_SIZE));
     if (prop.length < DUMP_HEADER.size) return;
     const header = DUMP_HEADER.decode(prop);
+    this.activeHeaderStatus = header.dump_status_flag;
     const n = Math.min(
       header.dump_num_sections,
       10,
@@ -354,7 +379,11 @@ export class Fadump {
   }
 
   /** rtas_fadump_init_mem_struct: CPU state, HPTE, then one section per boot-memory region. */
-  private initMemStruct(): Uint8Array {
+  private initMemStruct(): Uint8Array | undefined {
+    if (this.legacy && this.bootMemRegions.length > 1) {
+      this.k.printk(KERN_ERR, R, "Can't have holes in boot memory area.");
+      return undefined;
+    }
     const sections: Section[] = [];
     let dest = this.reserveStart - (this.reserveStart % PAGE_SIZE);
     const section = (type: number, src: number, len: number, to: number): Section => ({
@@ -392,9 +421,39 @@ export class Fadump {
     return out;
   }
 
-  /** init_fadump_header: the crash info header at fadumphdr_addr, in kernel byte order. */
+  /**
+   * init_fadump_header: the crash info header at fadumphdr_addr, in kernel byte order. Before 6.10
+   * the first kernel also builds the elfcorehdr right after it (fadump_create_elfcore_headers).
+   */
   private initHeader(): void {
     const order = this.k.order;
+    const possible = cpumaskOf(
+      Array.from({ length: this.k.cpuCount() }, (_, i) => i),
+      this.le,
+    );
+    if (this.legacy) {
+      const elfAt = this.fadumphdrAddr + CRASH_INFO_HEADER_OLD.size;
+      this.k.mem.write(
+        this.fadumphdrAddr,
+        CRASH_INFO_HEADER_OLD.encode(
+          {
+            magic_number: FADUMP_CRASH_INFO_MAGIC_OLD,
+            elfcorehdr_addr: BigInt(elfAt),
+            crashing_cpu: FADUMP_CPU_UNKNOWN,
+            regs: new Uint8Array(PT_REGS_BYTES),
+            cpu_mask: possible,
+          },
+          order,
+        ),
+      );
+      const hdr = this.elfcorehdr(
+        BigInt(this.relocate(SYMBOLS.vmcoreinfo_note)),
+        BigInt(VMCOREINFO_NOTE_SIZE),
+      );
+      this.legacyElfcorehdrBytes = hdr.length;
+      this.k.mem.write(elfAt, hdr);
+      return;
+    }
     this.k.mem.write(
       this.fadumphdrAddr,
       CRASH_INFO_HEADER.encode(
@@ -407,10 +466,7 @@ export class Fadump {
           pt_regs_sz: PT_REGS_BYTES,
           cpu_mask_sz: CPUMASK_BYTES,
           regs: new Uint8Array(PT_REGS_BYTES),
-          cpu_mask: cpumaskOf(
-            Array.from({ length: this.k.cpuCount() }, (_, i) => i),
-            this.le,
-          ),
+          cpu_mask: possible,
         },
         order,
       ),
@@ -422,6 +478,7 @@ export class Fadump {
     const k = this.k;
     if (!this.enabled || this.reserveSize === 0) return -Errno.ENODEV;
     const fdm = this.initMemStruct();
+    if (!fdm) return -Errno.EINVAL;
     this.initHeader();
     k.mem.write(FDM_ADDR, fdm);
     const token = k.rtasToken('ibm,configure-kernel-dump')!;
@@ -467,14 +524,15 @@ export class Fadump {
     const k = this.k;
     if (!this.registered || this.fadumphdrAddr === 0) return;
     const order = k.order;
-    const fdh = CRASH_INFO_HEADER.decode(k.mem.read(this.fadumphdrAddr, CRASH_INFO_HEADER.size), order);
+    const table = (this.legacy ? CRASH_INFO_HEADER_OLD : CRASH_INFO_HEADER) as unknown as CrashStateTable;
+    const fdh = table.decode(k.mem.read(this.fadumphdrAddr, table.size), order);
     if (fdh.crashing_cpu !== FADUMP_CPU_UNKNOWN) return;
     fdh.crashing_cpu = cpu;
     const seconds = EPOCH_SECONDS + k.machine.clock.now() / 1_000_000_000n;
     appendCrashTime(k.mem, order, seconds);
     fdh.regs = PT_REGS.encode(ptRegsFromRegisters(regs), order);
     fdh.cpu_mask = cpumaskOf(k.onlineCpus(), this.le);
-    k.mem.write(this.fadumphdrAddr, CRASH_INFO_HEADER.encode(fdh, order));
+    k.mem.write(this.fadumphdrAddr, table.encode(fdh, order));
     k.enterFirmware(cpu);
     k.osTerm(message);
   }
@@ -488,6 +546,11 @@ export class Fadump {
       this.outcome = { status: 'refused', reason };
       this.invalidateReleaseMem();
     };
+    if (this.legacy) {
+      const problem = this.legacyProcess();
+      if (problem) refuse(problem);
+      return;
+    }
     if (this.fadumphdrAddr === 0 || !k.mem.accessible(this.fadumphdrAddr, CRASH_INFO_HEADER.size)) {
       k.printk(KERN_ERR, F, 'Crash info header is empty.');
       refuse('Crash info header is empty.');
@@ -509,7 +572,9 @@ export class Fadump {
       refuse(msg);
       return;
     }
-    this.populateElfcorehdr(fdh.vmcoreinfo_raddr, fdh.vmcoreinfo_size, size);
+    const hdr = new Uint8Array(size);
+    hdr.set(this.elfcorehdr(fdh.vmcoreinfo_raddr, fdh.vmcoreinfo_size));
+    k.mem.write(ELFCOREHDR_ADDR, hdr);
     const platform = this.rtasProcess(fdh);
     if (platform) {
       refuse(platform);
@@ -537,8 +602,14 @@ export class Fadump {
     return undefined;
   }
 
-  /** fadump_populate_elfcorehdr: CPU-notes placeholder, vmcoreinfo note, then the PT_LOADs. */
-  private populateElfcorehdr(vmcoreinfoAddr: bigint, vmcoreinfoSize: bigint, bufSize: number): void {
+  /**
+   * The ELF core header: a CPU-notes placeholder, the vmcoreinfo note, one PT_LOAD per boot-memory
+   * region (read from its copy), then memory above boot memory with the reserved area cut out.
+   * fadump_populate_elfcorehdr (6.10+, capture kernel) keeps memblock ranges as they are, leaving a
+   * PT_NULL for a range wholly inside the reserved area; fadump_create_elfcore_headers (before
+   * 6.10, first kernel) folds adjacent ranges.
+   */
+  private elfcorehdr(vmcoreinfoAddr: bigint, vmcoreinfoSize: bigint): Uint8Array {
     const order = this.k.order;
     const phdrs: Uint8Array[] = [];
     const load = (paddr: number, size: number, offset: number) =>
@@ -578,30 +649,68 @@ export class Fadump {
     }
     const raStart = this.reserveStart;
     const raEnd = raStart + this.areaSize();
+    const above: Range[] = [];
+    const add = (base: number, size: number) => {
+      const last = above[above.length - 1];
+      if (this.legacy && last && last.base + last.size === base) last.size += size;
+      else above.push({ base, size });
+    };
     for (const m of this.k.memblock.memory) {
       const end = m.base + m.size;
       if (end <= this.bootMemTop) continue;
       const start = Math.max(m.base, this.bootMemTop);
       if (raStart < end && raEnd > start) {
-        if (start < raStart) phdrs.push(load(start, raStart - start, start));
-        if (raEnd < end) phdrs.push(load(raEnd, end - raEnd, raEnd));
-        // A range wholly inside the reserved area still bumps e_phnum, leaving a PT_NULL entry.
-        if (start >= raStart && end <= raEnd) phdrs.push(new Uint8Array(ELF64_PHDR.size));
-      } else {
-        phdrs.push(load(start, end - start, start));
-      }
+        if (start < raStart) add(start, raStart - start);
+        if (raEnd < end) add(raEnd, end - raEnd);
+        if (start >= raStart && end <= raEnd && !this.legacy) above.push({ base: 0, size: 0 });
+      } else add(start, end - start);
     }
-    const buf = new Uint8Array(bufSize);
+    for (const r of above)
+      phdrs.push(r.size === 0 ? new Uint8Array(ELF64_PHDR.size) : load(r.base, r.size, r.base));
+    const buf = new Uint8Array(ELF64_EHDR.size + phdrs.length * ELF64_PHDR.size);
     buf.set(elfHeader(order, phdrs.length), 0);
     phdrs.forEach((p, i) => buf.set(p, ELF64_EHDR.size + i * ELF64_PHDR.size));
-    this.k.mem.write(ELFCOREHDR_ADDR, buf);
+    return buf;
+  }
+
+  /**
+   * rtas_fadump_process before 6.10: the header status must not be exactly 0x2000, CPU and boot
+   * memory sections error-free, boot memory complete and some CPU state dumped; then the old magic;
+   * then CPU notes go into the elfcorehdr the first kernel built. Returns the refusal, if any.
+   */
+  private legacyProcess(): string | undefined {
+    const k = this.k;
+    const prop = this.activeHeaderStatus;
+    const cpu = this.activeSections.find((s) => s.source_data_type === SECTION_TYPE.CpuState);
+    const rmr = this.activeSections.find((s) => s.source_data_type === SECTION_TYPE.RealModeRegion);
+    const fail = (msg: string) => {
+      k.printk(KERN_ERR, R, msg);
+      return msg;
+    };
+    if (prop === 0x2000 || (cpu?.error_flags ?? 1) !== 0 || (rmr?.error_flags ?? 1) !== 0) {
+      return fail('Dump taken by platform is not valid');
+    }
+    if (rmr!.bytes_dumped !== rmr!.source_len || cpu!.bytes_dumped === 0n) {
+      return fail('Dump taken by platform is incomplete');
+    }
+    const bytes = k.mem.read(this.fadumphdrAddr, CRASH_INFO_HEADER_OLD.size);
+    const fdh = CRASH_INFO_HEADER_OLD.decode(bytes, k.order);
+    if (fdh.magic_number !== FADUMP_CRASH_INFO_MAGIC_OLD) return fail('Crash info header is not valid.');
+    const elfAt = Number(fdh.elfcorehdr_addr);
+    if (!k.mem.accessible(elfAt, ELF64_EHDR.size + 2 * ELF64_PHDR.size))
+      return fail('Crash info header is not valid.');
+    const problem = this.buildCpuNotes(fdh, elfAt);
+    if (problem) return problem;
+    this.elfcorehdrAddr = elfAt;
+    this.outcome = { status: 'captured' };
+    return undefined;
   }
 
   /**
    * rtas_fadump_process: every CPU/HPTE/boot-memory section must be error-free and complete; then
    * the CPU notes are built from the register save area. Returns the refusal reason, if any.
    */
-  private rtasProcess(fdh: StructValue<typeof CRASH_INFO_HEADER.fields>): string | undefined {
+  private rtasProcess(fdh: CrashState): string | undefined {
     const k = this.k;
     for (const [i, s] of this.activeSections.entries()) {
       const t = s.source_data_type;
@@ -626,11 +735,11 @@ export class Fadump {
         );
       }
     }
-    return this.buildCpuNotes(fdh);
+    return this.buildCpuNotes(fdh, ELFCOREHDR_ADDR);
   }
 
   /** rtas_fadump_build_cpu_notes: NT_PRSTATUS per CPU in the crash-time mask; patch phdr[0]. */
-  private buildCpuNotes(fdh: StructValue<typeof CRASH_INFO_HEADER.fields>): string | undefined {
+  private buildCpuNotes(fdh: CrashState, elfcorehdrAt: number): string | undefined {
     const k = this.k;
     const mem = k.mem;
     const base = this.cpuStateDest;
@@ -707,7 +816,7 @@ export class Fadump {
     mem.write(CPU_NOTES_ADDR, buf);
     // fadump_update_elfcore_header: phdr[0] now points at the notes buffer.
     mem.write(
-      ELFCOREHDR_ADDR + ELF64_EHDR.size,
+      elfcorehdrAt + ELF64_EHDR.size,
       ELF64_PHDR.encode(
         {
           p_type: PT_NOTE,
@@ -769,7 +878,7 @@ export class Fadump {
       case 'mem_reserved':
         return `${this.reserveSize}\n`;
       case 'hotplug_ready':
-        return '1\n';
+        return this.legacy ? undefined : '1\n';
       default:
         return undefined;
     }
@@ -799,6 +908,19 @@ export class Fadump {
         return -Errno.ENOENT;
     }
   }
+}
+
+/** What crash_fadump fills in and the CPU-notes code reads: common to both header layouts. */
+interface CrashState {
+  crashing_cpu: number;
+  regs: Uint8Array;
+  cpu_mask: Uint8Array;
+}
+
+interface CrashStateTable {
+  size: number;
+  decode(bytes: Uint8Array, order: ByteOrder): CrashState;
+  encode(value: CrashState, order: ByteOrder): Uint8Array;
 }
 
 /** Register save area ids the kernel uses for CPUs other than the crashing one (rtas-fadump.c). */

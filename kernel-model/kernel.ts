@@ -14,9 +14,9 @@ import { Fadump } from './fadump.ts';
 import { RTAS_ARGS_ADDR, RTAS_MSG_ADDR, STACK_SIZE, STACKS_ADDR } from './kernel-layout.ts';
 import { Memblock } from './memblock.ts';
 import { formatDmesgLine, PrintkRing } from './printk-ring.ts';
-import { KERNEL_VBASE, loadKernelImage, OSRELEASE } from './vmlinux.ts';
+import { KERNEL_VBASE, loadKernelImage, OSRELEASE_OF } from './vmlinux.ts';
 
-export type Generation = 'resilient';
+export type Generation = 'resilient' | 'legacy';
 
 export interface KernelConfig {
   order: ByteOrder;
@@ -74,6 +74,7 @@ export class Kernel {
     loadKernelImage(this.mem, {
       order: this.order,
       memoryEnd: this.memblock.endOfDram(),
+      osrelease: this.osrelease,
       banner: this.banner(),
     });
     this.ring = new PrintkRing(this.mem, this.order);
@@ -89,9 +90,13 @@ export class Kernel {
     this.fadump.setup();
   }
 
+  get osrelease(): string {
+    return OSRELEASE_OF[this.config.generation];
+  }
+
   banner(): string {
     const arch = this.order === 'le' ? 'ppc64le' : 'ppc64';
-    return `Linux version ${OSRELEASE} (fadump-sim@${arch}) (gcc (Debian 12.2.0-14) 12.2.0) #1 SMP`;
+    return `Linux version ${this.osrelease} (fadump-sim@${arch}) (gcc (Debian 12.2.0-14) 12.2.0) #1 SMP`;
   }
 
   /** memblock from /memory@0 and the assigned LMBs of ibm,dynamic-memory-v2 (Linux drmem). */
@@ -195,7 +200,11 @@ export class Kernel {
     for (const c of cpus) c.regs = this.runningRegisters(c, c === target);
     this.printk(KERN_INFO, 'sysrq', 'Trigger a crash');
     this.printk(KERN_EMERG, '', `Kernel panic - not syncing: ${message}`);
-    this.printk(KERN_WARNING, '', `CPU: ${cpu} PID: ${1000 + cpu} Comm: bash Not tainted ${OSRELEASE} #1`);
+    this.printk(
+      KERN_WARNING,
+      '',
+      `CPU: ${cpu} PID: ${1000 + cpu} Comm: bash Not tainted ${this.osrelease} #1`,
+    );
     const saved = structuredClone(target.regs);
     this.fadump.crash(cpu, saved, message);
     this.halted = true;

@@ -4,6 +4,8 @@
 export const PAGE_SIZE = 0x10000;
 export const KERNEL_VBASE = 0xc000000000000000n;
 export const OSRELEASE = '6.10.0-fadump-sim';
+/** The release each kernel generation reports (utsname, banner, VMCOREINFO). */
+export const OSRELEASE_OF = { resilient: OSRELEASE, legacy: '6.9.0-fadump-sim' } as const;
 
 /** ASSUMPTION: the layout of our vmlinux (any layout below 128 MiB serves). */
 export const SYMBOLS = {

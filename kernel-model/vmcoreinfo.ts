@@ -15,9 +15,9 @@ const NOTE_NAME = 'VMCOREINFO';
 
 const sym = (name: keyof typeof SYMBOLS) => va(SYMBOLS[name]).toString(16);
 
-export function vmcoreinfoText(_opts: { order: ByteOrder; memoryEnd: number }): string {
+export function vmcoreinfoText(opts: { order: ByteOrder; memoryEnd: number; osrelease?: string }): string {
   const lines = [
-    `OSRELEASE=${OSRELEASE}`,
+    `OSRELEASE=${opts.osrelease ?? OSRELEASE}`,
     `PAGESIZE=${PAGE_SIZE}`,
     `SYMBOL(init_uts_ns)=${sym('init_uts_ns')}`,
     'OFFSET(uts_namespace.name)=0',

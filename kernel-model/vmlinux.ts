@@ -5,10 +5,18 @@
 import type { PhysicalMemory } from '../emulator/physical-memory.ts';
 import type { ByteOrder } from '../emulator/struct.ts';
 import { PrintkRing } from './printk-ring.ts';
-import { OSRELEASE, PAGE_SIZE, SYMBOLS, va } from './symbols.ts';
+import { PAGE_SIZE, SYMBOLS, va } from './symbols.ts';
 import { vmcoreinfoText, writeVmcoreinfoNote } from './vmcoreinfo.ts';
 
-export { KERNEL_IMAGE_END, KERNEL_VBASE, OSRELEASE, PAGE_SIZE, SYMBOLS, va } from './symbols.ts';
+export {
+  KERNEL_IMAGE_END,
+  KERNEL_VBASE,
+  OSRELEASE,
+  OSRELEASE_OF,
+  PAGE_SIZE,
+  SYMBOLS,
+  va,
+} from './symbols.ts';
 
 const TEXT_BYTES = 4 * PAGE_SIZE;
 const UTS_FIELD = 65;
@@ -17,14 +25,15 @@ export interface KernelImageOptions {
   order: ByteOrder;
   /** End of RAM in bytes (sizes mem_map). */
   memoryEnd: number;
+  osrelease: string;
   banner: string;
 }
 
 /** "text": a pattern fixed by the release, identical for every boot of this vmlinux. */
-function textPattern(): Uint8Array {
+function textPattern(osrelease: string): Uint8Array {
   const out = new Uint8Array(TEXT_BYTES);
   let x = 0x9e3779b9;
-  for (const c of OSRELEASE) x = Math.imul(x ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  for (const c of osrelease) x = Math.imul(x ^ c.charCodeAt(0), 0x01000193) >>> 0;
   for (let i = 0; i < out.length; i += 4) {
     x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
     out[i] = x >>> 24;
@@ -37,12 +46,12 @@ function textPattern(): Uint8Array {
 
 /** Loads the image as a fresh boot does: text, data, an empty printk ring, the vmcoreinfo note. */
 export function loadKernelImage(mem: PhysicalMemory, opts: KernelImageOptions): void {
-  mem.write(SYMBOLS._stext, textPattern());
+  mem.write(SYMBOLS._stext, textPattern(opts.osrelease));
   const uts = new Uint8Array(6 * UTS_FIELD);
   const fields = [
     'Linux',
     'fadump-sim',
-    OSRELEASE,
+    opts.osrelease,
     '#1 SMP',
     opts.order === 'le' ? 'ppc64le' : 'ppc64',
     '(none)',
@@ -52,5 +61,9 @@ export function loadKernelImage(mem: PhysicalMemory, opts: KernelImageOptions): 
   mem.writeU64(SYMBOLS.mem_map, va(SYMBOLS.mem_map_array), opts.order);
   mem.writeU64(SYMBOLS.clear_seq, 0n, opts.order);
   new PrintkRing(mem, opts.order).init();
-  writeVmcoreinfoNote(mem, opts.order, vmcoreinfoText({ order: opts.order, memoryEnd: opts.memoryEnd }));
+  writeVmcoreinfoNote(
+    mem,
+    opts.order,
+    vmcoreinfoText({ order: opts.order, memoryEnd: opts.memoryEnd, osrelease: opts.osrelease }),
+  );
 }

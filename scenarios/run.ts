@@ -10,7 +10,7 @@ import { ConfigError } from '../emulator/memory-blocks.ts';
 import type { MemorySnapshot } from '../emulator/physical-memory.ts';
 import { type FirmwarePersonality, personalityByName } from '../firmware/rtas/personality.ts';
 import { PseriesFirmware, RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
-import { Kernel } from '../kernel-model/kernel.ts';
+import { type Generation, Kernel, type KernelConfig } from '../kernel-model/kernel.ts';
 import { verifyVmcore, vmcoreLayout, writeVmcore } from '../kernel-model/proc-vmcore.ts';
 
 export interface RunOptions {
@@ -21,6 +21,11 @@ export interface RunOptions {
   cpus: number;
   threadsPerCore: number;
   endian: 'le' | 'be';
+  /** Generation of the first kernel: 'resilient' (6.10+) or 'legacy' (before 6.10). */
+  kernel: Generation;
+  /** Generation and byte order of the fadump (capture) kernel; default: the first kernel's. */
+  captureKernel?: Generation;
+  captureEndian?: 'le' | 'be';
   crashCpu: number;
   seed: number;
   /** Boot memory spread over this many regions (unassigned LMBs make the holes). */
@@ -39,6 +44,7 @@ export const DEFAULT_RUN: RunOptions = {
   cpus: 8,
   threadsPerCore: 1,
   endian: 'le',
+  kernel: 'resilient',
   crashCpu: 3,
   seed: 1,
   bootMemRegions: 1,
@@ -68,6 +74,9 @@ export interface Summary {
     lmbSize: string;
     cpus: number;
     endian: string;
+    kernel: string;
+    captureKernel: string;
+    captureEndian: string;
     seed: number;
     bootMemRegions: number;
   };
@@ -107,6 +116,13 @@ function holesFor(o: RunOptions): number[] {
 
 /** Checks what the model cannot run; throws ConfigError with one clear line. */
 export function validateRunOptions(o: RunOptions): FirmwarePersonality {
+  for (const [flag, g] of [
+    ['kernel', o.kernel],
+    ['capture-kernel', o.captureKernel ?? o.kernel],
+  ] as const) {
+    if (g !== 'legacy' && g !== 'resilient')
+      throw new ConfigError(`--${flag} ${g} must be legacy or resilient`);
+  }
   if (o.platform !== 'pseries')
     throw new ConfigError(`--platform ${o.platform} is not supported yet (pseries)`);
   const p = personalityByName(o.firmware);
@@ -161,7 +177,12 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
   const personality = validateRunOptions(o);
   const machine = new Machine(machineConfig(o));
   const fw = new PseriesFirmware(machine, personality);
-  const kcfg = { order: o.endian, generation: 'resilient' as const, notePids: o.notePids };
+  const kcfg: KernelConfig = { order: o.endian, generation: o.kernel, notePids: o.notePids };
+  const ccfg: KernelConfig = {
+    order: o.captureEndian ?? o.endian,
+    generation: o.captureKernel ?? o.kernel,
+    notePids: o.notePids,
+  };
   await mkdir(outDir, { recursive: true });
 
   const consoleLog: string[] = [];
@@ -194,13 +215,13 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     if (!fw.resetPending) break;
 
     hooks.beforeCaptureBoot?.(machine, fw, cycle);
-    kernel = new Kernel(machine, fw.rtas, kcfg);
+    kernel = new Kernel(machine, fw.rtas, ccfg);
     kernel.boot(fw.boot(o.cmdline));
     const f = kernel.fadump;
     summary.console.capture = kernel.console;
     if (f.outcome.status === 'captured' && f.elfcorehdrAddr !== undefined) {
       const name = cycle === 1 ? 'vmcore' : `vmcore.${cycle}`;
-      const layout = vmcoreLayout(machine.memory, f.elfcorehdrAddr, o.endian);
+      const layout = vmcoreLayout(machine.memory, f.elfcorehdrAddr, ccfg.order);
       await writeVmcore(join(outDir, name), machine.memory, layout);
       summary.dump = { status: 'captured', vmcore: name, bytes: layout.fileSize };
       summary.memory.ranges = layout.loads.map((l) => ({ start: hex(l.paddr), size: hex(l.size) }));
@@ -231,6 +252,9 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
       lmbSize: fmtSize(o.lmbSize),
       cpus: o.cpus,
       endian: o.endian,
+      kernel: o.kernel,
+      captureKernel: ccfg.generation,
+      captureEndian: ccfg.order,
       seed: o.seed,
       bootMemRegions: o.bootMemRegions,
     },

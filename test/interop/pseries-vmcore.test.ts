@@ -42,79 +42,88 @@ const asSigned = (hex: string) => BigInt.asIntN(64, BigInt(hex)).toString();
 const asHexOrSigned = (v: string | undefined) =>
   v === undefined ? undefined : v.startsWith('0x') ? BigInt(v) : BigInt.asUintN(64, BigInt(v));
 
-for (const endian of ['le', 'be'] as const) {
-  for (const firmware of ['powervm', 'qemu'] as const) {
-    describe(`${endian} vmcore, ${firmware} firmware`, () => {
-      let c: Awaited<ReturnType<typeof capture>>;
-      beforeAll(async () => {
-        c = await capture({ endian, firmware });
-      });
+const CAPTURES = [
+  ['le', 'powervm', 'resilient'],
+  ['le', 'qemu', 'resilient'],
+  ['be', 'powervm', 'resilient'],
+  ['be', 'qemu', 'resilient'],
+  ['le', 'powervm', 'legacy'],
+  ['be', 'powervm', 'legacy'],
+] as const;
 
-      it('is captured and every PT_LOAD byte equals crash-time memory', () => {
-        expect(c.summary.dump.status).toBe('captured');
-        expect(c.summary.verify.mismatchedBytes).toBe(0);
-        expect(c.summary.memory.ranges.length).toBeGreaterThan(1);
-      });
-
-      it.runIf(tools.readelf())('readelf -a reads it with no warnings', () => {
-        const r = run(tools.readelf()!, ['-a', '-W', c.vmcore]);
-        expect(r.code).toBe(0);
-        expect(r.stderr).toBe('');
-        expect(r.stdout).toMatch(/Type:\s+CORE \(Core file\)/);
-        expect(r.stdout).toMatch(/Machine:\s+PowerPC64/);
-        expect(r.stdout).toContain(endian === 'le' ? 'little endian' : 'big endian');
-        expect(r.stdout.match(/NT_PRSTATUS/g)?.length).toBe(8);
-      });
-
-      it.runIf(tools.euReadelf())(
-        'eu-readelf shows one PRSTATUS per CPU with the crashing CPU registers',
-        () => {
-          const all = run(tools.euReadelf()!, ['-a', c.vmcore]);
-          expect(all.code).toBe(0);
-          expect(all.stderr).toBe('');
-          const r = run(tools.euReadelf()!, ['-n', c.vmcore]);
-          const blocks = prstatusBlocks(r.stdout);
-          expect(blocks.length).toBe(8);
-          const crashing = blocks[c.summary.crash.cpu]!;
-          expect(asHexOrSigned(crashing.get('nip'))).toBe(BigInt(c.summary.crash.nip));
-          expect(asHexOrSigned(crashing.get('lr'))).toBe(BigInt(c.summary.crash.lr));
-          expect(crashing.get('r1')).toBe(asSigned(c.summary.crash.r1));
-          expect(r.stdout).toContain('OSRELEASE=6.10.0-fadump-sim');
-        },
-      );
-
-      it.runIf(tools.vmcoreDmesg())(
-        "vmcore-dmesg prints the crashed kernel's log, not the capture kernel's",
-        () => {
-          const r = run('timeout', ['20', tools.vmcoreDmesg()!, c.vmcore]);
-          expect(r.code).toBe(0);
-          const crashed = c.summary.cycles[0]!.console.crashed;
-          expect(r.stdout.trimEnd().split('\n')).toEqual(crashed);
-          expect(r.stdout).toContain('Kernel panic - not syncing: sysrq triggered crash');
-          expect(r.stdout).not.toContain('Firmware-assisted dump is active');
-        },
-      );
-
-      if (endian === 'le') {
-        it.runIf(tools.makedumpfile())('makedumpfile --dump-dmesg and -d 1 -l accept it', () => {
-          const mdf = tools.makedumpfile()!;
-          const txt = join(c.dir, 'dmesg.txt');
-          const r = run(mdf, ['--dump-dmesg', c.vmcore, txt]);
-          expect(r.code, r.stdout + r.stderr).toBe(0);
-          const dmesg = run('timeout', ['20', tools.vmcoreDmesg() ?? 'vmcore-dmesg', c.vmcore]).stdout;
-          expect(readFileSync(txt, 'utf8')).toBe(dmesg);
-          const kdump = join(c.dir, 'dump.kdump');
-          const l = run(mdf, ['-d', '1', '-l', c.vmcore, kdump]);
-          expect(l.code, l.stdout + l.stderr).toBe(0);
-          expect(readFileSync(kdump).subarray(0, 8).toString('latin1')).toBe('KDUMP   ');
-          const back = join(c.dir, 'dmesg2.txt');
-          expect(run(mdf, ['--dump-dmesg', kdump, back]).code).toBe(0);
-          expect(readFileSync(back, 'utf8')).toBe(dmesg);
-        });
-      }
+for (const [endian, firmware, kernel] of CAPTURES) {
+  describe(`${endian} vmcore, ${firmware} firmware, ${kernel} kernels`, () => {
+    let c: Awaited<ReturnType<typeof capture>>;
+    beforeAll(async () => {
+      c = await capture({ endian, firmware, kernel });
     });
-  }
 
+    it('is captured and every PT_LOAD byte equals crash-time memory', () => {
+      expect(c.summary.dump.status).toBe('captured');
+      expect(c.summary.verify.mismatchedBytes).toBe(0);
+      expect(c.summary.memory.ranges.length).toBeGreaterThan(1);
+    });
+
+    it.runIf(tools.readelf())('readelf -a reads it with no warnings', () => {
+      const r = run(tools.readelf()!, ['-a', '-W', c.vmcore]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/Type:\s+CORE \(Core file\)/);
+      expect(r.stdout).toMatch(/Machine:\s+PowerPC64/);
+      expect(r.stdout).toContain(endian === 'le' ? 'little endian' : 'big endian');
+      expect(r.stdout.match(/NT_PRSTATUS/g)?.length).toBe(8);
+    });
+
+    it.runIf(tools.euReadelf())(
+      'eu-readelf shows one PRSTATUS per CPU with the crashing CPU registers',
+      () => {
+        const all = run(tools.euReadelf()!, ['-a', c.vmcore]);
+        expect(all.code).toBe(0);
+        expect(all.stderr).toBe('');
+        const r = run(tools.euReadelf()!, ['-n', c.vmcore]);
+        const blocks = prstatusBlocks(r.stdout);
+        expect(blocks.length).toBe(8);
+        const crashing = blocks[c.summary.crash.cpu]!;
+        expect(asHexOrSigned(crashing.get('nip'))).toBe(BigInt(c.summary.crash.nip));
+        expect(asHexOrSigned(crashing.get('lr'))).toBe(BigInt(c.summary.crash.lr));
+        expect(crashing.get('r1')).toBe(asSigned(c.summary.crash.r1));
+        expect(r.stdout).toContain(`OSRELEASE=${kernel === 'legacy' ? '6.9.0' : '6.10.0'}-fadump-sim`);
+      },
+    );
+
+    it.runIf(tools.vmcoreDmesg())(
+      "vmcore-dmesg prints the crashed kernel's log, not the capture kernel's",
+      () => {
+        const r = run('timeout', ['20', tools.vmcoreDmesg()!, c.vmcore]);
+        expect(r.code).toBe(0);
+        const crashed = c.summary.cycles[0]!.console.crashed;
+        expect(r.stdout.trimEnd().split('\n')).toEqual(crashed);
+        expect(r.stdout).toContain('Kernel panic - not syncing: sysrq triggered crash');
+        expect(r.stdout).not.toContain('Firmware-assisted dump is active');
+      },
+    );
+
+    if (endian === 'le') {
+      it.runIf(tools.makedumpfile())('makedumpfile --dump-dmesg and -d 1 -l accept it', () => {
+        const mdf = tools.makedumpfile()!;
+        const txt = join(c.dir, 'dmesg.txt');
+        const r = run(mdf, ['--dump-dmesg', c.vmcore, txt]);
+        expect(r.code, r.stdout + r.stderr).toBe(0);
+        const dmesg = run('timeout', ['20', tools.vmcoreDmesg() ?? 'vmcore-dmesg', c.vmcore]).stdout;
+        expect(readFileSync(txt, 'utf8')).toBe(dmesg);
+        const kdump = join(c.dir, 'dump.kdump');
+        const l = run(mdf, ['-d', '1', '-l', c.vmcore, kdump]);
+        expect(l.code, l.stdout + l.stderr).toBe(0);
+        expect(readFileSync(kdump).subarray(0, 8).toString('latin1')).toBe('KDUMP   ');
+        const back = join(c.dir, 'dmesg2.txt');
+        expect(run(mdf, ['--dump-dmesg', kdump, back]).code).toBe(0);
+        expect(readFileSync(back, 'utf8')).toBe(dmesg);
+      });
+    }
+  });
+}
+
+for (const endian of ['le', 'be'] as const) {
   describe(`${endian} vmcore with --note-pids`, () => {
     it.runIf(tools.gdb())('gdb lists one thread per CPU and the crashing CPU is current', async () => {
       const c = await capture({ endian, notePids: true, crashCpu: 5 });

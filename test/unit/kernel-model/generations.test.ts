@@ -1,0 +1,139 @@
+// The two kernel generations (spec/kernel.md §1, §4, §6; spec/seed-commit.txt): legacy (before 6.10)
+// builds the elfcorehdr in the first kernel; resilient (6.10+) in the fadump kernel. Mixed pairs and
+// byte-order mismatches refuse with the kernel's messages, invalidate, and register again.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Machine } from '../../../emulator/machine.ts';
+import { POWERVM } from '../../../firmware/rtas/personality.ts';
+import { PseriesFirmware } from '../../../firmware/rtas/pseries-firmware.ts';
+import {
+  CRASH_INFO_HEADER_OLD,
+  FADUMP_CRASH_INFO_MAGIC_OLD,
+} from '../../../kernel-model/crash-info-header.ts';
+import { ELF64_EHDR, ELF64_PHDR, PT_LOAD, PT_NOTE } from '../../../kernel-model/elf.ts';
+import { Kernel } from '../../../kernel-model/kernel.ts';
+import { DEFAULT_RUN, type RunHooks, type RunOptions, runScenario } from '../../../scenarios/run.ts';
+
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+const strip = (lines: string[]) => lines.map((l) => l.replace(/^\[[^\]]*\] /, ''));
+
+async function run(o: Partial<RunOptions>, hooks: RunHooks = {}) {
+  return runScenario(
+    { ...DEFAULT_RUN, memory: 1024 * MiB, ...o },
+    mkdtempSync(join(tmpdir(), 'fadump-gen-')),
+    hooks,
+  );
+}
+
+describe('first kernel and fadump kernel of either generation', () => {
+  const pairs = [
+    ['resilient', 'resilient', null],
+    ['legacy', 'legacy', null],
+    ['legacy', 'resilient', "fadump: Old magic number, can't process the dump."],
+    ['resilient', 'legacy', 'rtas fadump: Crash info header is not valid.'],
+  ] as const;
+  for (const [first, capture, message] of pairs) {
+    it(`${first} → ${capture}: ${message ?? 'captured and verified'}`, async () => {
+      const { summary } = await run({ kernel: first, captureKernel: capture });
+      const lines = strip(summary.cycles[0]!.console.capture);
+      if (message === null) {
+        expect(summary.dump.status).toBe('captured');
+        expect(summary.verify.mismatchedBytes).toBe(0);
+      } else {
+        expect(summary.dump.status).toBe('refused');
+        expect(lines).toContain(message);
+        expect(summary.dump.vmcore).toBeNull();
+      }
+      // Either way the fadump kernel ends registered for the next crash.
+      expect(lines.at(-1)).toBe('rtas fadump: Registration is successful!');
+    });
+  }
+
+  for (const [crashed, capture] of [
+    ['le', 'be'],
+    ['be', 'le'],
+  ] as const) {
+    it(`a ${crashed} crashed kernel and a ${capture} fadump kernel: endianness mismatch`, async () => {
+      const { summary } = await run({ endian: crashed, captureEndian: capture });
+      expect(summary.dump.status).toBe('refused');
+      expect(strip(summary.cycles[0]!.console.capture)).toContain(
+        'fadump: Endianness mismatch between the crashed and fadump kernels.',
+      );
+    });
+  }
+});
+
+describe('legacy first kernel', () => {
+  function boot(memory = 8 * GiB) {
+    const m = new Machine({ memory, lmbSize: 256 * MiB, cpus: 4, threadsPerCore: 1, holes: [], seed: 2 });
+    const fw = new PseriesFirmware(m, POWERVM);
+    const k = new Kernel(m, fw.rtas, { order: 'le', generation: 'legacy', notePids: false });
+    k.boot(fw.boot('fadump=on'));
+    return { m, k, f: k.fadump };
+  }
+
+  it('writes the old header and builds the elfcorehdr right after it, at registration', () => {
+    const { m, k, f } = boot();
+    expect(f.registered).toBe(true);
+    const hdr = CRASH_INFO_HEADER_OLD.decode(
+      m.memory.peek(f.fadumphdrAddr, CRASH_INFO_HEADER_OLD.size),
+      'le',
+    );
+    expect(hdr.magic_number).toBe(FADUMP_CRASH_INFO_MAGIC_OLD);
+    expect(Number(hdr.elfcorehdr_addr)).toBe(f.fadumphdrAddr + 664);
+    const at = Number(hdr.elfcorehdr_addr);
+    const ehdr = ELF64_EHDR.decode(m.memory.peek(at, 64), 'le');
+    const phdrs = Array.from({ length: ehdr.e_phnum }, (_, i) =>
+      ELF64_PHDR.decode(m.memory.peek(at + 64 + i * 56, 56), 'le'),
+    );
+    // CPU-notes placeholder, vmcoreinfo, boot memory (read from its copy), the rest above the area.
+    expect(phdrs.map((p) => p.p_type)).toEqual([0, PT_NOTE, PT_LOAD, PT_LOAD]);
+    expect(phdrs[2]!.p_offset).toBe(BigInt(f.bootMemDestAddr));
+    expect(phdrs[3]!.p_paddr).toBe(BigInt(f.reserveStart + f.areaSize()));
+    expect(f.legacyElfcorehdrBytes).toBeLessThanOrEqual(f.elfcorehdrBudget());
+    expect(strip(k.console)[0]).toContain('Linux version 6.9.0-fadump-sim');
+  });
+
+  it('sizes the reserved area with room for the elfcorehdr, page-aligned', () => {
+    const { f } = boot();
+    expect(f.areaSize() % 0x10000).toBe(0);
+    expect(f.elfcorehdrBudget()).toBe(64 + 56 + 56 * (1 + 2));
+    expect(f.sysfsRead('hotplug_ready')).toBeUndefined();
+  });
+
+  it('cannot register boot memory with holes', () => {
+    const m = new Machine({
+      memory: 2 * GiB,
+      lmbSize: 16 * MiB,
+      cpus: 4,
+      threadsPerCore: 1,
+      holes: [16],
+      seed: 2,
+    });
+    const fw = new PseriesFirmware(m, POWERVM);
+    const k = new Kernel(m, fw.rtas, { order: 'le', generation: 'legacy', notePids: false });
+    k.boot(fw.boot('fadump=on'));
+    expect(strip(k.console)).toContain("rtas fadump: Can't have holes in boot memory area.");
+    expect(k.fadump.registered).toBe(false);
+  });
+});
+
+describe('legacy fadump kernel checks', () => {
+  it('refuses a dump whose header status is exactly 0x2000', async () => {
+    const { summary } = await run(
+      { kernel: 'legacy' },
+      {
+        beforeCaptureBoot: (_m, fw) => {
+          (fw.kernelDump as unknown as { stored: Uint8Array }).stored.set(Uint8Array.of(0x20, 0x00), 6);
+        },
+      },
+    );
+    expect(summary.dump.status).toBe('refused');
+    expect(strip(summary.cycles[0]!.console.capture)).toContain(
+      'rtas fadump: Dump taken by platform is not valid',
+    );
+  });
+});
