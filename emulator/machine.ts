@@ -16,6 +16,8 @@ export interface MachineConfig {
   threadsPerCore: number;
   /** LMB indexes left unassigned (holes in the address space); they are extra, not part of `memory`. */
   holes: readonly number[];
+  /** Unassigned LMB slots above assigned memory, for DLPAR memory add. */
+  spareLmbs?: number;
   seed: number;
 }
 
@@ -34,9 +36,11 @@ export class Machine {
     validateMachineConfig(config);
     this.rng = new SeededRng(config.seed);
     this.events = new EventBus(() => this.clock.now());
-    const count = config.memory / config.lmbSize + config.holes.length;
+    const assigned = config.memory / config.lmbSize + config.holes.length;
+    const count = assigned + (config.spareLmbs ?? 0);
     this.blocks = new MemoryBlocks(config.lmbSize, count);
     for (const h of config.holes) this.blocks.setAssigned(h, false);
+    for (let i = assigned; i < count; i++) this.blocks.setAssigned(i, false);
     this.memory = new PhysicalMemory((addr, len) => this.blocks.isAssigned(addr, len));
     this.cpus = Array.from(
       { length: config.cpus },

@@ -52,6 +52,10 @@ export class MemoryBlocks {
     this.refresh();
   }
 
+  byDrcIndex(drc: number): MemoryBlock | undefined {
+    return this.blocks[drc - LMB_DRC_BASE];
+  }
+
   /** Assigned memory as merged, sorted ranges. */
   assignedRanges(): readonly Range[] {
     return this.ranges;

@@ -107,6 +107,8 @@ export class Fadump {
   outcome: CaptureOutcome = { status: 'none' };
   /** Size of the elfcorehdr the legacy first kernel wrote at its last registration. */
   legacyElfcorehdrBytes = 0;
+  /** Largest number of elfcorehdr bytes a legacy registration wrote past the reserved area. */
+  elfcorehdrOverflowBytes = 0;
   notes: CpuNoteInfo[] = [];
 
   constructor(private k: Kernel) {}
@@ -368,6 +370,13 @@ export class Fadump {
     if (this.enabled && this.reserveSize > 0) this.register();
   }
 
+  /** is_fadump_memory_area: the range holds boot memory or the reserved area (not removable). */
+  isFadumpMemoryArea(base: number, size: number): boolean {
+    if (!this.registered || size === 0) return false;
+    const raEnd = this.reserveStart + this.reserveSize;
+    return (base + size > this.reserveStart && base <= raEnd) || base <= this.bootMemTop;
+  }
+
   /** fadump_relocate: where a boot-memory address lives after firmware copied it. */
   relocate(paddr: number): number {
     let dest = this.bootMemDestAddr;
@@ -451,6 +460,15 @@ export class Fadump {
         BigInt(VMCOREINFO_NOTE_SIZE),
       );
       this.legacyElfcorehdrBytes = hdr.length;
+      // Linux writes the headers whatever their size: past the reserved area they corrupt memory.
+      const overflow = elfAt + hdr.length - (this.reserveStart + this.reserveSize);
+      if (overflow > 0) {
+        this.elfcorehdrOverflowBytes = Math.max(this.elfcorehdrOverflowBytes, overflow);
+        this.k.machine.events.emit('kernel', 'elfcorehdr-overflow', {
+          bytes: overflow,
+          at: elfAt + hdr.length - overflow,
+        });
+      }
       this.k.mem.write(elfAt, hdr);
       return;
     }

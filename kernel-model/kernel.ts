@@ -25,6 +25,22 @@ export interface KernelConfig {
   notePids: boolean;
 }
 
+type Cells6 = [number, number, number, number, number, number];
+
+export interface Lmb {
+  drc: number;
+  base: number;
+  present: boolean;
+  online: boolean;
+}
+
+export interface Uevent {
+  t: bigint;
+  action: 'add' | 'remove' | 'online' | 'offline';
+  /** Memory block number (/sys/devices/system/memory/memoryN). */
+  block: number;
+}
+
 export const KERN_EMERG = 0;
 export const KERN_ERR = 3;
 export const KERN_WARNING = 4;
@@ -47,6 +63,11 @@ export class Kernel {
   private bootNs = 0n;
   rtasCalls = 0;
   halted = false;
+  /** LMBs from ibm,dynamic-memory-v2 (drmem) by DRC index, with their state in this kernel. */
+  readonly lmbs = new Map<number, Lmb>();
+  lmbSize = 0;
+  /** uevents of the memory subsystem, in order (the udev model consumes them). */
+  readonly uevents: Uevent[] = [];
 
   constructor(
     readonly machine: Machine,
@@ -112,17 +133,20 @@ export class Kernel {
     const v2 = dr?.getCells('ibm,dynamic-memory-v2');
     if (!lmb || !v2) return;
     const lmbSize = lmb[0]! * 2 ** 32 + lmb[1]!;
+    this.lmbSize = lmbSize;
     for (let i = 0, at = 1; i < v2[0]!; i++, at += 6) {
-      const [count, hi, lo, , , flags] = v2.slice(at, at + 6) as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
-      if ((flags & 0x8) === 0 || (flags & 0x80) !== 0) continue;
-      this.memblock.add(hi * 2 ** 32 + lo, count * lmbSize);
+      const [count, hi, lo, drc, , flags] = v2.slice(at, at + 6) as Cells6;
+      const assigned = (flags & 0x8) !== 0 && (flags & 0x80) === 0;
+      const base = hi * 2 ** 32 + lo;
+      for (let j = 0; j < count; j++) {
+        this.lmbs.set(drc + j, {
+          drc: drc + j,
+          base: base + j * lmbSize,
+          present: assigned,
+          online: assigned,
+        });
+      }
+      if (assigned) this.memblock.add(base, count * lmbSize);
     }
   }
 
@@ -246,6 +270,78 @@ export class Kernel {
       nip: KERNEL_VBASE + 0x0006_7890n,
       lr: KERNEL_VBASE + 0x0006_7800n,
     };
+  }
+
+  private uevent(action: Uevent['action'], lmb: Lmb): void {
+    // pseries memory blocks are one LMB each (pseries_memory_block_size).
+    this.uevents.push({ t: this.machine.clock.now(), action, block: lmb.base / this.lmbSize });
+  }
+
+  /**
+   * DLPAR memory add (pseries hotplug-memory): the hotplug event names the LMBs by DRC index; each
+   * is added to memblock and onlined, with an add and an online uevent.
+   */
+  hotplugAdd(drcIndexes: readonly number[]): number {
+    this.printk(KERN_INFO, 'pseries-hotplug-mem', `Attempting to hot-add ${drcIndexes.length} LMB(s)`);
+    let added = 0;
+    for (const drc of drcIndexes) {
+      const lmb = this.lmbs.get(drc);
+      if (!lmb || lmb.present) continue;
+      this.memblock.add(lmb.base, this.lmbSize);
+      lmb.present = true;
+      lmb.online = true;
+      this.uevent('add', lmb);
+      this.uevent('online', lmb);
+      added++;
+    }
+    return added;
+  }
+
+  /** LMBs that may be removed or offlined: not fadump memory (is_fadump_memory_area), highest first. */
+  private removableLmbs(): Lmb[] {
+    return [...this.lmbs.values()]
+      .filter((l) => l.present && !this.fadump.isFadumpMemoryArea(l.base, this.lmbSize))
+      .sort((a, b) => b.base - a.base);
+  }
+
+  /**
+   * DLPAR memory remove by count: all or nothing, as dlpar_memory_remove_by_count. Returns the DRC
+   * indexes released, for firmware to unassign, or undefined when too few LMBs are removable.
+   */
+  hotplugRemove(count: number, drcIndexes?: readonly number[]): number[] | undefined {
+    this.printk(KERN_INFO, 'pseries-hotplug-mem', `Attempting to hot-remove ${count} LMB(s)`);
+    const removable = this.removableLmbs();
+    const picked = drcIndexes
+      ? removable.filter((l) => drcIndexes.includes(l.drc))
+      : removable.slice(0, count);
+    if (picked.length < count) {
+      this.printk(
+        KERN_ERR,
+        'pseries-hotplug-mem',
+        `Not enough LMBs available (${picked.length} of ${count}) to satisfy request`,
+      );
+      return undefined;
+    }
+    for (const lmb of picked) {
+      if (lmb.online) this.uevent('offline', lmb);
+      lmb.online = false;
+      this.memblock.remove(lmb.base, this.lmbSize);
+      lmb.present = false;
+      this.uevent('remove', lmb);
+    }
+    return picked.map((l) => l.drc);
+  }
+
+  /** echo offline|online > /sys/devices/system/memory/memoryN/state for `count` blocks. */
+  setOnline(count: number, online: boolean): number {
+    const picked = this.removableLmbs()
+      .filter((l) => l.online !== online)
+      .slice(0, count);
+    for (const lmb of picked) {
+      lmb.online = online;
+      this.uevent(online ? 'online' : 'offline', lmb);
+    }
+    return picked.length;
   }
 
   onlineCpus(): number[] {

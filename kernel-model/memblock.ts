@@ -12,6 +12,21 @@ export class Memblock {
     insertMerged(this.memory, base, size);
   }
 
+  /** memblock_remove: takes [base, base+size) out of memory, splitting ranges. */
+  remove(base: number, size: number): void {
+    const end = base + size;
+    const out: Range[] = [];
+    for (const r of this.memory) {
+      const rEnd = r.base + r.size;
+      if (rEnd <= base || r.base >= end) out.push(r);
+      else {
+        if (r.base < base) out.push({ base: r.base, size: base - r.base });
+        if (rEnd > end) out.push({ base: end, size: rEnd - end });
+      }
+    }
+    this.memory.splice(0, this.memory.length, ...out);
+  }
+
   reserve(base: number, size: number): void {
     insertMerged(this.reserved, base, size);
   }

@@ -6,7 +6,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fmtSize, Machine } from '../emulator/machine.ts';
-import { ConfigError } from '../emulator/memory-blocks.ts';
+import { ConfigError, type Range } from '../emulator/memory-blocks.ts';
 import type { MemorySnapshot } from '../emulator/physical-memory.ts';
 import { type FirmwarePersonality, personalityByName } from '../firmware/rtas/personality.ts';
 import { PseriesFirmware, RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
@@ -34,6 +34,20 @@ export interface RunOptions {
   cmdline: string;
   /** Crash/capture cycles; each after the first crashes the previous capture kernel. */
   cycles: number;
+  /** Memory events before the first crash, each one bulk event: add, then remove, then offline. */
+  hotplug?: HotplugPlan;
+  /** The kdump udev rule re-registers fadump on memory online/offline unless hotplug_ready is 1. */
+  udev?: boolean;
+}
+
+export interface HotplugPlan {
+  add?: number;
+  addDrc?: number[];
+  remove?: number;
+  removeDrc?: number[];
+  offline?: number;
+  /** Unassigned LMB slots above assigned memory for adds (default: enough for `add` and `addDrc`). */
+  spareLmbs?: number;
 }
 
 export const DEFAULT_RUN: RunOptions = {
@@ -60,10 +74,36 @@ export interface CycleSummary {
   dump: { status: DumpStatus; vmcore: string | null; reason?: string; bytes?: number };
   crash: { cpu: number; nip: string; lr: string; r1: string };
   memory: { ranges: { start: string; size: string }[] };
+  hotplug: HotplugSummary;
+  elfcorehdrOverflowBytes: number;
   cpuNotes: { cpu: number; pid: number }[];
-  verify: { mismatchedBytes: number | null };
+  verify: {
+    mismatchedBytes: number | null;
+    /** Memory assigned at the crash (outside the reserved area) that the vmcore does not hold. */
+    missingBytes: number | null;
+    /** Bytes the vmcore lists that were not assigned memory at the crash. */
+    extraBytes: number | null;
+  };
   console: { crashed: string[]; capture: string[] };
 }
+
+export interface HotplugSummary {
+  added: number;
+  removed: number;
+  offlined: number;
+  uevents: number;
+  reRegistrations: number;
+  rtasCalls: number;
+}
+
+const NO_HOTPLUG: HotplugSummary = {
+  added: 0,
+  removed: 0,
+  offlined: 0,
+  uevents: 0,
+  reRegistrations: 0,
+  rtasCalls: 0,
+};
 
 export interface Summary {
   fadumpSim: 1;
@@ -153,6 +193,7 @@ function machineConfig(o: RunOptions) {
     cpus: o.cpus,
     threadsPerCore: o.threadsPerCore,
     holes: holesFor(o),
+    spareLmbs: o.hotplug?.spareLmbs ?? (o.hotplug?.add ?? 0) + (o.hotplug?.addDrc?.length ?? 0),
     seed: o.seed,
   };
 }
@@ -194,9 +235,11 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
 
   let kernel = new Kernel(machine, fw.rtas, kcfg);
   kernel.boot(fw.boot(o.cmdline));
+  const hotplug = applyHotplug(o, fw, kernel);
   const cycles: CycleSummary[] = [];
   for (let cycle = 1; cycle <= o.cycles; cycle++) {
     const crashed = kernel;
+    const expected = expectedRanges(machine, crashed);
     const regs = crashed.panic(o.crashCpu, 'sysrq triggered crash');
     consoleLog.push(
       `=== boot ${machine.bootCount}: ${cycle === 1 ? 'first kernel' : 'capture kernel, re-registered'} ===`,
@@ -207,8 +250,10 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
       dump: { status: 'not-triggered', vmcore: null },
       crash: { cpu: o.crashCpu, nip: hex(regs.nip), lr: hex(regs.lr), r1: hex(regs.gpr[1]!) },
       memory: { ranges: [] },
+      hotplug: cycle === 1 ? hotplug : NO_HOTPLUG,
+      elfcorehdrOverflowBytes: crashed.fadump.elfcorehdrOverflowBytes,
       cpuNotes: [],
-      verify: { mismatchedBytes: null },
+      verify: { mismatchedBytes: null, missingBytes: null, extraBytes: null },
       console: { crashed: crashed.console, capture: [] },
     };
     cycles.push(summary);
@@ -231,6 +276,9 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
         layout,
         snapshots[snapshots.length - 1]!,
       );
+      const loads = layout.loads.map((l) => ({ base: l.paddr, size: l.size }));
+      summary.verify.missingBytes = bytesNotIn(expected, loads);
+      summary.verify.extraBytes = bytesNotIn(loads, expected);
       // What the kdump service does once the vmcore is saved: release, then register again.
       f.sysfsWrite('release_mem', '1');
       f.sysfsWrite('registered', '1');
@@ -269,6 +317,73 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
   await writeAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeAtomic(join(outDir, 'console.log'), `${consoleLog.join('\n')}\n`);
   return { summary, machine, snapshots };
+}
+
+/**
+ * Memory events before the crash, one bulk event each: DLPAR add (firmware assigns, the kernel adds),
+ * DLPAR remove (the kernel releases, firmware unassigns), offline. Then the kdump udev rule: for
+ * every memory online/offline uevent it re-registers fadump (echo 1 > /sys/kernel/fadump/registered)
+ * unless /sys/kernel/fadump/hotplug_ready reads 1.
+ */
+function applyHotplug(o: RunOptions, fw: PseriesFirmware, k: Kernel): HotplugSummary {
+  const p = o.hotplug ?? {};
+  const rtasBefore = fw.rtas.callCount;
+  let added = 0;
+  let removed = 0;
+  if (p.add || p.addDrc) added = k.hotplugAdd(fw.dlparAssign(p.add ?? 0, p.addDrc));
+  if (p.remove || p.removeDrc) {
+    const released = k.hotplugRemove(p.remove ?? p.removeDrc!.length, p.removeDrc);
+    if (released) {
+      fw.dlparUnassign(released);
+      removed = released.length;
+    }
+  }
+  const offlined = p.offline ? k.setOnline(p.offline, false) : 0;
+  let reRegistrations = 0;
+  if (o.udev !== false && k.fadump.sysfsRead('hotplug_ready') !== '1\n') {
+    for (const e of k.uevents) {
+      if (e.action !== 'online' && e.action !== 'offline') continue;
+      if (k.fadump.sysfsRead('enabled') !== '1\n') break;
+      k.fadump.sysfsWrite('registered', '1');
+      reRegistrations++;
+    }
+  }
+  return {
+    added,
+    removed,
+    offlined,
+    uevents: k.uevents.length,
+    reRegistrations,
+    rtasCalls: fw.rtas.callCount - rtasBefore,
+  };
+}
+
+/** Memory assigned at the crash, less the fadump reserved area: what the vmcore should hold. */
+function expectedRanges(machine: Machine, k: Kernel): Range[] {
+  const f = k.fadump;
+  const cut = { base: f.reserveStart, size: f.registered ? f.areaSize() : 0 };
+  return machine.blocks.assignedRanges().flatMap((r) => subtract(r, cut));
+}
+
+function subtract(r: Range, cut: Range): Range[] {
+  const end = r.base + r.size;
+  const cEnd = cut.base + cut.size;
+  if (cut.size === 0 || cEnd <= r.base || cut.base >= end) return [r];
+  const out: Range[] = [];
+  if (cut.base > r.base) out.push({ base: r.base, size: cut.base - r.base });
+  if (cEnd < end) out.push({ base: cEnd, size: end - cEnd });
+  return out;
+}
+
+/** Bytes of `a` not covered by `b`. */
+function bytesNotIn(a: readonly Range[], b: readonly Range[]): number {
+  let total = 0;
+  for (const r of a) {
+    let left = [r];
+    for (const c of b) left = left.flatMap((x) => subtract(x, c));
+    total += left.reduce((s, x) => s + x.size, 0);
+  }
+  return total;
 }
 
 async function writeAtomic(path: string, text: string): Promise<void> {

@@ -77,6 +77,30 @@ export class PseriesFirmware {
     return String.fromCharCode(...bytes);
   }
 
+  /**
+   * DLPAR memory add, as the HMC asks firmware: assigns up to `count` unassigned LMBs, lowest
+   * first, and returns their DRC indexes for the hotplug event the OS receives. The device tree of
+   * every later boot lists them as assigned.
+   */
+  dlparAssign(count: number, drcIndexes?: readonly number[]): number[] {
+    const free = this.machine.blocks.blocks.filter((b) => !b.assigned);
+    const picked = drcIndexes ? free.filter((b) => drcIndexes.includes(b.drcIndex)) : free.slice(0, count);
+    for (const b of picked) this.machine.blocks.setAssigned(b.index, true);
+    this.machine.events.emit('rtas', 'dlpar-assign', { drcIndexes: picked.map((b) => b.drcIndex) });
+    return picked.map((b) => b.drcIndex);
+  }
+
+  /** DLPAR memory remove after the OS released the LMBs: unassigns them; their contents are gone. */
+  dlparUnassign(drcIndexes: readonly number[]): void {
+    for (const drc of drcIndexes) {
+      const b = this.machine.blocks.byDrcIndex(drc);
+      if (!b?.assigned) continue;
+      this.machine.blocks.setAssigned(b.index, false);
+      this.machine.memory.zero(b.base, this.machine.config.lmbSize);
+    }
+    this.machine.events.emit('rtas', 'dlpar-unassign', { drcIndexes: [...drcIndexes] });
+  }
+
   /** Size firmware advertises for the CPU state section (PAPR R1-7). */
   cpuStateSize(): number {
     const c = this.machine.config;
