@@ -11,7 +11,7 @@ import type { MemorySnapshot } from '../emulator/physical-memory.ts';
 import { type FirmwarePersonality, personalityByName } from '../firmware/rtas/personality.ts';
 import { PseriesFirmware, RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
 import { type Generation, Kernel, type KernelConfig } from '../kernel-model/kernel.ts';
-import { verifyVmcore, vmcoreLayout, writeVmcore } from '../kernel-model/proc-vmcore.ts';
+import { type VmcoreLayout, verifyVmcore, vmcoreLayout, writeVmcore } from '../kernel-model/proc-vmcore.ts';
 
 export interface RunOptions {
   platform: 'pseries';
@@ -203,6 +203,8 @@ export interface RunResult {
   machine: Machine;
   /** Crash-time memory of each cycle. */
   snapshots: MemorySnapshot[];
+  /** Each vmcore written: its path and /proc/vmcore layout. */
+  captures: { path: string; layout: VmcoreLayout }[];
 }
 
 /**
@@ -228,6 +230,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
 
   const consoleLog: string[] = [];
   const snapshots: MemorySnapshot[] = [];
+  const captures: RunResult['captures'] = [];
   machine.events.on((e) => {
     if (e.source === 'rtas' && e.kind === 'os-term' && e.detail.dumpRegistered)
       snapshots.push(machine.memory.snapshot());
@@ -268,6 +271,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
       const name = cycle === 1 ? 'vmcore' : `vmcore.${cycle}`;
       const layout = vmcoreLayout(machine.memory, f.elfcorehdrAddr, ccfg.order);
       await writeVmcore(join(outDir, name), machine.memory, layout);
+      captures.push({ path: join(outDir, name), layout });
       summary.dump = { status: 'captured', vmcore: name, bytes: layout.fileSize };
       summary.memory.ranges = layout.loads.map((l) => ({ start: hex(l.paddr), size: hex(l.size) }));
       summary.cpuNotes = f.notes.map((n) => ({ cpu: n.cpu, pid: n.pid }));
@@ -275,6 +279,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
         join(outDir, name),
         layout,
         snapshots[snapshots.length - 1]!,
+        machine.memory,
       );
       const loads = layout.loads.map((l) => ({ base: l.paddr, size: l.size }));
       summary.verify.missingBytes = bytesNotIn(expected, loads);
@@ -316,7 +321,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
   };
   await writeAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeAtomic(join(outDir, 'console.log'), `${consoleLog.join('\n')}\n`);
-  return { summary, machine, snapshots };
+  return { summary, machine, snapshots, captures };
 }
 
 /**
