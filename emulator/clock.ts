@@ -12,6 +12,11 @@ export class SimClock {
     return this.ns;
   }
 
+  /** Moves the clock forward to `t` (no-op when already past it). */
+  advanceTo(t: bigint): void {
+    if (t > this.ns) this.ns = t;
+  }
+
   advance(ns: bigint | number): void {
     const d = BigInt(ns);
     if (d < 0n) throw new RangeError('time cannot go backwards');

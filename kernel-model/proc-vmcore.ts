@@ -136,7 +136,6 @@ export async function verifyVmcore(
 ): Promise<number> {
   const fh = await open(path, 'r');
   let mismatched = 0;
-  let compared = 0;
   const done: [number, number][] = [];
   try {
     const compare = async (fileOff: number, paddr: number, len: number) => {
@@ -170,7 +169,6 @@ export async function verifyVmcore(
         const last = done[done.length - 1];
         if (to <= from) continue;
         await compare(l.fileOffset + from, l.paddr + from, to - from);
-        compared += to - from;
         if (last && last[1] === l.fileOffset + from) last[1] = l.fileOffset + to;
         else done.push([l.fileOffset + from, l.fileOffset + to]);
       }

@@ -10,6 +10,7 @@ import { ConfigError, type Range } from '../emulator/memory-blocks.ts';
 import type { MemorySnapshot } from '../emulator/physical-memory.ts';
 import { type FirmwarePersonality, personalityByName } from '../firmware/rtas/personality.ts';
 import { PseriesFirmware, RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
+import { KdumpUdevRule, type UdevTiming } from '../kernel-model/kdump-udev.ts';
 import { type Generation, Kernel, type KernelConfig } from '../kernel-model/kernel.ts';
 import { type VmcoreLayout, verifyVmcore, vmcoreLayout, writeVmcore } from '../kernel-model/proc-vmcore.ts';
 
@@ -38,6 +39,9 @@ export interface RunOptions {
   hotplug?: HotplugPlan;
   /** The kdump udev rule re-registers fadump on memory online/offline unless hotplug_ready is 1. */
   udev?: boolean;
+  udevTiming?: UdevTiming;
+  /** Crash while the udev rule handles the K-th memory online/offline event (1-based). */
+  crashAtEvent?: number;
 }
 
 export interface HotplugPlan {
@@ -94,6 +98,10 @@ export interface HotplugSummary {
   uevents: number;
   reRegistrations: number;
   rtasCalls: number;
+  /** Simulated time fadump was unregistered while the udev rule re-registered. */
+  unregisteredNs: number;
+  /** Whether the crash came in the middle of handling an event (crashAtEvent). */
+  crashedInEvent: boolean;
 }
 
 const NO_HOTPLUG: HotplugSummary = {
@@ -103,6 +111,8 @@ const NO_HOTPLUG: HotplugSummary = {
   uevents: 0,
   reRegistrations: 0,
   rtasCalls: 0,
+  unregisteredNs: 0,
+  crashedInEvent: false,
 };
 
 export interface Summary {
@@ -212,6 +222,8 @@ export interface RunResult {
  * `console.log` into outDir. Every file is written under a temporary name and renamed.
  */
 export interface RunHooks {
+  /** Called once the first kernel has booted and registered, before any memory event. */
+  afterBoot?: (machine: Machine, kernel: Kernel) => void;
   /** Called after firmware took the dump and before the capture kernel boots (tests corrupt memory here). */
   beforeCaptureBoot?: (machine: Machine, firmware: PseriesFirmware, cycle: number) => void;
 }
@@ -238,6 +250,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
 
   let kernel = new Kernel(machine, fw.rtas, kcfg);
   kernel.boot(fw.boot(o.cmdline));
+  hooks.afterBoot?.(machine, kernel);
   const hotplug = applyHotplug(o, fw, kernel);
   const cycles: CycleSummary[] = [];
   for (let cycle = 1; cycle <= o.cycles; cycle++) {
@@ -344,22 +357,17 @@ function applyHotplug(o: RunOptions, fw: PseriesFirmware, k: Kernel): HotplugSum
     }
   }
   const offlined = p.offline ? k.setOnline(p.offline, false) : 0;
-  let reRegistrations = 0;
-  if (o.udev !== false && k.fadump.sysfsRead('hotplug_ready') !== '1\n') {
-    for (const e of k.uevents) {
-      if (e.action !== 'online' && e.action !== 'offline') continue;
-      if (k.fadump.sysfsRead('enabled') !== '1\n') break;
-      k.fadump.sysfsWrite('registered', '1');
-      reRegistrations++;
-    }
-  }
+  const rule = new KdumpUdevRule(k, o.udevTiming);
+  const crashedInEvent = o.udev === false ? false : rule.run(o.crashAtEvent);
   return {
     added,
     removed,
     offlined,
     uevents: k.uevents.length,
-    reRegistrations,
+    reRegistrations: rule.stats.reRegistrations,
     rtasCalls: fw.rtas.callCount - rtasBefore,
+    unregisteredNs: Number(rule.stats.unregisteredNs),
+    crashedInEvent,
   };
 }
 

@@ -69,3 +69,73 @@ describe('legacy (before 6.10) kernels and memory events', () => {
     ).toBe(true);
   });
 });
+
+describe('legacy elfcorehdr outgrowing its early-boot buffer', () => {
+  it('after many discontiguous hot-adds, re-registration writes past the reserved area and corrupts what lies there', async () => {
+    const lmb = 16 * MiB;
+    const spare = 2400;
+    const base = 0x80000000 + (1024 * MiB) / lmb;
+    // Every other spare LMB: each one a new memblock range, so the header grows by 56 bytes each.
+    const addDrc = Array.from({ length: spare / 2 }, (_, i) => base + 2 * i);
+    const pattern = new TextEncoder().encode('user data that must survive: '.repeat(4));
+    let patternAt = 0;
+    const r = await runScenario(
+      {
+        ...DEFAULT_RUN,
+        kernel: 'legacy',
+        memory: 1024 * MiB,
+        lmbSize: lmb,
+        hotplug: { addDrc, spareLmbs: spare },
+      },
+      mkdtempSync(join(tmpdir(), 'fadump-hp-')),
+      {
+        afterBoot: (m, k) => {
+          patternAt = k.fadump.reserveStart + k.fadump.reserveSize;
+          m.memory.poke(patternAt, pattern);
+        },
+      },
+    );
+    const c = r.summary.cycles[0]!;
+    expect(c.hotplug.reRegistrations).toBe(spare / 2);
+    expect(c.elfcorehdrOverflowBytes).toBeGreaterThan(0);
+    // The overflow is in the crashed kernel's memory, so the vmcore faithfully holds the damage.
+    expect(c.verify.mismatchedBytes).toBe(0);
+    const atCrash = r.snapshots[0]!.peek(patternAt, pattern.length);
+    expect(Buffer.from(atCrash).equals(Buffer.from(pattern))).toBe(false);
+    const resilient = await runScenario(
+      {
+        ...DEFAULT_RUN,
+        kernel: 'resilient',
+        memory: 1024 * MiB,
+        lmbSize: lmb,
+        hotplug: { addDrc, spareLmbs: spare },
+      },
+      mkdtempSync(join(tmpdir(), 'fadump-hp-')),
+    );
+    expect(resilient.summary.cycles[0]!.elfcorehdrOverflowBytes).toBe(0);
+    expect(resilient.summary.cycles[0]!.verify).toEqual({
+      mismatchedBytes: 0,
+      missingBytes: 0,
+      extraBytes: 0,
+    });
+  });
+});
+
+describe('crash while udev handles a bulk memory event', () => {
+  it('legacy: fadump is unregistered in the window, so a crash there loses the dump', async () => {
+    const c = await run({ kernel: 'legacy', hotplug: { add: 4 }, crashAtEvent: 3 });
+    expect(c.hotplug.crashedInEvent).toBe(true);
+    expect(c.dump.status).toBe('not-triggered');
+    // Two whole windows of 200 ms, then half of the third.
+    expect(c.hotplug.unregisteredNs).toBe(2 * 200_000_000 + 100_000_000);
+    expect(c.hotplug.reRegistrations).toBe(2);
+  });
+
+  it('resilient: hotplug_ready makes the rule do nothing, and the same crash is captured', async () => {
+    const c = await run({ kernel: 'resilient', hotplug: { add: 4 }, crashAtEvent: 3 });
+    expect(c.hotplug.crashedInEvent).toBe(true);
+    expect(c.dump.status).toBe('captured');
+    expect(c.hotplug.unregisteredNs).toBe(0);
+    expect(c.verify).toEqual({ mismatchedBytes: 0, missingBytes: 0, extraBytes: 0 });
+  });
+});

@@ -1,0 +1,80 @@
+// The kdump userspace's udev rule for memory events (kexec-tools 98-kexec.rules with
+// kdump-udev-throttler), as it treats fadump: for every memory online/offline uevent it re-registers
+// fadump — `echo 0` then `echo 1` to /sys/kernel/fadump/registered — one event at a time, unless
+// /sys/kernel/fadump/hotplug_ready reads 1 (Linux 6.10+), when it does nothing. spec/kernel.md §8.
+
+import type { Kernel, Uevent } from './kernel.ts';
+
+export interface UdevTiming {
+  /** From the uevent to the rule starting to run. */
+  latencyNs: bigint;
+  /** From `echo 0` to `echo 1` for one event: the userspace work of one re-registration. */
+  perEventNs: bigint;
+}
+
+/** ASSUMPTION: 5 ms udev latency and 200 ms per re-registration (the kdump service restarts). */
+export const DEFAULT_UDEV_TIMING: UdevTiming = { latencyNs: 5_000_000n, perEventNs: 200_000_000n };
+
+export interface UdevStats {
+  /** Memory online/offline uevents the rule ran for. */
+  handled: number;
+  reRegistrations: number;
+  /** Simulated time fadump spent unregistered because of the rule. */
+  unregisteredNs: bigint;
+}
+
+const TRIGGERS: readonly Uevent['action'][] = ['online', 'offline'];
+
+export class KdumpUdevRule {
+  private next = 0;
+  private busyUntil = 0n;
+  readonly stats: UdevStats = { handled: 0, reRegistrations: 0, unregisteredNs: 0n };
+
+  constructor(
+    private k: Kernel,
+    private timing: UdevTiming = DEFAULT_UDEV_TIMING,
+  ) {}
+
+  /**
+   * Runs the rule over the pending uevents in order. With `stopInEvent` = K (1-based), stops in the
+   * middle of handling the K-th triggering event — halfway between `echo 0` and `echo 1` when the
+   * rule re-registers — so a crash can be placed there. Returns whether it stopped early.
+   */
+  run(stopInEvent?: number): boolean {
+    const k = this.k;
+    const clock = k.machine.clock;
+    const fadump = k.fadump;
+    while (this.next < k.uevents.length) {
+      const e = k.uevents[this.next]!;
+      this.next++;
+      if (!TRIGGERS.includes(e.action)) continue;
+      this.stats.handled++;
+      const start = later(e.t + this.timing.latencyNs, this.busyUntil);
+      clock.advanceTo(start);
+      const stopHere = this.stats.handled === stopInEvent;
+      if (fadump.sysfsRead('hotplug_ready') === '1\n' || fadump.sysfsRead('enabled') !== '1\n') {
+        this.busyUntil = start;
+        if (stopHere) return true;
+        continue;
+      }
+      fadump.sysfsWrite('registered', '0');
+      if (stopHere) {
+        const half = this.timing.perEventNs / 2n;
+        clock.advanceTo(start + half);
+        this.stats.unregisteredNs += half;
+        return true;
+      }
+      const end = start + this.timing.perEventNs;
+      clock.advanceTo(end);
+      fadump.sysfsWrite('registered', '1');
+      this.stats.reRegistrations++;
+      this.stats.unregisteredNs += end - start;
+      this.busyUntil = end;
+    }
+    return false;
+  }
+}
+
+function later(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
