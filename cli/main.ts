@@ -1,13 +1,20 @@
 // The fadump-sim command line. `run` replays the built-in default scenario (or one changed by the
-// machine options) and writes vmcore, summary.json and console.log. Bad configuration: one line on
-// stderr, exit code 2, nothing written.
+// machine and event options) and writes vmcore, summary.json and console.log; `compare` runs the
+// same scenario with legacy and resilient kernels side by side. Bad input: one line on stderr, exit
+// code 2, nothing written.
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { ConfigError } from '../emulator/memory-blocks.ts';
 import type { Generation } from '../kernel-model/kernel.ts';
-import { DEFAULT_RUN, type RunOptions, runScenario, validateRunOptions } from '../scenarios/run.ts';
+import {
+  type CycleSummary,
+  DEFAULT_RUN,
+  type RunOptions,
+  runScenario,
+  validateRunOptions,
+} from '../scenarios/run.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_DUMP_FAILED = 1;
@@ -31,6 +38,120 @@ function fail(message: string): never {
   process.exit(EXIT_USAGE);
 }
 
+/** A directory we would be writing into that holds someone else's files. */
+function isForeignDir(dir: string): boolean {
+  if (!existsSync(dir) || existsSync(join(dir, 'summary.json')) || existsSync(join(dir, 'legacy')))
+    return false;
+  try {
+    return !statSync(dir).isDirectory() || readdirSync(dir).length > 0;
+  } catch {
+    return true;
+  }
+}
+
+/** Options shared by run and compare: the machine, the memory events and the crash. */
+function scenarioOptions<T>(y: Argv<T>) {
+  return y
+    .option('out', { type: 'string', default: 'out', describe: 'Output directory' })
+    .option('platform', { type: 'string', default: DEFAULT_RUN.platform, choices: ['pseries'] })
+    .option('firmware', { type: 'string', default: DEFAULT_RUN.firmware, choices: ['powervm', 'qemu'] })
+    .option('memory', { type: 'string', default: '8G', describe: 'Assigned memory' })
+    .option('lmb-size', { type: 'string', default: '256M', describe: 'LMB size: power of two, 16M-1G' })
+    .option('cpus', { type: 'number', default: DEFAULT_RUN.cpus, describe: 'Hardware threads' })
+    .option('smt', { type: 'number', default: DEFAULT_RUN.threadsPerCore, describe: 'Threads per core' })
+    .option('endian', { type: 'string', default: DEFAULT_RUN.endian, choices: ['le', 'be'] })
+    .option('crash-cpu', { type: 'number', default: DEFAULT_RUN.crashCpu })
+    .option('seed', { type: 'number', default: DEFAULT_RUN.seed })
+    .option('boot-mem-regions', { type: 'number', default: DEFAULT_RUN.bootMemRegions })
+    .option('note-pids', {
+      type: 'boolean',
+      default: false,
+      describe: 'pr_pid = CPU + 1, crashing CPU first (gdb shows a thread per CPU)',
+    })
+    .option('cmdline', { type: 'string', default: DEFAULT_RUN.cmdline, describe: 'Kernel command line' })
+    .option('hot-add', {
+      type: 'number',
+      default: 0,
+      describe: 'LMBs hot-added before the crash (one bulk event)',
+    })
+    .option('hot-remove', {
+      type: 'number',
+      default: 0,
+      describe: 'LMBs hot-removed before the crash (one bulk event)',
+    })
+    .option('offline', { type: 'number', default: 0, describe: 'Memory blocks offlined before the crash' })
+    .option('crash-at-event', {
+      type: 'number',
+      describe: 'Crash while udev handles the K-th memory online/offline event (1-based)',
+    })
+    .option('udev', {
+      type: 'boolean',
+      default: true,
+      describe: 'Run the kdump udev rule (--no-udev: nothing re-registers)',
+    })
+    .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' });
+}
+
+type ScenarioArgs = ReturnType<typeof scenarioOptions> extends Argv<infer A> ? A : never;
+
+function toRunOptions(a: ScenarioArgs, extra: Partial<RunOptions> = {}): RunOptions {
+  const counts = (flag: string, n: number) => {
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${flag} ${n} must be a count (0 or more)`);
+    return n;
+  };
+  return {
+    ...DEFAULT_RUN,
+    platform: a.platform as 'pseries',
+    firmware: a.firmware as 'powervm' | 'qemu',
+    memory: parseSize('memory', a.memory),
+    lmbSize: parseSize('lmb-size', a['lmb-size']),
+    cpus: a.cpus,
+    threadsPerCore: a.smt,
+    endian: a.endian as 'le' | 'be',
+    crashCpu: a['crash-cpu'],
+    seed: a.seed,
+    bootMemRegions: a['boot-mem-regions'],
+    notePids: a['note-pids'],
+    cmdline: a.cmdline,
+    hotplug: {
+      add: counts('hot-add', a['hot-add']),
+      remove: counts('hot-remove', a['hot-remove']),
+      offline: counts('offline', a.offline),
+    },
+    udev: a.udev,
+    ...(a['crash-at-event'] !== undefined
+      ? { crashAtEvent: counts('crash-at-event', a['crash-at-event']) }
+      : {}),
+    ...extra,
+  };
+}
+
+/** Validates everything before anything is written; exits 2 with one line on bad input. */
+function prepare(a: ScenarioArgs, variants: Partial<RunOptions>[]): RunOptions[] {
+  try {
+    const all = variants.map((v) => toRunOptions(a, v));
+    for (const o of all) validateRunOptions(o);
+    if (isForeignDir(a.out))
+      throw new UsageError(`--out ${a.out} exists and is not a fadump-sim output directory`);
+    return all;
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof UsageError) fail(e.message);
+    throw e;
+  }
+}
+
+/** The figures `compare` reports for one generation. */
+function outcome(c: CycleSummary) {
+  return {
+    reRegistrations: c.hotplug.reRegistrations,
+    rtasCalls: c.hotplug.rtasCalls,
+    unregisteredNs: c.hotplug.unregisteredNs,
+    elfcorehdrOverflowBytes: c.elfcorehdrOverflowBytes,
+    dump: { status: c.dump.status, ...(c.dump.reason ? { reason: c.dump.reason } : {}) },
+    verify: c.verify,
+  };
+}
+
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('fadump-sim')
@@ -41,19 +162,7 @@ export async function main(argv: string[]): Promise<void> {
       'run',
       'Boot, register fadump, crash, capture the vmcore and verify it (built-in default scenario)',
       (y) =>
-        y
-          .option('out', { type: 'string', default: 'out', describe: 'Output directory' })
-          .option('platform', { type: 'string', default: DEFAULT_RUN.platform, choices: ['pseries'] })
-          .option('firmware', { type: 'string', default: DEFAULT_RUN.firmware, choices: ['powervm', 'qemu'] })
-          .option('memory', { type: 'string', default: '8G', describe: 'Assigned memory' })
-          .option('lmb-size', { type: 'string', default: '256M', describe: 'LMB size: power of two, 16M-1G' })
-          .option('cpus', { type: 'number', default: DEFAULT_RUN.cpus, describe: 'Hardware threads' })
-          .option('smt', {
-            type: 'number',
-            default: DEFAULT_RUN.threadsPerCore,
-            describe: 'Threads per core',
-          })
-          .option('endian', { type: 'string', default: DEFAULT_RUN.endian, choices: ['le', 'be'] })
+        scenarioOptions(y)
           .option('kernel', {
             type: 'string',
             default: DEFAULT_RUN.kernel,
@@ -70,51 +179,17 @@ export async function main(argv: string[]): Promise<void> {
             choices: ['le', 'be'],
             describe: 'fadump kernel byte order [default: --endian]',
           })
-          .option('crash-cpu', { type: 'number', default: DEFAULT_RUN.crashCpu })
-          .option('seed', { type: 'number', default: DEFAULT_RUN.seed })
-          .option('boot-mem-regions', { type: 'number', default: DEFAULT_RUN.bootMemRegions })
-          .option('note-pids', {
-            type: 'boolean',
-            default: false,
-            describe: 'pr_pid = CPU + 1, crashing CPU first (gdb shows a thread per CPU)',
-          })
-          .option('cycles', { type: 'number', default: 1, describe: 'Crash/capture cycles' })
-          .option('cmdline', {
-            type: 'string',
-            default: DEFAULT_RUN.cmdline,
-            describe: 'Kernel command line',
-          })
-          .option('json', { type: 'boolean', default: false, describe: 'Print summary.json to stdout' }),
+          .option('cycles', { type: 'number', default: 1, describe: 'Crash/capture cycles' }),
       async (a) => {
-        let opts: RunOptions;
-        try {
-          opts = {
-            platform: a.platform as 'pseries',
-            firmware: a.firmware as 'powervm' | 'qemu',
-            memory: parseSize('memory', a.memory),
-            lmbSize: parseSize('lmb-size', a['lmb-size']),
-            cpus: a.cpus,
-            threadsPerCore: a.smt,
-            endian: a.endian as 'le' | 'be',
+        const [opts] = prepare(a, [
+          {
             kernel: a.kernel as Generation,
             captureKernel: a['capture-kernel'] as Generation | undefined,
             captureEndian: a['capture-endian'] as 'le' | 'be' | undefined,
-            crashCpu: a['crash-cpu'],
-            seed: a.seed,
-            bootMemRegions: a['boot-mem-regions'],
-            notePids: a['note-pids'],
-            cmdline: a.cmdline,
             cycles: a.cycles,
-          };
-          validateRunOptions(opts);
-          if (isForeignDir(a.out)) {
-            throw new UsageError(`--out ${a.out} exists and is not a fadump-sim output directory`);
-          }
-        } catch (e) {
-          if (e instanceof ConfigError || e instanceof UsageError) fail(e.message);
-          throw e;
-        }
-        const { summary } = await runScenario(opts, a.out);
+          },
+        ]);
+        const { summary } = await runScenario(opts!, a.out);
         if (a.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         else {
           const d = summary.dump;
@@ -129,7 +204,39 @@ export async function main(argv: string[]): Promise<void> {
           process.exitCode = EXIT_DUMP_FAILED;
       },
     )
-    .demandCommand(1, 'Name a command: run')
+    .command(
+      'compare',
+      'Run one scenario with legacy (before 6.10) and resilient (6.10+) kernels and compare the outcomes',
+      (y) => scenarioOptions(y),
+      async (a) => {
+        const [legacy, resilient] = prepare(a, [
+          { kernel: 'legacy', captureKernel: 'legacy' },
+          { kernel: 'resilient', captureKernel: 'resilient' },
+        ]);
+        const result = {
+          legacy: outcome((await runScenario(legacy!, join(a.out, 'legacy'))).summary.cycles[0]!),
+          resilient: outcome((await runScenario(resilient!, join(a.out, 'resilient'))).summary.cycles[0]!),
+        };
+        if (a.json) {
+          process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          return;
+        }
+        const rows: [string, (o: ReturnType<typeof outcome>) => string][] = [
+          ['dump', (o) => o.dump.status],
+          ['re-registrations', (o) => String(o.reRegistrations)],
+          ['RTAS calls for events', (o) => String(o.rtasCalls)],
+          ['time unregistered', (o) => `${(o.unregisteredNs / 1e6).toFixed(1)} ms`],
+          ['elfcorehdr overflow', (o) => `${o.elfcorehdrOverflowBytes} bytes`],
+          ['vmcore mismatched bytes', (o) => String(o.verify.mismatchedBytes ?? 'n/a')],
+          ['memory missing from vmcore', (o) => String(o.verify.missingBytes ?? 'n/a')],
+          ['vmcore bytes not in memory', (o) => String(o.verify.extraBytes ?? 'n/a')],
+        ];
+        const lines = [['', 'legacy (< 6.10)', 'resilient (6.10+)']];
+        for (const [label, f] of rows) lines.push([label, f(result.legacy), f(result.resilient)]);
+        for (const l of lines) process.stdout.write(`${l[0]!.padEnd(28)}${l[1]!.padEnd(20)}${l[2]}\n`);
+      },
+    )
+    .demandCommand(1, 'Name a command: run or compare')
     .strict()
     .fail((msg, err) => {
       if (err) throw err;
@@ -138,14 +245,4 @@ export async function main(argv: string[]): Promise<void> {
     .help()
     .version(false)
     .parseAsync();
-}
-
-/** A directory we would be writing into that holds someone else's files. */
-function isForeignDir(dir: string): boolean {
-  if (!existsSync(dir) || existsSync(join(dir, 'summary.json'))) return false;
-  try {
-    return !statSync(dir).isDirectory() || readdirSync(dir).length > 0;
-  } catch {
-    return true;
-  }
 }

@@ -85,3 +85,56 @@ describe('fadump-sim run: the default scenario', () => {
     expect(existsSync(join(out, 'vmcore'))).toBe(true);
   });
 });
+
+describe('fadump-sim compare', () => {
+  it('--json gives legacy and resilient outcomes for the same memory events and crash', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'fadump-cli-')), 'out');
+    const r = cli(
+      'compare',
+      '--out',
+      out,
+      '--memory',
+      '2G',
+      '--hot-add',
+      '3',
+      '--crash-at-event',
+      '2',
+      '--json',
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.legacy).toMatchObject({
+      reRegistrations: 1,
+      rtasCalls: 3,
+      unregisteredNs: 300_000_000,
+      dump: { status: 'not-triggered' },
+    });
+    expect(j.resilient).toMatchObject({
+      reRegistrations: 0,
+      rtasCalls: 0,
+      unregisteredNs: 0,
+      elfcorehdrOverflowBytes: 0,
+      dump: { status: 'captured' },
+      verify: { mismatchedBytes: 0 },
+    });
+    expect(existsSync(join(out, 'legacy', 'summary.json'))).toBe(true);
+    expect(existsSync(join(out, 'resilient', 'vmcore'))).toBe(true);
+  });
+
+  it('prints a side-by-side table', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'fadump-cli-')), 'out');
+    const r = cli('compare', '--out', out, '--memory', '2G', '--hot-add', '2');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/re-registrations\s+2\s+0/);
+    expect(r.stdout).toMatch(/dump\s+captured\s+captured/);
+  });
+
+  it('rejects a negative event count with exit 2 and writes nothing', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'fadump-cli-')), 'out');
+    const r = cli('compare', '--out', out, '--hot-add', '-1');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--hot-add -1 must be a count/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
