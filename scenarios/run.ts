@@ -37,12 +37,21 @@ export interface RunOptions {
   cycles: number;
   /** Memory events before the first crash, each one bulk event: add, then remove, then offline. */
   hotplug?: HotplugPlan;
+  /** Memory events in any order (overrides `hotplug`); the udev rule handles each before the next. */
+  steps?: MemoryStep[];
   /** The kdump udev rule re-registers fadump on memory online/offline unless hotplug_ready is 1. */
   udev?: boolean;
   udevTiming?: UdevTiming;
   /** Crash while the udev rule handles the K-th memory online/offline event (1-based). */
   crashAtEvent?: number;
 }
+
+/** One bulk memory event. DRC indexes, when given, name the LMBs; otherwise firmware or the kernel picks. */
+export type MemoryStep =
+  | { op: 'hot-add'; count?: number; drc?: number[] }
+  | { op: 'hot-remove'; count?: number; drc?: number[] }
+  | { op: 'offline'; count: number }
+  | { op: 'online'; count: number };
 
 export interface HotplugPlan {
   add?: number;
@@ -203,7 +212,7 @@ function machineConfig(o: RunOptions) {
     cpus: o.cpus,
     threadsPerCore: o.threadsPerCore,
     holes: holesFor(o),
-    spareLmbs: o.hotplug?.spareLmbs ?? (o.hotplug?.add ?? 0) + (o.hotplug?.addDrc?.length ?? 0),
+    spareLmbs: o.hotplug?.spareLmbs ?? spareFor(stepsOf(o)),
     seed: o.seed,
   };
 }
@@ -344,21 +353,37 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
  * unless /sys/kernel/fadump/hotplug_ready reads 1.
  */
 function applyHotplug(o: RunOptions, fw: PseriesFirmware, k: Kernel): HotplugSummary {
-  const p = o.hotplug ?? {};
   const rtasBefore = fw.rtas.callCount;
+  const rule = new KdumpUdevRule(k, o.udevTiming);
   let added = 0;
   let removed = 0;
-  if (p.add || p.addDrc) added = k.hotplugAdd(fw.dlparAssign(p.add ?? 0, p.addDrc));
-  if (p.remove || p.removeDrc) {
-    const released = k.hotplugRemove(p.remove ?? p.removeDrc!.length, p.removeDrc);
-    if (released) {
-      fw.dlparUnassign(released);
-      removed = released.length;
+  let offlined = 0;
+  let crashedInEvent = false;
+  for (const step of stepsOf(o)) {
+    switch (step.op) {
+      case 'hot-add':
+        added += k.hotplugAdd(fw.dlparAssign(step.count ?? 0, step.drc));
+        break;
+      case 'hot-remove': {
+        const released = k.hotplugRemove(step.count ?? step.drc?.length ?? 0, step.drc);
+        if (released) {
+          fw.dlparUnassign(released);
+          removed += released.length;
+        }
+        break;
+      }
+      case 'offline':
+        offlined += k.setOnline(step.count, false);
+        break;
+      case 'online':
+        k.setOnline(step.count, true);
+        break;
+    }
+    if (o.udev !== false && rule.run(o.crashAtEvent)) {
+      crashedInEvent = true;
+      break;
     }
   }
-  const offlined = p.offline ? k.setOnline(p.offline, false) : 0;
-  const rule = new KdumpUdevRule(k, o.udevTiming);
-  const crashedInEvent = o.udev === false ? false : rule.run(o.crashAtEvent);
   return {
     added,
     removed,
@@ -369,6 +394,29 @@ function applyHotplug(o: RunOptions, fw: PseriesFirmware, k: Kernel): HotplugSum
     unregisteredNs: Number(rule.stats.unregisteredNs),
     crashedInEvent,
   };
+}
+
+/** The memory events of a run: `steps` as given, or the `hotplug` plan as add, remove, offline. */
+export function stepsOf(o: RunOptions): MemoryStep[] {
+  if (o.steps) return o.steps;
+  const p = o.hotplug ?? {};
+  const steps: MemoryStep[] = [];
+  if (p.add || p.addDrc)
+    steps.push({ op: 'hot-add', count: p.add ?? 0, ...(p.addDrc ? { drc: p.addDrc } : {}) });
+  if (p.remove || p.removeDrc) {
+    steps.push({
+      op: 'hot-remove',
+      count: p.remove ?? p.removeDrc!.length,
+      ...(p.removeDrc ? { drc: p.removeDrc } : {}),
+    });
+  }
+  if (p.offline) steps.push({ op: 'offline', count: p.offline });
+  return steps;
+}
+
+/** Unassigned LMB slots the adds need. */
+function spareFor(steps: readonly MemoryStep[]): number {
+  return steps.reduce((n, s) => n + (s.op === 'hot-add' ? (s.count ?? 0) + (s.drc?.length ?? 0) : 0), 0);
 }
 
 /** Memory assigned at the crash, less the fadump reserved area: what the vmcore should hold. */

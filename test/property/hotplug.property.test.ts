@@ -1,0 +1,99 @@
+// Property tests over memory-event sequences and crash points (issue 4 "Done when"): resilient dumps
+// are complete and byte-exact whatever happens; legacy failures appear exactly where the simple
+// reference model predicts them.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Scenario } from '../../scenarios/builder.ts';
+import type { MemoryStep } from '../../scenarios/run.ts';
+
+const MiB = 2 ** 20;
+const PER_EVENT = 200_000_000;
+const dir = () => mkdtempSync(join(tmpdir(), 'fadump-prop-'));
+
+const step: fc.Arbitrary<MemoryStep> = fc.oneof(
+  fc.record({ op: fc.constant('hot-add' as const), count: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ op: fc.constant('hot-remove' as const), count: fc.integer({ min: 1, max: 2 }) }),
+  fc.record({ op: fc.constant('offline' as const), count: fc.integer({ min: 1, max: 2 }) }),
+  fc.record({ op: fc.constant('online' as const), count: fc.integer({ min: 1, max: 2 }) }),
+);
+
+function build(
+  kernel: 'legacy' | 'resilient',
+  steps: MemoryStep[],
+  crashEvent: number | undefined,
+  endian: 'le' | 'be' = 'le',
+) {
+  let s = Scenario.create({ kernel, memory: 1536 * MiB, endian }).boot();
+  for (const st of steps) {
+    if (st.op === 'hot-add') s = s.hotAdd(st.count!);
+    else if (st.op === 'hot-remove') s = s.hotRemove(st.count!);
+    else if (st.op === 'offline') s = s.offline(st.count);
+    else s = s.online(st.count);
+  }
+  return s.crashAt(crashEvent === undefined ? {} : { event: crashEvent });
+}
+
+describe('resilient kernels under any memory-event sequence', () => {
+  it('capture exactly the memory assigned at the crash, byte for byte, never re-registering', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(step, { maxLength: 5 }),
+        fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
+        fc.constantFrom('le' as const, 'be' as const),
+        async (steps, crashEvent, endian) => {
+          const { summary } = await build('resilient', steps, crashEvent, endian).run(dir());
+          const c = summary.cycles[0]!;
+          expect(c.dump.status).toBe('captured');
+          expect(c.verify).toEqual({ mismatchedBytes: 0, missingBytes: 0, extraBytes: 0 });
+          expect(c.hotplug.reRegistrations).toBe(0);
+          expect(c.hotplug.unregisteredNs).toBe(0);
+        },
+      ),
+      { seed: 1124, numRuns: 25 },
+    );
+  });
+});
+
+describe('legacy kernels: failures where the model predicts them', () => {
+  it('a crash inside the K-th re-registration loses the dump; after the last one the dump is complete', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 8 }), async (adds, k) => {
+        const { summary } = await build('legacy', [{ op: 'hot-add', count: adds }], k).run(dir());
+        const c = summary.cycles[0]!;
+        // Reference model: each hot-added LMB is onlined, one udev event each, one window each.
+        const triggers = adds;
+        if (k <= triggers) {
+          expect(c.dump.status).toBe('not-triggered');
+          expect(c.hotplug.reRegistrations).toBe(k - 1);
+          expect(c.hotplug.unregisteredNs).toBe((k - 1) * PER_EVENT + PER_EVENT / 2);
+        } else {
+          expect(c.dump.status).toBe('captured');
+          expect(c.hotplug.reRegistrations).toBe(triggers);
+          expect(c.hotplug.rtasCalls).toBe(2 * triggers);
+          expect(c.hotplug.unregisteredNs).toBe(triggers * PER_EVENT);
+          expect(c.verify).toEqual({ mismatchedBytes: 0, missingBytes: 0, extraBytes: 0 });
+        }
+      }),
+      { seed: 77, numRuns: 20 },
+    );
+  });
+
+  it('without re-registration the vmcore misses exactly the hot-added bytes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 4 }), async (adds) => {
+        const { summary } = await Scenario.create({ kernel: 'legacy', memory: 1536 * MiB, udev: false })
+          .boot()
+          .hotAdd(adds)
+          .crashAt()
+          .run(dir());
+        const c = summary.cycles[0]!;
+        expect(c.verify.missingBytes).toBe(adds * 256 * MiB);
+        expect(c.verify.extraBytes).toBe(0);
+      }),
+      { seed: 78, numRuns: 6 },
+    );
+  });
+});
