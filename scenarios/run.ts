@@ -6,7 +6,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fmtSize, Machine } from '../emulator/machine.ts';
-import { ConfigError, type Range } from '../emulator/memory-blocks.ts';
+import { ConfigError, LMB_DRC_BASE, type Range } from '../emulator/memory-blocks.ts';
 import type { MemorySnapshot } from '../emulator/physical-memory.ts';
 import { type FirmwarePersonality, personalityByName } from '../firmware/rtas/personality.ts';
 import { PseriesFirmware, RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
@@ -111,6 +111,8 @@ export interface HotplugSummary {
   unregisteredNs: number;
   /** Whether the crash came in the middle of handling an event (crashAtEvent). */
   crashedInEvent: boolean;
+  /** Simulated time from the first memory event until udev had handled them all. */
+  settleNs: number;
 }
 
 const NO_HOTPLUG: HotplugSummary = {
@@ -122,6 +124,7 @@ const NO_HOTPLUG: HotplugSummary = {
   rtasCalls: 0,
   unregisteredNs: 0,
   crashedInEvent: false,
+  settleNs: 0,
 };
 
 export interface Summary {
@@ -212,7 +215,7 @@ function machineConfig(o: RunOptions) {
     cpus: o.cpus,
     threadsPerCore: o.threadsPerCore,
     holes: holesFor(o),
-    spareLmbs: o.hotplug?.spareLmbs ?? spareFor(stepsOf(o)),
+    spareLmbs: o.hotplug?.spareLmbs ?? spareFor(stepsOf(o), o.memory / o.lmbSize + holesFor(o).length),
     seed: o.seed,
   };
 }
@@ -354,6 +357,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
  */
 function applyHotplug(o: RunOptions, fw: PseriesFirmware, k: Kernel): HotplugSummary {
   const rtasBefore = fw.rtas.callCount;
+  const t0 = k.machine.clock.now();
   const rule = new KdumpUdevRule(k, o.udevTiming);
   let added = 0;
   let removed = 0;
@@ -393,6 +397,7 @@ function applyHotplug(o: RunOptions, fw: PseriesFirmware, k: Kernel): HotplugSum
     rtasCalls: fw.rtas.callCount - rtasBefore,
     unregisteredNs: Number(rule.stats.unregisteredNs),
     crashedInEvent,
+    settleNs: Number(k.machine.clock.now() - t0),
   };
 }
 
@@ -414,9 +419,16 @@ export function stepsOf(o: RunOptions): MemoryStep[] {
   return steps;
 }
 
-/** Unassigned LMB slots the adds need. */
-function spareFor(steps: readonly MemoryStep[]): number {
-  return steps.reduce((n, s) => n + (s.op === 'hot-add' ? (s.count ?? 0) + (s.drc?.length ?? 0) : 0), 0);
+/** Unassigned LMB slots above `present` LMBs that the adds need: enough for the counts and every DRC named. */
+function spareFor(steps: readonly MemoryStep[], present: number): number {
+  let counted = 0;
+  let highest = 0;
+  for (const s of steps) {
+    if (s.op !== 'hot-add') continue;
+    counted += s.count ?? 0;
+    for (const d of s.drc ?? []) highest = Math.max(highest, d - LMB_DRC_BASE + 1 - present);
+  }
+  return Math.max(0, highest) + counted;
 }
 
 /** Memory assigned at the crash, less the fadump reserved area: what the vmcore should hold. */

@@ -42,25 +42,32 @@ const asSigned = (hex: string) => BigInt.asIntN(64, BigInt(hex)).toString();
 const asHexOrSigned = (v: string | undefined) =>
   v === undefined ? undefined : v.startsWith('0x') ? BigInt(v) : BigInt.asUintN(64, BigInt(v));
 
-const CAPTURES = [
-  ['le', 'powervm', 'resilient'],
-  ['le', 'qemu', 'resilient'],
-  ['be', 'powervm', 'resilient'],
-  ['be', 'qemu', 'resilient'],
-  ['le', 'powervm', 'legacy'],
-  ['be', 'powervm', 'legacy'],
-] as const;
+const AFTER_HOTPLUG: Partial<RunOptions> = { hotplug: { add: 3, remove: 1, offline: 1 } };
 
-for (const [endian, firmware, kernel] of CAPTURES) {
-  describe(`${endian} vmcore, ${firmware} firmware, ${kernel} kernels`, () => {
+const CAPTURES: ['le' | 'be', 'powervm' | 'qemu', 'legacy' | 'resilient', Partial<RunOptions>][] = [
+  ['le', 'powervm', 'resilient', {}],
+  ['le', 'qemu', 'resilient', {}],
+  ['be', 'powervm', 'resilient', {}],
+  ['be', 'qemu', 'resilient', {}],
+  ['le', 'powervm', 'legacy', {}],
+  ['be', 'powervm', 'legacy', {}],
+  ['le', 'powervm', 'resilient', AFTER_HOTPLUG],
+  ['be', 'powervm', 'legacy', AFTER_HOTPLUG],
+];
+
+for (const [endian, firmware, kernel, extra] of CAPTURES) {
+  const after = extra.hotplug ? ', after memory add/remove/offline' : '';
+  describe(`${endian} vmcore, ${firmware} firmware, ${kernel} kernels${after}`, () => {
     let c: Awaited<ReturnType<typeof capture>>;
     beforeAll(async () => {
-      c = await capture({ endian, firmware, kernel });
+      c = await capture({ endian, firmware, kernel, ...extra });
     });
 
     it('is captured and every PT_LOAD byte equals crash-time memory', () => {
       expect(c.summary.dump.status).toBe('captured');
-      expect(c.summary.verify.mismatchedBytes).toBe(0);
+      expect(c.summary.verify).toEqual({ mismatchedBytes: 0, missingBytes: 0, extraBytes: 0 });
+      if (extra.hotplug)
+        expect(c.summary.cycles[0]!.hotplug).toMatchObject({ added: 3, removed: 1, offlined: 1 });
       expect(c.summary.memory.ranges.length).toBeGreaterThan(1);
     });
 
