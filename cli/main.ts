@@ -33,6 +33,14 @@ export function parseSize(flag: string, text: string): number {
   return n;
 }
 
+/** Parses a duration such as "5ms", "0.2s", "150us" or "2000000ns" into nanoseconds. */
+export function parseDuration(flag: string, text: string): bigint {
+  const m = /^(\d+(?:\.\d+)?)\s*(ns|us|ms|s)$/.exec(String(text).trim());
+  if (!m) throw new UsageError(`--${flag} ${text}: expected a duration such as 5ms or 0.2s`);
+  const scale: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 };
+  return BigInt(Math.round(Number(m[1]) * scale[m[2]!]!));
+}
+
 function fail(message: string): never {
   process.stderr.write(`fadump-sim: error: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
   process.exit(EXIT_USAGE);
@@ -89,6 +97,16 @@ function scenarioOptions<T>(y: Argv<T>) {
       default: true,
       describe: 'Run the kdump udev rule (--no-udev: nothing re-registers)',
     })
+    .option('udev-latency', {
+      type: 'string',
+      default: '5ms',
+      describe: 'From a uevent to the udev rule running',
+    })
+    .option('udev-per-event', {
+      type: 'string',
+      default: '200ms',
+      describe: 'Time between echo 0 and echo 1 for one re-registration',
+    })
     .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' });
 }
 
@@ -119,6 +137,10 @@ function toRunOptions(a: ScenarioArgs, extra: Partial<RunOptions> = {}): RunOpti
       offline: counts('offline', a.offline),
     },
     udev: a.udev,
+    udevTiming: {
+      latencyNs: parseDuration('udev-latency', a['udev-latency']),
+      perEventNs: parseDuration('udev-per-event', a['udev-per-event']),
+    },
     ...(a['crash-at-event'] !== undefined
       ? { crashAtEvent: counts('crash-at-event', a['crash-at-event']) }
       : {}),

@@ -130,6 +130,27 @@ describe('fadump-sim compare', () => {
     expect(r.stdout).toMatch(/dump\s+captured\s+captured/);
   });
 
+  it('takes the udev timing from --udev-latency and --udev-per-event', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'fadump-cli-')), 'out');
+    const r = cli(
+      'compare',
+      '--out',
+      out,
+      '--memory',
+      '2G',
+      '--hot-add',
+      '2',
+      '--udev-per-event',
+      '1s',
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).legacy.unregisteredNs).toBe(2_000_000_000);
+    const bad = cli('compare', '--out', out, '--udev-latency', 'soon');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--udev-latency soon: expected a duration such as 5ms or 0.2s/);
+  });
+
   it('rejects a negative event count with exit 2 and writes nothing', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'fadump-cli-')), 'out');
     const r = cli('compare', '--out', out, '--hot-add', '-1');

@@ -97,3 +97,83 @@ describe('legacy kernels: failures where the model predicts them', () => {
     );
   });
 });
+
+/**
+ * The simple reference for legacy runs on a 1.5 GiB partition with 256 MiB LMBs: LMBs 3-5 lie above
+ * the fadump reserved area and may be removed or offlined; adds take the lowest free slots above
+ * memory (or removed slots); removes take the highest removable LMBs, all or nothing; offline and
+ * online take the highest LMBs in the other state. Every online/offline is one udev trigger.
+ */
+function referenceTriggers(steps: MemoryStep[]): {
+  triggers: number;
+  lmbs: { index: number; online: boolean }[];
+} {
+  const lmbs = [3, 4, 5].map((index) => ({ index, online: true }));
+  const present = new Set([0, 1, 2, 3, 4, 5]);
+  let triggers = 0;
+  const highestFirst = () => [...lmbs].sort((a, b) => b.index - a.index);
+  for (const s of steps) {
+    if (s.op === 'hot-add') {
+      for (let n = 0; n < s.count!; n++) {
+        let i = 6;
+        while (present.has(i)) i++;
+        present.add(i);
+        lmbs.push({ index: i, online: true });
+        triggers++;
+      }
+    } else if (s.op === 'hot-remove') {
+      if (lmbs.length < s.count!) continue;
+      for (const l of highestFirst().slice(0, s.count!)) {
+        if (l.online) triggers++;
+        lmbs.splice(lmbs.indexOf(l), 1);
+        present.delete(l.index);
+      }
+    } else {
+      const want = s.op === 'online';
+      for (const l of highestFirst()
+        .filter((x) => x.online !== want)
+        .slice(0, s.count)) {
+        l.online = want;
+        triggers++;
+      }
+    }
+  }
+  return { triggers, lmbs };
+}
+
+describe('legacy kernels under any memory-event sequence', () => {
+  it('re-register once per trigger the reference predicts, and lose the dump exactly when the crash falls in a window', async () => {
+    const seen = { lost: 0, captured: 0, removes: 0, offlines: 0 };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(step, { maxLength: 5 }),
+        fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
+        async (steps, crashEvent) => {
+          const { summary } = await build('legacy', steps, crashEvent).run(dir());
+          const c = summary.cycles[0]!;
+          const { triggers } = referenceTriggers(steps);
+          if (c.hotplug.removed > 0) seen.removes++;
+          if (c.hotplug.offlined > 0) seen.offlines++;
+          if (crashEvent !== undefined && crashEvent <= triggers) {
+            seen.lost++;
+            expect(c.dump.status).toBe('not-triggered');
+            expect(c.hotplug.reRegistrations).toBe(crashEvent - 1);
+          } else {
+            seen.captured++;
+            expect(c.dump.status).toBe('captured');
+            expect(c.hotplug.reRegistrations).toBe(triggers);
+            expect(c.hotplug.rtasCalls).toBe(2 * triggers);
+            // Re-registered after the last event: the header is current.
+            expect(c.verify).toEqual({ mismatchedBytes: 0, missingBytes: 0, extraBytes: 0 });
+          }
+        },
+      ),
+      { seed: 2411, numRuns: 40 },
+    );
+    // The sample must exercise both outcomes and every kind of event, or it proves little.
+    expect(seen.lost).toBeGreaterThan(3);
+    expect(seen.captured).toBeGreaterThan(3);
+    expect(seen.removes).toBeGreaterThan(0);
+    expect(seen.offlines).toBeGreaterThan(0);
+  });
+});
