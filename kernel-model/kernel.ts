@@ -50,7 +50,16 @@ const MSR_KERNEL = 0x8000000000009032n;
 const MSR_LE = 1n;
 
 /** Errno values sysfs stores return. */
-export const Errno = { EPERM: 1, ENOENT: 2, EIO: 5, ENOMEM: 12, EEXIST: 17, ENODEV: 19, EINVAL: 22 } as const;
+export const Errno = {
+  EPERM: 1,
+  ENOENT: 2,
+  EIO: 5,
+  ENOMEM: 12,
+  EBUSY: 16,
+  EEXIST: 17,
+  ENODEV: 19,
+  EINVAL: 22,
+} as const;
 
 export class Kernel {
   readonly memblock = new Memblock();
@@ -332,16 +341,49 @@ export class Kernel {
     return picked.map((l) => l.drc);
   }
 
-  /** echo offline|online > /sys/devices/system/memory/memoryN/state for `count` blocks. */
+  /** Onlines or offlines `count` memory blocks, highest removable first, through their sysfs state files. */
   setOnline(count: number, online: boolean): number {
     const picked = this.removableLmbs()
       .filter((l) => l.online !== online)
       .slice(0, count);
-    for (const lmb of picked) {
-      lmb.online = online;
-      this.uevent(online ? 'online' : 'offline', lmb);
-    }
+    for (const lmb of picked)
+      this.sysfsWrite(
+        `/sys/devices/system/memory/memory${lmb.base / this.lmbSize}/state`,
+        online ? 'online' : 'offline',
+      );
     return picked.length;
+  }
+
+  /** Reads a sysfs file: /sys/kernel/fadump/* or /sys/devices/system/memory/memoryN/state. */
+  sysfsRead(path: string): string | undefined {
+    const fadump = /^\/sys\/kernel\/fadump\/([a-z_]+)$/.exec(path);
+    if (fadump) return this.fadump.sysfsRead(fadump[1]!);
+    const lmb = this.memoryBlock(path);
+    return lmb ? `${lmb.online ? 'online' : 'offline'}\n` : undefined;
+  }
+
+  /** Writes a sysfs file; returns 0 or a negative errno. */
+  sysfsWrite(path: string, value: string): number {
+    const fadump = /^\/sys\/kernel\/fadump\/([a-z_]+)$/.exec(path);
+    if (fadump) return this.fadump.sysfsWrite(fadump[1]!, value);
+    const lmb = this.memoryBlock(path);
+    if (!lmb) return -Errno.ENOENT;
+    const want = value.trim();
+    if (want !== 'online' && want !== 'offline') return -Errno.EINVAL;
+    const online = want === 'online';
+    if (lmb.online === online) return 0;
+    // Memory fadump relies on cannot go offline (is_fadump_memory_area).
+    if (!online && this.fadump.isFadumpMemoryArea(lmb.base, this.lmbSize)) return -Errno.EBUSY;
+    lmb.online = online;
+    this.uevent(want, lmb);
+    return 0;
+  }
+
+  private memoryBlock(path: string): Lmb | undefined {
+    const m = /^\/sys\/devices\/system\/memory\/memory(\d+)\/state$/.exec(path);
+    if (!m) return undefined;
+    const base = Number(m[1]) * this.lmbSize;
+    return [...this.lmbs.values()].find((l) => l.present && l.base === base);
   }
 
   onlineCpus(): number[] {

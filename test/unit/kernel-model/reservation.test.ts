@@ -139,3 +139,29 @@ describe('registration through a busy PowerVM', () => {
     expect(busy.k.uptimeNs() - idle.k.uptimeNs()).toBe(1_101_000_000n);
   });
 });
+
+describe('sysfs', () => {
+  it('memoryN/state onlines and offlines a block with a uevent, and refuses fadump memory', () => {
+    const { k } = boot('fadump=on', 2 * GiB);
+    expect(k.sysfsRead('/sys/devices/system/memory/memory7/state')).toBe('online\n');
+    expect(k.sysfsWrite('/sys/devices/system/memory/memory7/state', 'offline')).toBe(0);
+    expect(k.sysfsRead('/sys/devices/system/memory/memory7/state')).toBe('offline\n');
+    expect(k.uevents.at(-1)).toMatchObject({ action: 'offline', block: 7 });
+    // Block 1 is boot memory and block 2 holds the reserved area.
+    expect(k.sysfsWrite('/sys/devices/system/memory/memory1/state', 'offline')).toBe(-16);
+    expect(k.sysfsWrite('/sys/devices/system/memory/memory2/state', 'offline')).toBe(-16);
+    expect(k.sysfsWrite('/sys/devices/system/memory/memory7/state', 'sideways')).toBe(-22);
+    expect(k.sysfsWrite('/sys/devices/system/memory/memory99/state', 'online')).toBe(-2);
+  });
+
+  it('/sys/kernel/fadump files read as Linux prints them', () => {
+    const { k, f } = boot('fadump=on', 2 * GiB);
+    expect(k.sysfsRead('/sys/kernel/fadump/enabled')).toBe('1\n');
+    expect(k.sysfsRead('/sys/kernel/fadump/registered')).toBe('1\n');
+    expect(k.sysfsRead('/sys/kernel/fadump/mem_reserved')).toBe(`${f.reserveSize}\n`);
+    expect(k.sysfsWrite('/sys/kernel/fadump/registered', '0')).toBe(0);
+    expect(k.sysfsRead('/sys/kernel/fadump/registered')).toBe('0\n');
+    expect(k.sysfsWrite('/sys/kernel/fadump/registered', '2')).toBe(-22);
+    expect(k.sysfsWrite('/sys/kernel/fadump/release_mem', '1')).toBe(-1);
+  });
+});
