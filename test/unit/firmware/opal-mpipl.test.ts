@@ -81,7 +81,7 @@ describe('OPAL_MPIPL_UPDATE', () => {
     // skiboot compares raw values with the HRMOR bit ORed in: the 0x0… form of the same address is
     // not seen as a duplicate of the 0xC… form (spec/firmware.md §5.2, my reading).
     expect(h.add(0, 0x5000_0000, 0x1000)).toBe(OpalStatus.Success);
-    expect(h.add(0x1000, 0x4000_0000, 0x1000)).toBe(P); // same destination
+    expect(h.add(0x1000, 0xc000_0000_4000_0000n, 0x1000)).toBe(P); // same destination
     expect(h.add(SKIBOOT_BASE, 0x6000_0000, 0x1000)).toBe(P); // OPAL's own source
   });
 
