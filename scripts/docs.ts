@@ -6,6 +6,16 @@ import { join, relative } from 'node:path';
 import { FDT_HEADER, FDT_RESERVE_ENTRY } from '../emulator/dtb.ts';
 import type { FieldLayout } from '../emulator/struct.ts';
 import {
+  HDAT_REG_ENTRY,
+  HDAT_THREAD_HEADER,
+  MDRT_ENTRY,
+  MDST_ENTRY,
+  OPAL_MPIPL_FADUMP,
+  OPAL_MPIPL_REGION,
+  PRESERVED_METADATA,
+  PROC_DUMP_AREA,
+} from '../firmware/opal/mpipl-structs.ts';
+import {
   DUMP_HEADER,
   DUMP_SECTION,
   REG_ENTRY,

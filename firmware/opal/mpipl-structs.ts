@@ -70,3 +70,100 @@ export const PRESERVED_METADATA = defineStruct({
 /** Capacity of MDST/MDDT, derived from their size as skiboot does. */
 export const MDST_CAPACITY = MDST_BYTES / MDST_ENTRY.size;
 export const MDDT_CAPACITY = MDDT_BYTES / MDST_ENTRY.size;
+
+/** The processor dump area skiboot shares with SBE/hostboot (HDAT, 0x30 bytes used). */
+export const PROC_DUMP_AREA = defineStruct({
+  name: 'proc_dump_area',
+  size: 0x30,
+  order: 'be',
+  spec: 'spec/firmware.md §5.5; skiboot hdata/spira.h',
+  fields: [
+    { name: 'thread_size', type: 'u32', doc: 'bytes of one thread record' },
+    { name: 'version', type: 'u8', doc: '1 = POWER9 format' },
+    { name: 'reserved0', type: 'bytes', size: 11, doc: '', reserved: true },
+    { name: 'alloc_addr', type: 'u64', doc: 'where the dump step may write thread records (HRMOR bit set)' },
+    { name: 'reserved1', type: 'u32', doc: '', reserved: true },
+    { name: 'alloc_size', type: 'u32', doc: 'bytes available there' },
+    { name: 'dest_addr', type: 'u64', doc: 'where the records were written' },
+    { name: 'reserved2', type: 'u32', doc: '', reserved: true },
+    { name: 'act_size', type: 'u32', doc: 'bytes written' },
+  ],
+} as const);
+
+/** HDAT architected register data: one header per thread, then its register entries. */
+export const HDAT_THREAD_HEADER = defineStruct({
+  name: 'hdat_fadump_thread_hdr',
+  size: 24,
+  order: 'be',
+  spec: 'spec/firmware.md §5.5; Linux opal-fadump.h',
+  fields: [
+    { name: 'pir', type: 'u32', doc: 'processor identification register of the thread' },
+    { name: 'core_state', type: 'u8', doc: '0x00–0x0F stop level; 0x0F = inactive core (Linux skips it)' },
+    { name: 'reserved', type: 'bytes', size: 3, doc: '', reserved: true },
+    { name: 'offset', type: 'u32', doc: 'entries start this far from this field (16 with this header)' },
+    { name: 'ecnt', type: 'u32', doc: 'number of register entries' },
+    { name: 'esize', type: 'u32', doc: 'allocated bytes per entry' },
+    { name: 'eactsz', type: 'u32', doc: 'bytes used per entry' },
+  ],
+} as const);
+
+export const HDAT_REG_ENTRY = defineStruct({
+  name: 'hdat_fadump_reg_entry',
+  size: 16,
+  order: 'be',
+  spec: 'spec/firmware.md §5.5',
+  fields: [
+    { name: 'reg_type', type: 'u32', doc: '1 = GPR, 2 = SPR' },
+    {
+      name: 'reg_num',
+      type: 'u32',
+      doc: 'GPR number, architected SPR number, or 0x7D0 NIP / 0x7D1 MSR / 0x7D2 CR',
+    },
+    { name: 'reg_val', type: 'u64', doc: 'value' },
+  ],
+} as const);
+
+/** OPAL's CPU and OPAL dump metadata (struct opal_mpipl_fadump), handed out by tags CPU and OPAL. */
+export const OPAL_MPIPL_FADUMP = defineStruct({
+  name: 'opal_mpipl_fadump',
+  size: 24,
+  order: 'be',
+  spec: 'spec/firmware.md §5.5; Linux opal-api.h',
+  fields: [
+    { name: 'version', type: 'u8', doc: 'MPIPL_FADUMP_VERSION (0x01)' },
+    { name: 'reserved', type: 'bytes', size: 7, doc: '', reserved: true },
+    { name: 'crashing_pir', type: 'u32', doc: 'PIR of the thread that triggered MPIPL' },
+    { name: 'cpu_data_version', type: 'u32', doc: 'HDAT CPU data format (1)' },
+    { name: 'cpu_data_size', type: 'u32', doc: 'bytes per thread record' },
+    { name: 'region_cnt', type: 'u32', doc: 'regions that follow' },
+  ],
+} as const);
+
+export const OPAL_MPIPL_REGION = defineStruct({
+  name: 'opal_mpipl_region',
+  size: 24,
+  order: 'be',
+  spec: 'spec/firmware.md §5.5',
+  fields: [
+    { name: 'src', type: 'u64', doc: 'original address' },
+    { name: 'dest', type: 'u64', doc: 'where it was preserved' },
+    { name: 'size', type: 'u64', doc: 'bytes' },
+  ],
+} as const);
+
+export const HDAT_CORE_INACTIVE = 0x0f;
+export const HDAT_REG = { Gpr: 1, Spr: 2 } as const;
+/** Architected SPR numbers Linux reads, and HDAT's pseudo-registers. */
+export const HDAT_SPR = {
+  XER: 1,
+  LR: 8,
+  CTR: 9,
+  DSISR: 18,
+  DAR: 19,
+  NIP: 0x7d0,
+  MSR: 0x7d1,
+  CR: 0x7d2,
+} as const;
+/** ASSUMPTION: where skiboot keeps its heap copies of the CPU and OPAL metadata blocks (16 MiB into its image). */
+export const CPU_METADATA_ADDR = SKIBOOT_BASE + 0x0100_0000;
+export const OPAL_METADATA_ADDR = SKIBOOT_BASE + 0x0100_1000;

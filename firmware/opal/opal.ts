@@ -25,12 +25,13 @@ export interface OpalCall {
   readonly token: number;
   readonly name: string;
   readonly nargs: number;
-  readonly handler: (args: readonly bigint[]) => number;
+  /** `pir` is the thread making the call (hardware context, not guest data). */
+  readonly handler: (args: readonly bigint[], pir: number) => number;
 }
 
 /** What the kernel calls. */
 export interface OpalEntry {
-  call(token: number, args: readonly bigint[]): number;
+  call(token: number, args: readonly bigint[], pir?: number): number;
 }
 
 export class Opal implements OpalEntry {
@@ -49,13 +50,16 @@ export class Opal implements OpalEntry {
   }
 
   /** Unknown tokens and a wrong argument count answer OPAL_PARAMETER, as skiboot's bad-token path does. */
-  call(token: number, args: readonly bigint[]): number {
+  call(token: number, args: readonly bigint[], pir = 0): number {
     this.callCount++;
     const c = this.calls.get(token);
     const status =
       !c || args.length !== c.nargs
         ? OpalStatus.Parameter
-        : c.handler(args.map((a) => BigInt.asUintN(64, a)));
+        : c.handler(
+            args.map((a) => BigInt.asUintN(64, a)),
+            pir,
+          );
     this.events.emit('machine', 'opal-call', {
       token,
       name: c?.name ?? 'unknown',

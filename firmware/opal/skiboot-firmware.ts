@@ -4,6 +4,7 @@
 
 import type { Machine } from '../../emulator/machine.ts';
 import { Mpipl } from './mpipl.ts';
+import { armProcDumpArea, mpiplBoot, sbeHostbootDump } from './mpipl-dump.ts';
 import { Opal, OpalStatus, OpalToken } from './opal.ts';
 
 /** OPAL_CEC_REBOOT2 reboot types (opal-api.h). */
@@ -27,7 +28,7 @@ export class SkibootFirmware {
       token: OpalToken.CecReboot2,
       name: 'OPAL_CEC_REBOOT2',
       nargs: 2,
-      handler: ([type]) => this.cecReboot2(type!),
+      handler: ([type], pir) => this.cecReboot2(type!, pir),
     });
     if (!mpiplSupported) return;
     this.opal.register({
@@ -49,6 +50,20 @@ export class SkibootFirmware {
       handler: ([tag, ptr]) => this.mpipl.queryTag(tag!, ptr!),
     });
     this.mpipl.initTables();
+    armProcDumpArea(machine, this.mpipl);
+  }
+
+  /**
+   * Carries out a pending MPIPL: the SBE/hostboot dump step, a reset that keeps memory, and
+   * skiboot's dump-boot work. Returns whether this boot is a dump (mpipl-boot) boot.
+   */
+  rebootIfPending(): boolean {
+    if (this.pendingReboot !== 'mpipl') return false;
+    sbeHostbootDump(this.machine, this.mpipl);
+    this.machine.resetKeepingMemory('MPIPL');
+    mpiplBoot(this.machine, this.mpipl);
+    this.pendingReboot = 'none';
+    return true;
   }
 
   /**
@@ -57,10 +72,12 @@ export class SkibootFirmware {
    * without preserving; any other type is OPAL_UNSUPPORTED. The guest does not see the return of a
    * reboot that happens.
    */
-  private cecReboot2(type: bigint): number {
+  private cecReboot2(type: bigint, callerPir: number): number {
     switch (type) {
       case BigInt(RebootType.Mpipl):
         if (!this.mpiplSupported) return OpalStatus.Unsupported;
+        // The BMC/QEMU terminate path saves the crashing PIR into the preserved metadata.
+        this.mpipl.writeMetadata({ ...this.mpipl.metadata(), crashing_pir: callerPir });
         this.pendingReboot = 'mpipl';
         return OpalStatus.Success;
       case BigInt(RebootType.Normal):

@@ -129,3 +129,46 @@ describe('ELF core structures', () => {
     }
   });
 });
+
+describe('OPAL MPIPL structures', () => {
+  it('have the sizes and offsets of spec/firmware.md §5.5', async () => {
+    const m = await import('../../../firmware/opal/mpipl-structs.ts');
+    expect([m.MDST_ENTRY.size, m.MDRT_ENTRY.size, m.PRESERVED_METADATA.size, m.PROC_DUMP_AREA.size]).toEqual([
+      16, 32, 20, 0x30,
+    ]);
+    expect([
+      m.HDAT_THREAD_HEADER.size,
+      m.HDAT_REG_ENTRY.size,
+      m.OPAL_MPIPL_FADUMP.size,
+      m.OPAL_MPIPL_REGION.size,
+    ]).toEqual([24, 16, 24, 24]);
+    expect(offsets(m.MDST_ENTRY)).toEqual({ addr: 0, data_region: 8, dump_type: 9, reserved: 10, size: 12 });
+    expect(offsets(m.PROC_DUMP_AREA)).toMatchObject({
+      thread_size: 0,
+      version: 4,
+      alloc_addr: 0x10,
+      alloc_size: 0x1c,
+      dest_addr: 0x20,
+      act_size: 0x2c,
+    });
+    expect(offsets(m.HDAT_THREAD_HEADER)).toMatchObject({
+      pir: 0,
+      core_state: 4,
+      offset: 8,
+      ecnt: 0x0c,
+      esize: 0x10,
+      eactsz: 0x14,
+    });
+    expect(offsets(m.OPAL_MPIPL_FADUMP)).toMatchObject({
+      version: 0,
+      crashing_pir: 8,
+      cpu_data_version: 12,
+      cpu_data_size: 16,
+      region_cnt: 20,
+    });
+    expect([m.MDST_CAPACITY, m.MDDT_CAPACITY]).toEqual([64, 64]);
+    expect([m.MDST_ADDR, m.MDDT_ADDR, m.MDRT_ADDR, m.METADATA_ADDR]).toEqual([
+      0x30010c00, 0x30011000, 0x31c00000, 0x31c08000,
+    ]);
+  });
+});

@@ -1,0 +1,135 @@
+// The MPIPL dump step and dump boot (spec/firmware.md §5.6, §9.2): ranges copied to their
+// destinations, MDRT with the original addresses, HDAT thread records with the entry offset
+// relative to its field and inactive cores marked, and the tags handed to the capture kernel.
+import { describe, expect, it } from 'vitest';
+import { Machine } from '../../../emulator/machine.ts';
+import { MpiplOp, MpiplTag } from '../../../firmware/opal/mpipl.ts';
+import { THREAD_RECORD_BYTES } from '../../../firmware/opal/mpipl-dump.ts';
+import {
+  CPU_METADATA_ADDR,
+  HDAT_CORE_INACTIVE,
+  HDAT_REG_ENTRY,
+  HDAT_THREAD_HEADER,
+  HRMOR_BIT,
+  MDRT_ADDR,
+  MDRT_ENTRY,
+  MDST_ADDR,
+  OPAL_MPIPL_FADUMP,
+  OPAL_MPIPL_REGION,
+  SKIBOOT_BASE,
+} from '../../../firmware/opal/mpipl-structs.ts';
+import { OpalStatus, OpalToken } from '../../../firmware/opal/opal.ts';
+import { SkibootFirmware } from '../../../firmware/opal/skiboot-firmware.ts';
+
+const GiB = 2 ** 30;
+const MiB = 2 ** 20;
+
+function crashed(opts: { offlineCore?: boolean } = {}) {
+  const machine = new Machine({
+    memory: 4 * GiB,
+    lmbSize: 256 * MiB,
+    cpus: 8,
+    threadsPerCore: 4,
+    holes: [],
+    seed: 3,
+  });
+  const fw = new SkibootFirmware(machine);
+  const call = (token: number, args: (number | bigint)[], pir = 0) =>
+    fw.opal.call(token, args.map(BigInt), pir);
+  machine.memory.poke(0x100_0000, new TextEncoder().encode('crashed kernel data'));
+  expect(call(OpalToken.MpiplUpdate, [MpiplOp.AddRange, 0, 0x8000_0000, 0x3000_0000])).toBe(0);
+  expect(call(OpalToken.MpiplRegisterTag, [MpiplTag.Kernel, 0x9000_0000])).toBe(0);
+  expect(call(OpalToken.MpiplRegisterTag, [MpiplTag.BootMem, 0x3000_0000])).toBe(0);
+  machine.cpus.forEach((c, i) => {
+    c.regs.nip = 0xc000_0000_0000_1000n + BigInt(i);
+    c.regs.gpr[1] = 0xc000_0000_0c00_0000n + BigInt(i);
+  });
+  if (opts.offlineCore) for (const c of machine.cpus.slice(4)) c.online = false;
+  const atDump = machine.cpus.map((c) => ({ nip: c.regs.nip, r1: c.regs.gpr[1]! }));
+  expect(call(OpalToken.CecReboot2, [3, 0], machine.cpus[2]!.pir)).toBe(0);
+  expect(fw.rebootIfPending()).toBe(true);
+  const query = (tag: number) => {
+    const st = call(OpalToken.MpiplQueryTag, [tag, 0x10_0000]);
+    return st === 0 ? machine.memory.readU64(0x10_0000, 'be') : st;
+  };
+  return { machine, fw, call, query, atDump };
+}
+
+describe('MPIPL dump step and dump boot', () => {
+  it('copies every registered range and lists it in MDRT with the original addresses', () => {
+    const { machine } = crashed();
+    expect(new TextDecoder().decode(machine.memory.peek(0x8100_0000, 19))).toBe('crashed kernel data');
+    const mdrt = [0, 1].map((i) => MDRT_ENTRY.decode(machine.memory.peek(MDRT_ADDR + i * 32, 32)));
+    expect(mdrt[0]).toMatchObject({ src_addr: BigInt(SKIBOOT_BASE) | HRMOR_BIT, data_region: 0x03 });
+    expect(mdrt[1]).toMatchObject({
+      src_addr: HRMOR_BIT,
+      dest_addr: 0x8000_0000n | HRMOR_BIT,
+      data_region: 0x80,
+      size: 0x3000_0000,
+    });
+  });
+
+  it('hands the capture kernel its tags and OPAL CPU metadata with the crashing PIR', () => {
+    const { machine, query, atDump } = crashed();
+    expect(query(MpiplTag.Kernel)).toBe(0x9000_0000n);
+    expect(query(MpiplTag.BootMem)).toBe(0x3000_0000n);
+    expect(query(MpiplTag.Cpu)).toBe(BigInt(CPU_METADATA_ADDR));
+    const meta = OPAL_MPIPL_FADUMP.decode(machine.memory.peek(CPU_METADATA_ADDR, 24));
+    expect(meta).toMatchObject({
+      version: 1,
+      crashing_pir: 2,
+      cpu_data_version: 1,
+      cpu_data_size: THREAD_RECORD_BYTES,
+      region_cnt: 1,
+    });
+    const region = OPAL_MPIPL_REGION.decode(machine.memory.peek(CPU_METADATA_ADDR + 24, 24));
+    expect(region.size).toBe(BigInt(8 * THREAD_RECORD_BYTES));
+    // Thread records, as Linux walks them: entries at (offset field position + offset).
+    const base = Number(region.dest);
+    for (let i = 0; i < 8; i++) {
+      const at = base + i * THREAD_RECORD_BYTES;
+      const h = HDAT_THREAD_HEADER.decode(machine.memory.peek(at, 24));
+      expect(h).toMatchObject({ pir: machine.cpus[i]!.pir, core_state: 0, offset: 16, esize: 16 });
+      const entries = Array.from({ length: h.ecnt }, (_, j) =>
+        HDAT_REG_ENTRY.decode(machine.memory.peek(at + 8 + h.offset + j * 16, 16)),
+      );
+      expect(entries[1]).toEqual({ reg_type: 1, reg_num: 1, reg_val: atDump[i]!.r1 });
+      expect(entries.find((e) => e.reg_num === 0x7d0)?.reg_val).toBe(atDump[i]!.nip);
+    }
+  });
+
+  it('marks the threads of an inactive core 0x0F', () => {
+    const { machine, query } = crashed({ offlineCore: true });
+    const base = Number(
+      OPAL_MPIPL_REGION.decode(machine.memory.peek(Number(query(MpiplTag.Cpu)) + 24, 24)).dest,
+    );
+    const states = Array.from(
+      { length: 8 },
+      (_, i) => machine.memory.peek(base + i * THREAD_RECORD_BYTES + 4, 1)[0],
+    );
+    expect(states).toEqual([
+      0,
+      0,
+      0,
+      0,
+      HDAT_CORE_INACTIVE,
+      HDAT_CORE_INACTIVE,
+      HDAT_CORE_INACTIVE,
+      HDAT_CORE_INACTIVE,
+    ]);
+  });
+
+  it('gives OPAL its own preserved region and re-arms the tables for the next crash', () => {
+    const { machine, query, fw } = crashed();
+    const opal = Number(query(MpiplTag.Opal));
+    expect(OPAL_MPIPL_FADUMP.decode(machine.memory.peek(opal, 24)).region_cnt).toBe(1);
+    expect(OPAL_MPIPL_REGION.decode(machine.memory.peek(opal + 24, 24)).src).toBe(BigInt(SKIBOOT_BASE));
+    expect(fw.mpipl.entries(MDST_ADDR).map((e) => e.data_region)).toEqual([0x03]);
+  });
+
+  it('after FREE_PRESERVED_MEMORY no tag can be queried', () => {
+    const { call, query } = crashed();
+    expect(call(OpalToken.MpiplUpdate, [MpiplOp.FreePreservedMemory, 0, 0, 0])).toBe(0);
+    expect(query(MpiplTag.Kernel)).toBe(OpalStatus.Parameter);
+  });
+});
