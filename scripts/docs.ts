@@ -40,6 +40,19 @@ const GROUPS: [string, Documented[]][] = [
     [DUMP_HEADER, DUMP_SECTION, REGSAVE_HEADER_PAPR, REGSAVE_HEADER_QEMU, REG_ENTRY],
   ],
   [
+    'Firmware (OPAL MPIPL, big-endian)',
+    [
+      MDST_ENTRY,
+      MDRT_ENTRY,
+      PRESERVED_METADATA,
+      PROC_DUMP_AREA,
+      HDAT_THREAD_HEADER,
+      HDAT_REG_ENTRY,
+      OPAL_MPIPL_FADUMP,
+      OPAL_MPIPL_REGION,
+    ],
+  ],
+  [
     'Kernel (kernel byte order)',
     [CRASH_INFO_HEADER, CRASH_INFO_HEADER_OLD, PT_REGS, PRINTK_RINGBUFFER, PRB_DESC, PRINTK_INFO],
   ],

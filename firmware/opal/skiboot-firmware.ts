@@ -2,10 +2,21 @@
 // (registered only when MPIPL is supported, as skiboot does when /ibm,opal/dump exists) and
 // OPAL_CEC_REBOOT2 with its reboot types. spec/firmware.md §5.
 
+import { DtNode, u64Cells } from '../../emulator/device-tree.ts';
+import { encodeDtb } from '../../emulator/dtb.ts';
 import type { Machine } from '../../emulator/machine.ts';
 import { Mpipl } from './mpipl.ts';
 import { armProcDumpArea, mpiplBoot, sbeHostbootDump } from './mpipl-dump.ts';
+import { SKIBOOT_BASE, SKIBOOT_SIZE } from './mpipl-structs.ts';
 import { Opal, OpalStatus, OpalToken } from './opal.ts';
+
+/** fw-load-area: the kernel and initramfs load windows firmware overwrites on any boot (QEMU's values). */
+export const FW_LOAD_AREA: readonly [number, number][] = [
+  [0x2000_0000, 0x0800_0000],
+  [0x2800_0000, 0x0800_0000],
+];
+/** ASSUMPTION: skiboot leaves the device tree at 224 MiB for the kernel, as the pSeries model does. */
+export const POWERNV_FDT_ADDR = 0x0e00_0000;
 
 /** OPAL_CEC_REBOOT2 reboot types (opal-api.h). */
 export const RebootType = { Normal: 0, PlatformError: 1, FullIpl: 2, Mpipl: 3, Fast: 4 } as const;
@@ -51,6 +62,88 @@ export class SkibootFirmware {
     });
     this.mpipl.initTables();
     armProcDumpArea(machine, this.mpipl);
+  }
+
+  /** Memory skiboot keeps for itself, as /reserved-memory nodes and the root reserved-ranges. */
+  reservedRegions(): { name: string; base: number; size: number }[] {
+    const out = [{ name: 'ibm,firmware-code', base: SKIBOOT_BASE, size: SKIBOOT_SIZE }];
+    if (this.mpiplSupported) {
+      const r = this.mpipl.opalRegion();
+      out.push({ name: 'ibm,firmware-dump', base: r.dest, size: r.size });
+      out.push({ name: 'ibm,firmware-arch-registers', base: r.dest + r.size, size: 512 * 1024 });
+    }
+    return out;
+  }
+
+  /**
+   * The PowerNV device tree: memory per the assigned ranges, cores with their PIRs, skiboot's
+   * reserved memory, and /ibm,opal/dump when MPIPL is supported — with mpipl-boot on a dump boot.
+   */
+  buildTree(bootargs: string, dumpBoot: boolean): DtNode {
+    const m = this.machine;
+    const root = new DtNode('');
+    root.setCells('#address-cells', [2]).setCells('#size-cells', [2]);
+    root.setString('compatible', 'ibm,powernv');
+    root.setString('model', 'fadump-sim PowerNV');
+    root.ensure('chosen').setString('bootargs', bootargs);
+    const cpus = root.ensure('cpus');
+    cpus.setCells('#address-cells', [1]).setCells('#size-cells', [0]);
+    const tpc = m.config.threadsPerCore;
+    for (let core = 0; core < m.cpus.length / tpc; core++) {
+      const threads = m.cpus.slice(core * tpc, (core + 1) * tpc);
+      const node = cpus.ensure(`PowerPC,POWER10@${threads[0]!.pir.toString(16)}`);
+      node.setString('device_type', 'cpu').setCells('reg', [threads[0]!.pir]);
+      node.setCells(
+        'ibm,ppc-interrupt-server#s',
+        threads.map((t) => t.pir),
+      );
+    }
+    for (const r of m.blocks.assignedRanges()) {
+      root
+        .ensure(`memory@${r.base.toString(16)}`)
+        .setString('device_type', 'memory')
+        .setCells('reg', [...u64Cells(r.base), ...u64Cells(r.size)]);
+    }
+    const reserved = this.reservedRegions();
+    const rm = root.ensure('reserved-memory');
+    rm.setCells('#address-cells', [2]).setCells('#size-cells', [2]).setEmpty('ranges');
+    for (const r of reserved) {
+      rm.ensure(`${r.name}@${r.base.toString(16)}`).setCells('reg', [
+        ...u64Cells(r.base),
+        ...u64Cells(r.size),
+      ]);
+    }
+    root.set('reserved-names', new TextEncoder().encode(reserved.map((r) => `${r.name}\0`).join('')));
+    root.setCells(
+      'reserved-ranges',
+      reserved.flatMap((r) => [...u64Cells(r.base), ...u64Cells(r.size)]),
+    );
+    const opal = root.ensure('ibm,opal');
+    opal.set('compatible', new TextEncoder().encode('ibm,opal-v3\0ibm,opal-v2\0'));
+    if (this.mpiplSupported) {
+      const dump = opal.ensure('dump');
+      dump.setString('compatible', 'ibm,opal-dump');
+      dump.setCells(
+        'fw-load-area',
+        FW_LOAD_AREA.flatMap(([a, sz]) => [...u64Cells(a), ...u64Cells(sz)]),
+      );
+      if (dumpBoot) dump.setEmpty('mpipl-boot');
+    }
+    return root;
+  }
+
+  /** Boots: carries out a pending MPIPL, writes the device tree to memory, returns its address. */
+  boot(bootargs: string): number {
+    const dumpBoot = this.rebootIfPending();
+    this.machine.bootCount++;
+    const dtb = encodeDtb(this.buildTree(bootargs, dumpBoot), { bootCpuidPhys: this.machine.cpus[0]!.pir });
+    this.machine.memory.poke(POWERNV_FDT_ADDR, dtb);
+    this.machine.events.emit('machine', 'boot', {
+      boot: this.machine.bootCount,
+      fdt: POWERNV_FDT_ADDR,
+      mpiplBoot: dumpBoot,
+    });
+    return POWERNV_FDT_ADDR;
   }
 
   /**

@@ -171,3 +171,24 @@ function patch(b: Uint8Array, at: number, v: number): Uint8Array {
   new DataView(b.buffer, b.byteOffset).setUint32(at, v >>> 0);
   return b;
 }
+
+describe.runIf(tools.dtc())('PowerNV DTB against dtc', () => {
+  it('dtc -I dtb -O dts accepts the PowerNV tree without warnings', async () => {
+    const { SkibootFirmware } = await import('../../../firmware/opal/skiboot-firmware.ts');
+    const m = new Machine({
+      memory: 4 * 2 ** 30,
+      lmbSize: 256 * MiB,
+      cpus: 8,
+      threadsPerCore: 4,
+      holes: [],
+      seed: 1,
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'fadump-dtb-')), 'powernv.dtb');
+    writeFileSync(file, encodeDtb(new SkibootFirmware(m).buildTree('fadump=on', true)));
+    const r = spawnSync(tools.dtc()!, ['-I', 'dtb', '-O', 'dts', file], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('compatible = "ibm,opal-dump";');
+    expect(r.stdout).toContain('mpipl-boot;');
+  });
+});

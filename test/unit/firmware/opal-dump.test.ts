@@ -133,3 +133,50 @@ describe('MPIPL dump step and dump boot', () => {
     expect(query(MpiplTag.Kernel)).toBe(OpalStatus.Parameter);
   });
 });
+
+describe('PowerNV device tree', () => {
+  it('describes /ibm,opal/dump, fw-load-area and skiboot reserved memory; mpipl-boot only on the dump boot', async () => {
+    const { decodeDtb, FDT_HEADER } = await import('../../../emulator/dtb.ts');
+    const machine = new Machine({
+      memory: 4 * GiB,
+      lmbSize: 256 * MiB,
+      cpus: 8,
+      threadsPerCore: 4,
+      holes: [],
+      seed: 3,
+    });
+    const fw = new SkibootFirmware(machine);
+    const read = (addr: number) => {
+      const size = FDT_HEADER.decode(machine.memory.peek(addr, 40)).totalsize;
+      return decodeDtb(machine.memory.peek(addr, size)).root;
+    };
+    const first = read(fw.boot('fadump=on'));
+    const dump = first.find('/ibm,opal/dump')!;
+    expect(dump.getString('compatible')).toBe('ibm,opal-dump');
+    expect(dump.getCells('fw-load-area')).toEqual([
+      0, 0x2000_0000, 0, 0x0800_0000, 0, 0x2800_0000, 0, 0x0800_0000,
+    ]);
+    expect(dump.get('mpipl-boot')).toBeUndefined();
+    expect(first.find('/cpus/PowerPC,POWER10@8')?.getCells('ibm,ppc-interrupt-server#s')).toEqual([
+      8, 9, 10, 11,
+    ]);
+    expect(first.find('/reserved-memory/ibm,firmware-code@30000000')).toBeDefined();
+    expect(first.getCells('reserved-ranges')?.slice(0, 4)).toEqual([0, SKIBOOT_BASE, 0, 0x01c1_0000]);
+    fw.opal.call(OpalToken.CecReboot2, [3n, 0n], 0);
+    const second = read(fw.boot('fadump=on'));
+    expect(second.find('/ibm,opal/dump')?.get('mpipl-boot')).toEqual(new Uint8Array(0));
+    expect(read(fw.boot('fadump=on')).find('/ibm,opal/dump')?.get('mpipl-boot')).toBeUndefined();
+  });
+
+  it('has no /ibm,opal/dump when MPIPL is not supported', () => {
+    const machine = new Machine({
+      memory: 4 * GiB,
+      lmbSize: 256 * MiB,
+      cpus: 4,
+      threadsPerCore: 4,
+      holes: [],
+      seed: 3,
+    });
+    expect(new SkibootFirmware(machine, false).buildTree('', false).find('/ibm,opal/dump')).toBeUndefined();
+  });
+});
