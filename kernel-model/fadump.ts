@@ -363,11 +363,13 @@ export class Fadump {
 
   /** setup_fadump: process a waiting dump, or register for a future one. */
   setup(): void {
+    // setup_fadump returns early unless fadump=on: a waiting dump then stays untouched.
+    if (!this.enabled) return;
     if (this.dumpActive) {
-      if (this.enabled || this.supported) this.process();
+      this.process();
       return;
     }
-    if (this.enabled && this.reserveSize > 0) this.register();
+    if (this.reserveSize > 0) this.register();
   }
 
   /** is_fadump_memory_area: the range holds boot memory or the reserved area (not removable). */

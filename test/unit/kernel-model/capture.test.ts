@@ -112,3 +112,32 @@ describe('sections firmware could not complete', () => {
     expect(powervm.summary.dump.status).toBe('captured');
   });
 });
+
+describe('a fadump kernel booted without fadump=on', () => {
+  it('leaves the waiting dump alone: no vmcore, no invalidation (setup_fadump returns early)', async () => {
+    const { Machine } = await import('../../../emulator/machine.ts');
+    const { PseriesFirmware } = await import('../../../firmware/rtas/pseries-firmware.ts');
+    const { POWERVM } = await import('../../../firmware/rtas/personality.ts');
+    const { Kernel } = await import('../../../kernel-model/kernel.ts');
+    const m = new Machine({
+      memory: 2048 * MiB,
+      lmbSize: 256 * MiB,
+      cpus: 4,
+      threadsPerCore: 1,
+      holes: [],
+      seed: 5,
+    });
+    const fw = new PseriesFirmware(m, POWERVM);
+    const cfg = { order: 'le' as const, generation: 'resilient' as const, notePids: false };
+    const first = new Kernel(m, fw.rtas, cfg);
+    first.boot(fw.boot('fadump=on'));
+    first.panic(1, 'test');
+    expect(fw.resetPending).toBe(true);
+    const capture = new Kernel(m, fw.rtas, cfg);
+    capture.boot(fw.boot('root=/dev/sda2'));
+    expect(capture.fadump.dumpActive).toBe(true);
+    expect(capture.fadump.outcome).toEqual({ status: 'none' });
+    expect(capture.fadump.elfcorehdrAddr).toBeUndefined();
+    expect(fw.kernelDump.active).toBe(true);
+  });
+});
