@@ -37,6 +37,7 @@ function crashed(opts: { offlineCore?: boolean } = {}) {
   const call = (token: number, args: (number | bigint)[], pir = 0) =>
     fw.opal.call(token, args.map(BigInt), pir);
   machine.memory.poke(0x100_0000, new TextEncoder().encode('crashed kernel data'));
+  machine.memory.poke(0x2fff_fff0, new TextEncoder().encode('end of boot mem!'));
   expect(call(OpalToken.MpiplUpdate, [MpiplOp.AddRange, 0, 0x8000_0000, 0x3000_0000])).toBe(0);
   expect(call(OpalToken.MpiplRegisterTag, [MpiplTag.Kernel, 0x9000_0000])).toBe(0);
   expect(call(OpalToken.MpiplRegisterTag, [MpiplTag.BootMem, 0x3000_0000])).toBe(0);
@@ -58,6 +59,11 @@ function crashed(opts: { offlineCore?: boolean } = {}) {
 describe('MPIPL dump step and dump boot', () => {
   it('copies every registered range and lists it in MDRT with the original addresses', () => {
     const { machine } = crashed();
+    // The kernel range is the second MDST entry: copied in full, last byte included (QEMU's shared
+    // chunk counter would copy it short, docs/powernv-qemu-differences.md).
+    expect(new TextDecoder().decode(machine.memory.peek(0x8000_0000 + 0x2fff_fff0, 16))).toBe(
+      'end of boot mem!',
+    );
     expect(new TextDecoder().decode(machine.memory.peek(0x8100_0000, 19))).toBe('crashed kernel data');
     const mdrt = [0, 1].map((i) => MDRT_ENTRY.decode(machine.memory.peek(MDRT_ADDR + i * 32, 32)));
     expect(mdrt[0]).toMatchObject({ src_addr: BigInt(SKIBOOT_BASE) | HRMOR_BIT, data_region: 0x03 });
