@@ -92,7 +92,7 @@ export class PhysicalMemory implements MemoryView {
   }
 
   poke(addr: number, data: Uint8Array): void {
-    this.forEachChunk(addr, data.length, (page, off, n, done) => {
+    forEachChunk(addr, data.length, (page, off, n, done) => {
       const chunk = data.subarray(done, done + n);
       let p = this.pages.get(page);
       if (!p) {
@@ -110,7 +110,7 @@ export class PhysicalMemory implements MemoryView {
 
   /** Zeroes a range, dropping backing pages that become entirely zero. */
   zero(addr: number, len: number): void {
-    this.forEachChunk(addr, len, (page, off, n) => {
+    forEachChunk(addr, len, (page, off, n) => {
       const p = this.pages.get(page);
       if (!p) return;
       if (n === BACKING_PAGE) {
@@ -186,37 +186,30 @@ export class PhysicalMemory implements MemoryView {
       }
     }
   }
-
-  private forEachChunk(
-    addr: number,
-    len: number,
-    fn: (page: number, off: number, n: number, done: number) => void,
-  ): void {
-    let done = 0;
-    while (done < len) {
-      const a = addr + done;
-      const page = Math.floor(a / BACKING_PAGE);
-      const off = a - page * BACKING_PAGE;
-      const n = Math.min(BACKING_PAGE - off, len - done);
-      fn(page, off, n, done);
-      done += n;
-    }
-  }
 }
 
-/** Reads [addr, addr+len) from a page map; absent pages read as zero. */
-function peekPages(pages: ReadonlyMap<number, Uint8Array>, addr: number, len: number): Uint8Array {
-  const out = new Uint8Array(len);
+type ChunkFn = (page: number, off: number, n: number, done: number) => void;
+
+/** Splits [addr, addr+len) at backing-page boundaries. */
+function forEachChunk(addr: number, len: number, fn: ChunkFn): void {
   let done = 0;
   while (done < len) {
     const a = addr + done;
     const page = Math.floor(a / BACKING_PAGE);
     const off = a - page * BACKING_PAGE;
     const n = Math.min(BACKING_PAGE - off, len - done);
-    const p = pages.get(page);
-    if (p) out.set(p.subarray(off, off + n), done);
+    fn(page, off, n, done);
     done += n;
   }
+}
+
+/** Reads [addr, addr+len) from a page map; absent pages read as zero. */
+function peekPages(pages: ReadonlyMap<number, Uint8Array>, addr: number, len: number): Uint8Array {
+  const out = new Uint8Array(len);
+  forEachChunk(addr, len, (page, off, n, done) => {
+    const p = pages.get(page);
+    if (p) out.set(p.subarray(off, off + n), done);
+  });
   return out;
 }
 

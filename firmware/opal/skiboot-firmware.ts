@@ -2,9 +2,10 @@
 // (registered only when MPIPL is supported, as skiboot does when /ibm,opal/dump exists) and
 // OPAL_CEC_REBOOT2 with its reboot types. spec/firmware.md §5.
 
-import { DtNode, u64Cells } from '../../emulator/device-tree.ts';
+import { type DtNode, u64Cells } from '../../emulator/device-tree.ts';
 import { encodeDtb } from '../../emulator/dtb.ts';
 import type { Machine } from '../../emulator/machine.ts';
+import { rootNode, writeCpus } from '../common-tree.ts';
 import { Mpipl } from './mpipl.ts';
 import { armProcDumpArea, mpiplBoot, sbeHostbootDump } from './mpipl-dump.ts';
 import { SKIBOOT_BASE, SKIBOOT_SIZE } from './mpipl-structs.ts';
@@ -81,23 +82,8 @@ export class SkibootFirmware {
    */
   buildTree(bootargs: string, dumpBoot: boolean): DtNode {
     const m = this.machine;
-    const root = new DtNode('');
-    root.setCells('#address-cells', [2]).setCells('#size-cells', [2]);
-    root.setString('compatible', 'ibm,powernv');
-    root.setString('model', 'fadump-sim PowerNV');
-    root.ensure('chosen').setString('bootargs', bootargs);
-    const cpus = root.ensure('cpus');
-    cpus.setCells('#address-cells', [1]).setCells('#size-cells', [0]);
-    const tpc = m.config.threadsPerCore;
-    for (let core = 0; core < m.cpus.length / tpc; core++) {
-      const threads = m.cpus.slice(core * tpc, (core + 1) * tpc);
-      const node = cpus.ensure(`PowerPC,POWER10@${threads[0]!.pir.toString(16)}`);
-      node.setString('device_type', 'cpu').setCells('reg', [threads[0]!.pir]);
-      node.setCells(
-        'ibm,ppc-interrupt-server#s',
-        threads.map((t) => t.pir),
-      );
-    }
+    const root = rootNode('ibm,powernv', 'fadump-sim PowerNV', bootargs);
+    writeCpus(root, m);
     for (const r of m.blocks.assignedRanges()) {
       root
         .ensure(`memory@${r.base.toString(16)}`)

@@ -2,9 +2,10 @@
 // boots from, places the flattened blob in guest memory, and serves RTAS — fadump's
 // ibm,configure-kernel-dump and ibm,os-term among the calls. spec/firmware.md §1, §3, §9.1.
 
-import { cellsToBytes, DtNode, u64Cells } from '../../emulator/device-tree.ts';
+import { cellsToBytes, type DtNode, u64Cells } from '../../emulator/device-tree.ts';
 import { encodeDtb } from '../../emulator/dtb.ts';
 import type { Machine } from '../../emulator/machine.ts';
+import { rootNode, writeCpus } from '../common-tree.ts';
 import { KernelDump } from './kernel-dump.ts';
 import { type FirmwarePersonality, QEMU_CONFIGURE_KERNEL_DUMP_TOKEN } from './personality.ts';
 import { regsaveSize } from './regsave.ts';
@@ -126,25 +127,12 @@ export class PseriesFirmware {
 
   buildTree(bootargs: string): DtNode {
     const m = this.machine;
-    const root = new DtNode('');
-    root.setCells('#address-cells', [2]).setCells('#size-cells', [2]);
-    root.setString('compatible', 'IBM,pSeries');
-    root.setString('model', this.personality.name === 'qemu' ? 'qemu,pseries' : 'IBM,9080-HEX');
-    root.ensure('chosen').setString('bootargs', bootargs);
-
-    const cpus = root.ensure('cpus');
-    cpus.setCells('#address-cells', [1]).setCells('#size-cells', [0]);
-    const tpc = m.config.threadsPerCore;
-    for (let core = 0; core < m.cpus.length / tpc; core++) {
-      const threads = m.cpus.slice(core * tpc, (core + 1) * tpc);
-      const first = threads[0]!;
-      const node = cpus.ensure(`PowerPC,POWER10@${first.pir.toString(16)}`);
-      node.setString('device_type', 'cpu').setCells('reg', [first.pir]);
-      node.setCells(
-        'ibm,ppc-interrupt-server#s',
-        threads.map((t) => t.pir),
-      );
-    }
+    const root = rootNode(
+      'IBM,pSeries',
+      this.personality.name === 'qemu' ? 'qemu,pseries' : 'IBM,9080-HEX',
+      bootargs,
+    );
+    writeCpus(root, m);
 
     const rma = m.blocks.assignedRanges()[0]!;
     const rmaSize = Math.min(this.rmaSize, rma.size);
