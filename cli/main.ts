@@ -61,7 +61,7 @@ function isForeignDir(dir: string): boolean {
 function scenarioOptions<T>(y: Argv<T>) {
   return y
     .option('out', { type: 'string', default: 'out', describe: 'Output directory' })
-    .option('platform', { type: 'string', default: DEFAULT_RUN.platform, choices: ['pseries'] })
+    .option('platform', { type: 'string', default: DEFAULT_RUN.platform, choices: ['pseries', 'powernv'] })
     .option('firmware', { type: 'string', default: DEFAULT_RUN.firmware, choices: ['powervm', 'qemu'] })
     .option('memory', { type: 'string', default: '8G', describe: 'Assigned memory' })
     .option('lmb-size', { type: 'string', default: '256M', describe: 'LMB size: power of two, 16M-1G' })
@@ -119,7 +119,7 @@ function toRunOptions(a: ScenarioArgs, extra: Partial<RunOptions> = {}): RunOpti
   };
   return {
     ...DEFAULT_RUN,
-    platform: a.platform as 'pseries',
+    platform: a.platform as 'pseries' | 'powernv',
     firmware: a.firmware as 'powervm' | 'qemu',
     memory: parseSize('memory', a.memory),
     lmbSize: parseSize('lmb-size', a['lmb-size']),

@@ -38,6 +38,7 @@ import {
   PT_LOAD,
   PT_NOTE,
   PT_REGS,
+  type PtRegs,
   prstatusNote,
   ptRegsFromRegisters,
 } from './elf.ts';
@@ -45,6 +46,12 @@ import { hash016, hashx, MiB, memparse, pageAlign } from './format.ts';
 import type { Kernel } from './kernel.ts';
 import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel.ts';
 import { CPU_NOTES_ADDR, CPU_NOTES_MAX, ELFCOREHDR_ADDR, ELFCOREHDR_MAX, FDM_ADDR } from './kernel-layout.ts';
+import {
+  FADUMP_MAX_MEM_REGS,
+  OPAL_FADUMP_MIN_BOOT_MEM,
+  OPAL_MAX_COPY_SIZE,
+  OpalFadump,
+} from './opal-fadump.ts';
 import { appendCrashTime, VMCOREINFO_NOTE_SIZE } from './vmcoreinfo.ts';
 import { PAGE_SIZE, SYMBOLS, va } from './vmlinux.ts';
 
@@ -111,7 +118,23 @@ export class Fadump {
   elfcorehdrOverflowBytes = 0;
   notes: CpuNoteInfo[] = [];
 
+  /** The OPAL backend on PowerNV; undefined on pSeries (RTAS). */
+  opal: OpalFadump | undefined;
+
   constructor(private k: Kernel) {}
+
+  private get bootMemMin(): number {
+    return this.opal ? OPAL_FADUMP_MIN_BOOT_MEM : RTAS_FADUMP_MIN_BOOT_MEM;
+  }
+
+  private get maxBootMemRegions(): number {
+    return this.opal ? FADUMP_MAX_MEM_REGS : RTAS_FADUMP_MAX_BOOT_MEM_REGS;
+  }
+
+  /** Largest region firmware copies in one entry: OPAL sizes are 32 bits. */
+  private get maxCopySize(): number {
+    return this.opal ? OPAL_MAX_COPY_SIZE : Number.MAX_SAFE_INTEGER;
+  }
 
   private get le(): boolean {
     return this.k.order === 'le';
@@ -126,7 +149,10 @@ export class Fadump {
     this.enabled = arg === 'on' || arg === 'nocma';
     this.nocma = arg === 'nocma';
     const rtas = this.k.dt.find('/rtas');
-    if (rtas?.get('ibm,configure-kernel-dump')) {
+    if (this.k.dt.find('/ibm,opal') && this.k.opal) {
+      this.opal = new OpalFadump(this.k, this, this.k.opal);
+      this.supported = this.opal.scan();
+    } else if (rtas?.get('ibm,configure-kernel-dump')) {
       this.supported = true;
       const sizes = rtas.getCells('ibm,configure-kernel-dump-sizes') ?? [];
       for (let i = 0; i + 2 < sizes.length; i += 3) {
@@ -183,7 +209,7 @@ export class Fadump {
     if (oldSize) return oldSize;
     size = Math.floor(phys / 20);
     size -= size % 0x1000_0000;
-    return Math.max(size, RTAS_FADUMP_MIN_BOOT_MEM);
+    return Math.max(size, this.bootMemMin);
   }
 
   /** fadump_get_boot_mem_regions: boot memory from address 0 over real RAM, skipping holes. */
@@ -195,8 +221,11 @@ export class Fadump {
     for (const r of this.k.memblock.memory) {
       holes += r.base - lastEnd;
       const take = Math.min(r.size, remaining);
-      if (this.bootMemRegions.length >= RTAS_FADUMP_MAX_BOOT_MEM_REGS) return false;
-      this.bootMemRegions.push({ base: r.base, size: take });
+      // Each range is split into pieces firmware can copy in one entry.
+      for (let off = 0; off < take; off += this.maxCopySize) {
+        if (this.bootMemRegions.length >= this.maxBootMemRegions) return false;
+        this.bootMemRegions.push({ base: r.base + off, size: Math.min(this.maxCopySize, take - off) });
+      }
       remaining -= take;
       lastEnd = r.base + r.size;
       if (remaining === 0) break;
@@ -219,7 +248,11 @@ export class Fadump {
    * placeholder note, the vmcoreinfo note, one load per range and one spare), page-aligned.
    */
   areaSize(): number {
-    const base = pageAlign(this.cpuStateSize + this.hpteSize, PAGE_SIZE) + this.bootMemSize + this.headerSize;
+    const base =
+      pageAlign(this.cpuStateSize + this.hpteSize, PAGE_SIZE) +
+      this.bootMemSize +
+      this.headerSize +
+      (this.opal?.metadataSize() ?? 0);
     if (!this.legacy) return base;
     return pageAlign(base + this.elfcorehdrBudget(), PAGE_SIZE);
   }
@@ -233,11 +266,11 @@ export class Fadump {
   private reserve(): void {
     const k = this.k;
     this.bootMemSize = pageAlign(this.calculateReserveSize(), PAGE_SIZE);
-    if (this.bootMemSize < RTAS_FADUMP_MIN_BOOT_MEM) {
+    if (this.bootMemSize < this.bootMemMin) {
       k.printk(
         KERN_ERR,
         F,
-        `Can't enable fadump with boot memory size (${hashx(this.bootMemSize)}) less than ${hashx(RTAS_FADUMP_MIN_BOOT_MEM)}`,
+        `Can't enable fadump with boot memory size (${hashx(this.bootMemSize)}) less than ${hashx(this.bootMemMin)}`,
       );
       this.disable();
       return;
@@ -272,11 +305,28 @@ export class Fadump {
 
   /** fadump_locate_reserve_mem: first fit in free memory at or above `from`, page-aligned. */
   private locate(from: number, size: number): number | undefined {
+    // Firmware's reserved-ranges are skipped too.
+    const firmware = this.firmwareReserved();
     for (const r of this.k.memblock.freeRanges()) {
-      const start = pageAlign(Math.max(r.base, from), PAGE_SIZE);
+      let start = pageAlign(Math.max(r.base, from), PAGE_SIZE);
+      for (;;) {
+        const clash = firmware.find((fr) => start < fr.base + fr.size && fr.base < start + size);
+        if (!clash) break;
+        start = pageAlign(clash.base + clash.size, PAGE_SIZE);
+      }
       if (start + size <= r.base + r.size) return start;
     }
     return undefined;
+  }
+
+  /** The DT root reserved-ranges: pairs of 2-cell address and 2-cell size (skiboot's own memory). */
+  private firmwareReserved(): Range[] {
+    const cells = this.k.dt.getCells('reserved-ranges') ?? [];
+    const out: Range[] = [];
+    for (let i = 0; i + 3 < cells.length; i += 4) {
+      out.push({ base: cells[i]! * 2 ** 32 + cells[i + 1]!, size: cells[i + 2]! * 2 ** 32 + cells[i + 3]! });
+    }
+    return out;
   }
 
   /** fadump_cma_init: the boot-memory-sized part of the reservation is lent to CMA until a crash. */
@@ -497,6 +547,7 @@ export class Fadump {
   register(): number {
     const k = this.k;
     if (!this.enabled || this.reserveSize === 0) return -Errno.ENODEV;
+    if (this.opal) return this.opalRegister();
     const fdm = this.initMemStruct();
     if (!fdm) return -Errno.EINVAL;
     this.initHeader();
@@ -524,9 +575,29 @@ export class Fadump {
     }
   }
 
-  /** rtas_fadump_unregister. */
+  /** register_fadump on OPAL: metadata and tags, then the add-range calls. */
+  private opalRegister(): number {
+    const o = this.opal!;
+    o.initMemStruct();
+    this.initHeader();
+    if (o.setupMetadata() !== 0) return -Errno.EPERM;
+    const rc = o.register();
+    if (rc === 0) {
+      this.registered = true;
+      return 0;
+    }
+    if (rc === -6) this.supported = this.enabled = false;
+    return rc === -1 ? -Errno.EINVAL : -Errno.EIO;
+  }
+
+  /** rtas_fadump_unregister / opal_fadump_unregister. */
   unregister(): number {
     const k = this.k;
+    if (this.opal) {
+      if (this.opal.unregister() !== 0) return -Errno.EIO;
+      this.registered = false;
+      return 0;
+    }
     const token = k.rtasToken('ibm,configure-kernel-dump')!;
     const rc = k.rtasCall(token, [FADUMP_UNREGISTER, FDM_ADDR, FDM_STRUCT_SIZE])[0]!;
     if (rc !== 0) {
@@ -552,9 +623,12 @@ export class Fadump {
     appendCrashTime(k.mem, order, seconds);
     fdh.regs = PT_REGS.encode(ptRegsFromRegisters(regs), order);
     fdh.cpu_mask = cpumaskOf(k.onlineCpus(), this.le);
+    // OPAL's trigger records the PIR: "logical CPU number is not provided with architected register state data".
+    if (this.opal) fdh.crashing_cpu = k.machine.cpus[cpu]!.pir;
     k.mem.write(this.fadumphdrAddr, table.encode(fdh, order));
     k.enterFirmware(cpu);
-    k.osTerm(message);
+    if (this.opal) this.opal.trigger(message);
+    else k.osTerm(message);
   }
 
   // ---- capture kernel --------------------------------------------------------------------------
@@ -595,7 +669,9 @@ export class Fadump {
     const hdr = new Uint8Array(size);
     hdr.set(this.elfcorehdr(fdh.vmcoreinfo_raddr, fdh.vmcoreinfo_size));
     k.mem.write(ELFCOREHDR_ADDR, hdr);
-    const platform = this.rtasProcess(fdh);
+    const platform = this.opal
+      ? this.opal.buildCpuNotes(fdh.crashing_cpu, fdh.regs, ELFCOREHDR_ADDR)
+      : this.rtasProcess(fdh);
     if (platform) {
       refuse(platform);
       return;
@@ -816,8 +892,25 @@ export class Fadump {
       if (!cpumaskHas(fdh.cpu_mask, cpu, this.le)) continue;
       notes.push({ cpu, regs: cpu === fdh.crashing_cpu ? regsPtRegs : regs });
     }
+    this.writeCpuNotes(notes, fdh.crashing_cpu, notesSize, elfcorehdrAt);
+    return undefined;
+  }
+
+  /**
+   * Writes NT_PRSTATUS notes and the final empty note into the CPU notes buffer and points phdr[0]
+   * of the elfcorehdr at it (fadump_update_elfcore_header). `cpu` is the id the platform uses for
+   * the crashing CPU (logical id on pSeries, PIR on OPAL).
+   */
+  writeCpuNotes(
+    notes: { cpu: number; regs: PtRegs }[],
+    crashing: number,
+    notesSize: number,
+    elfcorehdrAt: number,
+  ): void {
+    const k = this.k;
+    const mem = k.mem;
     if (k.config.notePids) {
-      notes.sort((a, b) => Number(b.cpu === fdh.crashing_cpu) - Number(a.cpu === fdh.crashing_cpu));
+      notes.sort((a, b) => Number(b.cpu === crashing) - Number(a.cpu === crashing));
     }
     const parts: Uint8Array[] = [];
     this.notes = [];
@@ -851,27 +944,46 @@ export class Fadump {
         k.order,
       ),
     );
-    return undefined;
   }
 
   /** fadump_invalidate_release_mem: invalidate the dump, release the memory, allow re-registration. */
   invalidateReleaseMem(): void {
     const k = this.k;
     if (!this.dumpActive) return;
-    const token = k.rtasToken('ibm,configure-kernel-dump')!;
-    const rc = k.rtasCall(token, [FADUMP_INVALIDATE, FDM_ACTIVE_ADDR, FDM_STRUCT_SIZE])[0]!;
-    if (rc !== 0) {
-      k.printk(KERN_ERR, R, `Failed to invalidate - unexpected error (${rc}).`);
-      return;
+    if (this.opal) {
+      if (this.opal.invalidate() !== 0) return;
+    } else {
+      const token = k.rtasToken('ibm,configure-kernel-dump')!;
+      const rc = k.rtasCall(token, [FADUMP_INVALIDATE, FDM_ACTIVE_ADDR, FDM_STRUCT_SIZE])[0]!;
+      if (rc !== 0) {
+        k.printk(KERN_ERR, R, `Failed to invalidate - unexpected error (${rc}).`);
+        return;
+      }
     }
     this.dumpActive = false;
     this.elfcorehdrAddr = undefined;
     this.activeSections = [];
     const raStart = this.reserveStart;
     const raEnd = raStart + this.reserveSize;
-    const release = (start: number, end: number) => {
-      if (start >= end) return;
-      k.printk(KERN_INFO, F, `freeing reserved memory (${hashx(start)} - ${hashx(end)})`);
+    const firmware = this.firmwareReserved();
+    const release = (from: number, to: number) => {
+      // Firmware's reserved-ranges stay reserved.
+      let pieces: Range[] = [{ base: from, size: to - from }];
+      for (const fr of firmware) {
+        pieces = pieces.flatMap((p) => {
+          const end = p.base + p.size;
+          const fEnd = fr.base + fr.size;
+          if (fEnd <= p.base || fr.base >= end) return [p];
+          return [
+            { base: p.base, size: Math.max(0, fr.base - p.base) },
+            { base: fEnd, size: Math.max(0, end - fEnd) },
+          ];
+        });
+      }
+      for (const p of pieces) {
+        if (p.size <= 0) continue;
+        k.printk(KERN_INFO, F, `freeing reserved memory (${hashx(p.base)} - ${hashx(p.base + p.size)})`);
+      }
     };
     for (const m of k.memblock.memory) {
       const start = Math.max(m.base, this.bootMemTop);

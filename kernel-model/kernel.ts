@@ -9,6 +9,7 @@ import type { DtNode } from '../emulator/device-tree.ts';
 import { decodeDtb, FDT_HEADER } from '../emulator/dtb.ts';
 import type { Machine } from '../emulator/machine.ts';
 import type { ByteOrder } from '../emulator/struct.ts';
+import type { OpalEntry } from '../firmware/opal/opal.ts';
 import type { RtasEntry } from '../firmware/rtas/rtas.ts';
 import { Fadump } from './fadump.ts';
 import { RTAS_ARGS_ADDR, RTAS_MSG_ADDR, STACK_SIZE, STACKS_ADDR } from './kernel-layout.ts';
@@ -26,6 +27,9 @@ export interface KernelConfig {
 }
 
 type Cells6 = [number, number, number, number, number, number];
+
+/** ASSUMPTION: memory block size on PowerNV (radix) is 256 MiB. */
+export const POWERNV_MEMORY_BLOCK = 256 * 2 ** 20;
 
 export interface Lmb {
   drc: number;
@@ -71,6 +75,9 @@ export class Kernel {
   private ring!: PrintkRing;
   private bootNs = 0n;
   rtasCalls = 0;
+  opalCalls = 0;
+  /** The CPU the kernel is running on (the boot CPU, or the one that panicked). */
+  currentCpu = 0;
   halted = false;
   /** LMBs from ibm,dynamic-memory-v2 (drmem) by DRC index, with their state in this kernel. */
   readonly lmbs = new Map<number, Lmb>();
@@ -80,8 +87,9 @@ export class Kernel {
 
   constructor(
     readonly machine: Machine,
-    private rtas: RtasEntry,
+    private rtas: RtasEntry | undefined,
     readonly config: KernelConfig,
+    readonly opal?: OpalEntry,
   ) {
     this.fadump = new Fadump(this);
   }
@@ -140,7 +148,22 @@ export class Kernel {
     const dr = this.dt.find('/ibm,dynamic-reconfiguration-memory');
     const lmb = dr?.getCells('ibm,lmb-size');
     const v2 = dr?.getCells('ibm,dynamic-memory-v2');
-    if (!lmb || !v2) return;
+    if (!lmb || !v2) {
+      // No DLPAR (PowerNV): memory blocks are cut from the memory nodes; there are no DRC indexes,
+      // so the block number stands in for one.
+      this.lmbSize = POWERNV_MEMORY_BLOCK;
+      for (const r of this.memblock.memory) {
+        for (
+          let base = r.base;
+          base + POWERNV_MEMORY_BLOCK <= r.base + r.size;
+          base += POWERNV_MEMORY_BLOCK
+        ) {
+          const block = base / POWERNV_MEMORY_BLOCK;
+          this.lmbs.set(block, { drc: block, base, present: true, online: true });
+        }
+      }
+      return;
+    }
     const lmbSize = lmb[0]! * 2 ** 32 + lmb[1]!;
     this.lmbSize = lmbSize;
     for (let i = 0, at = 1; i < v2[0]!; i++, at += 6) {
@@ -204,6 +227,7 @@ export class Kernel {
       const retAt = RTAS_ARGS_ADDR + 12 + args.length * 4;
       for (let i = 0; i < nret; i++) mem.writeU32(retAt + i * 4, 0, 'be');
       this.rtasCalls++;
+      if (!this.rtas) return [-1];
       this.rtas.enter(RTAS_ARGS_ADDR);
       const rets = Array.from({ length: nret }, (_, i) => mem.readU32(retAt + i * 4, 'be') | 0);
       const status = rets[0]!;
@@ -231,6 +255,7 @@ export class Kernel {
     const target = cpus[cpu];
     if (!target) throw new RangeError(`no CPU ${cpu}`);
     for (const c of cpus) c.regs = this.runningRegisters(c, c === target);
+    this.currentCpu = cpu;
     this.printk(KERN_INFO, 'sysrq', 'Trigger a crash');
     this.printk(KERN_EMERG, '', `Kernel panic - not syncing: ${message}`);
     this.printk(

@@ -133,6 +133,8 @@ export async function verifyVmcore(
   layout: VmcoreLayout,
   snapshot: MemoryView,
   source: MemoryView,
+  /** Physical ranges not compared: firmware-owned memory the dump boot legitimately rewrote. */
+  exclude: readonly { base: number; size: number }[] = [],
 ): Promise<number> {
   const fh = await open(path, 'r');
   let mismatched = 0;
@@ -142,6 +144,11 @@ export async function verifyVmcore(
       const buf = new Uint8Array(len);
       const { bytesRead } = await fh.read(buf, 0, len, fileOff);
       const expect = snapshot.peek(paddr, len);
+      for (const x of exclude) {
+        const from = Math.max(x.base, paddr);
+        const to = Math.min(x.base + x.size, paddr + len);
+        if (from < to) buf.set(expect.subarray(from - paddr, to - paddr), from - paddr);
+      }
       mismatched += len - bytesRead;
       for (let at = 0; at < bytesRead; at += PAGE_SIZE) {
         const e = Math.min(at + PAGE_SIZE, bytesRead);

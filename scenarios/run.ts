@@ -8,14 +8,16 @@ import { join } from 'node:path';
 import { fmtSize, Machine } from '../emulator/machine.ts';
 import { ConfigError, LMB_DRC_BASE, type Range } from '../emulator/memory-blocks.ts';
 import type { MemorySnapshot } from '../emulator/physical-memory.ts';
+import { SkibootFirmware } from '../firmware/opal/skiboot-firmware.ts';
 import { type FirmwarePersonality, personalityByName } from '../firmware/rtas/personality.ts';
 import { PseriesFirmware, RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
 import { KdumpUdevRule, type UdevTiming } from '../kernel-model/kdump-udev.ts';
 import { type Generation, Kernel, type KernelConfig } from '../kernel-model/kernel.ts';
+import { OPAL_FADUMP_MIN_BOOT_MEM } from '../kernel-model/opal-fadump.ts';
 import { type VmcoreLayout, verifyVmcore, vmcoreLayout, writeVmcore } from '../kernel-model/proc-vmcore.ts';
 
 export interface RunOptions {
-  platform: 'pseries';
+  platform: 'pseries' | 'powernv';
   firmware: 'powervm' | 'qemu';
   memory: number;
   lmbSize: number;
@@ -91,6 +93,7 @@ export interface CycleSummary {
   elfcorehdrOverflowBytes: number;
   cpuNotes: { cpu: number; pid: number }[];
   verify: {
+    /** Bytes compared with crash-time memory that differ (firmware-reserved memory is not compared). */
     mismatchedBytes: number | null;
     /** Memory assigned at the crash (outside the reserved area) that the vmcore does not hold. */
     missingBytes: number | null;
@@ -185,7 +188,15 @@ export function validateRunOptions(o: RunOptions): FirmwarePersonality {
     if (g !== 'legacy' && g !== 'resilient')
       throw new ConfigError(`--${flag} ${g} must be legacy or resilient`);
   }
-  if (o.platform !== 'pseries')
+  if (o.platform === 'powernv') {
+    if ((o.captureKernel ?? o.kernel) === 'legacy' || o.kernel === 'legacy') {
+      throw new ConfigError('--kernel legacy is not supported on powernv yet (resilient only)');
+    }
+    if (stepsOf(o).some((s) => s.op === 'hot-add' || s.op === 'hot-remove')) {
+      throw new ConfigError('powernv has no DLPAR: use --offline, not --hot-add or --hot-remove');
+    }
+    if (o.bootMemRegions !== 1) throw new ConfigError('--boot-mem-regions applies to pseries only');
+  } else if (o.platform !== 'pseries')
     throw new ConfigError(`--platform ${o.platform} is not supported yet (pseries)`);
   const p = personalityByName(o.firmware);
   if (!p) throw new ConfigError(`--firmware ${o.firmware} must be powervm or qemu`);
@@ -198,8 +209,12 @@ export function validateRunOptions(o: RunOptions): FirmwarePersonality {
   if (!Number.isInteger(o.crashCpu) || o.crashCpu < 0 || o.crashCpu >= o.cpus) {
     throw new ConfigError(`--crash-cpu ${o.crashCpu} does not exist: the machine has CPUs 0-${o.cpus - 1}`);
   }
-  const bootMem = defaultBootMem(o.memory);
-  const need = 2 * bootMem + 2 ** 20;
+  const bootMem =
+    o.platform === 'powernv'
+      ? Math.max(OPAL_FADUMP_MIN_BOOT_MEM, defaultBootMem(o.memory))
+      : defaultBootMem(o.memory);
+  // On PowerNV skiboot's own memory (about 60 MiB at 768 MiB) also has to fit.
+  const need = 2 * bootMem + (o.platform === 'powernv' ? 128 * 2 ** 20 : 2 ** 20);
   if (m.blocks.assignedBytes() < need) {
     throw new ConfigError(
       `--memory ${fmtSize(o.memory)} is smaller than fadump needs: ${fmtSize(bootMem)} of boot memory plus a reserved area of the same size`,
@@ -236,14 +251,48 @@ export interface RunResult {
 export interface RunHooks {
   /** Called once the first kernel has booted and registered, before any memory event. */
   afterBoot?: (machine: Machine, kernel: Kernel) => void;
-  /** Called after firmware took the dump and before the capture kernel boots (tests corrupt memory here). */
+  /** pSeries: called after firmware took the dump and before the capture kernel boots (tests corrupt memory here). */
   beforeCaptureBoot?: (machine: Machine, firmware: PseriesFirmware, cycle: number) => void;
+}
+
+/** What the runner needs of a platform's firmware. */
+interface Platform {
+  boot(cmdline: string): number;
+  kernel(cfg: KernelConfig): Kernel;
+  /** Whether the last crash made firmware take a dump (a memory-preserving reboot is pending). */
+  dumpTaken(): boolean;
+  calls(): number;
+  /** Firmware-owned memory the dump boot legitimately rewrites: not compared by verification. */
+  reserved(): Range[];
+  pseries?: PseriesFirmware;
+}
+
+function platformOf(o: RunOptions, machine: Machine, personality: FirmwarePersonality): Platform {
+  if (o.platform === 'powernv') {
+    const fw = new SkibootFirmware(machine);
+    return {
+      boot: (cmdline) => fw.boot(cmdline),
+      kernel: (cfg) => new Kernel(machine, undefined, cfg, fw.opal),
+      dumpTaken: () => fw.pendingReboot === 'mpipl',
+      calls: () => fw.opal.callCount,
+      reserved: () => fw.reservedRegions(),
+    };
+  }
+  const fw = new PseriesFirmware(machine, personality);
+  return {
+    boot: (cmdline) => fw.boot(cmdline),
+    kernel: (cfg) => new Kernel(machine, fw.rtas, cfg),
+    dumpTaken: () => fw.resetPending,
+    calls: () => fw.rtas.callCount,
+    reserved: () => [],
+    pseries: fw,
+  };
 }
 
 export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks = {}): Promise<RunResult> {
   const personality = validateRunOptions(o);
   const machine = new Machine(machineConfig(o));
-  const fw = new PseriesFirmware(machine, personality);
+  const platform = platformOf(o, machine, personality);
   const kcfg: KernelConfig = { order: o.endian, generation: o.kernel, notePids: o.notePids };
   const ccfg: KernelConfig = {
     order: o.captureEndian ?? o.endian,
@@ -255,15 +304,17 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
   const consoleLog: string[] = [];
   const snapshots: MemorySnapshot[] = [];
   const captures: RunResult['captures'] = [];
+  // The crash-time snapshot: when the crashing kernel hands over to firmware with a dump armed.
   machine.events.on((e) => {
-    if (e.source === 'rtas' && e.kind === 'os-term' && e.detail.dumpRegistered)
-      snapshots.push(machine.memory.snapshot());
+    const rtas = e.source === 'rtas' && e.kind === 'os-term' && e.detail.dumpRegistered;
+    const opal = e.kind === 'opal-call' && e.detail.name === 'OPAL_CEC_REBOOT2' && platform.dumpTaken();
+    if (rtas || opal) snapshots.push(machine.memory.snapshot());
   });
 
-  let kernel = new Kernel(machine, fw.rtas, kcfg);
-  kernel.boot(fw.boot(o.cmdline));
+  let kernel = platform.kernel(kcfg);
+  kernel.boot(platform.boot(o.cmdline));
   hooks.afterBoot?.(machine, kernel);
-  const hotplug = applyHotplug(o, fw, kernel);
+  const hotplug = applyHotplug(o, platform, kernel);
   const cycles: CycleSummary[] = [];
   for (let cycle = 1; cycle <= o.cycles; cycle++) {
     const crashed = kernel;
@@ -285,11 +336,11 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
       console: { crashed: crashed.console, capture: [] },
     };
     cycles.push(summary);
-    if (!fw.resetPending) break;
+    if (!platform.dumpTaken()) break;
 
-    hooks.beforeCaptureBoot?.(machine, fw, cycle);
-    kernel = new Kernel(machine, fw.rtas, ccfg);
-    kernel.boot(fw.boot(o.cmdline));
+    if (platform.pseries) hooks.beforeCaptureBoot?.(machine, platform.pseries, cycle);
+    kernel = platform.kernel(ccfg);
+    kernel.boot(platform.boot(o.cmdline));
     const f = kernel.fadump;
     summary.console.capture = kernel.console;
     if (f.outcome.status === 'captured' && f.elfcorehdrAddr !== undefined) {
@@ -305,6 +356,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
         layout,
         snapshots[snapshots.length - 1]!,
         machine.memory,
+        platform.reserved(),
       );
       const loads = layout.loads.map((l) => ({ base: l.paddr, size: l.size }));
       summary.verify.missingBytes = bytesNotIn(expected, loads);
@@ -340,7 +392,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     crash: first.crash,
     memory: first.memory,
     verify: first.verify,
-    rtasCalls: fw.rtas.callCount,
+    rtasCalls: platform.calls(),
     console: consoleLog,
     cycles,
   };
@@ -355,8 +407,9 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
  * every memory online/offline uevent it re-registers fadump (echo 1 > /sys/kernel/fadump/registered)
  * unless /sys/kernel/fadump/hotplug_ready reads 1.
  */
-function applyHotplug(o: RunOptions, fw: PseriesFirmware, k: Kernel): HotplugSummary {
-  const rtasBefore = fw.rtas.callCount;
+function applyHotplug(o: RunOptions, platform: Platform, k: Kernel): HotplugSummary {
+  const fw = platform.pseries;
+  const rtasBefore = platform.calls();
   const t0 = k.machine.clock.now();
   const rule = new KdumpUdevRule(k, o.udevTiming);
   let added = 0;
@@ -366,11 +419,11 @@ function applyHotplug(o: RunOptions, fw: PseriesFirmware, k: Kernel): HotplugSum
   for (const step of stepsOf(o)) {
     switch (step.op) {
       case 'hot-add':
-        added += k.hotplugAdd(fw.dlparAssign(step.count ?? 0, step.drc));
+        if (fw) added += k.hotplugAdd(fw.dlparAssign(step.count ?? 0, step.drc));
         break;
       case 'hot-remove': {
-        const released = k.hotplugRemove(step.count ?? step.drc?.length ?? 0, step.drc);
-        if (released) {
+        const released = fw ? k.hotplugRemove(step.count ?? step.drc?.length ?? 0, step.drc) : undefined;
+        if (fw && released) {
           fw.dlparUnassign(released);
           removed += released.length;
         }
@@ -394,7 +447,7 @@ function applyHotplug(o: RunOptions, fw: PseriesFirmware, k: Kernel): HotplugSum
     offlined,
     uevents: k.uevents.length,
     reRegistrations: rule.stats.reRegistrations,
-    rtasCalls: fw.rtas.callCount - rtasBefore,
+    rtasCalls: platform.calls() - rtasBefore,
     unregisteredNs: Number(rule.stats.unregisteredNs),
     crashedInEvent,
     settleNs: Number(k.machine.clock.now() - t0),

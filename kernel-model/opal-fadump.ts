@@ -1,0 +1,324 @@
+// The OPAL (PowerNV) backend of Linux fadump, arch/powerpc/platforms/powernv/opal-fadump.c, 6.10+:
+// registration through tags and one MPIPL add-range per boot-memory region, the trigger through
+// OPAL_CEC_REBOOT2(MPIPL), and on the dump boot the kernel metadata and CPU state found through the
+// tags. spec/kernel.md §7, spec/firmware.md §5.
+
+import { defineStruct } from '../emulator/struct.ts';
+import type { OpalEntry } from '../firmware/opal/opal.ts';
+import { NOTE_BUF_BYTES, PT_REGS, type PtRegs } from './elf.ts';
+import type { Fadump } from './fadump.ts';
+import { hashx, pageAlign } from './format.ts';
+import type { Kernel } from './kernel.ts';
+import { KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel.ts';
+import { CPU_NOTES_MAX } from './kernel-layout.ts';
+import { PAGE_SIZE } from './symbols.ts';
+
+/** OPAL_FADUMP_MIN_BOOT_MEM: kernel and initrd are loaded at 512 MiB (256 MiB each). */
+export const OPAL_FADUMP_MIN_BOOT_MEM = 0x3000_0000;
+export const FADUMP_MAX_MEM_REGS = 128;
+/** max_copy_size: OPAL's MDST size field is 32 bits, so ALIGN_DOWN(U32_MAX, PAGE_SIZE). */
+export const OPAL_MAX_COPY_SIZE = Math.floor(0xffff_ffff / PAGE_SIZE) * PAGE_SIZE;
+
+const OPAL = { CecReboot2: 116, MpiplUpdate: 173, RegisterTag: 174, QueryTag: 175 } as const;
+const OP = { AddRange: 0, RemoveAll: 2, FreePreservedMemory: 3 } as const;
+const TAG = { Cpu: 0, Kernel: 2, BootMem: 3 } as const;
+const OPAL_REBOOT_MPIPL = 3;
+const P = 'opal fadump';
+
+/** struct opal_fadump_mem_struct: the kernel metadata registered through tag KERNEL (packed, BE). */
+export const OPAL_FADUMP_MEM_STRUCT = defineStruct({
+  name: 'opal_fadump_mem_struct',
+  size: 16 + 24 * FADUMP_MAX_MEM_REGS,
+  order: 'be',
+  spec: 'spec/kernel.md §7',
+  fields: [
+    { name: 'version', type: 'u8', doc: 'OPAL_FADUMP_VERSION (1)' },
+    { name: 'reserved', type: 'bytes', size: 3, doc: '', reserved: true },
+    { name: 'region_cnt', type: 'u16', doc: 'boot-memory regions' },
+    { name: 'registered_regions', type: 'u16', doc: 'regions OPAL accepted' },
+    { name: 'fadumphdr_addr', type: 'u64', doc: 'address of the crash info header' },
+    { name: 'rgn', type: 'u64', count: 3 * FADUMP_MAX_MEM_REGS, doc: 'regions: (src, dest, size) × 128' },
+  ],
+} as const);
+
+/** Where the kernel receives QUERY_TAG answers (a u64 in kernel data). ASSUMPTION: address. */
+const TAG_ANSWER_ADDR = 0x0810_3000;
+/** ASSUMPTION: the reboot message buffer. */
+const MSG_ADDR = 0x0810_3100;
+
+export class OpalFadump {
+  kernelMetadata = 0;
+  cpuMetadata = 0;
+
+  constructor(
+    private k: Kernel,
+    private f: Fadump,
+    private opal: OpalEntry,
+  ) {}
+
+  /** The kernel metadata takes the last page(s) of the reservation. */
+  metadataSize(): number {
+    return pageAlign(OPAL_FADUMP_MEM_STRUCT.size, PAGE_SIZE);
+  }
+
+  private call(token: number, ...args: (number | bigint)[]): number {
+    this.k.opalCalls++;
+    return this.opal.call(token, args.map(BigInt), this.k.machine.cpus[this.k.currentCpu]!.pir);
+  }
+
+  private queryTag(tag: number): bigint | undefined {
+    const rc = this.call(OPAL.QueryTag, tag, TAG_ANSWER_ADDR);
+    return rc === 0 ? this.k.mem.readU64(TAG_ANSWER_ADDR, 'be') : undefined;
+  }
+
+  /**
+   * opal_fadump_dt_scan: support from /ibm,opal/dump (compatible, fw-load-area below the minimum
+   * boot memory); on an mpipl-boot, the dump described by the kernel metadata tag.
+   */
+  scan(): boolean {
+    const dump = this.k.dt.find('/ibm,opal/dump');
+    if (!dump) return false;
+    if (dump.getString('compatible') !== 'ibm,opal-dump') {
+      this.k.printk(KERN_ERR, P, 'Support missing for this f/w version!');
+      return false;
+    }
+    const load = dump.getCells('fw-load-area') ?? [];
+    for (let i = 0; i + 3 < load.length; i += 4) {
+      const base = load[i]! * 2 ** 32 + load[i + 1]!;
+      const end = base + load[i + 2]! * 2 ** 32 + load[i + 3]!;
+      if (end > OPAL_FADUMP_MIN_BOOT_MEM) {
+        this.k.printk(KERN_ERR, P, `F/W load area: ${hashx(base)}-${hashx(end)}`);
+        this.k.printk(KERN_ERR, P, 'F/W version not supported!');
+        return false;
+      }
+    }
+    if (!dump.get('mpipl-boot')) return true;
+    const meta = this.queryTag(TAG.Kernel);
+    if (meta === undefined || meta === 0n) {
+      if (meta === undefined) this.k.printk(KERN_ERR, P, 'Failed to get Kernel metadata (-1)');
+      return true;
+    }
+    const addr = Number(meta);
+    if (!this.k.mem.accessible(addr, OPAL_FADUMP_MEM_STRUCT.size)) return true;
+    const md = OPAL_FADUMP_MEM_STRUCT.decode(this.k.mem.read(addr, OPAL_FADUMP_MEM_STRUCT.size));
+    if (md.version !== 1) {
+      this.k.printk(KERN_ERR, P, `Supported kernel metadata version: 1, found: ${md.version}!`);
+      this.k.printk(
+        KERN_ERR,
+        P,
+        'WARNING: Kernel metadata format mismatch identified! Core file maybe corrupted..',
+      );
+    }
+    if (md.registered_regions === 0) return true;
+    this.cpuMetadata = Number(this.queryTag(TAG.Cpu) ?? 0n);
+    this.kernelMetadata = addr;
+    const f = this.f;
+    f.dumpActive = true;
+    this.k.printk(KERN_INFO, P, 'Firmware-assisted dump is active.');
+    // opal_fadump_get_config
+    const n = Math.min(md.region_cnt, FADUMP_MAX_MEM_REGS);
+    f.bootMemRegions = [];
+    f.bootMemSize = 0;
+    let holes = 0;
+    let lastEnd = 0;
+    for (let i = 0; i < n; i++) {
+      const [src, dest, size] = md.rgn.slice(3 * i, 3 * i + 3).map(Number) as [number, number, number];
+      if (i === 0) {
+        f.bootMemDestAddr = dest;
+        f.reserveStart = dest;
+      }
+      holes += src - lastEnd;
+      lastEnd = src + size;
+      f.bootMemRegions.push({ base: src, size });
+      f.bootMemSize += size;
+    }
+    f.bootMemTop = f.bootMemSize + holes;
+    f.fadumphdrAddr = Number(md.fadumphdr_addr);
+    if (md.region_cnt > md.registered_regions) {
+      this.k.printk(KERN_WARNING, P, 'Not all memory regions were saved!!!');
+    }
+    return true;
+  }
+
+  /** opal_fadump_init_mem_struct: regions copied back to back from the reservation start. */
+  initMemStruct(): void {
+    const f = this.f;
+    this.kernelMetadata = f.reserveStart + f.reserveSize - this.metadataSize();
+    f.bootMemDestAddr = f.reserveStart;
+    f.fadumphdrAddr = f.reserveStart + f.bootMemSize;
+    this.writeMetadata(0);
+  }
+
+  private writeMetadata(registered: number): void {
+    const f = this.f;
+    const rgn = new Array<bigint>(3 * FADUMP_MAX_MEM_REGS).fill(0n);
+    let dest = f.bootMemDestAddr;
+    f.bootMemRegions.forEach((r, i) => {
+      rgn[3 * i] = BigInt(r.base);
+      rgn[3 * i + 1] = BigInt(dest);
+      rgn[3 * i + 2] = BigInt(r.size);
+      dest += r.size;
+    });
+    this.k.mem.write(
+      this.kernelMetadata,
+      OPAL_FADUMP_MEM_STRUCT.encode({
+        version: 1,
+        region_cnt: f.bootMemRegions.length,
+        registered_regions: registered,
+        fadumphdr_addr: BigInt(f.fadumphdrAddr),
+        rgn,
+      }),
+    );
+  }
+
+  /** opal_fadump_setup_metadata: tags KERNEL (metadata address) and BOOT_MEM (boot memory top). */
+  setupMetadata(): number {
+    if (this.call(OPAL.RegisterTag, TAG.Kernel, this.kernelMetadata) !== 0) {
+      this.k.printk(KERN_ERR, P, 'Failed to set kernel metadata tag!');
+      return -1;
+    }
+    if (this.call(OPAL.RegisterTag, TAG.BootMem, this.f.bootMemTop) !== 0) {
+      this.k.printk(KERN_ERR, P, 'Failed to set boot memory tag!');
+      return -1;
+    }
+    return 0;
+  }
+
+  /** opal_fadump_register: one OPAL_MPIPL_UPDATE(ADD_RANGE) per boot-memory region. Returns the OPAL status. */
+  register(): number {
+    const f = this.f;
+    let dest = f.bootMemDestAddr;
+    let registered = 0;
+    let rc = 0;
+    for (const r of f.bootMemRegions) {
+      rc = this.call(OPAL.MpiplUpdate, OP.AddRange, r.base, dest, r.size);
+      if (rc !== 0) break;
+      registered++;
+      dest += r.size;
+    }
+    this.writeMetadata(registered);
+    switch (rc) {
+      case 0:
+        this.k.printk(KERN_INFO, P, 'Registration is successful!');
+        return 0;
+      case -10:
+        this.k.printk(
+          KERN_WARNING,
+          P,
+          `${f.bootMemRegions.length - registered} regions could not be registered for MPIPL as MAX limit is reached!`,
+        );
+        return 0;
+      case -1:
+        this.k.printk(KERN_ERR, P, `Failed to register. Parameter Error(${rc}).`);
+        break;
+      case -6:
+        this.k.printk(KERN_ERR, P, 'Support not available.');
+        break;
+      default:
+        this.k.printk(KERN_ERR, P, `Failed to register. Unknown Error(${rc}).`);
+    }
+    if (registered > 0) this.call(OPAL.MpiplUpdate, OP.RemoveAll, 0, 0, 0);
+    return rc;
+  }
+
+  unregister(): number {
+    const rc = this.call(OPAL.MpiplUpdate, OP.RemoveAll, 0, 0, 0);
+    if (rc !== 0) this.k.printk(KERN_ERR, P, `Failed to un-register - unexpected Error(${rc}).`);
+    return rc;
+  }
+
+  /** Invalidate (FREE_PRESERVED_MEMORY) and clean up the kernel tag. */
+  invalidate(): number {
+    const rc = this.call(OPAL.MpiplUpdate, OP.FreePreservedMemory, 0, 0, 0);
+    if (rc !== 0) {
+      this.k.printk(KERN_ERR, P, `Failed to invalidate - unexpected Error(${rc}).`);
+      return rc;
+    }
+    this.call(OPAL.RegisterTag, TAG.Kernel, 0);
+    return 0;
+  }
+
+  /** opal_fadump_trigger: the crashing CPU becomes its PIR, then the MPIPL reboot. */
+  trigger(message: string): number {
+    this.k.mem.write(MSG_ADDR, new TextEncoder().encode(`${message}\0`));
+    const rc = this.call(OPAL.CecReboot2, OPAL_REBOOT_MPIPL, MSG_ADDR);
+    if (rc === -7) this.k.printk(KERN_ERR, P, `Reboot type ${OPAL_REBOOT_MPIPL} not supported.`);
+    else if (rc === -6) this.k.printk(KERN_ERR, P, 'No backend support for MPIPL!');
+    return rc;
+  }
+
+  /**
+   * opal_fadump_build_cpu_notes: thread records (HDAT) found through the CPU tag; inactive cores
+   * skipped; the crashing thread (by PIR) from the crash info header. Returns the refusal, if any.
+   */
+  buildCpuNotes(crashingPir: number, regsBytes: Uint8Array, elfcorehdrAt: number): string | undefined {
+    const k = this.k;
+    const mem = k.mem;
+    const crashRegs = PT_REGS.decode(regsBytes, k.order);
+    const notes: { cpu: number; regs: PtRegs }[] = [];
+    const meta = this.cpuMetadata;
+    const valid = meta !== 0 && mem.accessible(meta, 48);
+    if (valid) {
+      const head = mem.read(meta, 48);
+      const v = new DataView(head.buffer);
+      const entrySize = v.getUint32(16);
+      const dest = Number(v.getBigUint64(32));
+      const size = Number(v.getBigUint64(40));
+      if (dest !== 0 && entrySize !== 0 && entrySize <= size && mem.accessible(dest, size)) {
+        const first = mem.read(dest, 24);
+        const fv = new DataView(first.buffer);
+        const offset = fv.getUint32(8);
+        const ecnt = fv.getUint32(12);
+        const esize = fv.getUint32(16);
+        for (let t = 0; t < Math.floor(size / entrySize); t++) {
+          const at = dest + t * entrySize;
+          const hdr = new DataView(mem.read(at, 24).buffer);
+          const pir = hdr.getUint32(0);
+          if (hdr.getUint8(4) === 0x0f) continue;
+          if (pir === crashingPir) {
+            notes.push({ cpu: pir, regs: crashRegs });
+            continue;
+          }
+          const regs = PT_REGS.zero();
+          const rec = regs as unknown as Record<string, bigint | bigint[]>;
+          for (let e = 0; e < ecnt; e++) {
+            const eat = at + 8 + offset + e * esize;
+            if (eat + 16 > at + entrySize) break;
+            const ev = new DataView(mem.read(eat, 16).buffer);
+            const type = ev.getUint32(0);
+            const num = ev.getUint32(4);
+            const val = ev.getBigUint64(8);
+            if (type === 1 && num < 32) (rec.gpr as bigint[])[num] = val;
+            else if (type === 2) {
+              const name = HDAT_SPR_TO_PT_REGS[num];
+              if (name) rec[name] = val;
+            }
+          }
+          notes.push({ cpu: pir, regs });
+        }
+      } else {
+        k.printk(KERN_WARNING, P, 'CPU state data is invalid. Ignoring!');
+      }
+    }
+    if (notes.length === 0) {
+      k.printk(KERN_WARNING, P, "WARNING: appending only crashing CPU's register data");
+      notes.push({ cpu: crashingPir, regs: crashRegs });
+    }
+    const notesSize = pageAlign(notes.length * NOTE_BUF_BYTES, PAGE_SIZE);
+    if (notesSize > CPU_NOTES_MAX) return `Failed to allocate ${notesSize} bytes for CPU notes buffer`;
+    this.f.writeCpuNotes(notes, crashingPir, notesSize, elfcorehdrAt);
+    return undefined;
+  }
+}
+
+/** HDAT SPR numbers to pt_regs fields (opal-fadump.c). */
+const HDAT_SPR_TO_PT_REGS: Record<number, string> = {
+  9: 'ctr',
+  8: 'link',
+  1: 'xer',
+  19: 'dar',
+  18: 'dsisr',
+  2000: 'nip',
+  2001: 'msr',
+  2002: 'ccr',
+};
