@@ -24,6 +24,12 @@ describe('fadump-sim run: bad configuration', () => {
     [['--memory', 'lots'], /--memory lots: expected a size such as 512M, 8G or 1T/],
     [['--firmware', 'slof'], /Invalid values/],
     [['--boot-mem-regions', '3'], /--boot-mem-regions 3 is not possible with 256M LMBs: at most 2/],
+    [['--platform', 'powernv', '--kernel', 'legacy'], /--kernel legacy is not supported on powernv yet/],
+    [['--platform', 'powernv', '--hot-add', '2'], /powernv has no DLPAR: use --offline/],
+    [
+      ['--platform', 'powernv', '--memory', '1G'],
+      /--memory 1G is smaller than fadump needs: 768M of boot memory/,
+    ],
   ];
   for (const [args, message] of cases) {
     it(`${args.join(' ')} → exit 2, one line, nothing written`, () => {

@@ -177,3 +177,28 @@ describe('legacy kernels under any memory-event sequence', () => {
     expect(seen.offlines).toBeGreaterThan(0);
   });
 });
+
+describe('resilient kernels on PowerNV under online/offline sequences', () => {
+  it('capture exactly the memory at the crash, byte for byte', async () => {
+    const onOff: fc.Arbitrary<{ op: 'offline' | 'online'; count: number }> = fc.oneof(
+      fc.record({ op: fc.constant('offline' as const), count: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({ op: fc.constant('online' as const), count: fc.integer({ min: 1, max: 3 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(onOff, { maxLength: 4 }),
+        fc.constantFrom('le' as const, 'be' as const),
+        async (steps, endian) => {
+          let s = Scenario.create({ platform: 'powernv', memory: 4096 * MiB, endian }).boot();
+          for (const st of steps) s = st.op === 'offline' ? s.offline(st.count) : s.online(st.count);
+          const { summary } = await s.crashAt().run(dir());
+          const c = summary.cycles[0]!;
+          expect(c.dump.status).toBe('captured');
+          expect(c.verify).toEqual({ mismatchedBytes: 0, missingBytes: 0, extraBytes: 0 });
+          expect(c.hotplug.reRegistrations).toBe(0);
+        },
+      ),
+      { seed: 31, numRuns: 10 },
+    );
+  });
+});

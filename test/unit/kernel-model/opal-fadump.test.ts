@@ -1,0 +1,127 @@
+// The kernel's OPAL fadump backend on PowerNV (spec/kernel.md §7): registration through tags and
+// add-range calls, the fw-load-area check, OPAL_RESOURCE, and a refused dump being freed.
+import { describe, expect, it } from 'vitest';
+import { u64Cells } from '../../../emulator/device-tree.ts';
+import { encodeDtb } from '../../../emulator/dtb.ts';
+import { Machine } from '../../../emulator/machine.ts';
+import { MpiplOp, MpiplTag } from '../../../firmware/opal/mpipl.ts';
+import { HRMOR_BIT, MDST_ADDR } from '../../../firmware/opal/mpipl-structs.ts';
+import { OpalToken } from '../../../firmware/opal/opal.ts';
+import { POWERNV_FDT_ADDR, SkibootFirmware } from '../../../firmware/opal/skiboot-firmware.ts';
+import { Kernel } from '../../../kernel-model/kernel.ts';
+import { OPAL_MAX_COPY_SIZE } from '../../../kernel-model/opal-fadump.ts';
+
+const GiB = 2 ** 30;
+const MiB = 2 ** 20;
+const strip = (lines: string[]) => lines.map((l) => l.replace(/^\[[^\]]*\] /, ''));
+
+function powernv(memory: number) {
+  const m = new Machine({ memory, lmbSize: 256 * MiB, cpus: 4, threadsPerCore: 1, holes: [], seed: 9 });
+  const fw = new SkibootFirmware(m);
+  const kernel = () =>
+    new Kernel(m, undefined, { order: 'le', generation: 'resilient', notePids: false }, fw.opal);
+  return { m, fw, kernel };
+}
+
+describe('OPAL fadump registration', () => {
+  it('registers tags and one add-range per region, splitting boot memory below 4 GiB', () => {
+    const { fw, kernel } = powernv(128 * GiB);
+    const k = kernel();
+    k.boot(fw.boot('fadump=on'));
+    const f = k.fadump;
+    // 5% of 128 GiB rounded down to a 256 MiB multiple: 25 × 256 MiB.
+    const boot = 25 * 256 * MiB;
+    expect(f.bootMemSize).toBe(boot);
+    expect(f.bootMemRegions).toEqual([
+      { base: 0, size: OPAL_MAX_COPY_SIZE },
+      { base: OPAL_MAX_COPY_SIZE, size: boot - OPAL_MAX_COPY_SIZE },
+    ]);
+    const kernelRanges = fw.mpipl.entries(MDST_ADDR).filter((e) => e.data_region === 0x80);
+    expect(kernelRanges.map((e) => [e.addr & ~HRMOR_BIT, e.size])).toEqual([
+      [0n, OPAL_MAX_COPY_SIZE],
+      [BigInt(OPAL_MAX_COPY_SIZE), boot - OPAL_MAX_COPY_SIZE],
+    ]);
+    expect(fw.mpipl.metadata()).toMatchObject({
+      kernel_tag: BigInt(f.reserveStart + f.reserveSize - 0x10000),
+      boot_mem_size: BigInt(f.bootMemTop),
+    });
+    expect(strip(k.console)).toContain('opal fadump: Registration is successful!');
+  });
+
+  it('places the reservation above skiboot reserved memory', () => {
+    const { fw, kernel } = powernv(4 * GiB);
+    const k = kernel();
+    k.boot(fw.boot('fadump=on'));
+    const end = Math.max(...fw.reservedRegions().map((r) => r.base + r.size));
+    expect(k.fadump.bootMemTop).toBe(0x3000_0000);
+    expect(k.fadump.reserveStart).toBeGreaterThanOrEqual(end);
+  });
+
+  it('keeps the regions that fit when OPAL runs out of table entries', () => {
+    const { fw, kernel } = powernv(4 * GiB);
+    for (let i = 0; i < 63; i++) {
+      fw.opal.call(OpalToken.MpiplUpdate, [
+        BigInt(MpiplOp.AddRange),
+        BigInt(0x8000_0000 + i * 0x10000),
+        BigInt(0xa000_0000 + i * 0x10000),
+        0x1000n,
+      ]);
+    }
+    const k = kernel();
+    k.boot(fw.boot('fadump=on'));
+    expect(strip(k.console)).toContain(
+      'opal fadump: 1 regions could not be registered for MPIPL as MAX limit is reached!',
+    );
+    expect(k.fadump.registered).toBe(true);
+  });
+
+  it('refuses firmware whose load area ends above 768 MiB', () => {
+    const { m, fw, kernel } = powernv(4 * GiB);
+    const tree = fw.buildTree('fadump=on', false);
+    tree
+      .find('/ibm,opal/dump')!
+      .setCells('fw-load-area', [...u64Cells(0x2000_0000), ...u64Cells(0x1800_0000)]);
+    m.memory.poke(POWERNV_FDT_ADDR, encodeDtb(tree));
+    const k = kernel();
+    k.boot(POWERNV_FDT_ADDR);
+    expect(strip(k.console)).toEqual(
+      expect.arrayContaining([
+        'opal fadump: F/W load area: 0x20000000-0x38000000',
+        'opal fadump: F/W version not supported!',
+        'fadump: Firmware-Assisted Dump is not supported on this hardware',
+      ]),
+    );
+    expect(k.fadump.registered).toBe(false);
+  });
+});
+
+describe('OPAL fadump capture', () => {
+  it('a corrupted header is refused; the dump is freed, the kernel tag cleared, and fadump registers again', () => {
+    const { m, fw, kernel } = powernv(4 * GiB);
+    const first = kernel();
+    first.boot(fw.boot('fadump=on'));
+    first.panic(2, 'test');
+    expect(fw.pendingReboot).toBe('mpipl');
+    m.memory.poke(first.fadump.fadumphdrAddr, new Uint8Array(8).fill(0x5a));
+    const capture = kernel();
+    capture.boot(fw.boot('fadump=on'));
+    const lines = strip(capture.console);
+    expect(lines).toContain('opal fadump: Firmware-assisted dump is active.');
+    expect(lines).toContain('fadump: Fadump header is corrupted.');
+    expect(capture.fadump.outcome).toEqual({ status: 'refused', reason: 'Fadump header is corrupted.' });
+    expect(fw.opal.call(OpalToken.MpiplQueryTag, [BigInt(MpiplTag.Kernel), 0x10_0000n])).toBe(-1);
+    expect(capture.fadump.sysfsWrite('registered', '1')).toBe(0);
+  });
+
+  it('notes are keyed by PIR and the crashing thread comes from the crash info header', () => {
+    const { fw, kernel } = powernv(4 * GiB);
+    const first = kernel();
+    first.boot(fw.boot('fadump=on'));
+    const regs = first.panic(3, 'test');
+    const capture = kernel();
+    capture.boot(fw.boot('fadump=on'));
+    expect(capture.fadump.outcome.status).toBe('captured');
+    expect(capture.fadump.notes.map((n) => n.cpu)).toEqual([0, 8, 16, 24]);
+    expect(capture.fadump.notes[3]!.regs[32]).toBe(regs.nip);
+  });
+});
