@@ -780,14 +780,17 @@ export class Fadump {
     const cpu = this.activeSections.find((s) => s.source_data_type === SECTION_TYPE.CpuState);
     const rmr = this.activeSections.find((s) => s.source_data_type === SECTION_TYPE.RealModeRegion);
     const fail = (msg: string) => {
-      k.printk(KERN_ERR, R, msg);
+      k.printk(KERN_ERR, this.opal ? 'opal fadump' : R, msg);
       return msg;
     };
-    if (prop === 0x2000 || (cpu?.error_flags ?? 1) !== 0 || (rmr?.error_flags ?? 1) !== 0) {
-      return fail('Dump taken by platform is not valid');
-    }
-    if (rmr!.bytes_dumped !== rmr!.source_len || cpu!.bytes_dumped === 0n) {
-      return fail('Dump taken by platform is incomplete');
+    // The RTAS section checks; OPAL has no sections to check.
+    if (!this.opal) {
+      if (prop === 0x2000 || (cpu?.error_flags ?? 1) !== 0 || (rmr?.error_flags ?? 1) !== 0) {
+        return fail('Dump taken by platform is not valid');
+      }
+      if (rmr!.bytes_dumped !== rmr!.source_len || cpu!.bytes_dumped === 0n) {
+        return fail('Dump taken by platform is incomplete');
+      }
     }
     const bytes = k.mem.read(this.fadumphdrAddr, CRASH_INFO_HEADER_OLD.size);
     const fdh = CRASH_INFO_HEADER_OLD.decode(bytes, k.order);
@@ -795,7 +798,9 @@ export class Fadump {
     const elfAt = Number(fdh.elfcorehdr_addr);
     if (!k.mem.accessible(elfAt, ELF64_EHDR.size + 2 * ELF64_PHDR.size))
       return fail('Crash info header is not valid.');
-    const problem = this.buildCpuNotes(fdh, elfAt);
+    const problem = this.opal
+      ? this.opal.buildCpuNotes(fdh.crashing_cpu, fdh.regs, elfAt)
+      : this.buildCpuNotes(fdh, elfAt);
     if (problem) return problem;
     this.elfcorehdrAddr = elfAt;
     this.outcome = { status: 'captured' };

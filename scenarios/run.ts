@@ -189,9 +189,6 @@ export function validateRunOptions(o: RunOptions): FirmwarePersonality {
       throw new ConfigError(`--${flag} ${g} must be legacy or resilient`);
   }
   if (o.platform === 'powernv') {
-    if ((o.captureKernel ?? o.kernel) === 'legacy' || o.kernel === 'legacy') {
-      throw new ConfigError('--kernel legacy is not supported on powernv yet (resilient only)');
-    }
     if (stepsOf(o).some((s) => s.op === 'hot-add' || s.op === 'hot-remove')) {
       throw new ConfigError('powernv has no DLPAR: use --offline, not --hot-add or --hot-remove');
     }

@@ -24,7 +24,6 @@ describe('fadump-sim run: bad configuration', () => {
     [['--memory', 'lots'], /--memory lots: expected a size such as 512M, 8G or 1T/],
     [['--firmware', 'slof'], /Invalid values/],
     [['--boot-mem-regions', '3'], /--boot-mem-regions 3 is not possible with 256M LMBs: at most 2/],
-    [['--platform', 'powernv', '--kernel', 'legacy'], /--kernel legacy is not supported on powernv yet/],
     [['--platform', 'powernv', '--hot-add', '2'], /powernv has no DLPAR: use --offline/],
     [
       ['--platform', 'powernv', '--memory', '1G'],

@@ -54,6 +54,7 @@ const CAPTURES: ['le' | 'be', 'powervm' | 'qemu', 'legacy' | 'resilient', Partia
   ['le', 'powervm', 'resilient', AFTER_HOTPLUG],
   ['be', 'powervm', 'legacy', AFTER_HOTPLUG],
   ['le', 'powervm', 'resilient', { platform: 'powernv' }],
+  ['le', 'powervm', 'legacy', { platform: 'powernv' }],
   ['be', 'powervm', 'resilient', { platform: 'powernv', memory: 4 * 2 ** 30, hotplug: { offline: 2 } }],
 ];
 

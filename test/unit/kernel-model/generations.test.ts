@@ -35,20 +35,24 @@ describe('first kernel and fadump kernel of either generation', () => {
     ['legacy', 'resilient', "fadump: Old magic number, can't process the dump."],
     ['resilient', 'legacy', 'rtas fadump: Crash info header is not valid.'],
   ] as const;
-  for (const [first, capture, message] of pairs) {
-    it(`${first} → ${capture}: ${message ?? 'captured and verified'}`, async () => {
-      const { summary } = await run({ kernel: first, captureKernel: capture });
+  for (const [platform, [first, capture, message]] of (['pseries', 'powernv'] as const).flatMap((p) =>
+    pairs.map((pair) => [p, pair] as const),
+  )) {
+    it(`${platform}: ${first} → ${capture}: ${message ?? 'captured and verified'}`, async () => {
+      const memory = platform === 'powernv' ? 4 * GiB : 1024 * MiB;
+      const prefix = platform === 'powernv' ? 'opal fadump: ' : 'rtas fadump: ';
+      const { summary } = await run({ platform, memory, kernel: first, captureKernel: capture });
       const lines = strip(summary.cycles[0]!.console.capture);
       if (message === null) {
         expect(summary.dump.status).toBe('captured');
         expect(summary.verify.mismatchedBytes).toBe(0);
       } else {
         expect(summary.dump.status).toBe('refused');
-        expect(lines).toContain(message);
+        expect(lines).toContain(message.replace('rtas fadump: ', prefix));
         expect(summary.dump.vmcore).toBeNull();
       }
       // Either way the fadump kernel ends registered for the next crash.
-      expect(lines.at(-1)).toBe('rtas fadump: Registration is successful!');
+      expect(lines.at(-1)).toBe(`${prefix}Registration is successful!`);
     });
   }
 
@@ -118,6 +122,22 @@ describe('legacy first kernel', () => {
     k.boot(fw.boot('fadump=on'));
     expect(strip(k.console)).toContain("rtas fadump: Can't have holes in boot memory area.");
     expect(k.fadump.registered).toBe(false);
+  });
+});
+
+describe('legacy kernels on PowerNV', () => {
+  it('re-register through OPAL for every offline event the udev rule sees', async () => {
+    const { summary } = await run({
+      platform: 'powernv',
+      memory: 4 * GiB,
+      kernel: 'legacy',
+      hotplug: { offline: 2 },
+    });
+    const c = summary.cycles[0]!;
+    expect(c.hotplug.offlined).toBe(2);
+    expect(c.hotplug.reRegistrations).toBe(2);
+    expect(c.dump.status).toBe('captured');
+    expect(c.verify).toEqual({ mismatchedBytes: 0, missingBytes: 0, extraBytes: 0 });
   });
 });
 
