@@ -252,6 +252,18 @@ export class OpalFadump {
    * skipped; the crashing thread (by PIR) from the crash info header. Returns the refusal, if any.
    */
   buildCpuNotes(crashingPir: number, regsBytes: Uint8Array, elfcorehdrAt: number): string | undefined {
+    const notes = this.threadRegisters(crashingPir, regsBytes);
+    const notesSize = pageAlign(notes.length * NOTE_BUF_BYTES, PAGE_SIZE);
+    if (notesSize > CPU_NOTES_MAX) return `Failed to allocate ${notesSize} bytes for CPU notes buffer`;
+    this.f.writeCpuNotes(notes, crashingPir, notesSize, elfcorehdrAt);
+    return undefined;
+  }
+
+  /**
+   * Registers of every active thread from the HDAT records found through the CPU tag, by PIR; the
+   * crashing thread's from the crash info header. Falls back to the crashing thread alone.
+   */
+  threadRegisters(crashingPir: number, regsBytes: Uint8Array): { cpu: number; regs: PtRegs }[] {
     const k = this.k;
     const mem = k.mem;
     const crashRegs = PT_REGS.decode(regsBytes, k.order);
@@ -304,10 +316,26 @@ export class OpalFadump {
       k.printk(KERN_WARNING, P, "WARNING: appending only crashing CPU's register data");
       notes.push({ cpu: crashingPir, regs: crashRegs });
     }
-    const notesSize = pageAlign(notes.length * NOTE_BUF_BYTES, PAGE_SIZE);
-    if (notesSize > CPU_NOTES_MAX) return `Failed to allocate ${notesSize} bytes for CPU notes buffer`;
-    this.f.writeCpuNotes(notes, crashingPir, notesSize, elfcorehdrAt);
-    return undefined;
+    return notes;
+  }
+
+  /** OPAL's own preserved regions, from the OPAL tag's metadata block: (src, dest, size). */
+  opalRegions(): { src: number; dest: number; size: number }[] {
+    const meta = this.queryTag(1);
+    if (meta === undefined || meta === 0n) return [];
+    const at = Number(meta);
+    if (!this.k.mem.accessible(at, 24)) return [];
+    const count = new DataView(this.k.mem.read(at, 24).buffer).getUint32(20);
+    const out: { src: number; dest: number; size: number }[] = [];
+    for (let i = 0; i < Math.min(count, 64); i++) {
+      const r = new DataView(this.k.mem.read(at + 24 + i * 24, 24).buffer);
+      out.push({
+        src: Number(r.getBigUint64(0)),
+        dest: Number(r.getBigUint64(8)),
+        size: Number(r.getBigUint64(16)),
+      });
+    }
+    return out;
   }
 }
 

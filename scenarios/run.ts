@@ -13,8 +13,10 @@ import { type FirmwarePersonality, personalityByName } from '../firmware/rtas/pe
 import { PseriesFirmware, RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
 import { KdumpUdevRule, type UdevTiming } from '../kernel-model/kdump-udev.ts';
 import { type Generation, Kernel, type KernelConfig } from '../kernel-model/kernel.ts';
+import { buildOpalCore, type OpalCoreLayout } from '../kernel-model/opal-core.ts';
 import { OPAL_FADUMP_MIN_BOOT_MEM } from '../kernel-model/opal-fadump.ts';
 import { type VmcoreLayout, verifyVmcore, vmcoreLayout, writeVmcore } from '../kernel-model/proc-vmcore.ts';
+import { writeVmcoreFile } from '../kernel-model/vmcore-file.ts';
 
 export interface RunOptions {
   platform: 'pseries' | 'powernv';
@@ -86,7 +88,7 @@ export type DumpStatus = 'captured' | 'refused' | 'not-triggered';
 
 export interface CycleSummary {
   cycle: number;
-  dump: { status: DumpStatus; vmcore: string | null; reason?: string; bytes?: number };
+  dump: { status: DumpStatus; vmcore: string | null; reason?: string; bytes?: number; opalcore?: string };
   crash: { cpu: number; nip: string; lr: string; r1: string };
   memory: { ranges: { start: string; size: string }[] };
   hotplug: HotplugSummary;
@@ -239,6 +241,8 @@ export interface RunResult {
   snapshots: MemorySnapshot[];
   /** Each vmcore written: its path and /proc/vmcore layout. */
   captures: { path: string; layout: VmcoreLayout }[];
+  /** Each OPAL core written (PowerNV). */
+  opalcores: { path: string; layout: OpalCoreLayout }[];
 }
 
 /**
@@ -301,6 +305,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
   const consoleLog: string[] = [];
   const snapshots: MemorySnapshot[] = [];
   const captures: RunResult['captures'] = [];
+  const opalcores: RunResult['opalcores'] = [];
   // The crash-time snapshot: when the crashing kernel hands over to firmware with a dump armed.
   machine.events.on((e) => {
     const rtas = e.source === 'rtas' && e.kind === 'os-term' && e.detail.dumpRegistered;
@@ -358,6 +363,22 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
       const loads = layout.loads.map((l) => ({ base: l.paddr, size: l.size }));
       summary.verify.missingBytes = bytesNotIn(expected, loads);
       summary.verify.extraBytes = bytesNotIn(loads, expected);
+      const opalcore = buildOpalCore(kernel);
+      if (opalcore) {
+        const ocName = cycle === 1 ? 'opalcore' : `opalcore.${cycle}`;
+        await writeVmcoreFile(
+          join(outDir, ocName),
+          opalcore.header,
+          opalcore.loads.map((l) => ({
+            fileOffset: l.fileOffset,
+            source: machine.memory,
+            sourceAddr: l.source,
+            size: l.size,
+          })),
+        );
+        summary.dump.opalcore = ocName;
+        opalcores.push({ path: join(outDir, ocName), layout: opalcore });
+      }
       // What the kdump service does once the vmcore is saved: release, then register again.
       f.sysfsWrite('release_mem', '1');
       f.sysfsWrite('registered', '1');
@@ -395,7 +416,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
   };
   await writeAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeAtomic(join(outDir, 'console.log'), `${consoleLog.join('\n')}\n`);
-  return { summary, machine, snapshots, captures };
+  return { summary, machine, snapshots, captures, opalcores };
 }
 
 /**

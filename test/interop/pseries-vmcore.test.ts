@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { verifyVmcore } from '../../kernel-model/proc-vmcore.ts';
 import { DEFAULT_RUN, type RunOptions, type RunResult, runScenario } from '../../scenarios/run.ts';
 import { tools } from '../support/tools.ts';
 
@@ -76,6 +77,29 @@ for (const [endian, firmware, kernel, extra] of CAPTURES) {
       }
       expect(c.summary.memory.ranges.length).toBeGreaterThan(1);
     });
+
+    if (extra.platform === 'powernv') {
+      it('writes an OPAL core that readelf and eu-readelf read, holding OPAL memory as at the crash', async () => {
+        const oc = c.opalcores[0]!;
+        expect(c.summary.dump.opalcore).toBe('opalcore');
+        const layout = {
+          ...oc.layout,
+          loads: oc.layout.loads.map((l) => ({ ...l, vaddr: BigInt(l.paddr) })),
+        };
+        expect(await verifyVmcore(oc.path, layout, c.snapshots[0]!, c.machine.memory)).toBe(0);
+        for (const [tool, args] of [
+          [tools.readelf(), ['-a', '-W']],
+          [tools.euReadelf(), ['-a']],
+        ] as const) {
+          if (!tool) continue;
+          const r = run(tool, [...args, oc.path]);
+          expect(r.code).toBe(0);
+          expect(r.stderr).toBe('');
+        }
+        if (tools.euReadelf())
+          expect(run(tools.euReadelf()!, ['-n', oc.path]).stdout.match(/PRSTATUS/g)?.length).toBe(8);
+      });
+    }
 
     it.runIf(tools.readelf())('readelf -a reads it with no warnings', () => {
       const r = run(tools.readelf()!, ['-a', '-W', c.vmcore]);
