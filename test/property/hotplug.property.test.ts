@@ -202,3 +202,54 @@ describe('resilient kernels on PowerNV under online/offline sequences', () => {
     );
   });
 });
+
+describe('legacy kernels on PowerNV under online/offline sequences', () => {
+  /** Reference: on a 4 GiB PowerNV partition memory blocks 7–15 lie clear of fadump memory. */
+  function triggersOf(steps: { op: 'offline' | 'online'; count: number }[]): number {
+    const online = new Map<number, boolean>(Array.from({ length: 9 }, (_, i) => [15 - i, true]));
+    let triggers = 0;
+    for (const s of steps) {
+      const want = s.op === 'online';
+      const picked = [...online.entries()].filter(([, on]) => on !== want).slice(0, s.count);
+      for (const [block] of picked) online.set(block, want);
+      triggers += picked.length;
+    }
+    return triggers;
+  }
+
+  it('re-register once per predicted trigger and lose the dump exactly inside a window', async () => {
+    const seen = { lost: 0, captured: 0 };
+    const onOff = fc.record({
+      op: fc.constantFrom('offline' as const, 'online' as const),
+      count: fc.integer({ min: 1, max: 3 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(onOff, { maxLength: 4 }),
+        fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
+        async (steps, crashEvent) => {
+          let s = Scenario.create({ platform: 'powernv', kernel: 'legacy', memory: 4096 * MiB }).boot();
+          for (const st of steps) s = st.op === 'offline' ? s.offline(st.count) : s.online(st.count);
+          const { summary } = await s
+            .crashAt(crashEvent === undefined ? {} : { event: crashEvent })
+            .run(dir());
+          const c = summary.cycles[0]!;
+          const triggers = triggersOf(steps);
+          if (crashEvent !== undefined && crashEvent <= triggers) {
+            seen.lost++;
+            expect(c.dump.status).toBe('not-triggered');
+            expect(c.hotplug.reRegistrations).toBe(crashEvent - 1);
+          } else {
+            seen.captured++;
+            expect(c.dump.status).toBe('captured');
+            expect(c.hotplug.reRegistrations).toBe(triggers);
+            expect(c.verify).toEqual({ mismatchedBytes: 0, missingBytes: 0, extraBytes: 0 });
+          }
+        },
+      ),
+      { seed: 5150, numRuns: 15 },
+    );
+    expect(seen.lost).toBeGreaterThan(0);
+    expect(seen.captured).toBeGreaterThan(0);
+  });
+});
