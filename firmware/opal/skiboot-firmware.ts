@@ -29,6 +29,11 @@ export class SkibootFirmware {
   readonly mpipl: Mpipl;
   /** What the partition does once the current call returns. */
   pendingReboot: PendingReboot = 'none';
+  /**
+   * Fault injection: OPAL_MPIPL_UPDATE answers OPAL_HARDWARE, the "platform does not support fadump"
+   * status skiboot's documentation lists but its code never returns (spec/firmware.md §5.1).
+   */
+  injectMpiplHardwareError = false;
 
   constructor(
     readonly machine: Machine,
@@ -47,7 +52,8 @@ export class SkibootFirmware {
       token: OpalToken.MpiplUpdate,
       name: 'OPAL_MPIPL_UPDATE',
       nargs: 4,
-      handler: ([op, src, dest, size]) => this.mpipl.update(op!, src!, dest!, size!),
+      handler: ([op, src, dest, size]) =>
+        this.injectMpiplHardwareError ? OpalStatus.Hardware : this.mpipl.update(op!, src!, dest!, size!),
     });
     this.opal.register({
       token: OpalToken.MpiplRegisterTag,

@@ -75,6 +75,16 @@ describe('OPAL fadump registration', () => {
     expect(k.fadump.registered).toBe(true);
   });
 
+  it('OPAL_HARDWARE from MPIPL_UPDATE: "Support not available." and fadump is disabled', () => {
+    const { fw, kernel } = powernv(4 * GiB);
+    fw.injectMpiplHardwareError = true;
+    const k = kernel();
+    k.boot(fw.boot('fadump=on'));
+    expect(strip(k.console)).toContain('opal fadump: Support not available.');
+    expect(k.fadump.registered).toBe(false);
+    expect(k.sysfsRead('/sys/kernel/fadump/enabled')).toBe('0\n');
+  });
+
   it('refuses firmware whose load area ends above 768 MiB', () => {
     const { m, fw, kernel } = powernv(4 * GiB);
     const tree = fw.buildTree('fadump=on', false);
