@@ -3,8 +3,8 @@
 // same scenario with legacy and resilient kernels side by side. Bad input: one line on stderr, exit
 // code 2, nothing written.
 
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { ConfigError } from '../emulator/memory-blocks.ts';
 import type { Generation } from '../kernel-model/kernel.ts';
@@ -15,6 +15,15 @@ import {
   runScenario,
   validateRunOptions,
 } from '../scenarios/run.ts';
+import {
+  checkExpectations,
+  libraryScenarios,
+  parseScenario,
+  resolveScenario,
+  ScenarioError,
+  type ScenarioFile,
+  toBuilder,
+} from '../scenarios/scenario-file.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_DUMP_FAILED = 1;
@@ -162,6 +171,42 @@ function prepare(a: ScenarioArgs, variants: Partial<RunOptions>[]): RunOptions[]
   }
 }
 
+/**
+ * Runs scenario files or built-in names. All are read and validated first (exit 2 on the first bad
+ * one, nothing written); each runs into DIR (one) or DIR/<name> (several); exit 1 when an
+ * expectation fails, naming it.
+ */
+async function runFiles(args: string[], out: string, json: boolean): Promise<void> {
+  let loaded: { name: string; scenario: ScenarioFile }[];
+  try {
+    loaded = args.map((arg) => {
+      const file = resolveScenario(arg);
+      const scenario = parseScenario(readFileSync(file, 'utf8'), file);
+      validateRunOptions(toBuilder(scenario).toOptions());
+      return { name: scenario.name ?? basename(file).replace(/\.ya?ml$/, ''), scenario };
+    });
+    if (isForeignDir(out))
+      throw new UsageError(`--out ${out} exists and is not a fadump-sim output directory`);
+  } catch (e) {
+    if (e instanceof ScenarioError || e instanceof ConfigError || e instanceof UsageError) fail(e.message);
+    throw e;
+  }
+  const results = [];
+  for (const { name, scenario } of loaded) {
+    const dir = loaded.length === 1 ? out : join(out, name);
+    const { summary } = await toBuilder(scenario).run(dir);
+    const failed = checkExpectations(scenario, summary.cycles.at(-1)!);
+    results.push({ name, dir, dump: summary.dump.status, failed });
+    if (!json) {
+      const verdict = failed.length === 0 ? 'ok' : 'FAILED';
+      process.stdout.write(`${name}: ${summary.dump.status} ${verdict} -> ${dir}\n`);
+      for (const f of failed) process.stdout.write(`  expectation failed: ${f}\n`);
+    }
+  }
+  if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  if (results.some((r) => r.failed.length > 0)) process.exitCode = EXIT_DUMP_FAILED;
+}
+
 /** The figures `compare` reports for one generation. */
 function outcome(c: CycleSummary) {
   return {
@@ -181,10 +226,15 @@ export async function main(argv: string[]): Promise<void> {
       '$0 <command> [options]\n\nA deterministic model of an IBM POWER partition and firmware-assisted dump.',
     )
     .command(
-      'run',
-      'Boot, register fadump, crash, capture the vmcore and verify it (built-in default scenario)',
+      'run [scenarios..]',
+      'Boot, register fadump, crash, capture the vmcore and verify it: the default machine changed by the options, or scenario files / built-in scenario names',
       (y) =>
         scenarioOptions(y)
+          .positional('scenarios', {
+            type: 'string',
+            array: true,
+            describe: 'Scenario files or built-in names (fadump-sim list)',
+          })
           .option('kernel', {
             type: 'string',
             default: DEFAULT_RUN.kernel,
@@ -203,6 +253,11 @@ export async function main(argv: string[]): Promise<void> {
           })
           .option('cycles', { type: 'number', default: 1, describe: 'Crash/capture cycles' }),
       async (a) => {
+        const names = (a.scenarios as string[] | undefined) ?? [];
+        if (names.length > 0) {
+          await runFiles(names, a.out, a.json);
+          return;
+        }
         const [opts] = prepare(a, [
           {
             kernel: a.kernel as Generation,
@@ -258,7 +313,24 @@ export async function main(argv: string[]): Promise<void> {
         for (const l of lines) process.stdout.write(`${l[0]!.padEnd(28)}${l[1]!.padEnd(20)}${l[2]}\n`);
       },
     )
-    .demandCommand(1, 'Name a command: run or compare')
+    .command(
+      'list',
+      'List the built-in scenarios',
+      (y) => y.option('json', { type: 'boolean', default: false }),
+      (a) => {
+        const all = libraryScenarios();
+        if (a.json)
+          process.stdout.write(
+            `${JSON.stringify(
+              all.map(({ name, description }) => ({ name, description })),
+              null,
+              2,
+            )}\n`,
+          );
+        else for (const s of all) process.stdout.write(`${s.name.padEnd(40)} ${s.description}\n`);
+      },
+    )
+    .demandCommand(1, 'Name a command: run, compare or list')
     .strict()
     .fail((msg, err) => {
       if (err) throw err;

@@ -3,6 +3,7 @@
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { z } from 'zod';
 import { FDT_HEADER, FDT_RESERVE_ENTRY } from '../emulator/dtb.ts';
 import type { FieldLayout } from '../emulator/struct.ts';
 import {
@@ -25,6 +26,7 @@ import {
 import { CRASH_INFO_HEADER, CRASH_INFO_HEADER_OLD } from '../kernel-model/crash-info-header.ts';
 import { ELF_PRSTATUS, ELF64_EHDR, ELF64_NHDR, ELF64_PHDR, PT_REGS } from '../kernel-model/elf.ts';
 import { PRB_DESC, PRINTK_INFO, PRINTK_RINGBUFFER } from '../kernel-model/printk-ring.ts';
+import { SCENARIO_SCHEMA } from '../scenarios/scenario-file.ts';
 
 interface Documented {
   name: string;
@@ -83,6 +85,12 @@ export function structuresDoc(): string {
   return out.join('\n');
 }
 
+/** scenarios/schema.json: the JSON Schema of scenario files, from the zod schema. */
+export function scenarioJsonSchema(): string {
+  const schema = z.toJSONSchema(SCENARIO_SCHEMA, { target: 'draft-7' });
+  return `${JSON.stringify({ title: 'fadump-sim scenario', ...schema }, null, 2)}\n`;
+}
+
 const SOURCE_DIRS = ['emulator', 'firmware', 'kernel-model', 'scenarios', 'cli'];
 
 export function assumptionsDoc(repo: string): string {
@@ -111,4 +119,14 @@ export function assumptionsDoc(repo: string): string {
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+/** npm run docs: writes the generated files. */
+export async function main(): Promise<void> {
+  const { writeFileSync } = await import('node:fs');
+  const repo = process.cwd();
+  writeFileSync(join(repo, 'docs', 'structures.md'), structuresDoc());
+  writeFileSync(join(repo, 'docs', 'assumptions.md'), assumptionsDoc(repo));
+  writeFileSync(join(repo, 'scenarios', 'schema.json'), scenarioJsonSchema());
+  console.log('wrote docs/structures.md, docs/assumptions.md, scenarios/schema.json');
 }

@@ -1,6 +1,6 @@
 // The bundled CLI (dist/cli.mjs, built by `npm test` before vitest runs).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -162,5 +162,42 @@ describe('fadump-sim compare', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--hot-add -1 must be a count/);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('fadump-sim with scenario files', () => {
+  it('list names the built-in scenarios with their descriptions', () => {
+    const r = cli('list');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^legacy-crash-in-reregistration-window\s+Seed failure 1/m);
+    expect(r.stdout.trim().split('\n').length).toBeGreaterThanOrEqual(12);
+  });
+
+  it('run NAME runs a built-in scenario and checks its expectations', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'fadump-cli-')), 'out');
+    const r = cli('run', 'endianness-mismatch', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('endianness-mismatch: refused ok');
+    expect(existsSync(join(out, 'summary.json'))).toBe(true);
+  });
+
+  it('a malformed file: exit 2, file:line:column, nothing written', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fadump-cli-'));
+    const file = join(d, 'broken.yaml');
+    writeFileSync(file, 'machine:\n  cpus: -3\nsteps: [boot, crash: {}]\n');
+    const out = join(d, 'out');
+    const r = cli('run', file, '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^fadump-sim: error: ${file.replace(/[.]/g, '\\.')}:2:9: `));
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('an expectation that fails: exit 1, named', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fadump-cli-'));
+    const file = join(d, 'wrong.yaml');
+    writeFileSync(file, 'machine: { memory: 2G }\nsteps: [boot, crash: {}]\nexpect: { dump: refused }\n');
+    const r = cli('run', file, '--out', join(d, 'out'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('expectation failed: dump: expected refused, got captured');
   });
 });

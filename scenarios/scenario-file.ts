@@ -1,0 +1,247 @@
+// Scenario files: YAML that mirrors the Scenario builder one to one (machine, steps, expect). The zod
+// schema is the single definition: it validates, gives the TypeScript type, and exports the JSON
+// Schema editors use (scenarios/schema.json). Every error names the file, line and column.
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { Scenario } from './builder.ts';
+import type { CycleSummary, RunOptions } from './run.ts';
+
+const size = z
+  .union([
+    z.string().regex(/^(0x[0-9a-fA-F]+|\d+)\s*[KMGT]?$/, 'a size such as 512M, 8G or 1T'),
+    z.number().int().positive(),
+  ])
+  .describe('bytes, or a size such as 256M, 8G');
+const duration = z.string().regex(/^\d+(\.\d+)?\s*(ns|us|ms|s)$/, 'a duration such as 5ms or 0.2s');
+const count = z.number().int().min(0);
+const lmbs = z.union([count, z.strictObject({ drc: z.array(z.number().int().min(0)).min(1) })]);
+const generation = z.enum(['resilient', 'legacy']);
+
+const step = z.union([
+  z.literal('boot'),
+  z.strictObject({ hotAdd: lmbs }).describe('DLPAR memory add: a count, or { drc: [indexes] }'),
+  z.strictObject({ hotRemove: lmbs }).describe('DLPAR memory remove: a count, or { drc: [indexes] }'),
+  z.strictObject({ offline: count }),
+  z.strictObject({ online: count }),
+  z
+    .strictObject({
+      crash: z
+        .strictObject({ cpu: count.optional(), atEvent: z.number().int().min(1).optional() })
+        .nullable(),
+    })
+    .describe('the panic: after the steps, or while udev handles the atEvent-th memory event'),
+]);
+
+export const SCENARIO_SCHEMA = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case words joined by hyphens')
+    .optional(),
+  description: z.string().optional(),
+  machine: z
+    .strictObject({
+      platform: z.enum(['pseries', 'powernv']).optional(),
+      firmware: z.enum(['powervm', 'qemu']).optional(),
+      memory: size.optional(),
+      lmbSize: size.optional(),
+      cpus: z.number().int().min(1).max(2048).optional(),
+      smt: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).optional(),
+      endian: z.enum(['le', 'be']).optional(),
+      kernel: generation.optional(),
+      captureKernel: generation.optional(),
+      captureEndian: z.enum(['le', 'be']).optional(),
+      cmdline: z.string().optional(),
+      seed: z.number().int().min(0).max(0xffffffff).optional(),
+      notePids: z.boolean().optional(),
+      bootMemRegions: z.number().int().min(1).max(7).optional(),
+      cycles: z.number().int().min(1).max(16).optional(),
+    })
+    .optional(),
+  udev: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      latency: duration.optional(),
+      perEvent: duration.optional(),
+    })
+    .optional(),
+  steps: z.array(step).min(2),
+  expect: z
+    .strictObject({
+      dump: z.enum(['captured', 'refused', 'not-triggered']).optional(),
+      reason: z.string().optional().describe('text the refusal reason contains'),
+      reRegistrations: count.optional(),
+      console: z.array(z.string()).optional().describe('lines some kernel printed'),
+      verify: z
+        .union([
+          z.literal('exact'),
+          z.strictObject({
+            mismatchedBytes: count.optional(),
+            missingBytes: count.optional(),
+            extraBytes: count.optional(),
+          }),
+        ])
+        .optional(),
+    })
+    .optional(),
+});
+
+export type ScenarioFile = z.infer<typeof SCENARIO_SCHEMA>;
+
+export class ScenarioError extends Error {}
+
+function parseSize(v: string | number): number {
+  if (typeof v === 'number') return v;
+  const m = /^(0x[0-9a-f]+|\d+)\s*([KMGT]?)$/i.exec(v.trim())!;
+  return (
+    Number(m[1]) * { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 }[m[2]!.toUpperCase() as 'K']!
+  );
+}
+
+function parseDuration(v: string): bigint {
+  const m = /^(\d+(?:\.\d+)?)\s*(ns|us|ms|s)$/.exec(v.trim())!;
+  return BigInt(Math.round(Number(m[1]) * { ns: 1, us: 1e3, ms: 1e6, s: 1e9 }[m[2] as 'ns']));
+}
+
+/** Parses and validates a scenario; every problem is reported as `file:line:col: message`. */
+export function parseScenario(text: string, file: string): ScenarioFile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    strict: true,
+    uniqueKeys: true,
+  });
+  const at = (offset: number) => {
+    const p = lineCounter.linePos(offset);
+    return `${file}:${p.line}:${p.col}`;
+  };
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) throw new ScenarioError(`${at(problem.pos[0])}: ${problem.message.split('\n')[0]}`);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new ScenarioError(`${file}:1:1: ${(e as Error).message}`);
+  }
+  const result = SCENARIO_SCHEMA.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    // The deepest node the path reaches, for the position.
+    let node: unknown = doc.contents;
+    for (const key of issue.path) {
+      const next = isMap(node) || isSeq(node) ? node.get(key as never, true) : undefined;
+      if (next === undefined) break;
+      node = next;
+    }
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    const where = issue.path.length ? ` (at ${issue.path.join('.')})` : '';
+    throw new ScenarioError(`${at(range?.[0] ?? 0)}: ${issue.message}${where}`);
+  }
+  const s = result.data;
+  const steps = s.steps;
+  if (steps[0] !== 'boot') throw new ScenarioError(`${file}:1:1: the first step must be boot`);
+  const crashAt = steps.findIndex((x) => typeof x === 'object' && 'crash' in x);
+  if (crashAt !== steps.length - 1)
+    throw new ScenarioError(`${file}:1:1: the last step, and only it, must be crash`);
+  return s;
+}
+
+/** The builder a scenario file amounts to. */
+export function toBuilder(s: ScenarioFile): Scenario {
+  const m = s.machine ?? {};
+  const options: Partial<RunOptions> = {
+    ...(m.platform && { platform: m.platform }),
+    ...(m.firmware && { firmware: m.firmware }),
+    ...(m.memory !== undefined && { memory: parseSize(m.memory) }),
+    ...(m.lmbSize !== undefined && { lmbSize: parseSize(m.lmbSize) }),
+    ...(m.cpus !== undefined && { cpus: m.cpus }),
+    ...(m.smt !== undefined && { threadsPerCore: m.smt }),
+    ...(m.endian && { endian: m.endian }),
+    ...(m.kernel && { kernel: m.kernel }),
+    ...(m.captureKernel && { captureKernel: m.captureKernel }),
+    ...(m.captureEndian && { captureEndian: m.captureEndian }),
+    ...(m.cmdline !== undefined && { cmdline: m.cmdline }),
+    ...(m.seed !== undefined && { seed: m.seed }),
+    ...(m.notePids !== undefined && { notePids: m.notePids }),
+    ...(m.bootMemRegions !== undefined && { bootMemRegions: m.bootMemRegions }),
+    ...(m.cycles !== undefined && { cycles: m.cycles }),
+    ...(s.udev?.enabled === false && { udev: false }),
+  };
+  if (s.udev?.latency || s.udev?.perEvent) {
+    options.udevTiming = {
+      latencyNs: s.udev.latency ? parseDuration(s.udev.latency) : 5_000_000n,
+      perEventNs: s.udev.perEvent ? parseDuration(s.udev.perEvent) : 200_000_000n,
+    };
+  }
+  let b = Scenario.create(options);
+  for (const st of s.steps) {
+    if (st === 'boot') b = b.boot();
+    else if ('hotAdd' in st) b = b.hotAdd(st.hotAdd);
+    else if ('hotRemove' in st) b = b.hotRemove(st.hotRemove);
+    else if ('offline' in st) b = b.offline(st.offline);
+    else if ('online' in st) b = b.online(st.online);
+    else
+      b = b.crashAt({
+        ...(st.crash?.cpu !== undefined && { cpu: st.crash.cpu }),
+        ...(st.crash?.atEvent !== undefined && { event: st.crash.atEvent }),
+      });
+  }
+  return b;
+}
+
+/** Expectations that do not hold, one line each. */
+export function checkExpectations(s: ScenarioFile, c: CycleSummary): string[] {
+  const e = s.expect;
+  if (!e) return [];
+  const failed: string[] = [];
+  if (e.dump && c.dump.status !== e.dump) failed.push(`dump: expected ${e.dump}, got ${c.dump.status}`);
+  if (e.reason && !(c.dump.reason ?? '').includes(e.reason)) {
+    failed.push(`reason: expected "${e.reason}", got "${c.dump.reason ?? ''}"`);
+  }
+  if (e.reRegistrations !== undefined && c.hotplug.reRegistrations !== e.reRegistrations) {
+    failed.push(`reRegistrations: expected ${e.reRegistrations}, got ${c.hotplug.reRegistrations}`);
+  }
+  const lines = [...c.console.crashed, ...c.console.capture].map((l) => l.replace(/^\[[^\]]*\] /, ''));
+  for (const want of e.console ?? []) if (!lines.includes(want)) failed.push(`console: no line "${want}"`);
+  if (e.verify !== undefined) {
+    const want = e.verify === 'exact' ? { mismatchedBytes: 0, missingBytes: 0, extraBytes: 0 } : e.verify;
+    for (const [k, v] of Object.entries(want)) {
+      const got = c.verify[k as keyof typeof c.verify];
+      if (got !== v) failed.push(`verify.${k}: expected ${v}, got ${got}`);
+    }
+  }
+  return failed;
+}
+
+/** The built-in scenario library: scenarios/library beside the sources, or beside the bundle. */
+export function libraryDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return (
+    [join(here, 'library'), join(here, '..', 'scenarios', 'library')].find((d) => existsSync(d)) ??
+    join(here, 'library')
+  );
+}
+
+export function libraryScenarios(): { name: string; file: string; description: string }[] {
+  const dir = libraryDir();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => {
+      const file = join(dir, f);
+      const s = parseScenario(readFileSync(file, 'utf8'), file);
+      return { name: basename(f, '.yaml'), file, description: s.description ?? '' };
+    });
+}
+
+/** A scenario argument: a file path, or the name of a built-in scenario. */
+export function resolveScenario(arg: string): string {
+  if (existsSync(arg)) return arg;
+  const lib = join(libraryDir(), `${arg}.yaml`);
+  if (existsSync(lib)) return lib;
+  throw new ScenarioError(`${arg}: no such file and no built-in scenario of that name (see fadump-sim list)`);
+}

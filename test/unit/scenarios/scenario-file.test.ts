@@ -1,0 +1,115 @@
+// Scenario files (issue 6): the built-in library passes its own expectations; malformed files get
+// one file:line:column message; files mirror the builder one to one.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Scenario } from '../../../scenarios/builder.ts';
+import {
+  checkExpectations,
+  libraryScenarios,
+  parseScenario,
+  ScenarioError,
+  toBuilder,
+} from '../../../scenarios/scenario-file.ts';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'fadump-sf-'));
+
+describe('built-in scenario library', () => {
+  const all = libraryScenarios();
+  it('has at least 12 scenarios, each with a description', () => {
+    expect(all.length).toBeGreaterThanOrEqual(12);
+    for (const s of all) expect(s.description.length).toBeGreaterThan(20);
+  });
+  for (const s of all) {
+    it(`${s.name} meets its own expectations`, async () => {
+      const scenario = parseScenario(readFileSync(s.file, 'utf8'), s.file);
+      expect(scenario.expect).toBeDefined();
+      const { summary } = await toBuilder(scenario).run(dir());
+      expect(checkExpectations(scenario, summary.cycles.at(-1)!)).toEqual([]);
+    });
+  }
+});
+
+describe('scenario files mirror the builder', () => {
+  it('a file and the same builder calls give the same run options', () => {
+    const file = parseScenario(
+      [
+        'machine: { memory: 2G, kernel: legacy, udev: true }'.replace(', udev: true', ''),
+        'udev: { latency: 1ms, perEvent: 50ms }',
+        'steps:',
+        '  - boot',
+        '  - hotAdd: 3',
+        '  - hotRemove: { drc: [2147483653] }',
+        '  - offline: 1',
+        '  - crash: { cpu: 2, atEvent: 2 }',
+      ].join('\n'),
+      'x.yaml',
+    );
+    const built = Scenario.create({
+      memory: 2 * 2 ** 30,
+      kernel: 'legacy',
+      udevTiming: { latencyNs: 1_000_000n, perEventNs: 50_000_000n },
+    })
+      .boot()
+      .hotAdd(3)
+      .hotRemove({ drc: [2147483653] })
+      .offline(1)
+      .crashAt({ cpu: 2, event: 2 });
+    expect(toBuilder(file).toOptions()).toEqual(built.toOptions());
+  });
+});
+
+describe('malformed scenario files', () => {
+  const cases: [string, string, RegExp][] = [
+    ['YAML syntax', 'steps: [boot, crash: {}\nexpect: {}\n', /^bad\.yaml:\d+:\d+: /],
+    [
+      'a wrong type',
+      'machine:\n  cpus: eight\nsteps: [boot, crash: {}]\n',
+      /^bad\.yaml:2:9: Invalid input: expected number, received string \(at machine\.cpus\)/,
+    ],
+    [
+      'an unknown key',
+      'machine:\n  memroy: 2G\nsteps: [boot, crash: {}]\n',
+      /^bad\.yaml:2:3: Unrecognized key: "memroy"|^bad\.yaml:\d+:\d+: .*memroy/,
+    ],
+    [
+      'a size that is not a size',
+      'machine: { memory: lots }\nsteps: [boot, crash: {}]\n',
+      /^bad\.yaml:1:20: .*(size|Invalid)/,
+    ],
+    ['an unknown step', 'steps:\n  - boot\n  - reboot\n  - crash: {}\n', /^bad\.yaml:3:5: /],
+    [
+      'no boot first',
+      'steps:\n  - hotAdd: 1\n  - crash: {}\n',
+      /^bad\.yaml:1:1: the first step must be boot/,
+    ],
+    [
+      'no crash last',
+      'steps:\n  - boot\n  - hotAdd: 1\n',
+      /^bad\.yaml:1:1: the last step, and only it, must be crash/,
+    ],
+    [
+      'a duplicate key',
+      'machine: { cpus: 2, cpus: 4 }\nsteps: [boot, crash: {}]\n',
+      /^bad\.yaml:1:\d+: .*[Mm]ap keys must be unique/,
+    ],
+  ];
+  for (const [what, text, message] of cases) {
+    it(`${what}: one file:line:column message`, () => {
+      expect(() => parseScenario(text, 'bad.yaml')).toThrow(ScenarioError);
+      expect(() => parseScenario(text, 'bad.yaml')).toThrow(message);
+    });
+  }
+
+  it('a YAML alias bomb is refused, not expanded', () => {
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
+      'steps: [boot, crash: {}]',
+    ].join('\n');
+    expect(() => parseScenario(bomb, 'bomb.yaml')).toThrow(/^bomb\.yaml:1:1: .*[Aa]lias/);
+  });
+});
