@@ -113,3 +113,11 @@ describe('malformed scenario files', () => {
     expect(() => parseScenario(bomb, 'bomb.yaml')).toThrow(/^bomb\.yaml:1:1: .*[Aa]lias/);
   });
 });
+
+describe('README', () => {
+  it('lists every built-in scenario', async () => {
+    const { REPO } = await import('../../support/tools.ts');
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    for (const s of libraryScenarios()) expect(readme).toContain(`| \`${s.name}\` | ${s.description} |`);
+  });
+});
