@@ -7,8 +7,9 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { ConfigError } from '../emulator/memory-blocks.ts';
 import { Scenario } from './builder.ts';
-import type { CycleSummary, RunOptions } from './run.ts';
+import { type CycleSummary, type RunOptions, validateRunOptions } from './run.ts';
 
 const size = z
   .union([
@@ -143,11 +144,36 @@ export function parseScenario(text: string, file: string): ScenarioFile {
   }
   const s = result.data;
   const steps = s.steps;
-  if (steps[0] !== 'boot') throw new ScenarioError(`${file}:1:1: the first step must be boot`);
+  const stepAt = (i: number) => {
+    const node = doc.getIn(['steps', i], true) as { range?: [number] } | undefined;
+    return at(node?.range?.[0] ?? 0);
+  };
+  if (steps[0] !== 'boot') throw new ScenarioError(`${stepAt(0)}: the first step must be boot`);
   const crashAt = steps.findIndex((x) => typeof x === 'object' && 'crash' in x);
-  if (crashAt !== steps.length - 1)
-    throw new ScenarioError(`${file}:1:1: the last step, and only it, must be crash`);
+  if (crashAt !== steps.length - 1) {
+    throw new ScenarioError(
+      `${stepAt(crashAt < 0 ? steps.length - 1 : crashAt)}: the last step, and only it, must be crash`,
+    );
+  }
+  // What the model cannot run (sizes that are not powers of two, memory too small for fadump, a CPU
+  // that does not exist), reported at the machine section.
+  try {
+    validateRunOptions(toBuilder(s).toOptions());
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const machine = isMap(doc.contents) ? doc.contents.get('machine', true) : undefined;
+    const offset = (machine as { range?: [number] } | undefined)?.range?.[0] ?? 0;
+    throw new ScenarioError(
+      `${at(offset)}: ${e.message.replace(/--([a-z-]+) /, (_, f: string) => `${camel(f)} `)}`,
+    );
+  }
   return s;
+}
+
+/** A CLI flag name as the scenario key that sets it (lmb-size → lmbSize). */
+function camel(flag: string): string {
+  const keys: Record<string, string> = { 'crash-cpu': 'crash.cpu', 'boot-mem-regions': 'bootMemRegions' };
+  return keys[flag] ?? flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** The builder a scenario file amounts to. */

@@ -82,12 +82,12 @@ describe('malformed scenario files', () => {
     [
       'no boot first',
       'steps:\n  - hotAdd: 1\n  - crash: {}\n',
-      /^bad\.yaml:1:1: the first step must be boot/,
+      /^bad\.yaml:2:5: the first step must be boot/,
     ],
     [
       'no crash last',
       'steps:\n  - boot\n  - hotAdd: 1\n',
-      /^bad\.yaml:1:1: the last step, and only it, must be crash/,
+      /^bad\.yaml:3:5: the last step, and only it, must be crash/,
     ],
     [
       'a duplicate key',
@@ -119,5 +119,20 @@ describe('README', () => {
     const { REPO } = await import('../../support/tools.ts');
     const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
     for (const s of libraryScenarios()) expect(readme).toContain(`| \`${s.name}\` | ${s.description} |`);
+  });
+});
+
+describe('impossible machines in scenario files', () => {
+  it('are reported at the machine section, in the file words', () => {
+    const text = 'description: x\nmachine:\n  memory: 512M\nsteps: [boot, crash: {}]\n';
+    expect(() => parseScenario(text, 'small.yaml')).toThrow(
+      /^small\.yaml:3:3: memory 512M is smaller than fadump needs/,
+    );
+    const cpu = 'machine: { cpus: 4 }\nsteps: [boot, crash: { cpu: 9 }]\n';
+    expect(() => parseScenario(cpu, 'cpu.yaml')).toThrow(/^cpu\.yaml:1:10: crash\.cpu 9 does not exist/);
+    const lmb = 'machine: { lmbSize: 100M }\nsteps: [boot, crash: {}]\n';
+    expect(() => parseScenario(lmb, 'lmb.yaml')).toThrow(
+      /^lmb\.yaml:1:10: lmbSize 100M must be a power of two/,
+    );
   });
 });
