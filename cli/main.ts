@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { ConfigError } from '../emulator/memory-blocks.ts';
 import type { Generation } from '../kernel-model/kernel.ts';
+import type { LogLevel } from '../scenarios/event-log.ts';
 import {
   type CycleSummary,
   DEFAULT_RUN,
@@ -116,7 +117,13 @@ function scenarioOptions<T>(y: Argv<T>) {
       default: '200ms',
       describe: 'Time between echo 0 and echo 1 for one re-registration',
     })
-    .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' });
+    .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' })
+    .option('log-level', {
+      type: 'string',
+      default: 'info',
+      choices: ['debug', 'info', 'warn', 'error', 'silent'],
+      describe: 'Level of DIR/events.jsonl (debug adds every firmware call)',
+    });
 }
 
 type ScenarioArgs = ReturnType<typeof scenarioOptions> extends Argv<infer A> ? A : never;
@@ -146,6 +153,7 @@ function toRunOptions(a: ScenarioArgs, extra: Partial<RunOptions> = {}): RunOpti
       offline: counts('offline', a.offline),
     },
     udev: a.udev,
+    logLevel: a['log-level'] as LogLevel,
     udevTiming: {
       latencyNs: parseDuration('udev-latency', a['udev-latency']),
       perEventNs: parseDuration('udev-per-event', a['udev-per-event']),

@@ -17,6 +17,7 @@ import { buildOpalCore, type OpalCoreLayout } from '../kernel-model/opal-core.ts
 import { OPAL_FADUMP_MIN_BOOT_MEM } from '../kernel-model/opal-fadump.ts';
 import { type VmcoreLayout, verifyVmcore, vmcoreLayout, writeVmcore } from '../kernel-model/proc-vmcore.ts';
 import { writeVmcoreFile } from '../kernel-model/vmcore-file.ts';
+import { EventLog, type LogLevel } from './event-log.ts';
 
 export interface RunOptions {
   platform: 'pseries' | 'powernv';
@@ -48,6 +49,8 @@ export interface RunOptions {
   udevTiming?: UdevTiming;
   /** Crash while the udev rule handles the K-th memory online/offline event (1-based). */
   crashAtEvent?: number;
+  /** Level of DIR/events.jsonl (default info; debug adds every firmware call). */
+  logLevel?: LogLevel;
 }
 
 /** One bulk memory event. DRC indexes, when given, name the LMBs; otherwise firmware or the kernel picks. */
@@ -301,6 +304,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     notePids: o.notePids,
   };
   await mkdir(outDir, { recursive: true });
+  const eventLog = new EventLog(join(outDir, 'events.jsonl'), machine.events, o.logLevel);
 
   const consoleLog: string[] = [];
   const snapshots: MemorySnapshot[] = [];
@@ -416,6 +420,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
   };
   await writeAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeAtomic(join(outDir, 'console.log'), `${consoleLog.join('\n')}\n`);
+  await eventLog.close();
   return { summary, machine, snapshots, captures, opalcores };
 }
 

@@ -1,4 +1,5 @@
 // Bundles the CLI into one ESM file (dist/cli.mjs) so it starts fast and installs without sources.
+import { chmodSync } from 'node:fs';
 import { build } from 'esbuild';
 
 await build({
@@ -14,3 +15,4 @@ await build({
   },
   logLevel: 'warning',
 });
+chmodSync('dist/cli.mjs', 0o755);

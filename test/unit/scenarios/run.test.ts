@@ -20,7 +20,7 @@ describe('runScenario', () => {
     const a = await run({ seed: 42 });
     const b = await run({ seed: 42 });
     const c = await run({ seed: 43 });
-    for (const f of ['vmcore', 'summary.json', 'console.log']) {
+    for (const f of ['vmcore', 'summary.json', 'console.log', 'events.jsonl']) {
       expect(readFileSync(join(a.dir, f)).equals(readFileSync(join(b.dir, f))), f).toBe(true);
     }
     expect(readFileSync(join(a.dir, 'vmcore')).equals(readFileSync(join(c.dir, 'vmcore')))).toBe(false);
@@ -49,6 +49,26 @@ describe('runScenario', () => {
       Buffer.from(r.machine.memory.peek(ring, 4096)).equals(Buffer.from(r.snapshots[0]!.peek(ring, 4096))),
     ).toBe(false);
     expect(r.summary.verify.mismatchedBytes).toBe(0);
+  });
+
+  it('logs the story to events.jsonl, and every firmware call at debug level', async () => {
+    const info = await run({});
+    const debug = await run({ logLevel: 'debug' });
+    const lines = (dir: string) =>
+      readFileSync(join(dir, 'events.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+    const kinds = lines(info.dir).map((e) => e.kind);
+    expect(kinds).toEqual(
+      expect.arrayContaining(['boot', 'registered', 'os-term', 'dump-processed', 'reset']),
+    );
+    expect(kinds).not.toContain('call');
+    const calls = lines(debug.dir).filter((e) => e.kind === 'call');
+    expect(calls.map((c) => c.name)).toContain('ibm,configure-kernel-dump');
+    expect(lines(debug.dir).every((e) => typeof e.t === 'string' && !('time' in e) && !('pid' in e))).toBe(
+      true,
+    );
   });
 
   it('reports not-triggered when fadump is not enabled', async () => {
