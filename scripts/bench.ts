@@ -1,6 +1,7 @@
 // npm run bench: how long runs take and how much memory they use. Figures for people, not
 // assertions: speed targets live here, never in timed tests.
 
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,19 @@ const CASES: [string, Partial<RunOptions>][] = [
   ],
 ];
 
+/** Median wall time of `node dist/cli.mjs --help` (run `npm run build` first). */
+function startupMs(): number {
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    spawnSync(process.execPath, ['dist/cli.mjs', '--help'], { stdio: 'ignore' });
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b)[3]!;
+}
+
 export async function main(): Promise<void> {
+  console.log(`CLI start-up (--help, median of 7): ${startupMs().toFixed(0)} ms`);
   console.log(
     'case'.padEnd(42),
     'wall ms'.padStart(9),

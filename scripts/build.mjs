@@ -14,5 +14,7 @@ await build({
     js: "#!/usr/bin/env node\nimport { createRequire as __esbCreateRequire } from 'node:module'; const require = __esbCreateRequire(import.meta.url);",
   },
   logLevel: 'warning',
+  minify: true,
+  legalComments: 'none',
 });
 chmodSync('dist/cli.mjs', 0o755);
