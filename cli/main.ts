@@ -6,8 +6,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import yargs, { type Argv } from 'yargs';
+import { DtbError } from '../emulator/dtb.ts';
 import { ConfigError } from '../emulator/memory-blocks.ts';
 import type { Generation } from '../kernel-model/kernel.ts';
+import { VmcoreError } from '../kernel-model/vmcore-reader.ts';
 import type { LogLevel } from '../scenarios/event-log.ts';
 import {
   type CycleSummary,
@@ -25,6 +27,7 @@ import {
   type ScenarioFile,
   toBuilder,
 } from '../scenarios/scenario-file.ts';
+import { inspect } from './inspect.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_DUMP_FAILED = 1;
@@ -338,7 +341,24 @@ export async function main(argv: string[]): Promise<void> {
         else for (const s of all) process.stdout.write(`${s.name.padEnd(40)} ${s.description}\n`);
       },
     )
-    .demandCommand(1, 'Name a command: run, compare or list')
+    .command(
+      'inspect <file>',
+      'Decode a vmcore or OPAL core (headers, notes, CPUs, VMCOREINFO, dmesg) or a device tree blob',
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true })
+          .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' }),
+      (a) => {
+        try {
+          process.stdout.write(`${inspect(a.file, a.json)}\n`);
+        } catch (e) {
+          if (e instanceof VmcoreError || e instanceof DtbError) fail(`${a.file}: ${e.message}`);
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') fail(`${a.file}: no such file`);
+          throw e;
+        }
+      },
+    )
+    .demandCommand(1, 'Name a command: run, compare, list or inspect')
     .strict()
     .fail((msg, err) => {
       if (err) throw err;

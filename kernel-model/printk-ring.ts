@@ -182,11 +182,15 @@ export class PrintkRing {
  * Reads the ring back as vmcore-dmesg does: from the prb pointer, ids tail..head, finalized or
  * committed descriptors whose id matches. Never throws on garbage; bounded by the ring size.
  */
-export function readPrintkRing(view: MemoryView, order: ByteOrder): LogRecord[] {
+export function readPrintkRing(
+  view: MemoryView,
+  order: ByteOrder,
+  prbAddr: number = SYMBOLS.prb,
+): LogRecord[] {
   const le = order === 'le';
   const u64 = (addr: number) => new DataView(view.peek(addr, 8).buffer).getBigUint64(0, le);
   const phys = (v: bigint) => Number(BigInt.asUintN(48, v - 0xc000000000000000n));
-  const rbAddr = phys(u64(SYMBOLS.prb));
+  const rbAddr = phys(u64(prbAddr));
   const rb = PRINTK_RINGBUFFER.decode(view.peek(rbAddr, PRINTK_RINGBUFFER.size), order);
   const out: LogRecord[] = [];
   if (rb.count_bits > 24 || rb.size_bits > 30) return out;
@@ -207,6 +211,7 @@ export function readPrintkRing(view: MemoryView, order: ByteOrder): LogRecord[] 
       order,
     );
     const off = d.begin % S > d.next % S ? 0n : d.begin % S;
+    if (info.text_len > Number(S)) continue;
     const text = new TextDecoder().decode(view.peek(phys(rb.data) + Number(off) + 8, info.text_len));
     const level = le ? info.flags_level >> 5 : info.flags_level & 7;
     out.push({ seq: info.seq, tsNs: info.ts_nsec, level, text });

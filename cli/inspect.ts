@@ -1,0 +1,86 @@
+// `fadump-sim inspect FILE`: what a vmcore (or OPAL core) or a device tree blob holds, as text or JSON.
+
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import type { DtNode } from '../emulator/device-tree.ts';
+import { decodeDtb } from '../emulator/dtb.ts';
+import { readVmcore, type VmcoreReport } from '../kernel-model/vmcore-reader.ts';
+
+const hex = (v: bigint | number) => `0x${v.toString(16)}`;
+const PT_NAMES: Record<number, string> = { 0: 'NULL', 1: 'LOAD', 4: 'NOTE' };
+
+function head(path: string): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const b = new Uint8Array(4);
+    readSync(fd, b, 0, 4, 0);
+    return b;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function inspect(path: string, json: boolean): string {
+  const magic = head(path);
+  if (magic[0] === 0xd0 && magic[1] === 0x0d && magic[2] === 0xfe && magic[3] === 0xed) {
+    const dtb = decodeDtb(new Uint8Array(readFileSync(path)));
+    return json ? JSON.stringify(treeJson(dtb.root), null, 2) : `/dts-v1/;\n${treeText(dtb.root, 0)}`;
+  }
+  const r = readVmcore(path);
+  return json ? JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? hex(v) : v), 2) : vmcoreText(path, r);
+}
+
+function vmcoreText(path: string, r: VmcoreReport): string {
+  const out = [`${path}: ELF64 core, ${r.order === 'le' ? 'little' : 'big'}-endian, machine ${r.machine}`];
+  out.push(`program headers (${r.phdrs.length}):`);
+  for (const p of r.phdrs) {
+    out.push(
+      `  ${(PT_NAMES[p.type] ?? hex(p.type)).padEnd(5)} offset ${hex(p.offset).padEnd(12)} paddr ${hex(p.paddr).padEnd(14)} size ${hex(p.memsz)}`,
+    );
+  }
+  const kinds = new Map<string, number>();
+  for (const n of r.notes) kinds.set(`${n.name}/${n.type}`, (kinds.get(`${n.name}/${n.type}`) ?? 0) + 1);
+  out.push(`notes: ${[...kinds].map(([k, n]) => `${n} × ${k}`).join(', ')}`);
+  out.push(`CPUs (${r.cpus.length}):`);
+  for (const c of r.cpus)
+    out.push(`  pid ${c.pid}: nip ${hex(c.nip)} lr ${hex(c.lr)} r1 ${hex(c.r1)} msr ${hex(c.msr)}`);
+  const keys = ['OSRELEASE', 'PAGESIZE', 'CRASHTIME'].filter((k) => r.vmcoreinfo[k] !== undefined);
+  out.push(
+    `VMCOREINFO: ${Object.keys(r.vmcoreinfo).length} keys; ${keys.map((k) => `${k}=${r.vmcoreinfo[k]}`).join(' ')}`,
+  );
+  out.push(`dmesg (${r.dmesg.length} lines):`, ...r.dmesg.map((l) => `  ${l}`));
+  return out.join('\n');
+}
+
+function propText(v: Uint8Array): string {
+  if (v.length === 0) return '';
+  const printable =
+    v[v.length - 1] === 0 && v.subarray(0, -1).every((b) => b === 0 || (b >= 0x20 && b < 0x7f));
+  if (printable)
+    return ` = ${new TextDecoder()
+      .decode(v.subarray(0, -1))
+      .split('\0')
+      .map((x) => `"${x}"`)
+      .join(', ')}`;
+  if (v.length % 4 === 0) {
+    const d = new DataView(v.buffer, v.byteOffset, v.byteLength);
+    return ` = <${Array.from({ length: v.length / 4 }, (_, i) => hex(d.getUint32(i * 4))).join(' ')}>`;
+  }
+  return ` = [${Array.from(v, (b) => b.toString(16).padStart(2, '0')).join(' ')}]`;
+}
+
+function treeText(n: DtNode, depth: number): string {
+  const pad = '\t'.repeat(depth);
+  const lines = [`${pad}${n.name || '/'} {`];
+  for (const [k, v] of n.props) lines.push(`${pad}\t${k}${propText(v)};`);
+  for (const c of n.children) lines.push(treeText(c, depth + 1));
+  lines.push(`${pad}};`);
+  return lines.join('\n');
+}
+
+function treeJson(n: DtNode): unknown {
+  return {
+    name: n.name,
+    props: Object.fromEntries([...n.props].map(([k, v]) => [k, Array.from(v)])),
+    children: n.children.map(treeJson),
+  };
+}

@@ -1,0 +1,93 @@
+// fadump-sim inspect: vmcores and DTBs decoded; damaged files answered with one clear error.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { inspect } from '../../cli/inspect.ts';
+import { SeededRng } from '../../emulator/clock.ts';
+import { DtbError, encodeDtb } from '../../emulator/dtb.ts';
+import { Machine } from '../../emulator/machine.ts';
+import { POWERVM } from '../../firmware/rtas/personality.ts';
+import { PseriesFirmware } from '../../firmware/rtas/pseries-firmware.ts';
+import { VmcoreError } from '../../kernel-model/vmcore-reader.ts';
+import { DEFAULT_RUN, runScenario } from '../../scenarios/run.ts';
+import { REPO } from '../support/tools.ts';
+
+const CLI = join(REPO, 'dist', 'cli.mjs');
+const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+
+describe('fadump-sim inspect', () => {
+  for (const endian of ['le', 'be'] as const) {
+    it(`decodes a ${endian} vmcore: CPUs, crashing registers, VMCOREINFO, the crashed kernel's log`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'fadump-inspect-'));
+      const { summary } = await runScenario({ ...DEFAULT_RUN, memory: 2 * 2 ** 30, endian }, dir);
+      const r = cli('inspect', join(dir, 'vmcore'));
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`${endian === 'le' ? 'little' : 'big'}-endian`);
+      expect(r.stdout).toContain('CPUs (8):');
+      expect(r.stdout).toContain(`nip ${summary.crash.nip} lr ${summary.crash.lr} r1 ${summary.crash.r1}`);
+      expect(r.stdout).toContain('OSRELEASE=6.10.0-fadump-sim');
+      for (const line of summary.cycles[0]!.console.crashed) expect(r.stdout).toContain(`  ${line}`);
+      const json = JSON.parse(cli('inspect', join(dir, 'vmcore'), '--json').stdout);
+      expect(json.cpus).toHaveLength(8);
+      expect(json.dmesg).toEqual(summary.cycles[0]!.console.crashed);
+    });
+  }
+
+  it('prints a device tree blob', () => {
+    const m = new Machine({
+      memory: 2 * 2 ** 30,
+      lmbSize: 2 ** 28,
+      cpus: 4,
+      threadsPerCore: 1,
+      holes: [],
+      seed: 1,
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'fadump-inspect-')), 'pseries.dtb');
+    writeFileSync(file, encodeDtb(new PseriesFirmware(m, POWERVM).buildTree('fadump=on')));
+    const r = cli('inspect', file);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('ibm,configure-kernel-dump = <0x202d>;');
+    expect(r.stdout).toContain('bootargs = "fadump=on";');
+  });
+
+  it('answers missing, empty, foreign and truncated files with exit 2 and one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fadump-inspect-'));
+    await runScenario({ ...DEFAULT_RUN, memory: 2 * 2 ** 30 }, join(dir, 'run'));
+    const core = readFileSync(join(dir, 'run', 'vmcore'));
+    const cases: [string, Uint8Array | null, RegExp][] = [
+      ['missing', null, /no such file/],
+      ['empty', new Uint8Array(0), /the ELF header lies beyond the end of the file/],
+      ['text', new TextEncoder().encode('hello world, not a core'), /not an ELF file/],
+      ['truncated', core.subarray(0, 100), /program header 0 lies beyond the end of the file/],
+      ['headers only', core.subarray(0, 0x10100), /a note segment lies beyond the end of the file/],
+    ];
+    for (const [name, bytes, message] of cases) {
+      const file = join(dir, name);
+      if (bytes) writeFileSync(file, bytes);
+      const r = cli('inspect', file);
+      expect(r.status, name).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('never fails with anything but its own errors on damaged cores and blobs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fadump-inspect-'));
+    await runScenario({ ...DEFAULT_RUN, memory: 2 * 2 ** 30 }, join(dir, 'run'));
+    const core = new Uint8Array(readFileSync(join(dir, 'run', 'vmcore')).subarray(0, 0x12000));
+    const rng = new SeededRng(12);
+    for (let i = 0; i < 300; i++) {
+      const b = core.slice();
+      for (let j = 0; j < rng.int(1, 6); j++) b[rng.int(0, 0x17ff)] = rng.int(0, 255);
+      const file = join(dir, `m${i}`);
+      writeFileSync(file, b.subarray(0, rng.int(0, b.length)));
+      try {
+        inspect(file, true);
+      } catch (e) {
+        if (!(e instanceof VmcoreError || e instanceof DtbError)) throw e;
+      }
+    }
+  });
+});
