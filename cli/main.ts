@@ -27,6 +27,7 @@ import {
   type ScenarioFile,
   toBuilder,
 } from '../scenarios/scenario-file.ts';
+import { explain } from './explain.ts';
 import { inspect } from './inspect.ts';
 
 export const EXIT_OK = 0;
@@ -339,6 +340,31 @@ export async function main(argv: string[]): Promise<void> {
             )}\n`,
           );
         else for (const s of all) process.stdout.write(`${s.name.padEnd(40)} ${s.description}\n`);
+      },
+    )
+    .command(
+      'explain [scenario]',
+      'Run a scenario (default: the built-in default) and narrate it: events, firmware calls, annotated structures',
+      (y) =>
+        y
+          .positional('scenario', {
+            type: 'string',
+            describe: 'Scenario file or built-in name',
+            default: 'default',
+          })
+          .option('out', { type: 'string', default: 'out', describe: 'Output directory' }),
+      async (a) => {
+        let builder: ReturnType<typeof toBuilder>;
+        try {
+          const file = resolveScenario(a.scenario);
+          builder = toBuilder(parseScenario(readFileSync(file, 'utf8'), file));
+          if (isForeignDir(a.out))
+            throw new UsageError(`--out ${a.out} exists and is not a fadump-sim output directory`);
+        } catch (e) {
+          if (e instanceof ScenarioError || e instanceof UsageError) fail(e.message);
+          throw e;
+        }
+        process.stdout.write(`${await explain(builder, a.out)}\n`);
       },
     )
     .command(

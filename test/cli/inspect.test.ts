@@ -91,3 +91,28 @@ describe('fadump-sim inspect', () => {
     }
   });
 });
+
+describe('fadump-sim explain', () => {
+  it('narrates the default scenario: calls with arguments and status, annotated structures, outcome', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'fadump-explain-')), 'out');
+    const r = cli('explain', '--out', out);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('RTAS ibm,configure-kernel-dump(0x1, 0x8102000, 0xa0) -> 0');
+    expect(r.stdout).toContain('the partition resets, keeping memory');
+    expect(r.stdout).toMatch(/crashing_cpu\s+0x00000003/);
+    expect(r.stdout).toMatch(/source_data_type\s+0x0011/);
+    expect(r.stdout).toMatch(/reg_id\s+0x4350555354525400/);
+    expect(r.stdout).toContain('dump captured');
+  });
+
+  it('narrates PowerNV through OPAL, and rejects an unknown scenario with exit 2', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'fadump-explain-')), 'out');
+    const r = cli('explain', 'powernv-mpipl', '--out', out);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('OPAL OPAL_CEC_REBOOT2(0x3');
+    expect(r.stdout).toContain('SBE/hostboot preserve 2 ranges');
+    const bad = cli('explain', 'no-such-scenario');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/no-such-scenario: no such file and no built-in scenario of that name/);
+  });
+});
