@@ -64,10 +64,22 @@ export function vmcoreLayout(mem: PhysicalMemory, addr: number, order: ByteOrder
       });
     }
   }
+  return coreLayout(order, notes, loads);
+}
+
+/**
+ * Lays out an ELF core file as fs/proc/vmcore.c does: the ELF header and program headers, one
+ * PT_NOTE holding all notes (page-aligned), then each PT_LOAD page-aligned, its data read from
+ * `source`. Fills each load's fileOffset. Used for /proc/vmcore and the OPAL core alike.
+ */
+export function coreLayout(
+  order: ByteOrder,
+  notes: readonly Uint8Array[],
+  loads: VmcoreLoad[],
+): VmcoreLayout {
   const noteBytes = notes.reduce((s, n) => s + n.length, 0);
   const phnum = 1 + loads.length;
-  const headersEnd = ELF64_EHDR.size + phnum * ELF64_PHDR.size;
-  const notesOff = align(headersEnd);
+  const notesOff = align(ELF64_EHDR.size + phnum * ELF64_PHDR.size);
   let off = align(notesOff + noteBytes);
   for (const l of loads) {
     const start = Math.floor(l.source / PAGE_SIZE) * PAGE_SIZE;

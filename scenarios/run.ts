@@ -13,10 +13,9 @@ import { type FirmwarePersonality, personalityByName } from '../firmware/rtas/pe
 import { PseriesFirmware, RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
 import { KdumpUdevRule, type UdevTiming } from '../kernel-model/kdump-udev.ts';
 import { type Generation, Kernel, type KernelConfig } from '../kernel-model/kernel.ts';
-import { buildOpalCore, type OpalCoreLayout } from '../kernel-model/opal-core.ts';
+import { buildOpalCore } from '../kernel-model/opal-core.ts';
 import { OPAL_FADUMP_MIN_BOOT_MEM } from '../kernel-model/opal-fadump.ts';
 import { type VmcoreLayout, verifyVmcore, vmcoreLayout, writeVmcore } from '../kernel-model/proc-vmcore.ts';
-import { writeVmcoreFile } from '../kernel-model/vmcore-file.ts';
 import { EventLog, type LogLevel } from './event-log.ts';
 
 export interface RunOptions {
@@ -245,7 +244,7 @@ export interface RunResult {
   /** Each vmcore written: its path and /proc/vmcore layout. */
   captures: { path: string; layout: VmcoreLayout }[];
   /** Each OPAL core written (PowerNV). */
-  opalcores: { path: string; layout: OpalCoreLayout }[];
+  opalcores: { path: string; layout: VmcoreLayout }[];
 }
 
 /**
@@ -370,16 +369,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
       const opalcore = buildOpalCore(kernel);
       if (opalcore) {
         const ocName = cycle === 1 ? 'opalcore' : `opalcore.${cycle}`;
-        await writeVmcoreFile(
-          join(outDir, ocName),
-          opalcore.header,
-          opalcore.loads.map((l) => ({
-            fileOffset: l.fileOffset,
-            source: machine.memory,
-            sourceAddr: l.source,
-            size: l.size,
-          })),
-        );
+        await writeVmcore(join(outDir, ocName), machine.memory, opalcore);
         summary.dump.opalcore = ocName;
         opalcores.push({ path: join(outDir, ocName), layout: opalcore });
       }
