@@ -26,8 +26,8 @@ const step = z.union([
   z.literal('boot'),
   z.strictObject({ hotAdd: lmbs }).describe('DLPAR memory add: a count, or { drc: [indexes] }'),
   z.strictObject({ hotRemove: lmbs }).describe('DLPAR memory remove: a count, or { drc: [indexes] }'),
-  z.strictObject({ offline: count }),
-  z.strictObject({ online: count }),
+  z.strictObject({ offline: count }).describe('offline this many memory blocks (highest removable first)'),
+  z.strictObject({ online: count }).describe('online this many offline memory blocks'),
   z
     .strictObject({
       crash: z
@@ -41,53 +41,85 @@ export const SCENARIO_SCHEMA = z.strictObject({
   name: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case words joined by hyphens')
-    .optional(),
-  description: z.string().optional(),
+    .optional()
+    .describe('output subdirectory when several scenarios run; default: the file name'),
+  description: z.string().optional().describe('what the scenario shows, one sentence'),
   machine: z
     .strictObject({
-      platform: z.enum(['pseries', 'powernv']).optional(),
-      firmware: z.enum(['powervm', 'qemu']).optional(),
-      memory: size.optional(),
-      lmbSize: size.optional(),
-      cpus: z.number().int().min(1).max(2048).optional(),
-      smt: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).optional(),
-      endian: z.enum(['le', 'be']).optional(),
-      kernel: generation.optional(),
-      captureKernel: generation.optional(),
-      captureEndian: z.enum(['le', 'be']).optional(),
-      cmdline: z.string().optional(),
-      seed: z.number().int().min(0).max(0xffffffff).optional(),
-      notePids: z.boolean().optional(),
-      bootMemRegions: z.number().int().min(1).max(7).optional(),
-      cycles: z.number().int().min(1).max(16).optional(),
+      platform: z
+        .enum(['pseries', 'powernv'])
+        .optional()
+        .describe('pseries (RTAS) or powernv (OPAL); default pseries'),
+      firmware: z
+        .enum(['powervm', 'qemu'])
+        .optional()
+        .describe('pSeries firmware personality; default powervm'),
+      memory: size.optional().describe('assigned memory; default 8G'),
+      lmbSize: size.optional().describe('LMB size, a power of two from 16M to 1G; default 256M'),
+      cpus: z.number().int().min(1).max(2048).optional().describe('hardware threads; default 8'),
+      smt: z
+        .union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])
+        .optional()
+        .describe('threads per core; default 1'),
+      endian: z.enum(['le', 'be']).optional().describe('byte order of the first kernel; default le'),
+      kernel: generation.optional().describe('first kernel: resilient (6.10+) or legacy (before 6.10)'),
+      captureKernel: generation.optional().describe('fadump kernel generation; default: kernel'),
+      captureEndian: z.enum(['le', 'be']).optional().describe('fadump kernel byte order; default: endian'),
+      cmdline: z.string().optional().describe('kernel command line; default "root=/dev/sda2 ro fadump=on"'),
+      seed: z
+        .number()
+        .int()
+        .min(0)
+        .max(0xffffffff)
+        .optional()
+        .describe('seed of every random choice; default 1'),
+      notePids: z.boolean().optional().describe('pr_pid = CPU + 1, crashing CPU first (for gdb)'),
+      bootMemRegions: z
+        .number()
+        .int()
+        .min(1)
+        .max(7)
+        .optional()
+        .describe('boot memory spread over this many regions (pseries)'),
+      cycles: z.number().int().min(1).max(16).optional().describe('crash/capture cycles; default 1'),
     })
-    .optional(),
+    .optional()
+    .describe('the partition and its kernels'),
   udev: z
     .strictObject({
-      enabled: z.boolean().optional(),
-      latency: duration.optional(),
-      perEvent: duration.optional(),
+      enabled: z.boolean().optional().describe('run the kdump udev rule; default true'),
+      latency: duration.optional().describe('from a uevent to the rule running; default 5ms'),
+      perEvent: duration.optional().describe('between echo 0 and echo 1 per re-registration; default 200ms'),
     })
-    .optional(),
-  steps: z.array(step).min(2),
+    .optional()
+    .describe('the kdump udev rule that reacts to memory events'),
+  steps: z.array(step).min(2).describe('boot, memory events, crash'),
   expect: z
     .strictObject({
-      dump: z.enum(['captured', 'refused', 'not-triggered']).optional(),
+      dump: z
+        .enum(['captured', 'refused', 'not-triggered'])
+        .optional()
+        .describe('outcome of the (last) crash'),
       reason: z.string().optional().describe('text the refusal reason contains'),
-      reRegistrations: count.optional(),
+      reRegistrations: count.optional().describe('re-registrations by the udev rule before the crash'),
       console: z.array(z.string()).optional().describe('lines some kernel printed'),
       verify: z
         .union([
           z.literal('exact'),
           z.strictObject({
-            mismatchedBytes: count.optional(),
+            mismatchedBytes: count
+              .optional()
+              .describe(
+                'exact (every byte matches and no memory is missing or extra), or chosen byte counts',
+              ),
             missingBytes: count.optional(),
             extraBytes: count.optional(),
           }),
         ])
         .optional(),
     })
-    .optional(),
+    .optional()
+    .describe('what must hold after the (last) crash; a failure exits 1'),
 });
 
 export type ScenarioFile = z.infer<typeof SCENARIO_SCHEMA>;
