@@ -107,16 +107,13 @@ export const SCENARIO_SCHEMA = z.strictObject({
         .union([
           z.literal('exact'),
           z.strictObject({
-            mismatchedBytes: count
-              .optional()
-              .describe(
-                'exact (every byte matches and no memory is missing or extra), or chosen byte counts',
-              ),
+            mismatchedBytes: count.optional(),
             missingBytes: count.optional(),
             extraBytes: count.optional(),
           }),
         ])
-        .optional(),
+        .optional()
+        .describe('exact (every byte matches, no memory missing or extra), or chosen byte counts'),
     })
     .optional()
     .describe('what must hold after the (last) crash; a failure exits 1'),
