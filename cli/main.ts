@@ -5,6 +5,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { Presets, SingleBar } from 'cli-progress';
 import yargs, { type Argv } from 'yargs';
 import { DtbError } from '../emulator/dtb.ts';
 import { ConfigError } from '../emulator/memory-blocks.ts';
@@ -203,18 +204,30 @@ async function runFiles(args: string[], out: string, json: boolean): Promise<voi
     if (e instanceof ScenarioError || e instanceof ConfigError || e instanceof UsageError) fail(e.message);
     throw e;
   }
+  // A progress bar only for people watching a terminal: never when piped, under CI or with --json.
+  const showBar = loaded.length > 1 && !json && process.stderr.isTTY === true && process.env.CI !== 'true';
+  const bar = showBar
+    ? new SingleBar(
+        { format: '{bar} {value}/{total} {name}', stream: process.stderr, hideCursor: true },
+        Presets.shades_classic,
+      )
+    : undefined;
+  bar?.start(loaded.length, 0, { name: '' });
   const results = [];
   for (const { name, scenario } of loaded) {
+    bar?.update({ name });
     const dir = loaded.length === 1 ? out : join(out, name);
     const { summary } = await toBuilder(scenario).run(dir);
     const failed = checkExpectations(scenario, summary.cycles.at(-1)!);
     results.push({ name, dir, dump: summary.dump.status, failed });
+    bar?.increment();
     if (!json) {
       const verdict = failed.length === 0 ? 'ok' : 'FAILED';
       process.stdout.write(`${name}: ${summary.dump.status} ${verdict} -> ${dir}\n`);
       for (const f of failed) process.stdout.write(`  expectation failed: ${f}\n`);
     }
   }
+  bar?.stop();
   if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   if (results.some((r) => r.failed.length > 0)) process.exitCode = EXIT_DUMP_FAILED;
 }

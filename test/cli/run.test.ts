@@ -201,3 +201,24 @@ describe('fadump-sim with scenario files', () => {
     expect(r.stdout).toContain('expectation failed: dump: expected refused, got captured');
   });
 });
+
+describe('progress bar', () => {
+  it('is drawn on a terminal and never when output is piped', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'fadump-cli-')), 'out');
+    const piped = cli('run', 'default', 'endianness-mismatch', '--out', out);
+    expect(piped.code).toBe(0);
+    expect(piped.stderr).toBe('');
+    // `script` gives the command a pseudo-terminal (util-linux, on every Debian system).
+    const out2 = join(mkdtempSync(join(tmpdir(), 'fadump-cli-')), 'out');
+    const tty = spawnSync(
+      'script',
+      ['-qec', `${process.execPath} ${CLI} run default endianness-mismatch --out ${out2}`, '/dev/null'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, CI: '' },
+      },
+    );
+    expect(tty.status).toBe(0);
+    expect(tty.stdout).toContain('2/2');
+  });
+});
