@@ -10,7 +10,14 @@ import { REPO } from '../support/tools.ts';
 describe('npm pack', () => {
   it('gives a package whose fadump-sim bin lists the built-in scenarios and runs one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fadump-pack-'));
-    execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: REPO, stdio: 'pipe' });
+    // A nested npm inside `npm test`: no stdin, no inherited lifecycle settings, and a time limit.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
+    execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+      timeout: 120_000,
+    });
     const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
     execFileSync('tar', ['-xzf', join(dir, tgz), '-C', dir]);
     const pkg = join(dir, 'package');
