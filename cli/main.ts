@@ -1,5 +1,5 @@
 // The fadump-sim command line. `run` replays the built-in default scenario (or one changed by the
-// machine and event options) and writes vmcore, summary.json and console.log; `compare` runs the
+// machine and event options) and writes vmcore, summary.json, console.log and report.html; `compare` runs the
 // same scenario with legacy and resilient kernels side by side. Bad input: one line on stderr, exit
 // code 2, nothing written.
 
@@ -299,7 +299,7 @@ export async function main(argv: string[]): Promise<void> {
             `dump: ${d.status}${d.reason ? ` (${d.reason})` : ''}${d.vmcore ? ` -> ${a.out}/${d.vmcore}` : ''}\n` +
               `crash: CPU ${summary.crash.cpu} nip ${summary.crash.nip}\n` +
               `verify: ${summary.verify.mismatchedBytes ?? 'n/a'} mismatched bytes\n` +
-              `wrote ${a.out}/summary.json, ${a.out}/console.log\n`,
+              `wrote ${a.out}/summary.json, ${a.out}/console.log, ${a.out}/report.html\n`,
           );
         }
         if (summary.dump.status !== 'captured' || summary.verify.mismatchedBytes !== 0)

@@ -318,3 +318,33 @@ export function toAddr(v: bigint): number {
 export function hex(v: number | bigint, width = 0): string {
   return `0x${v.toString(16).padStart(width, '0')}`;
 }
+
+/**
+ * The bytes of one field of `def` holding `value` (element `index` of an array field), and where
+ * they go: what a corruption of a named field writes. Values are taken modulo the field width, so
+ * any integer is a valid corruption; the field's byte-order rule applies.
+ */
+export function encodeField(
+  def: { name: string; order: OrderRule; fields: readonly Field[]; layout: readonly FieldLayout[] },
+  name: string,
+  value: bigint,
+  order: ByteOrder,
+  index = 0,
+): { offset: number; bytes: Uint8Array } {
+  const i = def.fields.findIndex((f) => f.name === name);
+  const f = def.fields[i];
+  if (!f) throw new StructError(`${def.name} has no field ${name}`);
+  const le = resolveOrder(def.order, order, def.name) === 'le';
+  const width = f.type === 'bytes' ? 1 : SCALAR_SIZE[f.type];
+  const count = f.type === 'bytes' ? f.size : (f.count ?? 1);
+  if (!Number.isInteger(index) || index < 0 || index >= count) {
+    throw new StructError(`${def.name}.${name}: index ${index} is outside 0-${count - 1}`);
+  }
+  const bytes = new Uint8Array(width);
+  let v = BigInt.asUintN(width * 8, value);
+  for (let b = 0; b < width; b++) {
+    bytes[le ? b : width - 1 - b] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return { offset: def.layout[i]!.offset + index * width, bytes };
+}

@@ -456,6 +456,7 @@ export class Fadump {
       bytes_dumped: 0n,
       destination_address: BigInt(to),
     });
+    this.cpuStateDest = dest;
     sections.push(section(SECTION_TYPE.CpuState, 0, this.cpuStateSize, dest));
     dest += this.cpuStateSize;
     sections.push(section(SECTION_TYPE.Hpte, 0, this.hpteSize, dest));
@@ -557,7 +558,7 @@ export class Fadump {
     switch (rc) {
       case 0:
         k.printk(KERN_INFO, R, 'Registration is successful!');
-        this.registered = true;
+        this.setRegistered(true);
         return 0;
       case -1:
         k.printk(KERN_ERR, R, `Failed to register. Hardware Error(${rc}).`);
@@ -583,7 +584,7 @@ export class Fadump {
     if (o.setupMetadata() !== 0) return -Errno.EPERM;
     const rc = o.register();
     if (rc === 0) {
-      this.registered = true;
+      this.setRegistered(true);
       return 0;
     }
     if (rc === -6) this.supported = this.enabled = false;
@@ -595,7 +596,7 @@ export class Fadump {
     const k = this.k;
     if (this.opal) {
       if (this.opal.unregister() !== 0) return -Errno.EIO;
-      this.registered = false;
+      this.setRegistered(false);
       return 0;
     }
     const token = k.rtasToken('ibm,configure-kernel-dump')!;
@@ -604,8 +605,16 @@ export class Fadump {
       k.printk(KERN_ERR, R, `Failed to un-register - unexpected error(${rc}).`);
       return -Errno.EIO;
     }
-    this.registered = false;
+    this.setRegistered(false);
     return 0;
+  }
+
+  /** fw_dump.dump_registered, with an event for logs and the report's timeline. */
+  private setRegistered(on: boolean): void {
+    this.registered = on;
+    this.k.machine.events.emit('kernel', on ? 'fadump-registered' : 'fadump-unregistered', {
+      boot: this.k.machine.bootCount,
+    });
   }
 
   // ---- crash (first kernel) --------------------------------------------------------------------
@@ -803,6 +812,8 @@ export class Fadump {
       : this.buildCpuNotes(fdh, elfAt);
     if (problem) return problem;
     this.elfcorehdrAddr = elfAt;
+    const eh = ELF64_EHDR.decode(k.mem.read(elfAt, ELF64_EHDR.size), k.order);
+    this.elfcorehdrSize = Number(eh.e_phoff) + eh.e_phnum * ELF64_PHDR.size;
     this.outcome = { status: 'captured' };
     return undefined;
   }

@@ -256,6 +256,7 @@ export class Kernel {
     if (!target) throw new RangeError(`no CPU ${cpu}`);
     for (const c of cpus) c.regs = this.runningRegisters(c, c === target);
     this.currentCpu = cpu;
+    this.machine.events.emit('kernel', 'panic', { cpu, message });
     this.printk(KERN_INFO, 'sysrq', 'Trigger a crash');
     this.printk(KERN_EMERG, '', `Kernel panic - not syncing: ${message}`);
     this.printk(
@@ -308,7 +309,9 @@ export class Kernel {
 
   private uevent(action: Uevent['action'], lmb: Lmb): void {
     // pseries memory blocks are one LMB each (pseries_memory_block_size).
-    this.uevents.push({ t: this.machine.clock.now(), action, block: lmb.base / this.lmbSize });
+    const block = lmb.base / this.lmbSize;
+    this.uevents.push({ t: this.machine.clock.now(), action, block });
+    this.machine.events.emit('kernel', 'uevent', { action, block });
   }
 
   /**

@@ -17,6 +17,17 @@ import { buildOpalCore } from '../kernel-model/opal-core.ts';
 import { OPAL_FADUMP_MIN_BOOT_MEM } from '../kernel-model/opal-fadump.ts';
 import { type VmcoreLayout, verifyVmcore, vmcoreLayout, writeVmcore } from '../kernel-model/proc-vmcore.ts';
 import { EventLog, type LogLevel } from './event-log.ts';
+import { type MemoryMap, memoryMap } from './memory-map.ts';
+import { renderReport } from './report.ts';
+import {
+  type AnnotatedStruct,
+  annotateStructures,
+  applyCorruption,
+  type Corruption,
+  fieldsOf,
+  locateStructures,
+  STRUCTS_BY_PLATFORM,
+} from './structures.ts';
 
 export interface RunOptions {
   platform: 'pseries' | 'powernv';
@@ -50,6 +61,10 @@ export interface RunOptions {
   crashAtEvent?: number;
   /** Level of DIR/events.jsonl (default info; debug adds every firmware call). */
   logLevel?: LogLevel;
+  /** Fields overwritten after firmware took the first dump, before the fadump kernel boots. */
+  corrupt?: Corruption[];
+  /** Title of DIR/report.html (default: the platform and kernels). */
+  title?: string;
 }
 
 /** One bulk memory event. DRC indexes, when given, name the LMBs; otherwise firmware or the kernel picks. */
@@ -205,6 +220,15 @@ export function validateRunOptions(o: RunOptions): FirmwarePersonality {
     throw new ConfigError(`--cycles ${o.cycles} must be 1 to 16`);
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)
     throw new ConfigError(`--seed ${o.seed} must be 0 to 4294967295`);
+  for (const c of o.corrupt ?? []) {
+    const names: readonly string[] = STRUCTS_BY_PLATFORM[o.platform];
+    if (!names.includes(c.struct))
+      throw new ConfigError(`--corrupt ${c.struct} is not a ${o.platform} structure: ${names.join(', ')}`);
+    if (!fieldsOf(c.struct).includes(c.field))
+      throw new ConfigError(
+        `--corrupt ${c.struct} has no field ${c.field}: ${fieldsOf(c.struct).join(', ')}`,
+      );
+  }
   // Constructing the machine checks sizes and CPU counts.
   const m = new Machine({ ...machineConfig(o), memory: o.memory });
   if (!Number.isInteger(o.crashCpu) || o.crashCpu < 0 || o.crashCpu >= o.cpus) {
@@ -245,6 +269,10 @@ export interface RunResult {
   captures: { path: string; layout: VmcoreLayout }[];
   /** Each OPAL core written (PowerNV). */
   opalcores: { path: string; layout: VmcoreLayout }[];
+  /** The memory map at each phase: registered, at each crash, in each fadump kernel, after release. */
+  maps: MemoryMap[];
+  /** The first crash's structures, annotated from their field tables (after any corruption). */
+  structures: AnnotatedStruct[];
 }
 
 /**
@@ -254,8 +282,8 @@ export interface RunResult {
 export interface RunHooks {
   /** Called once the first kernel has booted and registered, before any memory event. */
   afterBoot?: (machine: Machine, kernel: Kernel) => void;
-  /** pSeries: called after firmware took the dump and before the capture kernel boots (tests corrupt memory here). */
-  beforeCaptureBoot?: (machine: Machine, firmware: PseriesFirmware, cycle: number) => void;
+  /** Called after firmware took the dump and before the capture kernel boots (tests corrupt memory here); `firmware` is set on pSeries. */
+  beforeCaptureBoot?: (machine: Machine, firmware: PseriesFirmware | undefined, cycle: number) => void;
 }
 
 /** What the runner needs of a platform's firmware. */
@@ -264,19 +292,28 @@ interface Platform {
   kernel(cfg: KernelConfig): Kernel;
   /** Whether the last crash made firmware take a dump (a memory-preserving reboot is pending). */
   dumpTaken(): boolean;
+  /** Finishes the dump before the next boot (PowerNV: the SBE/hostboot step and the reset). */
+  completeDump(): void;
   calls(): number;
   /** Firmware-owned memory the dump boot legitimately rewrites: not compared by verification. */
-  reserved(): Range[];
+  reserved(): { name: string; base: number; size: number }[];
   pseries?: PseriesFirmware;
 }
 
 function platformOf(o: RunOptions, machine: Machine, personality: FirmwarePersonality): Platform {
   if (o.platform === 'powernv') {
     const fw = new SkibootFirmware(machine);
+    let dumpBooting = false;
     return {
-      boot: (cmdline) => fw.boot(cmdline),
+      boot: (cmdline) => {
+        dumpBooting = false;
+        return fw.boot(cmdline);
+      },
       kernel: (cfg) => new Kernel(machine, undefined, cfg, fw.opal),
-      dumpTaken: () => fw.pendingReboot === 'mpipl',
+      dumpTaken: () => fw.pendingReboot === 'mpipl' || dumpBooting,
+      completeDump: () => {
+        dumpBooting = fw.rebootIfPending();
+      },
       calls: () => fw.opal.callCount,
       reserved: () => fw.reservedRegions(),
     };
@@ -286,6 +323,7 @@ function platformOf(o: RunOptions, machine: Machine, personality: FirmwarePerson
     boot: (cmdline) => fw.boot(cmdline),
     kernel: (cfg) => new Kernel(machine, fw.rtas, cfg),
     dumpTaken: () => fw.resetPending,
+    completeDump: () => {},
     calls: () => fw.rtas.callCount,
     reserved: () => [],
     pseries: fw,
@@ -316,15 +354,49 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     if (rtas || opal) snapshots.push(machine.memory.snapshot());
   });
 
+  const maps: MemoryMap[] = [];
+  let structures: AnnotatedStruct[] = [];
+  const map = (k: Kernel, phase: string, note: string) =>
+    maps.push(memoryMap(machine, k, phase, note, platform.reserved()));
+
   let kernel = platform.kernel(kcfg);
   kernel.boot(platform.boot(o.cmdline));
+  map(
+    kernel,
+    'registered',
+    kernel.fadump.registered
+      ? 'the first kernel booted, reserved memory for fadump and registered it with firmware'
+      : 'the first kernel booted; fadump is not registered',
+  );
   hooks.afterBoot?.(machine, kernel);
   const hotplug = applyHotplug(o, platform, kernel);
   const cycles: CycleSummary[] = [];
   for (let cycle = 1; cycle <= o.cycles; cycle++) {
     const crashed = kernel;
     const expected = expectedRanges(machine, crashed);
+    const suffix = o.cycles > 1 ? ` ${cycle}` : '';
+    map(
+      crashed,
+      `crash${suffix}`,
+      crashed.fadump.registered
+        ? 'at the crash: firmware will copy boot memory into the reserved area'
+        : 'at the crash: fadump is not registered, so there will be no dump',
+    );
     const regs = crashed.panic(o.crashCpu, 'sysrq triggered crash');
+    platform.completeDump();
+    const located = locateStructures(
+      crashed,
+      machine.memory,
+      o,
+      platform.pseries?.kernelDump.injectableStructure(),
+    );
+    if (cycle === 1 && platform.dumpTaken()) {
+      for (const c of o.corrupt ?? []) {
+        const what = applyCorruption(c, located, machine.memory);
+        machine.events.emit('machine', 'corrupt', { what });
+      }
+    }
+    if (cycle === 1) structures = annotateStructures(located, machine.memory);
     consoleLog.push(
       `=== boot ${machine.bootCount}: ${cycle === 1 ? 'first kernel' : 'capture kernel, re-registered'} ===`,
       ...crashed.console,
@@ -343,11 +415,18 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     cycles.push(summary);
     if (!platform.dumpTaken()) break;
 
-    if (platform.pseries) hooks.beforeCaptureBoot?.(machine, platform.pseries, cycle);
+    hooks.beforeCaptureBoot?.(machine, platform.pseries, cycle);
     kernel = platform.kernel(ccfg);
     kernel.boot(platform.boot(o.cmdline));
     const f = kernel.fadump;
     summary.console.capture = kernel.console;
+    map(
+      kernel,
+      `fadump kernel${suffix}`,
+      f.outcome.status === 'captured'
+        ? 'the fadump kernel booted in boot memory; the old contents are in the reserved area, /proc/vmcore describes them'
+        : 'the fadump kernel booted and refused the dump',
+    );
     if (f.outcome.status === 'captured' && f.elfcorehdrAddr !== undefined) {
       const name = cycle === 1 ? 'vmcore' : `vmcore.${cycle}`;
       const layout = vmcoreLayout(machine.memory, f.elfcorehdrAddr, ccfg.order);
@@ -380,6 +459,11 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
       summary.dump = { status: 'refused', vmcore: null, reason: f.outcome.reason };
       f.sysfsWrite('registered', '1');
     }
+    map(
+      kernel,
+      `released${suffix}`,
+      'the dump is saved: the reserved memory was released and fadump registered again',
+    );
     if (cycle === o.cycles)
       consoleLog.push(`=== boot ${machine.bootCount}: capture kernel ===`, ...kernel.console);
   }
@@ -410,8 +494,32 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
   };
   await writeAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeAtomic(join(outDir, 'console.log'), `${consoleLog.join('\n')}\n`);
+  const result = { summary, machine, snapshots, captures, opalcores, maps, structures };
+  await writeReport(outDir, o, result);
   await eventLog.close();
-  return { summary, machine, snapshots, captures, opalcores };
+  return result;
+}
+
+/** DIR/report.html; callers with expectations rewrite it with the failures named. */
+export async function writeReport(
+  outDir: string,
+  o: RunOptions,
+  r: RunResult,
+  failed: string[] = [],
+): Promise<void> {
+  const title =
+    o.title ??
+    `${o.platform} ${o.kernel} kernel${(o.captureKernel ?? o.kernel) !== o.kernel ? `, ${o.captureKernel} fadump kernel` : ''}`;
+  const html = renderReport({
+    title,
+    options: o,
+    summary: r.summary,
+    maps: r.maps,
+    events: r.machine.events.events,
+    structures: r.structures,
+    failed,
+  });
+  await writeAtomic(join(outDir, 'report.html'), html);
 }
 
 /**

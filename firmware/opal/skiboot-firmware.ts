@@ -29,6 +29,8 @@ export class SkibootFirmware {
   readonly mpipl: Mpipl;
   /** What the partition does once the current call returns. */
   pendingReboot: PendingReboot = 'none';
+  /** The MPIPL reboot was carried out (rebootIfPending) and the next boot is the dump boot. */
+  private dumpBootNext = false;
   /**
    * Fault injection: OPAL_MPIPL_UPDATE answers OPAL_HARDWARE, the "platform does not support fadump"
    * status skiboot's documentation lists but its code never returns (spec/firmware.md §5.1).
@@ -127,6 +129,7 @@ export class SkibootFirmware {
   /** Boots: carries out a pending MPIPL, writes the device tree to memory, returns its address. */
   boot(bootargs: string): number {
     const dumpBoot = this.rebootIfPending();
+    this.dumpBootNext = false;
     this.machine.bootCount++;
     const dtb = encodeDtb(this.buildTree(bootargs, dumpBoot), { bootCpuidPhys: this.machine.cpus[0]!.pir });
     this.machine.memory.poke(POWERNV_FDT_ADDR, dtb);
@@ -143,11 +146,12 @@ export class SkibootFirmware {
    * skiboot's dump-boot work. Returns whether this boot is a dump (mpipl-boot) boot.
    */
   rebootIfPending(): boolean {
-    if (this.pendingReboot !== 'mpipl') return false;
+    if (this.pendingReboot !== 'mpipl') return this.dumpBootNext;
     sbeHostbootDump(this.machine, this.mpipl);
     this.machine.resetKeepingMemory('MPIPL');
     mpiplBoot(this.machine, this.mpipl);
     this.pendingReboot = 'none';
+    this.dumpBootNext = true;
     return true;
   }
 

@@ -138,6 +138,14 @@ export class KernelDump {
     this.stored = undefined;
   }
 
+  /**
+   * Fault injection (tests, `corrupt`): the firmware's own copy of the structure, live, while a dump
+   * is waiting. Writing into it models firmware presenting damaged data in ibm,kernel-dump.
+   */
+  injectableStructure(): Uint8Array | undefined {
+    return this.active ? this.stored : undefined;
+  }
+
   /** The ibm,kernel-dump property value while a dump is waiting, else undefined. */
   kernelDumpProperty(): Uint8Array | undefined {
     return this.active ? this.stored?.slice() : undefined;

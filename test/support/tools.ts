@@ -42,6 +42,8 @@ export const tools = {
   gdb: () => tool('gdb-multiarch', APT('gdb-multiarch')),
   vmcoreDmesg: () => tool('vmcore-dmesg', APT('kexec-tools')),
   dtc: () => tool('dtc', APT('device-tree-compiler')),
+  /** Debian's headless Chromium, driven by playwright-core in the report tests. */
+  chromium: () => tool('chromium-headless-shell', APT('--no-install-recommends chromium-headless-shell')),
   /** The ppc64el makedumpfile under qemu-user; needs its sysroot prepared (scripts/makedumpfile-ppc64le --setup). */
   makedumpfile: (): string | undefined => {
     const script = join(REPO, 'scripts', 'makedumpfile-ppc64le');

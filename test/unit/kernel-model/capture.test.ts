@@ -14,7 +14,7 @@ const MiB = 2 ** 20;
 
 /** Address of the crash info header, as the capture kernel computes it from ibm,kernel-dump. */
 function headerAddr(fw: PseriesFirmware): number {
-  const prop = fw.kernelDump.kernelDumpProperty()!;
+  const prop = fw!.kernelDump.kernelDumpProperty()!;
   const n = DUMP_HEADER.decode(prop).dump_num_sections;
   let dest = 0;
   let size = 0;
@@ -32,8 +32,8 @@ async function capture(o: Partial<RunOptions>, hooks: RunHooks = {}) {
   return runScenario({ ...DEFAULT_RUN, memory: 2048 * MiB, ...o }, dir, hooks);
 }
 
-function patchHeader(m: Machine, fw: PseriesFirmware, offset: number, bytes: Uint8Array) {
-  m.memory.poke(headerAddr(fw) + offset, bytes);
+function patchHeader(m: Machine, fw: PseriesFirmware | undefined, offset: number, bytes: Uint8Array) {
+  m.memory.poke(headerAddr(fw!) + offset, bytes);
 }
 
 const u64 = (v: bigint, le: boolean) => {
@@ -43,7 +43,7 @@ const u64 = (v: bigint, le: boolean) => {
 };
 
 describe('crash info header checks in the fadump kernel', () => {
-  const cases: [string, (m: Machine, fw: PseriesFirmware) => void, string][] = [
+  const cases: [string, (m: Machine, fw: PseriesFirmware | undefined) => void, string][] = [
     [
       'old magic',
       (m, fw) => patchHeader(m, fw, 0, u64(0x4641444d50494e46n, true)),
@@ -89,10 +89,10 @@ describe('sections firmware could not complete', () => {
       {
         beforeCaptureBoot: (m, fw) => {
           // Simulate a firmware that reported a failed copy: flip error_flags in its stored structure.
-          const prop = fw.kernelDump.kernelDumpProperty()!;
+          const prop = fw!.kernelDump.kernelDumpProperty()!;
           const s = DUMP_SECTION.decode(prop, 'be', 40 + 2 * 40);
           expect(s.source_data_type).toBe(SECTION_TYPE.RealModeRegion);
-          (fw.kernelDump as unknown as { stored: Uint8Array }).stored.set(
+          (fw!.kernelDump as unknown as { stored: Uint8Array }).stored.set(
             Uint8Array.of(0x10, 0x00),
             40 + 2 * 40 + 6,
           );

@@ -147,7 +147,7 @@ describe('legacy fadump kernel checks', () => {
       { kernel: 'legacy' },
       {
         beforeCaptureBoot: (_m, fw) => {
-          (fw.kernelDump as unknown as { stored: Uint8Array }).stored.set(Uint8Array.of(0x20, 0x00), 6);
+          (fw!.kernelDump as unknown as { stored: Uint8Array }).stored.set(Uint8Array.of(0x20, 0x00), 6);
         },
       },
     );

@@ -1,0 +1,139 @@
+// The memory map of the partition at one phase of a run — memory blocks by state, and where fadump's
+// parts sit (boot memory, the reserved area with its CPU state, boot-memory copy, crash info header
+// and elfcorehdr, firmware memory) — as the running kernel sees it. The report draws it as SVG and
+// `explain` prints it as text.
+
+import { fmtSize, type Machine } from '../emulator/machine.ts';
+import { CRASH_INFO_HEADER, CRASH_INFO_HEADER_OLD } from '../kernel-model/crash-info-header.ts';
+import type { Kernel } from '../kernel-model/kernel.ts';
+
+export type BlockState = 'online' | 'offline' | 'unassigned';
+
+export type AreaKind =
+  | 'boot-memory'
+  | 'reserved'
+  | 'cpu-state'
+  | 'boot-copy'
+  | 'header'
+  | 'elfcorehdr'
+  | 'metadata'
+  | 'firmware';
+
+export interface MapArea {
+  base: number;
+  size: number;
+  kind: AreaKind;
+  label: string;
+}
+
+export interface MemoryMap {
+  /** Short name of the phase ("registered", "at the crash", ...). */
+  phase: string;
+  /** One sentence on what changed. */
+  note: string;
+  /** Simulated time, ns. */
+  t: bigint;
+  /** End of the address space drawn (all LMB slots). */
+  end: number;
+  /** Runs of consecutive memory blocks in the same state. */
+  blocks: { base: number; size: number; state: BlockState }[];
+  /** fadump's parts and firmware memory, largest first. */
+  areas: MapArea[];
+  /** What firmware copies (or copied) where at the crash: boot memory into the reserved area. */
+  copies: { from: number; to: number; size: number }[];
+}
+
+/** The map as `kernel` sees the machine now (no kernel: firmware's view of assigned memory). */
+export function memoryMap(
+  machine: Machine,
+  kernel: Kernel | undefined,
+  phase: string,
+  note: string,
+  firmware: readonly { name: string; base: number; size: number }[] = [],
+): MemoryMap {
+  const blocks: MemoryMap['blocks'] = [];
+  const lmbSize = machine.blocks.lmbSize;
+  const online = new Map<number, boolean>();
+  for (const l of kernel?.lmbs.values() ?? []) if (l.present) online.set(l.base, l.online);
+  for (const b of machine.blocks.blocks) {
+    const base = b.index * lmbSize;
+    const state: BlockState = !b.assigned ? 'unassigned' : online.get(base) === false ? 'offline' : 'online';
+    const last = blocks[blocks.length - 1];
+    if (last && last.state === state && last.base + last.size === base) last.size += lmbSize;
+    else blocks.push({ base, size: lmbSize, state });
+  }
+  const areas: MapArea[] = firmware.map((r) => ({
+    base: r.base,
+    size: r.size,
+    kind: 'firmware',
+    label: r.name,
+  }));
+  const copies: MemoryMap['copies'] = [];
+  const f = kernel?.fadump;
+  if (f && f.reserveSize > 0) {
+    const add = (base: number, size: number, kind: AreaKind, label: string) => {
+      if (size > 0) areas.push({ base, size, kind, label });
+    };
+    add(f.reserveStart, f.reserveSize, 'reserved', 'fadump reserved area');
+    let to = f.bootMemDestAddr;
+    for (const r of f.bootMemRegions) {
+      add(r.base, r.size, 'boot-memory', 'boot memory');
+      if (to > 0) copies.push({ from: r.base, to, size: r.size });
+      to += r.size;
+    }
+    if (f.cpuStateSize > 0 && f.cpuStateDest > 0)
+      add(f.cpuStateDest, f.cpuStateSize, 'cpu-state', 'CPU state');
+    if (f.bootMemDestAddr > 0) add(f.bootMemDestAddr, f.bootMemSize, 'boot-copy', 'boot memory copy');
+    const legacy = kernel.config.generation === 'legacy';
+    const header = legacy ? CRASH_INFO_HEADER_OLD : CRASH_INFO_HEADER;
+    if (f.fadumphdrAddr > 0) add(f.fadumphdrAddr, header.size, 'header', 'crash info header');
+    if (f.elfcorehdrAddr !== undefined && f.elfcorehdrSize > 0)
+      add(f.elfcorehdrAddr, f.elfcorehdrSize, 'elfcorehdr', 'elfcorehdr (fadump kernel)');
+    else if (legacy && f.legacyElfcorehdrBytes > 0 && f.registered)
+      add(f.fadumphdrAddr + header.size, f.legacyElfcorehdrBytes, 'elfcorehdr', 'elfcorehdr (first kernel)');
+    if (f.opal && f.opal.kernelMetadata > 0)
+      add(f.opal.kernelMetadata, f.opal.metadataSize(), 'metadata', 'kernel metadata (OPAL tag)');
+  }
+  areas.sort((a, b) => b.size - a.size || a.base - b.base);
+  return {
+    phase,
+    note,
+    t: machine.clock.now(),
+    end: machine.blocks.blocks.length * lmbSize,
+    blocks,
+    areas,
+    copies,
+  };
+}
+
+const hex = (v: number) => `0x${v.toString(16)}`;
+
+/** A size for people: whole units when exact, else one decimal of the largest unit that fits. */
+export function approxSize(n: number): string {
+  for (const [u, s] of [
+    [2 ** 40, 'T'],
+    [2 ** 30, 'G'],
+    [2 ** 20, 'M'],
+    [2 ** 10, 'K'],
+  ] as const) {
+    if (n >= u) return n % u === 0 ? `${n / u}${s}` : `${(n / u).toFixed(1)}${s}`;
+  }
+  return `${n} B`;
+}
+
+/** The map as text, for the terminal: block runs, then the areas by address. */
+export function formatMemoryMap(m: MemoryMap): string[] {
+  const out = [`${m.phase}: ${m.note}`];
+  for (const b of m.blocks) {
+    out.push(
+      `  ${hex(b.base).padStart(14)} - ${hex(b.base + b.size - 1).padEnd(14)} ${approxSize(b.size).padStart(8)}  ${b.state}`,
+    );
+  }
+  for (const a of [...m.areas].sort((x, y) => x.base - y.base || y.size - x.size)) {
+    out.push(
+      `    ${hex(a.base).padStart(14)} - ${hex(a.base + a.size - 1).padEnd(14)} ${approxSize(a.size).padStart(8)}  ${a.label}`,
+    );
+  }
+  for (const c of m.copies) out.push(`    copy ${hex(c.from)} +${approxSize(c.size)} -> ${hex(c.to)}`);
+  return out;
+}

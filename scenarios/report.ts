@@ -1,0 +1,285 @@
+// DIR/report.html: one self-contained page (no scripts, no network) showing a run for people —
+// an SVG memory map per phase, an SVG timeline of memory events, registrations, the crash and the
+// capture, the annotated structures, the consoles and the outcome.
+
+import type { SimEvent } from '../emulator/events.ts';
+import { fmtSize } from '../emulator/machine.ts';
+import { type AreaKind, approxSize, type MemoryMap } from './memory-map.ts';
+import type { RunOptions, Summary } from './run.ts';
+
+export interface ReportInput {
+  title: string;
+  options: RunOptions;
+  summary: Summary;
+  maps: readonly MemoryMap[];
+  events: readonly SimEvent[];
+  structures: readonly { name: string; title: string; text: string }[];
+  /** Expectations that failed (empty: all held or none given). */
+  failed?: readonly string[];
+}
+
+const W = 960;
+
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const hex = (v: number) => `0x${v.toString(16)}`;
+const px = (v: number) => (Math.round(v * 10) / 10).toString();
+const seconds = (t: bigint) => `${(Number(t) / 1e9).toFixed(3)} s`;
+
+const AREA_LABEL: Record<AreaKind, string> = {
+  'boot-memory': 'boot memory',
+  reserved: 'reserved area',
+  'cpu-state': 'CPU state',
+  'boot-copy': 'boot memory copy',
+  header: 'crash info header',
+  elfcorehdr: 'elfcorehdr',
+  metadata: 'kernel metadata',
+  firmware: 'firmware memory',
+};
+
+/** One phase: the address space to scale, the areas beneath it, and the reserved area zoomed. */
+export function memoryMapSvg(m: MemoryMap): string {
+  const x = (a: number) => (a / m.end) * W;
+  const width = (base: number, size: number) => Math.max(1.5, x(base + size) - x(base));
+  const parts: string[] = [];
+  parts.push(`<text x="0" y="12" class="axis">0x0</text>`);
+  parts.push(
+    `<text x="${W}" y="12" class="axis" text-anchor="end">${esc(hex(m.end))} (${fmtSize(m.end)})</text>`,
+  );
+  for (const b of m.blocks) {
+    parts.push(
+      `<rect class="block ${b.state}" x="${px(x(b.base))}" y="18" width="${px(width(b.base, b.size))}" height="34"><title>${esc(`${hex(b.base)} +${approxSize(b.size)} ${b.state}`)}</title></rect>`,
+    );
+  }
+  const outer = m.areas.filter((a) => ['boot-memory', 'reserved', 'firmware'].includes(a.kind));
+  for (const a of outer) {
+    parts.push(
+      `<rect class="area ${a.kind}" data-kind="${a.kind}" x="${px(x(a.base))}" y="58" width="${px(width(a.base, a.size))}" height="16"><title>${esc(`${a.label}: ${hex(a.base)} +${approxSize(a.size)}`)}</title></rect>`,
+    );
+  }
+  const reserved = m.areas.find((a) => a.kind === 'reserved');
+  let height = 84;
+  if (reserved) {
+    // The reserved area drawn schematically below: each part at least wide enough for its label.
+    const inner = m.areas
+      .filter((a) => !['boot-memory', 'reserved', 'firmware'].includes(a.kind))
+      .filter((a) => a.base >= reserved.base && a.base < reserved.base + reserved.size)
+      .sort((a, b) => a.base - b.base);
+    const minW = 110;
+    const total = inner.reduce((s, a) => s + a.size, 0) || 1;
+    const room = W - minW * inner.length;
+    const widths = inner.map((a) => minW + Math.max(0, room) * (a.size / total));
+    const scale =
+      W /
+      Math.max(
+        W,
+        widths.reduce((s, w) => s + w, 0),
+      );
+    const y = 118;
+    parts.push(
+      `<path class="zoom" d="M${px(x(reserved.base))},74 L0,${y} M${px(x(reserved.base) + width(reserved.base, reserved.size))},74 L${W},${y}"/>`,
+    );
+    parts.push(`<rect class="area reserved zoomed" x="0" y="${y}" width="${W}" height="40"/>`);
+    let at = 0;
+    inner.forEach((a, i) => {
+      const w = widths[i]! * scale;
+      parts.push(
+        `<rect class="area ${a.kind}" data-kind="${a.kind}" x="${px(at)}" y="${y}" width="${px(w)}" height="40"><title>${esc(`${a.label}: ${hex(a.base)} +${approxSize(a.size)}`)}</title></rect>`,
+        `<text class="label" x="${px(at + 4)}" y="${y + 17}">${esc(AREA_LABEL[a.kind])}</text>`,
+        `<text class="label small" x="${px(at + 4)}" y="${y + 32}">${esc(`${hex(a.base)} ${approxSize(a.size)}`)}</text>`,
+      );
+      at += w;
+    });
+    height = y + 48;
+  }
+  for (const c of m.copies) {
+    const from = x(c.from + c.size / 2);
+    const to = x(c.to + c.size / 2);
+    parts.push(
+      `<path class="copy" marker-end="url(#arrow)" d="M${px(from)},74 C${px(from)},104 ${px(to)},104 ${px(to)},76"><title>${esc(`firmware copies ${hex(c.from)} +${approxSize(c.size)} to ${hex(c.to)}`)}</title></path>`,
+    );
+  }
+  return `<svg class="memory-map" data-phase="${esc(m.phase)}" viewBox="0 -2 ${W} ${height + 2}" width="${W}" role="img" aria-label="${esc(`memory map: ${m.phase}`)}">
+<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker></defs>
+${parts.join('\n')}
+</svg>`;
+}
+
+interface Span {
+  from: bigint;
+  to: bigint;
+}
+
+/** The run on one time axis: lanes for memory events, fadump registration, firmware and boots. */
+export function timelineSvg(events: readonly SimEvent[]): string {
+  let end = 1n;
+  for (const e of events) if (e.t > end) end = e.t;
+  const left = 150;
+  const x = (t: bigint) => left + (Number(t) / Number(end)) * (W - left - 10);
+  const lanes = ['boots', 'memory events', 'fadump registered', 'firmware calls', 'crash and dump'];
+  const laneY = (i: number) => 24 + i * 30;
+  const parts: string[] = lanes.map(
+    (name, i) =>
+      `<text class="lane-name" x="0" y="${laneY(i) + 14}">${esc(name)}</text><line class="lane" x1="${left}" x2="${W - 10}" y1="${laneY(i) + 10}" y2="${laneY(i) + 10}"/>`,
+  );
+  // Registered spans per boot, and the windows a re-registration left fadump unregistered.
+  const registered: Span[] = [];
+  const windows: Span[] = [];
+  let since: bigint | undefined;
+  let gap: bigint | undefined;
+  for (const e of events) {
+    if (e.kind === 'fadump-registered') {
+      since ??= e.t;
+      if (gap !== undefined) windows.push({ from: gap, to: e.t });
+      gap = undefined;
+    } else if (e.kind === 'fadump-unregistered') {
+      if (since !== undefined) registered.push({ from: since, to: e.t });
+      since = undefined;
+      gap = e.t;
+    } else if (e.kind === 'reset' || e.kind === 'boot') {
+      if (since !== undefined) registered.push({ from: since, to: e.t });
+      since = undefined;
+      gap = undefined;
+    }
+  }
+  if (since !== undefined) registered.push({ from: since, to: end });
+  const span = (cls: string, lane: number, s: Span, title: string) =>
+    `<rect class="${cls}" x="${px(x(s.from))}" y="${laneY(lane)}" width="${px(Math.max(1.5, x(s.to) - x(s.from)))}" height="20"><title>${esc(title)}</title></rect>`;
+  for (const s of registered)
+    parts.push(span('registered', 2, s, `registered ${seconds(s.from)} – ${seconds(s.to)}`));
+  for (const s of windows)
+    parts.push(
+      span(
+        'unregistered-window',
+        2,
+        s,
+        `unregistered for re-registration ${seconds(s.from)} – ${seconds(s.to)}`,
+      ),
+    );
+  const tick = (cls: string, lane: number, t: bigint, title: string, h = 20) =>
+    `<line class="${cls}" x1="${px(x(t))}" x2="${px(x(t))}" y1="${laneY(lane)}" y2="${laneY(lane) + h}"><title>${esc(title)}</title></line>`;
+  for (const e of events) {
+    const d = e.detail;
+    switch (e.kind) {
+      case 'boot':
+        parts.push(
+          tick('boot', 0, e.t, `boot ${d.boot} at ${seconds(e.t)}`),
+          `<text class="label small" x="${px(x(e.t) + 3)}" y="${laneY(0) + 14}">boot ${esc(String(d.boot))}</text>`,
+        );
+        break;
+      case 'uevent':
+        parts.push(tick(`uevent ${d.action}`, 1, e.t, `${d.action} memory${d.block} at ${seconds(e.t)}`));
+        break;
+      case 'call':
+      case 'opal-call':
+        parts.push(tick('fw-call', 3, e.t, `${d.name} -> ${d.status} at ${seconds(e.t)}`, 12));
+        break;
+      case 'panic':
+        parts.push(
+          `<line class="crash" x1="${px(x(e.t))}" x2="${px(x(e.t))}" y1="16" y2="${laneY(4) + 22}"><title>${esc(`panic on CPU ${d.cpu}: ${d.message} at ${seconds(e.t)}`)}</title></line>`,
+          `<text class="label crash-label" x="${px(x(e.t) + 3)}" y="${laneY(4) + 14}">crash</text>`,
+        );
+        break;
+      case 'dump-processed':
+      case 'mpipl-dump':
+        parts.push(tick('dump', 4, e.t, `firmware took the dump at ${seconds(e.t)}`));
+        break;
+      case 'reset':
+        parts.push(tick('reset', 0, e.t, `reset keeping memory at ${seconds(e.t)}`));
+        break;
+    }
+  }
+  const height = laneY(lanes.length) + 10;
+  parts.push(
+    `<text class="axis" x="${left}" y="${height - 2}">0 s</text><text class="axis" x="${W - 10}" y="${height - 2}" text-anchor="end">${esc(seconds(end))} (simulated)</text>`,
+  );
+  return `<svg class="timeline" viewBox="0 0 ${W} ${height}" width="${W}" role="img" aria-label="timeline">
+${parts.join('\n')}
+</svg>`;
+}
+
+const CSS = `
+body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1000px; color: #1d2329; }
+h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 32px; border-bottom: 1px solid #ccd; }
+pre { background: #f5f6f8; padding: 8px; overflow-x: auto; font-size: 12px; }
+table { border-collapse: collapse; } td, th { padding: 2px 10px 2px 0; text-align: left; vertical-align: top; }
+.outcome.captured { color: #17692b; } .outcome.refused, .outcome.not-triggered, .failed { color: #a0161b; }
+svg text { font: 11px system-ui, sans-serif; fill: #1d2329; } svg .small { font-size: 10px; fill: #45505a; }
+.axis { fill: #6b7682; } .lane { stroke: #dde; } .lane-name { font-weight: 600; }
+.block.online { fill: #9fd3a6; stroke: #fff; stroke-width: 0.5; } .block.offline { fill: #f2cf7d; stroke: #fff; stroke-width: 0.5; }
+.block.unassigned { fill: #e4e6ea; stroke: #fff; stroke-width: 0.5; }
+.area.boot-memory { fill: #4a7fc1; } .area.reserved { fill: #8a5cc2; } .area.firmware { fill: #59636e; }
+.area.zoomed { fill: #efe8f8; } .area.cpu-state { fill: #c9b3e6; } .area.boot-copy { fill: #dacdf0; }
+.area.header { fill: #e4a0c8; } .area.elfcorehdr { fill: #f5c16c; } .area.metadata { fill: #b7d3f0; }
+.zoom { stroke: #8a5cc2; stroke-dasharray: 3 3; fill: none; } .copy { stroke: #4a7fc1; fill: none; stroke-width: 1.5; }
+.arrowhead { fill: #4a7fc1; }
+.registered { fill: #9fd3a6; } .unregistered-window { fill: #e0533d; }
+.uevent { stroke: #4a7fc1; stroke-width: 1.5; } .uevent.offline, .uevent.remove { stroke: #c98a12; }
+.fw-call { stroke: #59636e; } .boot, .reset { stroke: #1d2329; stroke-width: 1.5; } .dump { stroke: #8a5cc2; stroke-width: 3; }
+.crash { stroke: #d0201f; stroke-width: 2; } .crash-label { fill: #d0201f; font-weight: 600; }
+.legend span { display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 12px; vertical-align: -2px; }
+`;
+
+const LEGEND = [
+  ['#9fd3a6', 'online memory block'],
+  ['#f2cf7d', 'offline'],
+  ['#e4e6ea', 'not assigned'],
+  ['#4a7fc1', 'boot memory'],
+  ['#8a5cc2', 'fadump reserved area'],
+  ['#59636e', 'firmware memory'],
+]
+  .map(([c, t]) => `<span style="background:${c}"></span>${t}`)
+  .join('');
+
+/** The whole page. */
+export function renderReport(r: ReportInput): string {
+  const s = r.summary;
+  const c = s.cycles[s.cycles.length - 1]!;
+  const o = r.options;
+  const rows: [string, string][] = [
+    ['platform', `${o.platform}${o.platform === 'pseries' ? ` (${o.firmware})` : ' (skiboot)'}`],
+    [
+      'memory',
+      `${s.machine.memory} in ${s.machine.lmbSize} blocks, ${o.cpus} CPU threads, ${o.endian === 'le' ? 'ppc64le' : 'ppc64'}`,
+    ],
+    ['kernels', `first ${o.kernel}, fadump ${s.machine.captureKernel} (${s.machine.captureEndian})`],
+    ['seed', String(o.seed)],
+  ];
+  const outcome: [string, string][] = [
+    ['dump', `${c.dump.status}${c.dump.reason ? `: ${c.dump.reason}` : ''}`],
+    ['vmcore', c.dump.vmcore ? `${c.dump.vmcore} (${approxSize(c.dump.bytes ?? 0)})` : 'none'],
+    ['crash', `CPU ${c.crash.cpu}, nip ${c.crash.nip}`],
+    ['re-registrations', String(s.cycles[0]!.hotplug.reRegistrations)],
+    ['time unregistered', seconds(BigInt(s.cycles[0]!.hotplug.unregisteredNs))],
+    ['verify', JSON.stringify(c.verify)],
+  ];
+  const table = (t: [string, string][]) =>
+    `<table>${t.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
+  const failed = r.failed?.length
+    ? `<p class="failed">Expectations that failed:</p><ul class="failed">${r.failed.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>`
+    : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)} — fadump-sim</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>${CSS}</style></head>
+<body>
+<h1>${esc(r.title)}</h1>
+<p class="outcome ${c.dump.status}" id="outcome">Dump ${esc(c.dump.status)}${c.dump.reason ? ` — ${esc(c.dump.reason.replace(/\.$/, ''))}` : ''}.</p>
+${failed}
+${table(rows)}
+<h2>Timeline</h2>
+<p>Simulated time. Green: fadump registered; red: unregistered while the udev rule re-registers; ticks: memory uevents and firmware calls.</p>
+${timelineSvg(r.events)}
+<h2>Memory maps</h2>
+<p class="legend">${LEGEND}</p>
+${r.maps.map((m) => `<section class="phase"><h3>${esc(m.phase)} <small>at ${esc(seconds(m.t))}</small></h3><p>${esc(m.note)}</p>${memoryMapSvg(m)}</section>`).join('\n')}
+<h2>Structures</h2>
+${r.structures.map((st) => `<details open class="structure" data-struct="${esc(st.name)}"><summary>${esc(st.title)}</summary><pre>${esc(st.text)}</pre></details>`).join('\n')}
+<h2>Outcome</h2>
+${table(outcome)}
+<h2>Consoles</h2>
+<h3>First kernel</h3><pre>${esc(s.cycles[0]!.console.crashed.join('\n'))}</pre>
+<h3>fadump kernel</h3><pre>${esc(c.console.capture.join('\n'))}</pre>
+</body></html>
+`;
+}

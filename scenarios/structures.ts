@@ -1,0 +1,238 @@
+// The structures that carry a dump across the reboot, by name: where each sits in memory for a
+// crashed kernel, its field table, and its byte order. `explain` and the report annotate them from
+// these tables; the scenario verb `corrupt` overwrites one of their fields between the firmware's
+// copy and the fadump kernel's boot, as a damaged dump would.
+
+import type { MemoryView } from '../emulator/physical-memory.ts';
+import {
+  type ByteOrder,
+  encodeField,
+  type Field,
+  type FieldLayout,
+  type OrderRule,
+} from '../emulator/struct.ts';
+import { MDRT_ADDR, MDRT_ENTRY, MDST_ADDR, MDST_ENTRY } from '../firmware/opal/mpipl-structs.ts';
+import {
+  DUMP_HEADER,
+  DUMP_SECTION,
+  REG_ENTRY,
+  REGSAVE_HEADER_PAPR,
+  REGSAVE_HEADER_QEMU,
+} from '../firmware/rtas/fadump-structs.ts';
+import { CRASH_INFO_HEADER, CRASH_INFO_HEADER_OLD } from '../kernel-model/crash-info-header.ts';
+import type { Kernel } from '../kernel-model/kernel.ts';
+import { FDM_ADDR } from '../kernel-model/kernel-layout.ts';
+import { OPAL_FADUMP_MEM_STRUCT } from '../kernel-model/opal-fadump.ts';
+
+/** What a located structure needs of its field table. */
+export interface StructTable {
+  readonly name: string;
+  readonly size: number;
+  readonly order: OrderRule;
+  readonly spec: string;
+  readonly fields: readonly Field[];
+  readonly layout: readonly FieldLayout[];
+  annotate(bytes: Uint8Array, order?: ByteOrder, at?: number): string;
+}
+
+export const STRUCT_NAMES = [
+  'crash-info-header',
+  'rtas-dump-header',
+  'rtas-dump-section',
+  'regsave-header',
+  'regsave-entry',
+  'opal-metadata',
+  'mdst-entry',
+  'mdrt-entry',
+] as const;
+export type StructName = (typeof STRUCT_NAMES)[number];
+
+/** The structures each platform has. */
+export const STRUCTS_BY_PLATFORM: Record<'pseries' | 'powernv', readonly StructName[]> = {
+  pseries: ['crash-info-header', 'rtas-dump-header', 'rtas-dump-section', 'regsave-header', 'regsave-entry'],
+  powernv: ['crash-info-header', 'opal-metadata', 'mdst-entry', 'mdrt-entry'],
+};
+
+export interface AnnotatedStruct {
+  name: StructName;
+  title: string;
+  text: string;
+}
+
+export interface LocatedStruct {
+  name: StructName;
+  /** What it is, for headings. */
+  title: string;
+  table: StructTable;
+  /** Address of entry 0 (an offset into `firmwareCopy` when that is set). */
+  addr: number;
+  /** Firmware-private bytes the structure lives in instead of guest memory (RTAS's stored copy). */
+  firmwareCopy?: Uint8Array;
+  /** Entries (1 for a single structure). */
+  count: number;
+  order: ByteOrder;
+}
+
+export interface StructPlatform {
+  platform: 'pseries' | 'powernv';
+  firmware: 'powervm' | 'qemu';
+}
+
+/**
+ * The structures of the crashed kernel's registration, at the addresses it chose: what firmware
+ * copies, the fadump kernel reads, and a corruption can hit. `mem` is memory after the crash.
+ */
+export function locateStructures(
+  kernel: Kernel,
+  mem: MemoryView,
+  p: StructPlatform,
+  rtasCopy?: Uint8Array,
+): LocatedStruct[] {
+  const f = kernel.fadump;
+  const order = kernel.order;
+  const out: LocatedStruct[] = [];
+  const add = (
+    name: StructName,
+    title: string,
+    table: StructTable,
+    addr: number,
+    count = 1,
+    copy?: Uint8Array,
+  ) => {
+    if ((addr > 0 || copy) && count > 0)
+      out.push({ name, title, table, addr, count, order, ...(copy && { firmwareCopy: copy }) });
+  };
+  if (f.fadumphdrAddr > 0) {
+    const table = kernel.config.generation === 'legacy' ? CRASH_INFO_HEADER_OLD : CRASH_INFO_HEADER;
+    add(
+      'crash-info-header',
+      'The crash info header (kernel byte order), as crash_fadump left it',
+      table,
+      f.fadumphdrAddr,
+    );
+  }
+  if (p.platform === 'pseries') {
+    // After a dump, firmware's own copy (what ibm,kernel-dump presents); before, the kernel's.
+    const bytes = rtasCopy ?? mem.peek(FDM_ADDR, DUMP_HEADER.size);
+    const head = DUMP_HEADER.decode(bytes);
+    const sections = head.dump_num_sections <= 10 ? head.dump_num_sections : 0;
+    const base = rtasCopy ? 0 : FDM_ADDR;
+    add(
+      'rtas-dump-header',
+      rtasCopy
+        ? 'The RTAS dump structure as firmware presents it in ibm,kernel-dump after the dump (big-endian)'
+        : 'The RTAS dump structure the kernel registered (big-endian, firmware reads it)',
+      DUMP_HEADER,
+      base,
+      1,
+      rtasCopy,
+    );
+    add('rtas-dump-section', 'Its sections', DUMP_SECTION, base + DUMP_HEADER.size, sections, rtasCopy);
+    if (f.cpuStateDest > 0) {
+      const header = p.firmware === 'qemu' ? REGSAVE_HEADER_QEMU : REGSAVE_HEADER_PAPR;
+      add('regsave-header', 'The register save area firmware wrote (big-endian)', header, f.cpuStateDest);
+      const entries = Math.floor((f.cpuStateSize - header.size) / REG_ENTRY.size);
+      add('regsave-entry', 'Its register entries', REG_ENTRY, f.cpuStateDest + header.size, entries);
+    }
+  } else {
+    const o = f.opal;
+    if (o && o.kernelMetadata > 0)
+      add(
+        'opal-metadata',
+        'The kernel metadata registered through the KERNEL tag (big-endian)',
+        OPAL_FADUMP_MEM_STRUCT,
+        o.kernelMetadata,
+      );
+    add(
+      'mdst-entry',
+      'The MDST: ranges OPAL asks the SBE to preserve (big-endian)',
+      MDST_ENTRY,
+      MDST_ADDR,
+      countEntries(mem, MDST_ADDR, MDST_ENTRY.size, 64),
+    );
+    add(
+      'mdrt-entry',
+      'The MDRT: ranges the dump step preserved (big-endian)',
+      MDRT_ENTRY,
+      MDRT_ADDR,
+      countEntries(mem, MDRT_ADDR, MDRT_ENTRY.size, 1024),
+    );
+  }
+  return out;
+}
+
+/** Entries of a table up to the first all-zero one. */
+function countEntries(mem: MemoryView, addr: number, size: number, max: number): number {
+  for (let i = 0; i < max; i++) if (mem.peek(addr + i * size, size).every((b) => b === 0)) return i;
+  return max;
+}
+
+/** Annotated hex of each structure (at most `maxEntries` entries of a table). */
+export function annotateStructures(
+  located: readonly LocatedStruct[],
+  mem: MemoryView,
+  maxEntries = 4,
+): AnnotatedStruct[] {
+  return located.map((s) => {
+    const n = Math.min(s.count, maxEntries);
+    const parts = Array.from({ length: n }, (_, i) => s.table.annotate(readStruct(s, mem, i), s.order));
+    if (s.count > n) parts.push(`... ${s.count - n} more entries`);
+    return { name: s.name, title: s.title, text: parts.join('\n') };
+  });
+}
+
+function readStruct(s: LocatedStruct, mem: MemoryView, entry: number): Uint8Array {
+  const at = s.addr + entry * s.table.size;
+  return s.firmwareCopy ? s.firmwareCopy.slice(at, at + s.table.size) : mem.peek(at, s.table.size);
+}
+
+/** A corruption: overwrite one field of one located structure. */
+export interface Corruption {
+  struct: StructName;
+  field: string;
+  value: bigint;
+  /** Entry of a table (default 0). */
+  entry?: number;
+  /** Element of an array field (default 0). */
+  index?: number;
+}
+
+/**
+ * Writes the corruption into memory (poke: no guest access). Returns a one-line description, or
+ * throws Error naming what does not exist on this run (the structure, the entry or the field).
+ */
+export function applyCorruption(
+  c: Corruption,
+  located: readonly LocatedStruct[],
+  mem: MemoryView & { poke(addr: number, bytes: Uint8Array): void },
+): string {
+  const s = located.find((l) => l.name === c.struct);
+  if (!s) {
+    throw new Error(
+      `corrupt: there is no ${c.struct} on this run (there are: ${located.map((l) => l.name).join(', ')})`,
+    );
+  }
+  const entry = c.entry ?? 0;
+  if (entry >= s.count) throw new Error(`corrupt: ${c.struct} has ${s.count} entries, no entry ${entry}`);
+  const { offset, bytes } = encodeField(s.table, c.field, c.value, s.order, c.index ?? 0);
+  const at = s.addr + entry * s.table.size + offset;
+  if (s.firmwareCopy) s.firmwareCopy.set(bytes, at);
+  else mem.poke(at, bytes);
+  const where = s.firmwareCopy ? `firmware copy +0x${at.toString(16)}` : `0x${at.toString(16)}`;
+  return `${c.struct}${s.count > 1 ? `[${entry}]` : ''}.${c.field} at ${where} := 0x${BigInt.asUintN(bytes.length * 8, c.value).toString(16)}`;
+}
+
+/** Field names of a structure, for messages and the schema docs. */
+export function fieldsOf(name: StructName): string[] {
+  const tables: Record<StructName, readonly StructTable[]> = {
+    'crash-info-header': [CRASH_INFO_HEADER, CRASH_INFO_HEADER_OLD],
+    'rtas-dump-header': [DUMP_HEADER],
+    'rtas-dump-section': [DUMP_SECTION],
+    'regsave-header': [REGSAVE_HEADER_PAPR, REGSAVE_HEADER_QEMU],
+    'regsave-entry': [REG_ENTRY],
+    'opal-metadata': [OPAL_FADUMP_MEM_STRUCT],
+    'mdst-entry': [MDST_ENTRY],
+    'mdrt-entry': [MDRT_ENTRY],
+  };
+  return [...new Set(tables[name].flatMap((t) => t.fields.map((f) => f.name)))];
+}

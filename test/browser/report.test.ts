@@ -1,0 +1,142 @@
+// The HTML report in a real browser (Debian's chromium-headless-shell through playwright-core): it
+// loads from file:// with no console errors and no requests beyond itself, draws a memory map per
+// phase and a timeline whose elements match the run, and a screenshot of it is written.
+
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Scenario } from '../../scenarios/builder.ts';
+import type { RunResult } from '../../scenarios/run.ts';
+import { tools } from '../support/tools.ts';
+
+const shell = tools.chromium();
+
+interface Loaded {
+  page: Page;
+  run: RunResult;
+  dir: string;
+  consoleErrors: string[];
+  requests: string[];
+}
+
+describe.skipIf(!shell)('report.html in headless Chromium', () => {
+  let browser: Browser;
+  const loaded = new Map<string, Loaded>();
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: shell!, args: ['--no-sandbox'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function open(name: string, scenario: Scenario): Promise<Loaded> {
+    const dir = mkdtempSync(join(tmpdir(), `fadump-report-${name}-`));
+    const run = await scenario.run(dir);
+    const page = await browser.newPage({ viewport: { width: 1040, height: 900 } });
+    const consoleErrors: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(`file://${join(dir, 'report.html')}`, { waitUntil: 'load' });
+    const l = { page, run, dir, consoleErrors, requests };
+    loaded.set(name, l);
+    return l;
+  }
+
+  it('a legacy run with hotplug: loads cleanly, one map per phase, timeline matching the events', async () => {
+    const { page, run, dir, consoleErrors, requests } = await open(
+      'legacy',
+      Scenario.create({ kernel: 'legacy', memory: 4 * 2 ** 30 })
+        .boot()
+        .hotAdd(3)
+        .offline(1)
+        .crashAt({ cpu: 2 }),
+    );
+    expect(consoleErrors).toEqual([]);
+    expect(requests).toEqual([`file://${join(dir, 'report.html')}`]);
+
+    // One memory map per phase, in order.
+    const phases = await page.$$eval('svg.memory-map', (svgs) =>
+      svgs.map((s) => s.getAttribute('data-phase')),
+    );
+    expect(phases).toEqual(run.maps.map((m) => m.phase));
+    expect(phases).toEqual(['registered', 'crash', 'fadump kernel', 'released']);
+
+    // At the crash: the offlined block is drawn offline, and the reserved area holds the header and the
+    // legacy kernel's elfcorehdr at the addresses the kernel used.
+    const crash = page.locator('svg.memory-map[data-phase="crash"]');
+    expect(await crash.locator('rect.block.offline').count()).toBe(1);
+    const kinds = await crash
+      .locator('rect.area')
+      .evaluateAll((rs) => rs.map((r) => r.getAttribute('data-kind')));
+    for (const k of ['boot-memory', 'reserved', 'cpu-state', 'boot-copy', 'header', 'elfcorehdr'])
+      expect(kinds).toContain(k);
+    const header = run.maps[1]!.areas.find((a) => a.kind === 'header')!;
+    expect(await crash.locator('rect.area.header title').textContent()).toBe(
+      `crash info header: 0x${header.base.toString(16)} +664 B`,
+    );
+    expect(await crash.locator('path.copy').count()).toBe(1);
+    const box = await crash.boundingBox();
+    expect(box!.width).toBeGreaterThan(900);
+
+    // The timeline: a tick per uevent, the windows the udev rule left fadump unregistered, the crash.
+    const uevents = run.machine.events.events.filter((e) => e.kind === 'uevent').length;
+    expect(uevents).toBe(3 * 2 + 1);
+    expect(await page.locator('svg.timeline line.uevent').count()).toBe(uevents);
+    const windows = await page.locator('svg.timeline rect.unregistered-window').count();
+    expect(windows).toBe(run.summary.cycles[0]!.hotplug.reRegistrations);
+    expect(windows).toBe(4);
+    expect(await page.locator('svg.timeline line.crash').count()).toBe(1);
+    expect(await page.locator('svg.timeline rect.registered').count()).toBeGreaterThan(windows);
+
+    // The structures and the outcome.
+    const structs = await page.$$eval('details.structure', (ds) =>
+      ds.map((d) => d.getAttribute('data-struct')),
+    );
+    expect(structs).toEqual(run.structures.map((s) => s.name));
+    expect(await page.locator('details[data-struct="crash-info-header"] pre').textContent()).toContain(
+      'magic_number',
+    );
+    expect(await page.locator('#outcome').textContent()).toBe('Dump captured.');
+
+    const shot = join(dir, 'report.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    const png = readFileSync(shot);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(statSync(shot).size).toBeGreaterThan(50_000);
+  });
+
+  it('a PowerNV run: firmware memory, the OPAL metadata and the MDRT', async () => {
+    const { page, consoleErrors } = await open(
+      'powernv',
+      Scenario.create({ platform: 'powernv' }).boot().crashAt(),
+    );
+    expect(consoleErrors).toEqual([]);
+    const crash = page.locator('svg.memory-map[data-phase="crash"]');
+    const kinds = await crash
+      .locator('rect.area')
+      .evaluateAll((rs) => rs.map((r) => r.getAttribute('data-kind')));
+    expect(kinds.filter((k) => k === 'firmware')).toHaveLength(3);
+    expect(kinds).toContain('metadata');
+    expect(await page.locator('details[data-struct="mdrt-entry"] pre').textContent()).toContain('dest_addr');
+    await page.screenshot({ path: join(loaded.get('powernv')!.dir, 'report.png') });
+  });
+
+  it('a refused dump says so, with the reason', async () => {
+    const { page, consoleErrors } = await open(
+      'refused',
+      Scenario.create({ corrupt: [{ struct: 'crash-info-header', field: 'magic_number', value: 0n }] })
+        .boot()
+        .crashAt(),
+    );
+    expect(consoleErrors).toEqual([]);
+    expect(await page.locator('#outcome').textContent()).toBe('Dump refused — Fadump header is corrupted.');
+    expect(await page.locator('#outcome').getAttribute('class')).toBe('outcome refused');
+  });
+});
