@@ -5,12 +5,9 @@
 
 import type { SimEvent } from '../emulator/events.ts';
 import { fmtSize } from '../emulator/machine.ts';
-import type { MemoryView } from '../emulator/physical-memory.ts';
-import { DUMP_HEADER, DUMP_SECTION, REG_ENTRY, SECTION_TYPE } from '../firmware/rtas/fadump-structs.ts';
-import { CRASH_INFO_HEADER, CRASH_INFO_HEADER_OLD } from '../kernel-model/crash-info-header.ts';
 import { ELF64_EHDR, ELF64_PHDR } from '../kernel-model/elf.ts';
-import { FDM_ADDR } from '../kernel-model/kernel-layout.ts';
 import type { Scenario } from '../scenarios/builder.ts';
+import { formatMemoryMap } from '../scenarios/memory-map.ts';
 
 const hex = (v: number | bigint) => `0x${v.toString(16)}`;
 
@@ -45,6 +42,18 @@ function describeEvent(e: SimEvent): string | undefined {
       return `${t}  the fadump kernel invalidates the dump: firmware forgets it`;
     case 'elfcorehdr-overflow':
       return `${t}  the legacy elfcorehdr overflows its buffer by ${d.bytes} bytes at ${hex(Number(d.at))}`;
+    case 'fadump-registered':
+      return `${t}  the kernel now has fadump registered (/sys/kernel/fadump/registered reads 1)`;
+    case 'fadump-unregistered':
+      return `${t}  the kernel unregistered fadump: a crash now would give no dump`;
+    case 'uevent':
+      return `${t}  uevent: memory${d.block} ${d.action}`;
+    case 'panic':
+      return `${t}  CPU ${d.cpu} panics ("${d.message}"); the panic path calls crash_fadump`;
+    case 'nmi':
+      return `${t}  a system reset (NMI) reaches every CPU; CPU ${d.cpu} enters crash_fadump first`;
+    case 'corrupt':
+      return `${t}  (injected) memory is damaged before the fadump kernel boots: ${d.what}`;
     default:
       return undefined;
   }
@@ -52,13 +61,7 @@ function describeEvent(e: SimEvent): string | undefined {
 
 /** Runs the scenario and narrates it. */
 export async function explain(scenario: Scenario, outDir: string): Promise<string> {
-  const events: SimEvent[] = [];
-  const { summary, machine, snapshots, captures } = await scenario.run(outDir, {
-    afterBoot: (m) => {
-      events.push(...m.events.events);
-      m.events.on((e) => events.push(e));
-    },
-  });
+  const { summary, machine, captures, maps, structures } = await scenario.run(outDir);
   const o = scenario.toOptions();
   const out: string[] = [];
   const section = (title: string) =>
@@ -68,14 +71,21 @@ export async function explain(scenario: Scenario, outDir: string): Promise<strin
   out.push(
     `${o.platform} partition, ${fmtSize(o.memory)} in ${fmtSize(o.lmbSize)} LMBs, ${o.cpus} CPU threads, ${o.endian === 'le' ? 'ppc64le' : 'ppc64 (big-endian)'}, ${o.platform === 'pseries' ? `${o.firmware} firmware` : 'skiboot'}; first kernel ${o.kernel}, fadump kernel ${o.captureKernel ?? o.kernel}.`,
   );
-  out.push('Assigned memory:');
-  for (const r of machine.blocks.assignedRanges())
-    out.push(`  ${hex(r.base).padStart(14)} - ${hex(r.base + r.size - 1).padEnd(14)} ${fmtSize(r.size)}`);
+  const first = maps[0];
+  if (first) {
+    section('Memory once the first kernel registered fadump');
+    out.push(...formatMemoryMap(first));
+  }
 
   section('What happened, in order');
-  for (const e of events) {
+  for (const e of machine.events.events) {
     const line = describeEvent(e);
     if (line) out.push(line);
+  }
+
+  for (const m of maps.slice(1)) {
+    section(`Memory map: ${m.phase}`);
+    out.push(...formatMemoryMap(m));
   }
 
   const c = summary.cycles[0]!;
@@ -84,62 +94,22 @@ export async function explain(scenario: Scenario, outDir: string): Promise<strin
   section('The fadump kernel');
   out.push(...c.console.capture.map((l) => `  ${l}`));
 
-  const crash = snapshots[0];
-  if (crash && o.platform === 'pseries') {
-    section('The RTAS dump structure the kernel registered (big-endian, firmware reads it)');
-    const head = crash.peek(FDM_ADDR, DUMP_HEADER.size);
-    out.push(DUMP_HEADER.annotate(head));
-    const n = DUMP_HEADER.decode(head).dump_num_sections;
-    for (let i = 0; i < n; i++) {
-      out.push(DUMP_SECTION.annotate(crash.peek(FDM_ADDR + 40 + i * 40, 40)));
-    }
-  }
-  const layout = crash && o.platform === 'pseries' ? registeredLayout(crash) : undefined;
-  if (crash && layout) {
-    const table = o.kernel === 'legacy' ? CRASH_INFO_HEADER_OLD : CRASH_INFO_HEADER;
-    section('The crash info header (kernel byte order), as crash_fadump left it');
-    out.push(table.annotate(crash.peek(layout.header, table.size), o.endian));
+  for (const s of structures) {
+    section(s.title);
+    out.push(s.text);
   }
   const cap = captures[0];
   if (cap) {
+    const order = o.captureEndian ?? o.endian;
     section('The ELF header of /proc/vmcore (kernel byte order)');
-    out.push(ELF64_EHDR.annotate(cap.layout.header, o.endian));
+    out.push(ELF64_EHDR.annotate(cap.layout.header, order));
     for (let i = 0; i < Math.min(4, 1 + cap.layout.loads.length); i++) {
-      out.push(ELF64_PHDR.annotate(cap.layout.header, o.endian, ELF64_EHDR.size + i * ELF64_PHDR.size));
+      out.push(ELF64_PHDR.annotate(cap.layout.header, order, ELF64_EHDR.size + i * ELF64_PHDR.size));
     }
-  }
-  if (layout && c.dump.status === 'captured') {
-    section('The register save area firmware wrote (first entries)');
-    const first = o.firmware === 'qemu' ? 0x14 : 0x20;
-    for (let i = 0; i < 3; i++)
-      out.push(REG_ENTRY.annotate(machine.memory.peek(layout.regsave + first + i * 16, 16)));
   }
   section('Outcome');
   out.push(
-    `dump ${c.dump.status}${c.dump.reason ? ` (${c.dump.reason})` : ''}; verify ${JSON.stringify(c.verify)}; files in ${outDir}`,
+    `dump ${c.dump.status}${c.dump.reason ? ` (${c.dump.reason})` : ''}; verify ${JSON.stringify(c.verify)}; files in ${outDir} (open report.html for the same run drawn)`,
   );
   return out.join('\n');
-}
-
-/**
- * From the dump structure the kernel registered (as it was at the crash): the crash info header sits
- * right after the boot-memory copies, the register save area at the CPU section's destination.
- */
-function registeredLayout(crash: MemoryView): { header: number; regsave: number } | undefined {
-  const head = DUMP_HEADER.decode(crash.peek(FDM_ADDR, DUMP_HEADER.size));
-  if (head.dump_format_version !== 1 || head.dump_num_sections > 10) return undefined;
-  let regsave: number | undefined;
-  let dest: number | undefined;
-  let size = 0;
-  for (let i = 0; i < head.dump_num_sections; i++) {
-    const s = DUMP_SECTION.decode(
-      crash.peek(FDM_ADDR + DUMP_HEADER.size + i * DUMP_SECTION.size, DUMP_SECTION.size),
-    );
-    if (s.source_data_type === SECTION_TYPE.CpuState) regsave = Number(s.destination_address);
-    if (s.source_data_type === SECTION_TYPE.RealModeRegion) {
-      if (s.source_address === 0n) dest = Number(s.destination_address);
-      size += Number(s.source_len);
-    }
-  }
-  return regsave === undefined || dest === undefined ? undefined : { header: dest + size, regsave };
 }

@@ -23,6 +23,22 @@ export class EventBus {
     this.listeners.push(fn);
   }
 
+  /**
+   * Reserves the next place in `events` for an event whose detail is known only later — a firmware
+   * call and its status — so that events emitted while it runs come after it, as they happened.
+   * Listeners hear it when it is completed.
+   */
+  begin(): (source: EventSource, kind: string, detail?: Record<string, unknown>) => void {
+    const at = this.events.length;
+    const t = this.now();
+    this.events.push({ t, source: 'machine', kind: 'pending', detail: {} });
+    return (source, kind, detail = {}) => {
+      const e = { t, source, kind, detail };
+      this.events[at] = e;
+      for (const l of this.listeners) l(e);
+    };
+  }
+
   emit(source: EventSource, kind: string, detail: Record<string, unknown> = {}): void {
     const e = { t: this.now(), source, kind, detail };
     this.events.push(e);

@@ -25,9 +25,16 @@ export interface UdevStats {
 
 const TRIGGERS: readonly Uevent['action'][] = ['online', 'offline'];
 
+/** Why `run` returned: the K-th event's window was reached, time ran out, or nothing is left to do. */
+export type UdevStop = 'in-event' | 'until' | 'idle';
+
+const NEVER = 1n << 62n;
+
 export class KdumpUdevRule {
   private next = 0;
   private busyUntil = 0n;
+  /** When the re-registration in progress will `echo 1` (fadump is unregistered until then). */
+  private inFlight: { start: bigint; end: bigint } | undefined;
   readonly stats: UdevStats = { handled: 0, reRegistrations: 0, unregisteredNs: 0n };
 
   constructor(
@@ -35,26 +42,50 @@ export class KdumpUdevRule {
     private timing: UdevTiming = DEFAULT_UDEV_TIMING,
   ) {}
 
+  /** Whether uevents are waiting or a re-registration is in progress. */
+  get busy(): boolean {
+    return (
+      this.inFlight !== undefined || this.k.uevents.slice(this.next).some((e) => TRIGGERS.includes(e.action))
+    );
+  }
+
   /**
-   * Runs the rule over the pending uevents in order. With `stopInEvent` = K (1-based), stops in the
-   * middle of handling the K-th triggering event — halfway between `echo 0` and `echo 1` when the
-   * rule re-registers — so a crash can be placed there. Returns whether it stopped early.
+   * Runs the rule over the pending uevents in order, on the simulated clock, up to time `until`
+   * (work that would start or finish later is left for the next call, so memory events can happen
+   * while a re-registration is in progress). With `stopInEvent` = K (1-based), stops in the middle of
+   * handling the K-th triggering event — halfway between `echo 0` and `echo 1` when the rule
+   * re-registers — so a crash can be placed there.
    */
-  run(stopInEvent?: number): boolean {
+  run(stopInEvent?: number, until: bigint = NEVER): UdevStop {
     const k = this.k;
     const clock = k.machine.clock;
     const fadump = k.fadump;
-    while (this.next < k.uevents.length) {
-      const e = k.uevents[this.next]!;
-      this.next++;
-      if (!TRIGGERS.includes(e.action)) continue;
-      this.stats.handled++;
+    for (;;) {
+      if (this.inFlight) {
+        const { start, end } = this.inFlight;
+        if (end > until) return 'until';
+        clock.advanceTo(end);
+        fadump.sysfsWrite('registered', '1');
+        this.stats.reRegistrations++;
+        this.stats.unregisteredNs += end - start;
+        this.busyUntil = end;
+        this.inFlight = undefined;
+      }
+      const e = k.uevents[this.next];
+      if (!e) return 'idle';
+      if (!TRIGGERS.includes(e.action)) {
+        this.next++;
+        continue;
+      }
       const start = later(e.t + this.timing.latencyNs, this.busyUntil);
+      if (start > until) return 'until';
+      this.next++;
+      this.stats.handled++;
       clock.advanceTo(start);
       const stopHere = this.stats.handled === stopInEvent;
       if (fadump.sysfsRead('hotplug_ready') === '1\n' || fadump.sysfsRead('enabled') !== '1\n') {
         this.busyUntil = start;
-        if (stopHere) return true;
+        if (stopHere) return 'in-event';
         continue;
       }
       fadump.sysfsWrite('registered', '0');
@@ -62,16 +93,10 @@ export class KdumpUdevRule {
         const half = this.timing.perEventNs / 2n;
         clock.advanceTo(start + half);
         this.stats.unregisteredNs += half;
-        return true;
+        return 'in-event';
       }
-      const end = start + this.timing.perEventNs;
-      clock.advanceTo(end);
-      fadump.sysfsWrite('registered', '1');
-      this.stats.reRegistrations++;
-      this.stats.unregisteredNs += end - start;
-      this.busyUntil = end;
+      this.inFlight = { start, end: start + this.timing.perEventNs };
     }
-    return false;
   }
 }
 

@@ -45,6 +45,9 @@ export interface Uevent {
   block: number;
 }
 
+/** The system reset interrupt vector, as pt_regs.trap records it. */
+export const SYSTEM_RESET_TRAP = 0x100n;
+
 export const KERN_EMERG = 0;
 export const KERN_ERR = 3;
 export const KERN_WARNING = 4;
@@ -266,6 +269,25 @@ export class Kernel {
     );
     const saved = structuredClone(target.regs);
     this.fadump.crash(cpu, saved, message);
+    this.halted = true;
+    return saved;
+  }
+
+  /**
+   * A system reset (NMI) on every CPU, as from the HMC or `virsh inject-nmi`: each CPU takes the
+   * 0x100 interrupt where it was running; system_reset_exception sends it through the crash-dump
+   * code, and `cpu` is the one that wins crash_fadump's cmpxchg (spec/kernel.md §5). The saved
+   * registers are the interrupted context, not panic()'s; nothing is printed before the dump.
+   */
+  systemReset(cpu: number): Registers {
+    const cpus = this.machine.cpus;
+    const target = cpus[cpu];
+    if (!target) throw new RangeError(`no CPU ${cpu}`);
+    for (const c of cpus) c.regs = { ...this.runningRegisters(c, false), trap: SYSTEM_RESET_TRAP };
+    this.currentCpu = cpu;
+    this.machine.events.emit('kernel', 'nmi', { cpu });
+    const saved = structuredClone(target.regs);
+    this.fadump.crash(cpu, saved, 'System Reset');
     this.halted = true;
     return saved;
   }

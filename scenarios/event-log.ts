@@ -11,7 +11,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** How loud each kind of event is: firmware calls and rejections are detail, the rest the story. */
 function levelOf(e: SimEvent): 'debug' | 'info' | 'warn' {
-  if (e.kind === 'elfcorehdr-overflow') return 'warn';
+  if (e.kind === 'elfcorehdr-overflow' || e.kind === 'corrupt') return 'warn';
   if (e.kind === 'call' || e.kind === 'opal-call' || e.kind === 'reject') return 'debug';
   return 'info';
 }

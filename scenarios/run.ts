@@ -59,6 +59,12 @@ export interface RunOptions {
   udevTiming?: UdevTiming;
   /** Crash while the udev rule handles the K-th memory online/offline event (1-based). */
   crashAtEvent?: number;
+  /** Crash at this simulated time (ns since power-on), whatever the steps and udev are doing. */
+  crashAtTime?: bigint;
+  /** panic (sysrq crash, the default) or nmi (a system reset on every CPU; crashCpu enters fadump first). */
+  crashKind?: 'panic' | 'nmi';
+  /** What the fadump kernel does after saving the vmcore; default release, then register. */
+  afterCapture?: AfterCapture[];
   /** Level of DIR/events.jsonl (default info; debug adds every firmware call). */
   logLevel?: LogLevel;
   /** Fields overwritten after firmware took the first dump, before the fadump kernel boots. */
@@ -67,12 +73,23 @@ export interface RunOptions {
   title?: string;
 }
 
-/** One bulk memory event. DRC indexes, when given, name the LMBs; otherwise firmware or the kernel picks. */
+/**
+ * One step of the first kernel's timeline. A memory event is one bulk event, or with `interval` one
+ * event per memory block that far apart while the udev rule works concurrently; DRC indexes, when
+ * given, name the LMBs, otherwise firmware or the kernel picks. `register`/`unregister` write
+ * /sys/kernel/fadump/registered; `wait` lets simulated time pass.
+ */
 export type MemoryStep =
-  | { op: 'hot-add'; count?: number; drc?: number[] }
-  | { op: 'hot-remove'; count?: number; drc?: number[] }
-  | { op: 'offline'; count: number }
-  | { op: 'online'; count: number };
+  | { op: 'hot-add'; count?: number; drc?: number[]; interval?: bigint }
+  | { op: 'hot-remove'; count?: number; drc?: number[]; interval?: bigint }
+  | { op: 'offline'; count: number; interval?: bigint }
+  | { op: 'online'; count: number; interval?: bigint }
+  | { op: 'register' }
+  | { op: 'unregister' }
+  | { op: 'wait'; ns: bigint };
+
+/** What the fadump kernel does once the vmcore is saved (the kdump service: release, then register). */
+export type AfterCapture = 'release' | 'register' | 'unregister';
 
 export interface HotplugPlan {
   add?: number;
@@ -106,7 +123,17 @@ export type DumpStatus = 'captured' | 'refused' | 'not-triggered';
 export interface CycleSummary {
   cycle: number;
   dump: { status: DumpStatus; vmcore: string | null; reason?: string; bytes?: number; opalcore?: string };
-  crash: { cpu: number; nip: string; lr: string; r1: string };
+  crash: {
+    cpu: number;
+    kind: 'panic' | 'nmi';
+    /** Simulated time of the crash, ns (a decimal string). */
+    at: string;
+    nip: string;
+    lr: string;
+    r1: string;
+    /** The interrupt the crashing CPU was in: 0x300 for the panic path, 0x100 for a system reset. */
+    trap: string;
+  };
   memory: { ranges: { start: string; size: string }[] };
   hotplug: HotplugSummary;
   elfcorehdrOverflowBytes: number;
@@ -382,7 +409,11 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
         ? 'at the crash: firmware will copy boot memory into the reserved area'
         : 'at the crash: fadump is not registered, so there will be no dump',
     );
-    const regs = crashed.panic(o.crashCpu, 'sysrq triggered crash');
+    const crashT = machine.clock.now();
+    const regs =
+      o.crashKind === 'nmi' && cycle === 1
+        ? crashed.systemReset(o.crashCpu)
+        : crashed.panic(o.crashCpu, 'sysrq triggered crash');
     platform.completeDump();
     const located = locateStructures(
       crashed,
@@ -404,7 +435,15 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     const summary: CycleSummary = {
       cycle,
       dump: { status: 'not-triggered', vmcore: null },
-      crash: { cpu: o.crashCpu, nip: hex(regs.nip), lr: hex(regs.lr), r1: hex(regs.gpr[1]!) },
+      crash: {
+        cpu: o.crashCpu,
+        kind: o.crashKind === 'nmi' && cycle === 1 ? 'nmi' : 'panic',
+        at: String(crashT),
+        nip: hex(regs.nip),
+        lr: hex(regs.lr),
+        r1: hex(regs.gpr[1]!),
+        trap: hex(regs.trap),
+      },
       memory: { ranges: [] },
       hotplug: cycle === 1 ? hotplug : NO_HOTPLUG,
       elfcorehdrOverflowBytes: crashed.fadump.elfcorehdrOverflowBytes,
@@ -452,17 +491,19 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
         summary.dump.opalcore = ocName;
         opalcores.push({ path: join(outDir, ocName), layout: opalcore });
       }
-      // What the kdump service does once the vmcore is saved: release, then register again.
-      f.sysfsWrite('release_mem', '1');
-      f.sysfsWrite('registered', '1');
     } else if (f.outcome.status === 'refused') {
       summary.dump = { status: 'refused', vmcore: null, reason: f.outcome.reason };
-      f.sysfsWrite('registered', '1');
     }
+    // What the kdump service does once the vmcore is saved (by default release, then register).
+    for (const act of o.afterCapture ?? ['release', 'register']) {
+      if (act === 'release') f.sysfsWrite('release_mem', '1');
+      else f.sysfsWrite('registered', act === 'register' ? '1' : '0');
+    }
+    const after = o.afterCapture ?? ['release', 'register'];
     map(
       kernel,
-      `released${suffix}`,
-      'the dump is saved: the reserved memory was released and fadump registered again',
+      `after capture${suffix}`,
+      `the vmcore is saved; then ${after.length ? after.join(', ') : 'nothing'}: fadump is ${f.registered ? '' : 'not '}registered${after.includes('release') ? ', the dump memory released' : ''}`,
     );
     if (cycle === o.cycles)
       consoleLog.push(`=== boot ${machine.bootCount}: capture kernel ===`, ...kernel.console);
@@ -522,28 +563,49 @@ export async function writeReport(
   await writeAtomic(join(outDir, 'report.html'), html);
 }
 
+const NEVER = 1n << 62n;
+
 /**
- * Memory events before the crash, one bulk event each: DLPAR add (firmware assigns, the kernel adds),
- * DLPAR remove (the kernel releases, firmware unassigns), offline. Then the kdump udev rule: for
- * every memory online/offline uevent it re-registers fadump (echo 1 > /sys/kernel/fadump/registered)
- * unless /sys/kernel/fadump/hotplug_ready reads 1.
+ * The first kernel's timeline before the crash: memory events (DLPAR add: firmware assigns, the
+ * kernel adds; DLPAR remove: the kernel releases, firmware unassigns; offline, online), registration
+ * changes and waits, with the kdump udev rule reacting on the simulated clock — for every memory
+ * online/offline uevent it re-registers fadump unless /sys/kernel/fadump/hotplug_ready reads 1. A
+ * step without an interval is one bulk event that udev handles fully before the next step; with an
+ * interval, the blocks go one at a time while udev works. Stops early at crashAtEvent or crashAtTime.
  */
 function applyHotplug(o: RunOptions, platform: Platform, k: Kernel): HotplugSummary {
   const fw = platform.pseries;
+  const clock = k.machine.clock;
   const rtasBefore = platform.calls();
-  const t0 = k.machine.clock.now();
+  const t0 = clock.now();
   const rule = new KdumpUdevRule(k, o.udevTiming);
+  const until = o.crashAtTime ?? NEVER;
+  if (clock.now() > until) {
+    throw new ConfigError(
+      `--crash-at-time ${fmtNs(until)} is before the first kernel is up and registered (${fmtNs(clock.now())})`,
+    );
+  }
   let added = 0;
   let removed = 0;
   let offlined = 0;
-  let crashedInEvent = false;
-  for (const step of stepsOf(o)) {
+  let stop: 'in-event' | 'time' | undefined;
+  /** Lets time pass to `t` while udev works; true when the crash point was reached. */
+  const advance = (t: bigint): boolean => {
+    const limit = t < until ? t : until;
+    if (o.udev !== false && rule.run(o.crashAtEvent, limit) === 'in-event') stop = 'in-event';
+    else {
+      clock.advanceTo(limit);
+      if (limit === until && until !== NEVER) stop = 'time';
+    }
+    return stop !== undefined;
+  };
+  const one = (step: MemoryStep, count: number, drc?: number[]) => {
     switch (step.op) {
       case 'hot-add':
-        if (fw) added += k.hotplugAdd(fw.dlparAssign(step.count ?? 0, step.drc));
+        if (fw) added += k.hotplugAdd(fw.dlparAssign(count, drc));
         break;
       case 'hot-remove': {
-        const released = fw ? k.hotplugRemove(step.count ?? step.drc?.length ?? 0, step.drc) : undefined;
+        const released = fw ? k.hotplugRemove(count, drc) : undefined;
         if (fw && released) {
           fw.dlparUnassign(released);
           removed += released.length;
@@ -551,17 +613,41 @@ function applyHotplug(o: RunOptions, platform: Platform, k: Kernel): HotplugSumm
         break;
       }
       case 'offline':
-        offlined += k.setOnline(step.count, false);
+        offlined += k.setOnline(count, false);
         break;
       case 'online':
-        k.setOnline(step.count, true);
+        k.setOnline(count, true);
+        break;
+      case 'register':
+      case 'unregister':
+        k.fadump.sysfsWrite('registered', step.op === 'register' ? '1' : '0');
         break;
     }
-    if (o.udev !== false && rule.run(o.crashAtEvent)) {
-      crashedInEvent = true;
-      break;
+  };
+  for (const step of stepsOf(o)) {
+    if (step.op === 'wait') {
+      if (advance(clock.now() + step.ns)) break;
+      continue;
     }
+    const drc = 'drc' in step ? step.drc : undefined;
+    const count = 'count' in step ? (step.count ?? drc?.length ?? 0) : 0;
+    if ('interval' in step && step.interval !== undefined) {
+      // One block at a time, `interval` apart, the udev rule working in between.
+      const n = drc?.length ?? count;
+      for (let i = 0; i < n && !(i > 0 && advance(clock.now() + step.interval)); i++) {
+        one(step, 1, drc ? [drc[i]!] : undefined);
+      }
+    } else one(step, count, drc);
+    if (stop) break;
+    // The step is done when udev has handled its events (or the crash point comes first).
+    if (o.udev !== false) {
+      const r = rule.run(o.crashAtEvent, until);
+      if (r === 'in-event') stop = 'in-event';
+      else if (r === 'until') advance(until);
+    }
+    if (stop) break;
   }
+  if (!stop && until !== NEVER) advance(until);
   return {
     added,
     removed,
@@ -570,9 +656,13 @@ function applyHotplug(o: RunOptions, platform: Platform, k: Kernel): HotplugSumm
     reRegistrations: rule.stats.reRegistrations,
     rtasCalls: platform.calls() - rtasBefore,
     unregisteredNs: Number(rule.stats.unregisteredNs),
-    crashedInEvent,
-    settleNs: Number(k.machine.clock.now() - t0),
+    crashedInEvent: stop === 'in-event',
+    settleNs: Number(clock.now() - t0),
   };
+}
+
+function fmtNs(ns: bigint): string {
+  return `${(Number(ns) / 1e9).toFixed(3)}s`;
 }
 
 /** The memory events of a run: `steps` as given, or the `hotplug` plan as add, remove, offline. */

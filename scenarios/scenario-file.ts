@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ConfigError } from '../emulator/memory-blocks.ts';
 import { Scenario } from './builder.ts';
 import { type CycleSummary, type RunOptions, validateRunOptions } from './run.ts';
+import { fieldsOf, STRUCT_NAMES } from './structures.ts';
 
 const size = z
   .union([
@@ -19,22 +20,68 @@ const size = z
   .describe('bytes, or a size such as 256M, 8G');
 const duration = z.string().regex(/^\d+(\.\d+)?\s*(ns|us|ms|s)$/, 'a duration such as 5ms or 0.2s');
 const count = z.number().int().min(0);
-const lmbs = z.union([count, z.strictObject({ drc: z.array(z.number().int().min(0)).min(1) })]);
+const interval = duration.describe('one event per block, this far apart, udev working in between');
+const blocks = z.union([count, z.strictObject({ count, interval: interval.optional() })]);
+const lmbs = z.union([
+  count,
+  z.strictObject({ count, interval: interval.optional() }),
+  z.strictObject({ drc: z.array(z.number().int().min(0)).min(1), interval: interval.optional() }),
+]);
 const generation = z.enum(['resilient', 'legacy']);
+const integer = z
+  .union([
+    z.number().int(),
+    z.string().regex(/^(0x[0-9a-fA-F]+|\d+)$/, 'an integer such as 0 or 0x4641444d50534947'),
+  ])
+  .describe('a number, or a string for values past 2^53 ("0x...")');
+
+/** The verbs that may follow the crash (the fadump kernel's side). */
+const AFTER_CRASH = ['corrupt', 'release', 'register', 'unregister'];
 
 const step = z.union([
-  z.literal('boot'),
-  z.strictObject({ hotAdd: lmbs }).describe('DLPAR memory add: a count, or { drc: [indexes] }'),
-  z.strictObject({ hotRemove: lmbs }).describe('DLPAR memory remove: a count, or { drc: [indexes] }'),
-  z.strictObject({ offline: count }).describe('offline this many memory blocks (highest removable first)'),
-  z.strictObject({ online: count }).describe('online this many offline memory blocks'),
+  z
+    .enum(['boot', 'register', 'unregister', 'release'])
+    .describe(
+      'boot the first kernel; echo 1/0 > /sys/kernel/fadump/registered (in the first kernel, or in the fadump kernel after the crash); release the dump memory (after the crash)',
+    ),
+  z
+    .strictObject({ hotAdd: lmbs })
+    .describe('DLPAR memory add: a count, { count, interval }, or { drc: [indexes], interval }'),
+  z
+    .strictObject({ hotRemove: lmbs })
+    .describe('DLPAR memory remove: a count, { count, interval }, or { drc: [indexes], interval }'),
+  z
+    .strictObject({ offline: blocks })
+    .describe('offline this many memory blocks (highest removable first): a count or { count, interval }'),
+  z
+    .strictObject({ online: blocks })
+    .describe('online this many offline memory blocks: a count or { count, interval }'),
+  z.strictObject({ wait: duration }).describe('let simulated time pass; udev keeps working'),
   z
     .strictObject({
       crash: z
-        .strictObject({ cpu: count.optional(), atEvent: z.number().int().min(1).optional() })
+        .strictObject({
+          cpu: count.optional(),
+          atEvent: z.number().int().min(1).optional(),
+          at: duration.optional().describe('simulated time since power-on'),
+        })
         .nullable(),
     })
-    .describe('the panic: after the steps, or while udev handles the atEvent-th memory event'),
+    .describe('the panic: after the steps, at a time, or while udev handles the atEvent-th memory event'),
+  z
+    .strictObject({ nmi: z.strictObject({ cpu: count.optional() }).nullable() })
+    .describe('a system reset (NMI) on every CPU after the steps; cpu is the one that enters fadump first'),
+  z
+    .strictObject({
+      corrupt: z.strictObject({
+        struct: z.enum(STRUCT_NAMES).describe('the structure (see docs/scenarios.md)'),
+        field: z.string().describe('a field of its table (docs/structures.md)'),
+        value: integer,
+        entry: count.optional().describe('entry of a table; default 0'),
+        index: count.optional().describe('element of an array field; default 0'),
+      }),
+    })
+    .describe('after the crash: overwrite a field of a dump structure before the fadump kernel boots'),
 ]);
 
 export const SCENARIO_SCHEMA = z.strictObject({
@@ -102,6 +149,14 @@ export const SCENARIO_SCHEMA = z.strictObject({
         .describe('outcome of the (last) crash'),
       reason: z.string().optional().describe('text the refusal reason contains'),
       reRegistrations: count.optional().describe('re-registrations by the udev rule before the crash'),
+      crash: z
+        .strictObject({
+          cpu: count.optional(),
+          kind: z.enum(['panic', 'nmi']).optional(),
+          trap: integer.optional().describe('pt_regs.trap of the crashing CPU: 0x300 panic, 0x100 NMI'),
+        })
+        .optional()
+        .describe('the crash as the crash info header recorded it'),
       console: z.array(z.string()).optional().describe('lines some kernel printed'),
       verify: z
         .union([
@@ -159,7 +214,7 @@ export function parseScenario(text: string, file: string): ScenarioFile {
   }
   const result = SCENARIO_SCHEMA.safeParse(value);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
+    const issue = deepestIssue(result.error.issues[0]!);
     // The deepest node the path reaches, for the position.
     let node: unknown = doc.contents;
     for (const key of issue.path) {
@@ -169,6 +224,12 @@ export function parseScenario(text: string, file: string): ScenarioFile {
     }
     const range = (node as { range?: [number, number, number] } | null)?.range;
     const where = issue.path.length ? ` (at ${issue.path.join('.')})` : '';
+    const unknown = unknownVerb(value, issue.path);
+    if (unknown !== undefined) {
+      throw new ScenarioError(
+        `${at(range?.[0] ?? 0)}: unknown step "${unknown}": one of ${VERBS.join(', ')}${where}`,
+      );
+    }
     throw new ScenarioError(`${at(range?.[0] ?? 0)}: ${issue.message}${where}`);
   }
   const s = result.data;
@@ -178,11 +239,31 @@ export function parseScenario(text: string, file: string): ScenarioFile {
     return at(node?.range?.[0] ?? 0);
   };
   if (steps[0] !== 'boot') throw new ScenarioError(`${stepAt(0)}: the first step must be boot`);
-  const crashAt = steps.findIndex((x) => typeof x === 'object' && 'crash' in x);
-  if (crashAt !== steps.length - 1) {
+  const verb = (x: (typeof steps)[number]) => (typeof x === 'string' ? x : Object.keys(x)[0]!);
+  const crashes = steps.flatMap((x, i) => (['crash', 'nmi'].includes(verb(x)) ? [i] : []));
+  if (crashes.length !== 1) {
     throw new ScenarioError(
-      `${stepAt(crashAt < 0 ? steps.length - 1 : crashAt)}: the last step, and only it, must be crash`,
+      `${stepAt(crashes[1] ?? steps.length - 1)}: a scenario has one crash or nmi step (it has ${crashes.length})`,
     );
+  }
+  const crashAt = crashes[0]!;
+  for (const [i, x] of steps.entries()) {
+    const v = verb(x);
+    if (i === 0 || i === crashAt) continue;
+    if (v === 'boot') throw new ScenarioError(`${stepAt(i)}: boot comes once, first`);
+    if (i > crashAt && !AFTER_CRASH.includes(v)) {
+      throw new ScenarioError(
+        `${stepAt(i)}: after the crash only ${AFTER_CRASH.join(', ')} may follow, not ${v}`,
+      );
+    }
+    if (i < crashAt && (v === 'corrupt' || v === 'release')) {
+      throw new ScenarioError(`${stepAt(i)}: ${v} acts on the dump, so it comes after the crash`);
+    }
+    if (typeof x === 'object' && 'corrupt' in x && !fieldsOf(x.corrupt.struct).includes(x.corrupt.field)) {
+      throw new ScenarioError(
+        `${stepAt(i)}: ${x.corrupt.struct} has no field ${x.corrupt.field}; its fields: ${fieldsOf(x.corrupt.struct).join(', ')}`,
+      );
+    }
   }
   // What the model cannot run (sizes that are not powers of two, memory too small for fadump, a CPU
   // that does not exist), reported at the machine section.
@@ -197,6 +278,52 @@ export function parseScenario(text: string, file: string): ScenarioFile {
     );
   }
   return s;
+}
+
+type Issue = z.core.$ZodIssue;
+
+const VERBS = [
+  'boot',
+  'hotAdd',
+  'hotRemove',
+  'offline',
+  'online',
+  'register',
+  'unregister',
+  'wait',
+  'crash',
+  'nmi',
+  'corrupt',
+  'release',
+];
+
+/** The verb of steps[i] when the problem is that no step has that name. */
+function unknownVerb(value: unknown, path: readonly PropertyKey[]): string | undefined {
+  if (path[0] !== 'steps' || typeof path[1] !== 'number') return undefined;
+  const st = (value as { steps?: unknown[] }).steps?.[path[1]];
+  const verb =
+    typeof st === 'string'
+      ? st
+      : st && typeof st === 'object' && !Array.isArray(st)
+        ? Object.keys(st)[0]
+        : undefined;
+  return verb !== undefined && !VERBS.includes(verb) ? verb : undefined;
+}
+
+/**
+ * For a value no branch of a union accepts, the problem in the branch that got furthest (the one
+ * whose key the value has), with its full path, rather than zod's bare "Invalid input".
+ */
+function deepestIssue(issue: Issue): Issue {
+  if (issue.code !== 'invalid_union' || !issue.errors?.length) return issue;
+  let best: Issue | undefined;
+  for (const branch of issue.errors) {
+    const first = branch[0];
+    if (!first || first.code === 'unrecognized_keys') continue;
+    const candidate = deepestIssue({ ...first, path: [...issue.path, ...first.path] } as Issue);
+    if (!best || candidate.path.length > best.path.length) best = candidate;
+  }
+  return best && best.path.length > issue.path.length ? best : issue;
 }
 
 /** A CLI flag name as the scenario key that sets it (lmb-size → lmbSize). */
@@ -233,16 +360,36 @@ export function toBuilder(s: ScenarioFile): Scenario {
     };
   }
   let b = Scenario.create(options);
+  const spread = (v: number | { interval?: string }) =>
+    typeof v === 'object' && v.interval ? { interval: parseDuration(v.interval) } : {};
+  const lmbsOf = (v: number | { count: number } | { drc: number[] }) =>
+    typeof v === 'number' ? v : 'drc' in v ? { drc: v.drc } : v.count;
+  const blocksOf = (v: number | { count: number }) => (typeof v === 'number' ? v : v.count);
   for (const st of s.steps) {
     if (st === 'boot') b = b.boot();
-    else if ('hotAdd' in st) b = b.hotAdd(st.hotAdd);
-    else if ('hotRemove' in st) b = b.hotRemove(st.hotRemove);
-    else if ('offline' in st) b = b.offline(st.offline);
-    else if ('online' in st) b = b.online(st.online);
-    else
+    else if (st === 'register') b = b.register();
+    else if (st === 'unregister') b = b.unregister();
+    else if (st === 'release') b = b.release();
+    else if ('hotAdd' in st) b = b.hotAdd(lmbsOf(st.hotAdd), spread(st.hotAdd));
+    else if ('hotRemove' in st) b = b.hotRemove(lmbsOf(st.hotRemove), spread(st.hotRemove));
+    else if ('offline' in st) b = b.offline(blocksOf(st.offline), spread(st.offline));
+    else if ('online' in st) b = b.online(blocksOf(st.online), spread(st.online));
+    else if ('wait' in st) b = b.wait(parseDuration(st.wait));
+    else if ('nmi' in st) b = b.nmi(st.nmi?.cpu !== undefined ? { cpu: st.nmi.cpu } : {});
+    else if ('corrupt' in st) {
+      const c = st.corrupt;
+      b = b.corrupt({
+        struct: c.struct,
+        field: c.field,
+        value: BigInt(c.value),
+        ...(c.entry !== undefined && { entry: c.entry }),
+        ...(c.index !== undefined && { index: c.index }),
+      });
+    } else
       b = b.crashAt({
         ...(st.crash?.cpu !== undefined && { cpu: st.crash.cpu }),
         ...(st.crash?.atEvent !== undefined && { event: st.crash.atEvent }),
+        ...(st.crash?.at !== undefined && { at: parseDuration(st.crash.at) }),
       });
   }
   return b;
@@ -257,6 +404,12 @@ export function checkExpectations(s: ScenarioFile, c: CycleSummary): string[] {
   if (e.reason && !(c.dump.reason ?? '').includes(e.reason)) {
     failed.push(`reason: expected "${e.reason}", got "${c.dump.reason ?? ''}"`);
   }
+  if (e.crash?.cpu !== undefined && c.crash.cpu !== e.crash.cpu)
+    failed.push(`crash.cpu: expected ${e.crash.cpu}, got ${c.crash.cpu}`);
+  if (e.crash?.kind !== undefined && c.crash.kind !== e.crash.kind)
+    failed.push(`crash.kind: expected ${e.crash.kind}, got ${c.crash.kind}`);
+  if (e.crash?.trap !== undefined && BigInt(c.crash.trap) !== BigInt(e.crash.trap))
+    failed.push(`crash.trap: expected 0x${BigInt(e.crash.trap).toString(16)}, got ${c.crash.trap}`);
   if (e.reRegistrations !== undefined && c.hotplug.reRegistrations !== e.reRegistrations) {
     failed.push(`reRegistrations: expected ${e.reRegistrations}, got ${c.hotplug.reRegistrations}`);
   }

@@ -27,6 +27,7 @@ import { CRASH_INFO_HEADER, CRASH_INFO_HEADER_OLD } from '../kernel-model/crash-
 import { ELF_PRSTATUS, ELF64_EHDR, ELF64_NHDR, ELF64_PHDR, PT_REGS } from '../kernel-model/elf.ts';
 import { PRB_DESC, PRINTK_INFO, PRINTK_RINGBUFFER } from '../kernel-model/printk-ring.ts';
 import { SCENARIO_SCHEMA } from '../scenarios/scenario-file.ts';
+import { fieldsOf, STRUCT_NAMES, STRUCTS_BY_PLATFORM } from '../scenarios/structures.ts';
 
 interface Documented {
   name: string;
@@ -135,17 +136,48 @@ export function scenarioReference(): string {
   table('Top level', p);
   table('machine', p.machine!.properties!);
   table('udev', p.udev!.properties!);
-  out.push('## steps', '', 'A list: `boot` first, `crash` last, memory events between.', '');
+  out.push(
+    '## steps',
+    '',
+    'A list: `boot` first; then memory events, `register`/`unregister` and `wait` in the first kernel;',
+    'then exactly one `crash` or `nmi`; then, optionally, `corrupt` (the dump before the fadump kernel',
+    'boots) and `release`/`register`/`unregister` (the fadump kernel once the vmcore is saved; without',
+    'them it releases, then registers, as the kdump service does).',
+    '',
+  );
   out.push('| step | form | meaning |', '|---|---|---|');
+  const WORDS: Record<string, string> = {
+    boot: 'boot the first kernel, which reserves memory and registers fadump',
+    register: 'echo 1 > /sys/kernel/fadump/registered (first kernel, or fadump kernel after the crash)',
+    unregister: 'echo 0 > /sys/kernel/fadump/registered (first kernel, or fadump kernel after the crash)',
+    release: 'after the crash: echo 1 > /sys/kernel/fadump/release_mem in the fadump kernel',
+  };
   for (const alt of p.steps!.items!.anyOf!) {
-    if (alt.const !== undefined)
-      out.push(`| \`${alt.const}\` | \`- ${alt.const}\` | boot the first kernel, which registers fadump |`);
-    else {
+    if (alt.enum !== undefined) {
+      for (const w of alt.enum as string[]) out.push(`| \`${w}\` | \`- ${w}\` | ${WORDS[w] ?? ''} |`);
+    } else {
       const [k, v] = Object.entries(alt.properties!)[0]!;
       out.push(
         `| \`${k}\` | ${typeOf(v).replaceAll('|', '\\|')} | ${(alt.description ?? v.description ?? '').replaceAll('|', '\\|')} |`,
       );
     }
+  }
+  out.push('');
+  out.push(
+    '### What `corrupt` can reach',
+    '',
+    'Fields by structure (layouts in docs/structures.md). Tables take `entry`; array fields take `index`.',
+    '',
+    '| struct | platform | fields |',
+    '|---|---|---|',
+  );
+  for (const name of STRUCT_NAMES) {
+    const on = (['pseries', 'powernv'] as const).filter((pl) => STRUCTS_BY_PLATFORM[pl].includes(name));
+    out.push(
+      `| \`${name}\` | ${on.join(', ')} | ${fieldsOf(name)
+        .map((f) => `\`${f}\``)
+        .join(', ')} |`,
+    );
   }
   out.push('');
   table('expect', p.expect!.properties!);

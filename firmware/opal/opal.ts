@@ -52,6 +52,7 @@ export class Opal implements OpalEntry {
   /** Unknown tokens and a wrong argument count answer OPAL_PARAMETER, as skiboot's bad-token path does. */
   call(token: number, args: readonly bigint[], pir = 0): number {
     this.callCount++;
+    const done = this.events.begin();
     const c = this.calls.get(token);
     const status =
       !c || args.length !== c.nargs
@@ -60,7 +61,7 @@ export class Opal implements OpalEntry {
             args.map((a) => BigInt.asUintN(64, a)),
             pir,
           );
-    this.events.emit('machine', 'opal-call', {
+    done('machine', 'opal-call', {
       token,
       name: c?.name ?? 'unknown',
       args: args.map(String),

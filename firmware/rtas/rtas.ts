@@ -76,13 +76,14 @@ export class Rtas implements RtasEntry {
    */
   enter(argsAddr: number): void {
     this.callCount++;
+    const done = this.events.begin();
     const mem = this.memory;
     const token = mem.readU32(argsAddr, 'be');
     const nargs = mem.readU32(argsAddr + 4, 'be');
     const nret = mem.readU32(argsAddr + 8, 'be');
     const call = this.calls.get(token);
     if (!call || nargs + nret > MAX_CELLS || nret < 1) {
-      this.events.emit('rtas', 'call', { token, name: call?.name ?? 'unknown', nargs, nret, status: -3 });
+      done('rtas', 'call', { token, name: call?.name ?? 'unknown', nargs, nret, status: -3 });
       if (nret >= 1 && nargs + nret <= MAX_CELLS) mem.writeU32(argsAddr + 12 + nargs * 4, -3 >>> 0, 'be');
       return;
     }
@@ -90,7 +91,7 @@ export class Rtas implements RtasEntry {
     const rets = call.handler({ args, nret, memory: mem });
     const retBase = argsAddr + 12 + nargs * 4;
     for (let i = 0; i < nret; i++) mem.writeU32(retBase + i * 4, (rets[i] ?? 0) >>> 0, 'be');
-    this.events.emit('rtas', 'call', { token, name: call.name, args, status: toSigned(rets[0] ?? 0) });
+    done('rtas', 'call', { token, name: call.name, args, status: toSigned(rets[0] ?? 0) });
   }
 }
 

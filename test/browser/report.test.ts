@@ -66,7 +66,7 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
       svgs.map((s) => s.getAttribute('data-phase')),
     );
     expect(phases).toEqual(run.maps.map((m) => m.phase));
-    expect(phases).toEqual(['registered', 'crash', 'fadump kernel', 'released']);
+    expect(phases).toEqual(['registered', 'crash', 'fadump kernel', 'after capture']);
 
     // At the crash: the offlined block is drawn offline, and the reserved area holds the header and the
     // legacy kernel's elfcorehdr at the addresses the kernel used.

@@ -9,11 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { Scenario } from '../../scenarios/builder.ts';
 import type { MemoryStep } from '../../scenarios/run.ts';
 
+type MemEvent = Extract<MemoryStep, { op: 'hot-add' | 'hot-remove' | 'offline' | 'online' }>;
+
 const MiB = 2 ** 20;
 const PER_EVENT = 200_000_000;
 const dir = () => mkdtempSync(join(tmpdir(), 'fadump-prop-'));
 
-const step: fc.Arbitrary<MemoryStep> = fc.oneof(
+const step: fc.Arbitrary<MemEvent> = fc.oneof(
   fc.record({ op: fc.constant('hot-add' as const), count: fc.integer({ min: 1, max: 3 }) }),
   fc.record({ op: fc.constant('hot-remove' as const), count: fc.integer({ min: 1, max: 2 }) }),
   fc.record({ op: fc.constant('offline' as const), count: fc.integer({ min: 1, max: 2 }) }),
@@ -22,7 +24,7 @@ const step: fc.Arbitrary<MemoryStep> = fc.oneof(
 
 function build(
   kernel: 'legacy' | 'resilient',
-  steps: MemoryStep[],
+  steps: MemEvent[],
   crashEvent: number | undefined,
   endian: 'le' | 'be' = 'le',
 ) {
@@ -104,7 +106,7 @@ describe('legacy kernels: failures where the model predicts them', () => {
  * memory (or removed slots); removes take the highest removable LMBs, all or nothing; offline and
  * online take the highest LMBs in the other state. Every online/offline is one udev trigger.
  */
-function referenceTriggers(steps: MemoryStep[]): {
+function referenceTriggers(steps: MemEvent[]): {
   triggers: number;
   lmbs: { index: number; online: boolean }[];
 } {

@@ -85,9 +85,59 @@ describe('malformed scenario files', () => {
       /^bad\.yaml:2:5: the first step must be boot/,
     ],
     [
-      'no crash last',
+      'no crash',
       'steps:\n  - boot\n  - hotAdd: 1\n',
-      /^bad\.yaml:3:5: the last step, and only it, must be crash/,
+      /^bad\.yaml:3:5: a scenario has one crash or nmi step \(it has 0\)$/,
+    ],
+    [
+      'two crashes',
+      'steps:\n  - boot\n  - crash: {}\n  - nmi: {}\n',
+      /^bad\.yaml:4:5: a scenario has one crash or nmi step \(it has 2\)$/,
+    ],
+    [
+      'a memory event after the crash',
+      'steps:\n  - boot\n  - crash: {}\n  - hotAdd: 2\n',
+      /^bad\.yaml:4:5: after the crash only corrupt, release, register, unregister may follow, not hotAdd$/,
+    ],
+    [
+      'corrupt before the crash',
+      'steps:\n  - boot\n  - corrupt: { struct: regsave-header, field: magic, value: 0 }\n  - crash: {}\n',
+      /^bad\.yaml:3:5: corrupt acts on the dump, so it comes after the crash$/,
+    ],
+    [
+      'release before the crash',
+      'steps:\n  - boot\n  - release\n  - crash: {}\n',
+      /^bad\.yaml:3:5: release acts on the dump, so it comes after the crash$/,
+    ],
+    [
+      'a field the structure does not have',
+      'steps:\n  - boot\n  - crash: {}\n  - corrupt: { struct: regsave-header, field: magik, value: 0 }\n',
+      /^bad\.yaml:4:5: regsave-header has no field magik; its fields: magic, version, num_cpus_offset, padding, num_cpus$/,
+    ],
+    [
+      'a structure that does not exist',
+      'steps:\n  - boot\n  - crash: {}\n  - corrupt: { struct: elf-header, field: e_type, value: 0 }\n',
+      /^bad\.yaml:4:\d+: .*(crash-info-header|expected one of).*\(at steps\.2/,
+    ],
+    [
+      'a structure of the other platform',
+      'machine: { platform: powernv }\nsteps:\n  - boot\n  - crash: {}\n  - corrupt: { struct: regsave-header, field: magic, value: 0 }\n',
+      /^bad\.yaml:1:10: corrupt regsave-header is not a powernv structure: crash-info-header, opal-metadata, mdst-entry, mdrt-entry$/,
+    ],
+    [
+      'an interval that is not a duration',
+      'steps:\n  - boot\n  - hotAdd: { count: 4, interval: fast }\n  - crash: {}\n',
+      /^bad\.yaml:3:\d+: .*duration such as 5ms.*\(at steps\.1/,
+    ],
+    [
+      'a misspelt verb',
+      'steps:\n  - boot\n  - hotAd: 2\n  - crash: {}\n',
+      /^bad\.yaml:3:5: unknown step "hotAd": one of boot, hotAdd, hotRemove, offline, online, register, unregister, wait, crash, nmi, corrupt, release \(at steps\.1/,
+    ],
+    [
+      'a corrupt value that is not an integer',
+      'steps:\n  - boot\n  - crash: {}\n  - corrupt: { struct: regsave-header, field: magic, value: "x12" }\n',
+      /^bad\.yaml:4:\d+: .*\(at steps\.2/,
     ],
     [
       'a duplicate key',
