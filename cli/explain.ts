@@ -8,6 +8,7 @@ import { fmtSize } from '../emulator/machine.ts';
 import { ELF64_EHDR, ELF64_PHDR } from '../kernel-model/elf.ts';
 import type { Scenario } from '../scenarios/builder.ts';
 import { formatMemoryMap } from '../scenarios/memory-map.ts';
+import { paint } from './colour.ts';
 
 const hex = (v: number | bigint) => `0x${v.toString(16)}`;
 
@@ -65,7 +66,7 @@ export async function explain(scenario: Scenario, outDir: string): Promise<strin
   const o = scenario.toOptions();
   const out: string[] = [];
   const section = (title: string) =>
-    out.push('', `== ${title} ${'='.repeat(Math.max(0, 74 - title.length))}`);
+    out.push('', paint.bold(`== ${title} ${'='.repeat(Math.max(0, 74 - title.length))}`));
 
   section('The machine');
   out.push(

@@ -3,7 +3,7 @@
 // and elfcorehdr, firmware memory) — as the running kernel sees it. The report draws it as SVG and
 // `explain` prints it as text.
 
-import { fmtSize, type Machine } from '../emulator/machine.ts';
+import type { Machine } from '../emulator/machine.ts';
 import { CRASH_INFO_HEADER, CRASH_INFO_HEADER_OLD } from '../kernel-model/crash-info-header.ts';
 import type { Kernel } from '../kernel-model/kernel.ts';
 

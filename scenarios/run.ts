@@ -11,112 +11,31 @@ import type { MemorySnapshot } from '../emulator/physical-memory.ts';
 import { SkibootFirmware } from '../firmware/opal/skiboot-firmware.ts';
 import { type FirmwarePersonality, personalityByName } from '../firmware/rtas/personality.ts';
 import { PseriesFirmware, RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
-import { KdumpUdevRule, type UdevTiming } from '../kernel-model/kdump-udev.ts';
-import { type Generation, Kernel, type KernelConfig } from '../kernel-model/kernel.ts';
+import { KdumpUdevRule } from '../kernel-model/kdump-udev.ts';
+import { Kernel, type KernelConfig } from '../kernel-model/kernel.ts';
 import { buildOpalCore } from '../kernel-model/opal-core.ts';
 import { OPAL_FADUMP_MIN_BOOT_MEM } from '../kernel-model/opal-fadump.ts';
 import { type VmcoreLayout, verifyVmcore, vmcoreLayout, writeVmcore } from '../kernel-model/proc-vmcore.ts';
-import { EventLog, type LogLevel } from './event-log.ts';
+import { EventLog } from './event-log.ts';
 import { type MemoryMap, memoryMap } from './memory-map.ts';
 import { renderReport } from './report.ts';
+import type { MemoryStep, RunOptions } from './run-options.ts';
 import {
   type AnnotatedStruct,
   annotateStructures,
   applyCorruption,
-  type Corruption,
   fieldsOf,
   locateStructures,
   STRUCTS_BY_PLATFORM,
 } from './structures.ts';
 
-export interface RunOptions {
-  platform: 'pseries' | 'powernv';
-  firmware: 'powervm' | 'qemu';
-  memory: number;
-  lmbSize: number;
-  cpus: number;
-  threadsPerCore: number;
-  endian: 'le' | 'be';
-  /** Generation of the first kernel: 'resilient' (6.10+) or 'legacy' (before 6.10). */
-  kernel: Generation;
-  /** Generation and byte order of the fadump (capture) kernel; default: the first kernel's. */
-  captureKernel?: Generation;
-  captureEndian?: 'le' | 'be';
-  crashCpu: number;
-  seed: number;
-  /** Boot memory spread over this many regions (unassigned LMBs make the holes). */
-  bootMemRegions: number;
-  notePids: boolean;
-  cmdline: string;
-  /** Crash/capture cycles; each after the first crashes the previous capture kernel. */
-  cycles: number;
-  /** Memory events before the first crash, each one bulk event: add, then remove, then offline. */
-  hotplug?: HotplugPlan;
-  /** Memory events in any order (overrides `hotplug`); the udev rule handles each before the next. */
-  steps?: MemoryStep[];
-  /** The kdump udev rule re-registers fadump on memory online/offline unless hotplug_ready is 1. */
-  udev?: boolean;
-  udevTiming?: UdevTiming;
-  /** Crash while the udev rule handles the K-th memory online/offline event (1-based). */
-  crashAtEvent?: number;
-  /** Crash at this simulated time (ns since power-on), whatever the steps and udev are doing. */
-  crashAtTime?: bigint;
-  /** panic (sysrq crash, the default) or nmi (a system reset on every CPU; crashCpu enters fadump first). */
-  crashKind?: 'panic' | 'nmi';
-  /** What the fadump kernel does after saving the vmcore; default release, then register. */
-  afterCapture?: AfterCapture[];
-  /** Level of DIR/events.jsonl (default info; debug adds every firmware call). */
-  logLevel?: LogLevel;
-  /** Fields overwritten after firmware took the first dump, before the fadump kernel boots. */
-  corrupt?: Corruption[];
-  /** Title of DIR/report.html (default: the platform and kernels). */
-  title?: string;
-}
-
-/**
- * One step of the first kernel's timeline. A memory event is one bulk event, or with `interval` one
- * event per memory block that far apart while the udev rule works concurrently; DRC indexes, when
- * given, name the LMBs, otherwise firmware or the kernel picks. `register`/`unregister` write
- * /sys/kernel/fadump/registered; `wait` lets simulated time pass.
- */
-export type MemoryStep =
-  | { op: 'hot-add'; count?: number; drc?: number[]; interval?: bigint }
-  | { op: 'hot-remove'; count?: number; drc?: number[]; interval?: bigint }
-  | { op: 'offline'; count: number; interval?: bigint }
-  | { op: 'online'; count: number; interval?: bigint }
-  | { op: 'register' }
-  | { op: 'unregister' }
-  | { op: 'wait'; ns: bigint };
-
-/** What the fadump kernel does once the vmcore is saved (the kdump service: release, then register). */
-export type AfterCapture = 'release' | 'register' | 'unregister';
-
-export interface HotplugPlan {
-  add?: number;
-  addDrc?: number[];
-  remove?: number;
-  removeDrc?: number[];
-  offline?: number;
-  /** Unassigned LMB slots above assigned memory for adds (default: enough for `add` and `addDrc`). */
-  spareLmbs?: number;
-}
-
-export const DEFAULT_RUN: RunOptions = {
-  platform: 'pseries',
-  firmware: 'powervm',
-  memory: 8 * 2 ** 30,
-  lmbSize: 256 * 2 ** 20,
-  cpus: 8,
-  threadsPerCore: 1,
-  endian: 'le',
-  kernel: 'resilient',
-  crashCpu: 3,
-  seed: 1,
-  bootMemRegions: 1,
-  notePids: false,
-  cmdline: 'root=/dev/sda2 ro fadump=on',
-  cycles: 1,
-};
+export {
+  type AfterCapture,
+  DEFAULT_RUN,
+  type HotplugPlan,
+  type MemoryStep,
+  type RunOptions,
+} from './run-options.ts';
 
 export type DumpStatus = 'captured' | 'refused' | 'not-triggered';
 

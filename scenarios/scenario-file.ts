@@ -425,13 +425,18 @@ export function checkExpectations(s: ScenarioFile, c: CycleSummary): string[] {
   return failed;
 }
 
-/** The built-in scenario library: scenarios/library beside the sources, or beside the bundle. */
+/**
+ * The built-in scenario library: scenarios/library beside the sources, or in the package root
+ * above the bundle (dist/cli.mjs, dist/chunks/*.mjs).
+ */
 export function libraryDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  return (
-    [join(here, 'library'), join(here, '..', 'scenarios', 'library')].find((d) => existsSync(d)) ??
-    join(here, 'library')
-  );
+  const candidates = [
+    join(here, 'library'),
+    join(here, '..', 'scenarios', 'library'),
+    join(here, '..', '..', 'scenarios', 'library'),
+  ];
+  return candidates.find((d) => existsSync(d)) ?? candidates[0]!;
 }
 
 export function libraryScenarios(): { name: string; file: string; description: string }[] {

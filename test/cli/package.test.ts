@@ -1,7 +1,8 @@
-// The npm package: `npm pack` holds the bundled CLI, the scenario library and the schema, and the
-// packed CLI runs on its own (the bundle carries its dependencies).
+// The npm package: `npm pack` holds the bundled CLI, the library with its type declarations, the
+// scenario library and the schema; the packed CLI runs on its own (the bundle carries its
+// dependencies), and a consumer imports the library and type-checks against it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -36,5 +37,58 @@ describe('npm pack', () => {
     );
     expect(run.stdout).toContain('mixed-legacy-both: captured ok');
     expect(run.status).toBe(0);
+
+    // A consumer project (under the repository, so the package's own dependencies' types resolve
+    // from its node_modules as they would after npm install).
+    mkdirSync(join(REPO, 'test', '.tmp'), { recursive: true });
+    const app = mkdtempSync(join(REPO, 'test', '.tmp', 'consumer-'));
+    cpSync(pkg, join(app, 'node_modules', 'fadump-sim'), { recursive: true });
+    writeFileSync(join(app, 'package.json'), '{ "type": "module" }\n');
+    const code = [
+      "import { Scenario, type Summary, libraryScenarios } from 'fadump-sim';",
+      'const r = await Scenario.create({ memory: 2 ** 31 }).boot().hotAdd(1).crashAt({ cpu: 1 }).run(process.argv[2]!);',
+      'const s: Summary = r.summary;',
+      'console.log(s.dump.status, s.crash.cpu, libraryScenarios().length >= 12);',
+    ];
+    writeFileSync(join(app, 'app.mts'), `${code.join('\n')}\n`);
+    writeFileSync(
+      join(app, 'bad.mts'),
+      "import { Scenario } from 'fadump-sim';\nScenario.create({ memory: '8G' });\n",
+    );
+    const tsconfig = {
+      compilerOptions: {
+        module: 'nodenext',
+        target: 'es2022',
+        strict: true,
+        noEmit: true,
+        types: ['node'],
+        skipLibCheck: false,
+      },
+    };
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ ...tsconfig, files: ['app.mts'] }));
+    writeFileSync(join(app, 'tsconfig.bad.json'), JSON.stringify({ ...tsconfig, files: ['bad.mts'] }));
+    const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+    const good = spawnSync(process.execPath, [tsc, '-p', app], { encoding: 'utf8', cwd: app });
+    expect(good.stdout).toBe('');
+    expect(good.status).toBe(0);
+    // The declarations are real: a wrong option type is an error.
+    const bad = spawnSync(process.execPath, [tsc, '-p', join(app, 'tsconfig.bad.json')], {
+      encoding: 'utf8',
+      cwd: app,
+    });
+    expect(bad.stdout).toMatch(
+      /bad\.mts\(2,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/,
+    );
+    // And it runs: strip the one type annotation and run the module as JavaScript.
+    writeFileSync(
+      join(app, 'app.mjs'),
+      code.join('\n').replace(', type Summary', '').replace(': Summary', '').replace('!)', ')'),
+    );
+    const out = spawnSync(process.execPath, [join(app, 'app.mjs'), join(app, 'out')], {
+      encoding: 'utf8',
+      cwd: app,
+    });
+    expect(out.stderr).toBe('');
+    expect(out.stdout.trim()).toBe('captured 1 true');
   });
 });

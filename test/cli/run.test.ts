@@ -222,3 +222,38 @@ describe('progress bar', () => {
     expect(tty.stdout).toContain('2/2');
   });
 });
+
+describe('colour', () => {
+  // `script` gives the command a pseudo-terminal; NO_COLOR (https://no-color.org) turns colour off.
+  const onTerminal = (env: Record<string, string>, ...args: string[]) => {
+    const out = join(mkdtempSync(join(tmpdir(), 'fadump-cli-')), 'out');
+    const { NO_COLOR: _n, FORCE_COLOR: _f, ...base } = process.env;
+    return spawnSync(
+      'script',
+      ['-qec', `${process.execPath} ${CLI} ${args.join(' ')} --out ${out}`, '/dev/null'],
+      {
+        encoding: 'utf8',
+        env: { ...base, CI: '', TERM: 'xterm', ...env },
+      },
+    );
+  };
+  const ESC = '\x1b[';
+
+  it('outcomes are coloured on a terminal', () => {
+    const r = onTerminal({}, 'run', 'default');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`${ESC}32mcaptured${ESC}0m ${ESC}32mok${ESC}0m`);
+  });
+
+  it('never with NO_COLOR, nor when piped', () => {
+    const r = onTerminal({ NO_COLOR: '1' }, 'run', 'default');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('default: captured ok');
+    expect(r.stdout).not.toContain(ESC);
+    const out = join(mkdtempSync(join(tmpdir(), 'fadump-cli-')), 'out');
+    const piped = cli('explain', 'default', '--out', out);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).not.toContain(ESC);
+    expect(piped.stdout).toContain('== What happened, in order');
+  });
+});

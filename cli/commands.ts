@@ -1,0 +1,180 @@
+// What the commands do, loaded by cli/main.ts only when one runs: everything here pulls in the
+// model, the scenario language and the report.
+
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { Presets, SingleBar } from 'cli-progress';
+import { DtbError } from '../emulator/dtb.ts';
+import { ConfigError } from '../emulator/memory-blocks.ts';
+import { VmcoreError } from '../kernel-model/vmcore-reader.ts';
+import { type CycleSummary, type RunOptions, runScenario, validateRunOptions } from '../scenarios/run.ts';
+import {
+  checkExpectations,
+  libraryScenarios,
+  parseScenario,
+  resolveScenario,
+  ScenarioError,
+  type ScenarioFile,
+  toBuilder,
+} from '../scenarios/scenario-file.ts';
+import { paint } from './colour.ts';
+import { explain } from './explain.ts';
+import { EXIT_DUMP_FAILED, fail, isForeignDir, UsageError } from './fail.ts';
+import { inspect } from './inspect.ts';
+
+/** Validates everything before anything is written; exits 2 with one line on bad input. */
+export function prepare(out: string, variants: () => RunOptions[]): RunOptions[] {
+  try {
+    const all = variants();
+    for (const o of all) validateRunOptions(o);
+    if (isForeignDir(out))
+      throw new UsageError(`--out ${out} exists and is not a fadump-sim output directory`);
+    return all;
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof UsageError) fail(e.message);
+    throw e;
+  }
+}
+
+/** `run` on the default machine changed by the options. */
+export async function runOne(o: RunOptions, out: string, json: boolean): Promise<void> {
+  const { summary } = await runScenario(o, out);
+  if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else {
+    const d = summary.dump;
+    process.stdout.write(
+      `dump: ${paint.status(d.status)}${d.reason ? ` (${d.reason})` : ''}${d.vmcore ? ` -> ${out}/${d.vmcore}` : ''}\n` +
+        `crash: CPU ${summary.crash.cpu} nip ${summary.crash.nip}\n` +
+        `verify: ${summary.verify.mismatchedBytes ?? 'n/a'} mismatched bytes\n` +
+        `wrote ${out}/summary.json, ${out}/console.log, ${out}/report.html\n`,
+    );
+  }
+  if (summary.dump.status !== 'captured' || summary.verify.mismatchedBytes !== 0)
+    process.exitCode = EXIT_DUMP_FAILED;
+}
+
+/**
+ * Runs scenario files or built-in names. All are read and validated first (exit 2 on the first bad
+ * one, nothing written); each runs into DIR (one) or DIR/<name> (several); exit 1 when an
+ * expectation fails, naming it.
+ */
+export async function runFiles(args: string[], out: string, json: boolean): Promise<void> {
+  let loaded: { name: string; scenario: ScenarioFile }[];
+  try {
+    loaded = args.map((arg) => {
+      const file = resolveScenario(arg);
+      const scenario = parseScenario(readFileSync(file, 'utf8'), file);
+      validateRunOptions(toBuilder(scenario).toOptions());
+      return { name: scenario.name ?? basename(file).replace(/\.ya?ml$/, ''), scenario };
+    });
+    if (isForeignDir(out))
+      throw new UsageError(`--out ${out} exists and is not a fadump-sim output directory`);
+  } catch (e) {
+    if (e instanceof ScenarioError || e instanceof ConfigError || e instanceof UsageError) fail(e.message);
+    throw e;
+  }
+  // A progress bar only for people watching a terminal: never when piped, under CI or with --json.
+  const showBar = loaded.length > 1 && !json && process.stderr.isTTY === true && process.env.CI !== 'true';
+  const bar = showBar
+    ? new SingleBar(
+        { format: '{bar} {value}/{total} {name}', stream: process.stderr, hideCursor: true },
+        Presets.shades_classic,
+      )
+    : undefined;
+  bar?.start(loaded.length, 0, { name: '' });
+  const results = [];
+  for (const { name, scenario } of loaded) {
+    bar?.update({ name });
+    const dir = loaded.length === 1 ? out : join(out, name);
+    const { summary } = await toBuilder(scenario).run(dir);
+    const failed = checkExpectations(scenario, summary.cycles.at(-1)!);
+    results.push({ name, dir, dump: summary.dump.status, failed });
+    bar?.increment();
+    if (!json) {
+      const verdict = failed.length === 0 ? paint.good('ok') : paint.bad('FAILED');
+      process.stdout.write(`${name}: ${paint.status(summary.dump.status)} ${verdict} -> ${dir}\n`);
+      for (const f of failed) process.stdout.write(`  expectation failed: ${f}\n`);
+    }
+  }
+  bar?.stop();
+  if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  if (results.some((r) => r.failed.length > 0)) process.exitCode = EXIT_DUMP_FAILED;
+}
+
+/** The figures `compare` reports for one generation. */
+function outcome(c: CycleSummary) {
+  return {
+    reRegistrations: c.hotplug.reRegistrations,
+    rtasCalls: c.hotplug.rtasCalls,
+    unregisteredNs: c.hotplug.unregisteredNs,
+    elfcorehdrOverflowBytes: c.elfcorehdrOverflowBytes,
+    dump: { status: c.dump.status, ...(c.dump.reason ? { reason: c.dump.reason } : {}) },
+    verify: c.verify,
+  };
+}
+
+export async function compare(
+  legacy: RunOptions,
+  resilient: RunOptions,
+  out: string,
+  json: boolean,
+): Promise<void> {
+  const result = {
+    legacy: outcome((await runScenario(legacy, join(out, 'legacy'))).summary.cycles[0]!),
+    resilient: outcome((await runScenario(resilient, join(out, 'resilient'))).summary.cycles[0]!),
+  };
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  const rows: [string, (o: ReturnType<typeof outcome>) => string][] = [
+    ['dump', (o) => o.dump.status],
+    ['re-registrations', (o) => String(o.reRegistrations)],
+    ['RTAS calls for events', (o) => String(o.rtasCalls)],
+    ['time unregistered', (o) => `${(o.unregisteredNs / 1e6).toFixed(1)} ms`],
+    ['elfcorehdr overflow', (o) => `${o.elfcorehdrOverflowBytes} bytes`],
+    ['vmcore mismatched bytes', (o) => String(o.verify.mismatchedBytes ?? 'n/a')],
+    ['memory missing from vmcore', (o) => String(o.verify.missingBytes ?? 'n/a')],
+    ['vmcore bytes not in memory', (o) => String(o.verify.extraBytes ?? 'n/a')],
+  ];
+  const lines = [['', 'legacy (< 6.10)', 'resilient (6.10+)']];
+  for (const [label, f] of rows) lines.push([label, f(result.legacy), f(result.resilient)]);
+  for (const l of lines) process.stdout.write(`${l[0]!.padEnd(28)}${l[1]!.padEnd(20)}${l[2]}\n`);
+}
+
+export function list(json: boolean): void {
+  const all = libraryScenarios();
+  if (json)
+    process.stdout.write(
+      `${JSON.stringify(
+        all.map(({ name, description }) => ({ name, description })),
+        null,
+        2,
+      )}\n`,
+    );
+  else for (const s of all) process.stdout.write(`${s.name.padEnd(40)} ${s.description}\n`);
+}
+
+export async function explainCommand(scenario: string, out: string): Promise<void> {
+  let builder: ReturnType<typeof toBuilder>;
+  try {
+    const file = resolveScenario(scenario);
+    builder = toBuilder(parseScenario(readFileSync(file, 'utf8'), file));
+    if (isForeignDir(out))
+      throw new UsageError(`--out ${out} exists and is not a fadump-sim output directory`);
+  } catch (e) {
+    if (e instanceof ScenarioError || e instanceof UsageError) fail(e.message);
+    throw e;
+  }
+  process.stdout.write(`${await explain(builder, out)}\n`);
+}
+
+export function inspectCommand(file: string, json: boolean): void {
+  try {
+    process.stdout.write(`${inspect(file, json)}\n`);
+  } catch (e) {
+    if (e instanceof VmcoreError || e instanceof DtbError) fail(`${file}: ${e.message}`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') fail(`${file}: no such file`);
+    throw e;
+  }
+}
