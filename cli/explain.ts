@@ -53,6 +53,12 @@ function describeEvent(e: SimEvent): string | undefined {
       return `${t}  CPU ${d.cpu} panics ("${d.message}"); the panic path calls crash_fadump`;
     case 'nmi':
       return `${t}  a system reset (NMI) reaches every CPU; CPU ${d.cpu} enters crash_fadump first`;
+    case 'vmcore-ready':
+      return `${t}  the fadump kernel checked the crash info header and the firmware's sections, wrote ${d.notes} CPU notes and built the elfcorehdr (${d.bytes} bytes at ${hex(Number(d.elfcorehdr))}): /proc/vmcore is ready`;
+    case 'dump-refused':
+      return `${t}  the fadump kernel refuses the dump: ${d.reason}`;
+    case 'dump-released':
+      return `${t}  the vmcore is saved; userspace writes 1 to /sys/kernel/fadump/release_mem`;
     case 'corrupt':
       return `${t}  (injected) memory is damaged before the fadump kernel boots: ${d.what}`;
     default:

@@ -647,6 +647,7 @@ export class Fadump {
     const k = this.k;
     const refuse = (reason: string) => {
       this.outcome = { status: 'refused', reason };
+      k.machine.events.emit('kernel', 'dump-refused', { reason });
       this.invalidateReleaseMem();
     };
     if (this.legacy) {
@@ -687,7 +688,17 @@ export class Fadump {
     }
     this.elfcorehdrAddr = ELFCOREHDR_ADDR;
     this.elfcorehdrSize = size;
+    this.captured();
+  }
+
+  /** /proc/vmcore is there: the elfcorehdr at elfcorehdrAddr describes the crashed kernel's memory. */
+  private captured(): void {
     this.outcome = { status: 'captured' };
+    this.k.machine.events.emit('kernel', 'vmcore-ready', {
+      elfcorehdr: this.elfcorehdrAddr,
+      bytes: this.elfcorehdrSize,
+      notes: this.notes.length,
+    });
   }
 
   /** is_fadump_header_compatible, in the kernel's order of checks. */
@@ -814,7 +825,7 @@ export class Fadump {
     this.elfcorehdrAddr = elfAt;
     const eh = ELF64_EHDR.decode(k.mem.read(elfAt, ELF64_EHDR.size), k.order);
     this.elfcorehdrSize = Number(eh.e_phoff) + eh.e_phnum * ELF64_PHDR.size;
-    this.outcome = { status: 'captured' };
+    this.captured();
     return undefined;
   }
 
@@ -1050,6 +1061,7 @@ export class Fadump {
       case 'release_mem':
         if (!this.dumpActive) return -Errno.EPERM;
         if (v !== '1') return -Errno.EINVAL;
+        this.k.machine.events.emit('kernel', 'dump-released', {});
         this.invalidateReleaseMem();
         return 0;
       default:

@@ -21,6 +21,9 @@ export async function writeVmcoreFile(
   loads: readonly LoadSegment[],
 ): Promise<{ bytesWritten: number; fileSize: number }> {
   const tmp = `${path}.tmp-${process.pid}`;
+  // A previous core under the final name is replaced: free its blocks first, so the new file is not
+  // fragmented around them (extra extent blocks would defeat verifyVmcore's allocation bound).
+  await rm(path, { force: true });
   const fh = await open(tmp, 'w');
   let bytesWritten = 0;
   let fileSize = header.length;

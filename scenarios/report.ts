@@ -184,6 +184,20 @@ export function timelineSvg(events: readonly SimEvent[]): string {
       case 'mpipl-dump':
         parts.push(tick('dump', 4, e.t, `firmware took the dump at ${seconds(e.t)}`));
         break;
+      case 'vmcore-ready':
+        parts.push(
+          tick(
+            'capture',
+            4,
+            e.t,
+            `the fadump kernel built the elfcorehdr: /proc/vmcore ready at ${seconds(e.t)}`,
+          ),
+          `<text class="label small" x="${px(x(e.t) + 3)}" y="${laneY(4) + 14}">vmcore</text>`,
+        );
+        break;
+      case 'dump-refused':
+        parts.push(tick('refused', 4, e.t, `the fadump kernel refused the dump: ${d.reason}`));
+        break;
       case 'reset':
         parts.push(tick('reset', 0, e.t, `reset keeping memory at ${seconds(e.t)}`));
         break;
@@ -216,6 +230,7 @@ svg text { font: 11px system-ui, sans-serif; fill: #1d2329; } svg .small { font-
 .registered { fill: #9fd3a6; } .unregistered-window { fill: #e0533d; }
 .uevent { stroke: #4a7fc1; stroke-width: 1.5; } .uevent.offline, .uevent.remove { stroke: #c98a12; }
 .fw-call { stroke: #59636e; } .boot, .reset { stroke: #1d2329; stroke-width: 1.5; } .dump { stroke: #8a5cc2; stroke-width: 3; }
+.capture { stroke: #17692b; stroke-width: 3; } .refused { stroke: #d0201f; stroke-width: 3; }
 .crash { stroke: #d0201f; stroke-width: 2; } .crash-label { fill: #d0201f; font-weight: 600; }
 .legend span { display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 12px; vertical-align: -2px; }
 `;

@@ -233,7 +233,7 @@ describe('writeVmcoreFile', () => {
     expect(file.subarray(0, 0x100).every((b) => b === 0)).toBe(true);
   });
 
-  it('on failure removes its temporary file and leaves the old file under the final name', async () => {
+  it('on failure removes its temporary file and leaves nothing under the final name (the old core is replaced, not kept beside new outputs)', async () => {
     const dir = tmp();
     const path = join(dir, 'vmcore');
     writeFileSync(path, 'old');
@@ -247,14 +247,14 @@ describe('writeVmcoreFile', () => {
     await expect(
       writeVmcoreFile(path, Uint8Array.of(1), [{ fileOffset: 64, source: broken, sourceAddr: 0, size: 16 }]),
     ).rejects.toThrow('peek failed');
-    expect(readdirSync(dir)).toEqual(['vmcore']);
-    expect(readFileSync(path, 'utf8')).toBe('old');
+    expect(readdirSync(dir)).toEqual([]);
 
-    // The rename itself failing (the final name is a non-empty directory).
+    // The final name is a directory: refused before anything is written.
     const blocked = join(dir, 'blocked');
     mkdirSync(join(blocked, 'inside'), { recursive: true });
     await expect(writeVmcoreFile(blocked, Uint8Array.of(1), [])).rejects.toThrow();
-    expect(readdirSync(dir).sort()).toEqual(['blocked', 'vmcore']);
+    expect(readdirSync(dir)).toEqual(['blocked']);
+    expect(readdirSync(blocked)).toEqual(['inside']);
   });
 });
 
