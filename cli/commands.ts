@@ -7,6 +7,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { DtbError } from '../emulator/dtb.ts';
 import { ConfigError } from '../emulator/memory-blocks.ts';
 import { VmcoreError } from '../kernel-model/vmcore-reader.ts';
+import type { LogLevel } from '../scenarios/event-log.ts';
 import { type CycleSummary, type RunOptions, runScenario, validateRunOptions } from '../scenarios/run.ts';
 import {
   checkExpectations,
@@ -58,7 +59,12 @@ export async function runOne(o: RunOptions, out: string, json: boolean): Promise
  * one, nothing written); each runs into DIR (one) or DIR/<name> (several); exit 1 when an
  * expectation fails, naming it.
  */
-export async function runFiles(args: string[], out: string, json: boolean): Promise<void> {
+export async function runFiles(
+  args: string[],
+  out: string,
+  json: boolean,
+  logLevel: LogLevel,
+): Promise<void> {
   let loaded: { name: string; scenario: ScenarioFile }[];
   try {
     loaded = args.map((arg) => {
@@ -86,7 +92,7 @@ export async function runFiles(args: string[], out: string, json: boolean): Prom
   for (const { name, scenario } of loaded) {
     bar?.update({ name });
     const dir = loaded.length === 1 ? out : join(out, name);
-    const { summary } = await toBuilder(scenario).run(dir);
+    const { summary } = await runScenario({ ...toBuilder(scenario).toOptions(), logLevel }, dir);
     const failed = checkExpectations(scenario, summary.cycles.at(-1)!);
     results.push({ name, dir, dump: summary.dump.status, failed });
     bar?.increment();

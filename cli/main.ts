@@ -169,7 +169,7 @@ export async function main(argv: string[]): Promise<void> {
         const names = (a.scenarios as string[] | undefined) ?? [];
         const c = await commands();
         if (names.length > 0) {
-          await c.runFiles(names, a.out, a.json);
+          await c.runFiles(names, a.out, a.json, a['log-level'] as LogLevel);
           return;
         }
         const [opts] = c.prepare(a.out, () => [

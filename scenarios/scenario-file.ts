@@ -25,7 +25,21 @@ const blocks = z.union([count, z.strictObject({ count, interval: interval.option
 const lmbs = z.union([
   count,
   z.strictObject({ count, interval: interval.optional() }),
-  z.strictObject({ drc: z.array(z.number().int().min(0)).min(1), interval: interval.optional() }),
+  z.strictObject({
+    drc: z
+      .union([
+        z.array(z.number().int().min(0)).min(1),
+        z.strictObject({
+          first: z.number().int().min(0),
+          count: z.number().int().min(1).max(262144),
+          stride: z.number().int().min(1).optional().describe('default 1'),
+        }),
+      ])
+      .describe(
+        'DRC indexes: a list, or { first, count, stride } (stride 2: every other LMB, each its own range)',
+      ),
+    interval: interval.optional(),
+  }),
 ]);
 const generation = z.enum(['resilient', 'legacy']);
 const integer = z
@@ -158,6 +172,14 @@ export const SCENARIO_SCHEMA = z.strictObject({
         .optional()
         .describe('the crash as the crash info header recorded it'),
       console: z.array(z.string()).optional().describe('lines some kernel printed'),
+      ranges: z
+        .array(z.strictObject({ start: integer, size }))
+        .optional()
+        .describe('the vmcore PT_LOAD ranges, exactly, in order (physical start and size)'),
+      elfcorehdrOverflow: z
+        .boolean()
+        .optional()
+        .describe('whether a legacy registration wrote its elfcorehdr past the reserved area'),
       verify: z
         .union([
           z.literal('exact'),
@@ -362,8 +384,10 @@ export function toBuilder(s: ScenarioFile): Scenario {
   let b = Scenario.create(options);
   const spread = (v: number | { interval?: string }) =>
     typeof v === 'object' && v.interval ? { interval: parseDuration(v.interval) } : {};
-  const lmbsOf = (v: number | { count: number } | { drc: number[] }) =>
-    typeof v === 'number' ? v : 'drc' in v ? { drc: v.drc } : v.count;
+  const drcList = (d: number[] | { first: number; count: number; stride?: number | undefined }) =>
+    Array.isArray(d) ? d : Array.from({ length: d.count }, (_, i) => d.first + i * (d.stride ?? 1));
+  const lmbsOf = (v: number | { count: number } | { drc: Parameters<typeof drcList>[0] }) =>
+    typeof v === 'number' ? v : 'drc' in v ? { drc: drcList(v.drc) } : v.count;
   const blocksOf = (v: number | { count: number }) => (typeof v === 'number' ? v : v.count);
   for (const st of s.steps) {
     if (st === 'boot') b = b.boot();
@@ -415,6 +439,19 @@ export function checkExpectations(s: ScenarioFile, c: CycleSummary): string[] {
   }
   const lines = [...c.console.crashed, ...c.console.capture].map((l) => l.replace(/^\[[^\]]*\] /, ''));
   for (const want of e.console ?? []) if (!lines.includes(want)) failed.push(`console: no line "${want}"`);
+  if (e.ranges !== undefined) {
+    const want = e.ranges.map((r) => `${BigInt(r.start).toString(16)}+${parseSize(r.size).toString(16)}`);
+    const got = c.memory.ranges.map((r) => `${BigInt(r.start).toString(16)}+${BigInt(r.size).toString(16)}`);
+    if (want.join(' ') !== got.join(' '))
+      failed.push(
+        `ranges: expected ${want.map((w) => `0x${w}`).join(' ')}, got ${got.map((g) => `0x${g}`).join(' ') || 'none'}`,
+      );
+  }
+  if (e.elfcorehdrOverflow !== undefined && c.elfcorehdrOverflowBytes > 0 !== e.elfcorehdrOverflow) {
+    failed.push(
+      `elfcorehdrOverflow: expected ${e.elfcorehdrOverflow}, got ${c.elfcorehdrOverflowBytes} bytes`,
+    );
+  }
   if (e.verify !== undefined) {
     const want = e.verify === 'exact' ? { mismatchedBytes: 0, missingBytes: 0, extraBytes: 0 } : e.verify;
     for (const [k, v] of Object.entries(want)) {

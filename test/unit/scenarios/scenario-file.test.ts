@@ -58,6 +58,77 @@ describe('scenario files mirror the builder', () => {
       .crashAt({ cpu: 2, event: 2 });
     expect(toBuilder(file).toOptions()).toEqual(built.toOptions());
   });
+
+  it('and so do the timing, registration, NMI and dump verbs', () => {
+    const file = parseScenario(
+      [
+        'steps:',
+        '  - boot',
+        '  - hotAdd: { count: 4, interval: 20ms }',
+        '  - hotAdd: { drc: { first: 0x80000030, count: 3, stride: 2 }, interval: 1ms }',
+        '  - unregister',
+        '  - wait: 0.5s',
+        '  - register',
+        '  - offline: { count: 2, interval: 5us }',
+        '  - nmi: { cpu: 4 }',
+        '  - corrupt: { struct: rtas-dump-section, entry: 2, field: bytes_dumped, value: "0x10000000000000001" }',
+        '  - release',
+        '  - unregister',
+      ].join('\n'),
+      'x.yaml',
+    );
+    const built = Scenario.create()
+      .boot()
+      .hotAdd(4, { interval: 20_000_000n })
+      .hotAdd({ drc: [0x80000030, 0x80000032, 0x80000034] }, { interval: 1_000_000n })
+      .unregister()
+      .wait(500_000_000n)
+      .register()
+      .offline(2, { interval: 5_000n })
+      .nmi({ cpu: 4 })
+      .corrupt({ struct: 'rtas-dump-section', entry: 2, field: 'bytes_dumped', value: 0x10000000000000001n })
+      .release()
+      .unregister();
+    expect(toBuilder(file).toOptions()).toEqual(built.toOptions());
+    expect(built.toOptions()).toMatchObject({
+      crashKind: 'nmi',
+      crashCpu: 4,
+      afterCapture: ['release', 'unregister'],
+    });
+  });
+});
+
+describe('expectations', () => {
+  it('each one that does not hold is named with what was expected and what happened', async () => {
+    const s = parseScenario(
+      [
+        'steps: [boot, { crash: { cpu: 1 } }]',
+        'expect:',
+        '  dump: refused',
+        '  reason: header',
+        '  reRegistrations: 2',
+        '  crash: { cpu: 2, kind: nmi, trap: 0x100 }',
+        '  console: ["no such line"]',
+        '  ranges: [{ start: 0, size: 256M }]',
+        '  elfcorehdrOverflow: true',
+        '  verify: { missingBytes: 1 }',
+      ].join('\n'),
+      'x.yaml',
+    );
+    const { summary } = await toBuilder(s).run(dir());
+    expect(checkExpectations(s, summary.cycles[0]!)).toEqual([
+      'dump: expected refused, got captured',
+      'reason: expected "header", got ""',
+      'crash.cpu: expected 2, got 1',
+      'crash.kind: expected nmi, got panic',
+      'crash.trap: expected 0x100, got 0x300',
+      'reRegistrations: expected 2, got 0',
+      'console: no line "no such line"',
+      'ranges: expected 0x0+10000000, got 0x0+14000000 0x280102a8+1d7fefd58',
+      'elfcorehdrOverflow: expected true, got 0 bytes',
+      'verify.missingBytes: expected 1, got 0',
+    ]);
+  });
 });
 
 describe('malformed scenario files', () => {
