@@ -87,6 +87,11 @@ export class PhysicalMemory implements MemoryView {
     }
   }
 
+  /** Whether [addr, addr + len) is all assigned memory (poisoned pages included). */
+  isAssigned(addr: number, len: number): boolean {
+    return addr >= 0 && len >= 0 && this.assigned(addr, len);
+  }
+
   peek(addr: number, len: number): Uint8Array {
     return peekPages(this.pages, addr, len);
   }

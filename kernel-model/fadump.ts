@@ -42,6 +42,7 @@ import {
   prstatusNote,
   ptRegsFromRegisters,
 } from './elf.ts';
+import { injectedFaults } from './faults.ts';
 import { hash016, hashx, MiB, memparse, pageAlign } from './format.ts';
 import type { Kernel } from './kernel.ts';
 import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel.ts';
@@ -86,6 +87,9 @@ export interface CpuNoteInfo {
   pid: number;
   regs: bigint[];
 }
+
+/** A JS number as a u64, wrapping like C (addresses from a damaged dump can exceed 2^64). */
+const u64 = (n: number): bigint => BigInt.asUintN(64, BigInt(Math.trunc(n)));
 
 export class Fadump {
   supported = false;
@@ -260,6 +264,21 @@ export class Fadump {
   /** Bytes the legacy first kernel set aside for its elfcorehdr. */
   elfcorehdrBudget(): number {
     return ELF64_EHDR.size + ELF64_PHDR.size + ELF64_PHDR.size * (this.earlyMemblockCount + 2);
+  }
+
+  /**
+   * Whether the crash info header can be written where the reservation puts it. After a damaged dump
+   * the fadump kernel's reservation comes from that dump's data and may point outside memory.
+   * ASSUMPTION: Linux would fault writing the header there; the model refuses to register instead.
+   */
+  private headerWritable(): boolean {
+    if (this.k.mem.accessible(this.fadumphdrAddr, this.headerSize)) return true;
+    this.k.printk(
+      KERN_ERR,
+      F,
+      `Crash info header at ${hashx(this.fadumphdrAddr)} is outside memory: not registering`,
+    );
+    return false;
   }
 
   /** fadump_reserve_mem (first kernel). */
@@ -451,10 +470,10 @@ export class Fadump {
       request_flag: REQUEST_FLAG_COPY,
       source_data_type: type,
       error_flags: 0,
-      source_address: BigInt(src),
-      source_len: BigInt(len),
+      source_address: u64(src),
+      source_len: u64(len),
       bytes_dumped: 0n,
-      destination_address: BigInt(to),
+      destination_address: u64(to),
     });
     this.cpuStateDest = dest;
     sections.push(section(SECTION_TYPE.CpuState, 0, this.cpuStateSize, dest));
@@ -550,7 +569,7 @@ export class Fadump {
     if (!this.enabled || this.reserveSize === 0) return -Errno.ENODEV;
     if (this.opal) return this.opalRegister();
     const fdm = this.initMemStruct();
-    if (!fdm) return -Errno.EINVAL;
+    if (!fdm || !this.headerWritable()) return -Errno.EINVAL;
     this.initHeader();
     k.mem.write(FDM_ADDR, fdm);
     const token = k.rtasToken('ibm,configure-kernel-dump')!;
@@ -580,6 +599,7 @@ export class Fadump {
   private opalRegister(): number {
     const o = this.opal!;
     o.initMemStruct();
+    if (!this.headerWritable()) return -Errno.EINVAL;
     this.initHeader();
     if (o.setupMetadata() !== 0) return -Errno.EPERM;
     const rc = o.register();
@@ -759,7 +779,8 @@ export class Fadump {
       ),
     );
     let dest = this.bootMemDestAddr;
-    for (const r of this.bootMemRegions) {
+    const offByOne = injectedFaults.has('boot-mem-off-by-one') && this.bootMemRegions.length > 1;
+    for (const r of offByOne ? this.bootMemRegions.slice(0, -1) : this.bootMemRegions) {
       phdrs.push(load(r.base, r.size, dest));
       dest += r.size;
     }

@@ -45,15 +45,32 @@ function trimNotes(bytes: Uint8Array, order: ByteOrder): Uint8Array {
 const align4 = (n: number) => Math.ceil(n / 4) * 4;
 
 /** Builds the /proc/vmcore layout from the elfcorehdr at `addr` in memory. */
+/** /proc/vmcore could not be set up from the elfcorehdr (vmcore_init: "Kdump: vmcore not initialized"). */
+export class VmcoreInitError extends Error {}
+
+/** Notes larger than this are not read (a damaged size must not allocate gigabytes). */
+const MAX_NOTE_BYTES = 16 * 2 ** 20;
+
 export function vmcoreLayout(mem: PhysicalMemory, addr: number, order: ByteOrder): VmcoreLayout {
-  const ehdr = ELF64_EHDR.decode(mem.read(addr, ELF64_EHDR.size), order);
+  // parse_crash_elf_headers reads old memory; what it cannot read leaves /proc/vmcore uninitialised.
+  const read = (at: number | bigint, len: number | bigint, what: string) => {
+    const a = Number(at);
+    const n = Number(len);
+    if (!Number.isSafeInteger(a) || !Number.isSafeInteger(n) || n > MAX_NOTE_BYTES || !mem.accessible(a, n))
+      throw new VmcoreInitError(`${what}: ${n} bytes at 0x${BigInt(at).toString(16)} cannot be read`);
+    return mem.read(a, n);
+  };
+  const ehdr = ELF64_EHDR.decode(read(addr, ELF64_EHDR.size, 'ELF header'), order);
   const phoff = Number(ehdr.e_phoff);
   const notes: Uint8Array[] = [];
   const loads: VmcoreLoad[] = [];
   for (let i = 0; i < ehdr.e_phnum; i++) {
-    const p = ELF64_PHDR.decode(mem.read(addr + phoff + i * ELF64_PHDR.size, ELF64_PHDR.size), order);
+    const p = ELF64_PHDR.decode(
+      read(addr + phoff + i * ELF64_PHDR.size, ELF64_PHDR.size, 'program header'),
+      order,
+    );
     if (p.p_type === PT_NOTE && p.p_memsz > 0n) {
-      notes.push(trimNotes(mem.read(Number(p.p_offset), Number(p.p_memsz)), order));
+      notes.push(trimNotes(read(p.p_offset, p.p_memsz, 'PT_NOTE'), order));
     } else if (p.p_type === PT_LOAD) {
       loads.push({
         paddr: Number(p.p_paddr),

@@ -27,5 +27,6 @@ export const SYMBOLS = {
 export const KERNEL_IMAGE_END = 0x0800_0000;
 
 export function va(phys: number): bigint {
-  return KERNEL_VBASE + BigInt(phys);
+  // u64 arithmetic, as in C: a damaged address wraps rather than overflowing.
+  return BigInt.asUintN(64, KERNEL_VBASE + BigInt(phys));
 }

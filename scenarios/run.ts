@@ -12,10 +12,16 @@ import { SkibootFirmware } from '../firmware/opal/skiboot-firmware.ts';
 import { type FirmwarePersonality, personalityByName } from '../firmware/rtas/personality.ts';
 import { PseriesFirmware, RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
 import { KdumpUdevRule } from '../kernel-model/kdump-udev.ts';
-import { Kernel, type KernelConfig } from '../kernel-model/kernel.ts';
+import { KERN_WARNING, Kernel, type KernelConfig } from '../kernel-model/kernel.ts';
 import { buildOpalCore } from '../kernel-model/opal-core.ts';
 import { OPAL_FADUMP_MIN_BOOT_MEM } from '../kernel-model/opal-fadump.ts';
-import { type VmcoreLayout, verifyVmcore, vmcoreLayout, writeVmcore } from '../kernel-model/proc-vmcore.ts';
+import {
+  VmcoreInitError,
+  type VmcoreLayout,
+  verifyVmcore,
+  vmcoreLayout,
+  writeVmcore,
+} from '../kernel-model/proc-vmcore.ts';
 import { EventLog } from './event-log.ts';
 import { type MemoryMap, memoryMap } from './memory-map.ts';
 import { renderReport } from './report.ts';
@@ -56,6 +62,8 @@ export interface CycleSummary {
   memory: { ranges: { start: string; size: string }[] };
   hotplug: HotplugSummary;
   elfcorehdrOverflowBytes: number;
+  /** What `corrupt` did to the dump before the fadump kernel booted (first cycle). */
+  corrupted: string[];
   cpuNotes: { cpu: number; pid: number }[];
   verify: {
     /** Bytes compared with crash-time memory that differ (firmware-reserved memory is not compared). */
@@ -64,6 +72,12 @@ export interface CycleSummary {
     missingBytes: number | null;
     /** Bytes the vmcore lists that were not assigned memory at the crash. */
     extraBytes: number | null;
+    /**
+     * Of missingBytes, those Linux leaves out by design: memory added after registration into a
+     * hole below boot_mem_top is neither boot memory nor above boot_mem_top, so it is not dumped
+     * (spec/kernel.md §4, fadump_populate_elfcorehdr).
+     */
+    notDumpedByDesignBytes: number | null;
   };
   console: { crashed: string[]; capture: string[] };
 }
@@ -302,6 +316,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
 
   const maps: MemoryMap[] = [];
   let structures: AnnotatedStruct[] = [];
+  const corrupted: string[] = [];
   const map = (k: Kernel, phase: string, note: string) =>
     maps.push(memoryMap(machine, k, phase, note, platform.reserved()));
 
@@ -320,6 +335,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
   for (let cycle = 1; cycle <= o.cycles; cycle++) {
     const crashed = kernel;
     const expected = expectedRanges(machine, crashed);
+    const holesFilled = belowBootMemTop(expected, crashed);
     const suffix = o.cycles > 1 ? ` ${cycle}` : '';
     map(
       crashed,
@@ -343,6 +359,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     if (cycle === 1 && platform.dumpTaken()) {
       for (const c of o.corrupt ?? []) {
         const what = applyCorruption(c, located, machine.memory);
+        corrupted.push(what);
         machine.events.emit('machine', 'corrupt', { what });
       }
     }
@@ -366,8 +383,9 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
       memory: { ranges: [] },
       hotplug: cycle === 1 ? hotplug : NO_HOTPLUG,
       elfcorehdrOverflowBytes: crashed.fadump.elfcorehdrOverflowBytes,
+      corrupted: cycle === 1 ? corrupted : [],
       cpuNotes: [],
-      verify: { mismatchedBytes: null, missingBytes: null, extraBytes: null },
+      verify: { mismatchedBytes: null, missingBytes: null, extraBytes: null, notDumpedByDesignBytes: null },
       console: { crashed: crashed.console, capture: [] },
     };
     cycles.push(summary);
@@ -387,28 +405,33 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     );
     if (f.outcome.status === 'captured' && f.elfcorehdrAddr !== undefined) {
       const name = cycle === 1 ? 'vmcore' : `vmcore.${cycle}`;
-      const layout = vmcoreLayout(machine.memory, f.elfcorehdrAddr, ccfg.order);
-      await writeVmcore(join(outDir, name), machine.memory, layout);
-      captures.push({ path: join(outDir, name), layout });
-      summary.dump = { status: 'captured', vmcore: name, bytes: layout.fileSize };
-      summary.memory.ranges = layout.loads.map((l) => ({ start: hex(l.paddr), size: hex(l.size) }));
-      summary.cpuNotes = f.notes.map((n) => ({ cpu: n.cpu, pid: n.pid }));
-      summary.verify.mismatchedBytes = await verifyVmcore(
-        join(outDir, name),
-        layout,
-        snapshots[snapshots.length - 1]!,
-        machine.memory,
-        platform.reserved(),
-      );
-      const loads = layout.loads.map((l) => ({ base: l.paddr, size: l.size }));
-      summary.verify.missingBytes = bytesNotIn(expected, loads);
-      summary.verify.extraBytes = bytesNotIn(loads, expected);
-      const opalcore = buildOpalCore(kernel);
-      if (opalcore) {
-        const ocName = cycle === 1 ? 'opalcore' : `opalcore.${cycle}`;
-        await writeVmcore(join(outDir, ocName), machine.memory, opalcore);
-        summary.dump.opalcore = ocName;
-        opalcores.push({ path: join(outDir, ocName), layout: opalcore });
+      const layout = initVmcore(kernel, f.elfcorehdrAddr, ccfg.order);
+      if (!layout) {
+        summary.dump = { status: 'refused', vmcore: null, reason: VMCORE_NOT_INITIALIZED };
+      } else {
+        await writeVmcore(join(outDir, name), machine.memory, layout);
+        captures.push({ path: join(outDir, name), layout });
+        summary.dump = { status: 'captured', vmcore: name, bytes: layout.fileSize };
+        summary.memory.ranges = layout.loads.map((l) => ({ start: hex(l.paddr), size: hex(l.size) }));
+        summary.cpuNotes = f.notes.map((n) => ({ cpu: n.cpu, pid: n.pid }));
+        summary.verify.mismatchedBytes = await verifyVmcore(
+          join(outDir, name),
+          layout,
+          snapshots[snapshots.length - 1]!,
+          machine.memory,
+          platform.reserved(),
+        );
+        const loads = layout.loads.map((l) => ({ base: l.paddr, size: l.size }));
+        summary.verify.missingBytes = bytesNotIn(expected, loads);
+        summary.verify.notDumpedByDesignBytes = bytesNotIn(holesFilled, loads);
+        summary.verify.extraBytes = bytesNotIn(loads, expected);
+        const opalcore = buildOpalCore(kernel);
+        if (opalcore) {
+          const ocName = cycle === 1 ? 'opalcore' : `opalcore.${cycle}`;
+          await writeVmcore(join(outDir, ocName), machine.memory, opalcore);
+          summary.dump.opalcore = ocName;
+          opalcores.push({ path: join(outDir, ocName), layout: opalcore });
+        }
       }
     } else if (f.outcome.status === 'refused') {
       summary.dump = { status: 'refused', vmcore: null, reason: f.outcome.reason };
@@ -422,7 +445,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     map(
       kernel,
       `after capture${suffix}`,
-      `the vmcore is saved; then ${after.length ? after.join(', ') : 'nothing'}: fadump is ${f.registered ? '' : 'not '}registered${after.includes('release') ? ', the dump memory released' : ''}`,
+      `${summary.dump.status === 'captured' ? 'the vmcore is saved' : 'no vmcore'}; then ${after.length ? after.join(', ') : 'nothing'}: fadump is ${f.registered ? '' : 'not '}registered${after.includes('release') ? ', the dump memory released' : ''}`,
     );
     if (cycle === o.cycles)
       consoleLog.push(`=== boot ${machine.bootCount}: capture kernel ===`, ...kernel.console);
@@ -619,6 +642,34 @@ function expectedRanges(machine: Machine, k: Kernel): Range[] {
   const f = k.fadump;
   const cut = { base: f.reserveStart, size: f.registered ? f.areaSize() : 0 };
   return machine.blocks.assignedRanges().flatMap((r) => subtract(r, cut));
+}
+
+const VMCORE_NOT_INITIALIZED = 'Kdump: vmcore not initialized';
+
+/**
+ * vmcore_init in the fadump kernel: /proc/vmcore from the elfcorehdr, or, when its headers or notes
+ * cannot be read from old memory, the kernel's warning and no /proc/vmcore.
+ */
+function initVmcore(k: Kernel, elfcorehdr: number, order: 'le' | 'be'): VmcoreLayout | undefined {
+  try {
+    return vmcoreLayout(k.machine.memory, elfcorehdr, order);
+  } catch (e) {
+    if (!(e instanceof VmcoreInitError)) throw e;
+    k.printk(KERN_WARNING, '', VMCORE_NOT_INITIALIZED);
+    k.machine.events.emit('kernel', 'dump-refused', { reason: `vmcore_init: ${e.message}` });
+    return undefined;
+  }
+}
+
+/** Of `ranges`, what lies below boot_mem_top outside the boot-memory regions (added into holes). */
+function belowBootMemTop(ranges: readonly Range[], k: Kernel): Range[] {
+  const f = k.fadump;
+  if (!f.registered || f.bootMemTop === 0) return [];
+  let low = ranges.flatMap((r) =>
+    subtract(r, { base: f.bootMemTop, size: Number.MAX_SAFE_INTEGER - f.bootMemTop }),
+  );
+  for (const b of f.bootMemRegions) low = low.flatMap((r) => subtract(r, b));
+  return low;
 }
 
 function subtract(r: Range, cut: Range): Range[] {

@@ -90,7 +90,9 @@ const step = z.union([
       corrupt: z.strictObject({
         struct: z.enum(STRUCT_NAMES).describe('the structure (see docs/scenarios.md)'),
         field: z.string().describe('a field of its table (docs/structures.md)'),
-        value: integer,
+        value: integer.optional().describe('the new value'),
+        xor: integer.optional().describe('flip these bits instead'),
+        truncate: z.literal(true).optional().describe('zero the field and the rest of the entry instead'),
         entry: count.optional().describe('entry of a table; default 0'),
         index: count.optional().describe('element of an array field; default 0'),
       }),
@@ -187,6 +189,7 @@ export const SCENARIO_SCHEMA = z.strictObject({
             mismatchedBytes: count.optional(),
             missingBytes: count.optional(),
             extraBytes: count.optional(),
+            notDumpedByDesignBytes: count.optional(),
           }),
         ])
         .optional()
@@ -280,6 +283,11 @@ export function parseScenario(text: string, file: string): ScenarioFile {
     }
     if (i < crashAt && (v === 'corrupt' || v === 'release')) {
       throw new ScenarioError(`${stepAt(i)}: ${v} acts on the dump, so it comes after the crash`);
+    }
+    if (typeof x === 'object' && 'corrupt' in x) {
+      const n = ['value', 'xor', 'truncate'].filter((k) => k in x.corrupt).length;
+      if (n !== 1)
+        throw new ScenarioError(`${stepAt(i)}: corrupt takes exactly one of value, xor and truncate`);
     }
     if (typeof x === 'object' && 'corrupt' in x && !fieldsOf(x.corrupt.struct).includes(x.corrupt.field)) {
       throw new ScenarioError(
@@ -405,7 +413,9 @@ export function toBuilder(s: ScenarioFile): Scenario {
       b = b.corrupt({
         struct: c.struct,
         field: c.field,
-        value: BigInt(c.value),
+        ...(c.value !== undefined && { value: BigInt(c.value) }),
+        ...(c.xor !== undefined && { xor: BigInt(c.xor) }),
+        ...(c.truncate && { truncate: true }),
         ...(c.entry !== undefined && { entry: c.entry }),
         ...(c.index !== undefined && { index: c.index }),
       });

@@ -186,11 +186,17 @@ function readStruct(s: LocatedStruct, mem: MemoryView, entry: number): Uint8Arra
   return s.firmwareCopy ? s.firmwareCopy.slice(at, at + s.table.size) : mem.peek(at, s.table.size);
 }
 
-/** A corruption: overwrite one field of one located structure. */
+/**
+ * A corruption of one field of one located structure: overwrite it with `value`, flip the bits set
+ * in `xor`, or `truncate` — zero it and every byte after it in the entry, as if the structure had
+ * been cut short there. Exactly one of the three.
+ */
 export interface Corruption {
   struct: StructName;
   field: string;
-  value: bigint;
+  value?: bigint;
+  xor?: bigint;
+  truncate?: boolean;
   /** Entry of a table (default 0). */
   entry?: number;
   /** Element of an array field (default 0). */
@@ -198,8 +204,8 @@ export interface Corruption {
 }
 
 /**
- * Writes the corruption into memory (poke: no guest access). Returns a one-line description, or
- * throws Error naming what does not exist on this run (the structure, the entry or the field).
+ * Writes the corruption (poke: no guest access) and returns a one-line description. A structure or
+ * entry this run does not have is not an error of the run: the description says it was skipped.
  */
 export function applyCorruption(
   c: Corruption,
@@ -207,19 +213,38 @@ export function applyCorruption(
   mem: MemoryView & { poke(addr: number, bytes: Uint8Array): void },
 ): string {
   const s = located.find((l) => l.name === c.struct);
-  if (!s) {
-    throw new Error(
-      `corrupt: there is no ${c.struct} on this run (there are: ${located.map((l) => l.name).join(', ')})`,
-    );
-  }
+  if (!s) return `skipped ${c.struct}.${c.field}: this run has no ${c.struct}`;
   const entry = c.entry ?? 0;
-  if (entry >= s.count) throw new Error(`corrupt: ${c.struct} has ${s.count} entries, no entry ${entry}`);
-  const { offset, bytes } = encodeField(s.table, c.field, c.value, s.order, c.index ?? 0);
-  const at = s.addr + entry * s.table.size + offset;
-  if (s.firmwareCopy) s.firmwareCopy.set(bytes, at);
-  else mem.poke(at, bytes);
+  const name = `${c.struct}${s.count > 1 || entry > 0 ? `[${entry}]` : ''}.${c.field}`;
+  if (entry >= s.count) return `skipped ${name}: the table has ${s.count} entries`;
+  const base = s.addr + entry * s.table.size;
+  const read = (at: number, n: number) =>
+    s.firmwareCopy ? s.firmwareCopy.slice(at, at + n) : mem.peek(at, n);
+  const write = (at: number, bytes: Uint8Array) => {
+    if (s.firmwareCopy) s.firmwareCopy.set(bytes, at);
+    else mem.poke(at, bytes);
+  };
+  const field = s.table.fields.find((f) => f.name === c.field);
+  if (!field) return `skipped ${name}: this kernel's ${s.table.name} has no field ${c.field}`;
+  const count = field.type === 'bytes' ? field.size : (field.count ?? 1);
+  if ((c.index ?? 0) >= count) return `skipped ${name}[${c.index}]: the field has ${count} elements`;
+  const { offset, bytes } = encodeField(s.table, c.field, c.value ?? c.xor ?? 0n, s.order, c.index ?? 0);
+  const at = base + offset;
   const where = s.firmwareCopy ? `firmware copy +0x${at.toString(16)}` : `0x${at.toString(16)}`;
-  return `${c.struct}${s.count > 1 ? `[${entry}]` : ''}.${c.field} at ${where} := 0x${BigInt.asUintN(bytes.length * 8, c.value).toString(16)}`;
+  if (c.truncate) {
+    write(at, new Uint8Array(s.table.size - offset));
+    return `${name} at ${where}: zeroed to the end of the entry (${s.table.size - offset} bytes)`;
+  }
+  if (c.xor !== undefined) {
+    const old = read(at, bytes.length);
+    write(
+      at,
+      old.map((b, i) => b ^ bytes[i]!),
+    );
+    return `${name} at ${where} ^= 0x${BigInt.asUintN(bytes.length * 8, c.xor).toString(16)}`;
+  }
+  write(at, bytes);
+  return `${name} at ${where} := 0x${BigInt.asUintN(bytes.length * 8, c.value ?? 0n).toString(16)}`;
 }
 
 /** Field names of a structure, for messages and the schema docs. */

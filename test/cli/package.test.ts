@@ -2,7 +2,7 @@
 // scenario library and the schema; the packed CLI runs on its own (the bundle carries its
 // dependencies), and a consumer imports the library and type-checks against it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -90,5 +90,6 @@ describe('npm pack', () => {
     });
     expect(out.stderr).toBe('');
     expect(out.stdout.trim()).toBe('captured 1 true');
+    rmSync(app, { recursive: true, force: true });
   });
 });

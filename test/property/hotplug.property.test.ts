@@ -49,7 +49,12 @@ describe('resilient kernels under any memory-event sequence', () => {
           const { summary } = await build('resilient', steps, crashEvent, endian).run(dir());
           const c = summary.cycles[0]!;
           expect(c.dump.status).toBe('captured');
-          expect(c.verify).toEqual({ mismatchedBytes: 0, missingBytes: 0, extraBytes: 0 });
+          expect(c.verify).toEqual({
+            mismatchedBytes: 0,
+            missingBytes: 0,
+            extraBytes: 0,
+            notDumpedByDesignBytes: 0,
+          });
           expect(c.hotplug.reRegistrations).toBe(0);
           expect(c.hotplug.unregisteredNs).toBe(0);
         },
@@ -76,7 +81,12 @@ describe('legacy kernels: failures where the model predicts them', () => {
           expect(c.hotplug.reRegistrations).toBe(triggers);
           expect(c.hotplug.rtasCalls).toBe(2 * triggers);
           expect(c.hotplug.unregisteredNs).toBe(triggers * PER_EVENT);
-          expect(c.verify).toEqual({ mismatchedBytes: 0, missingBytes: 0, extraBytes: 0 });
+          expect(c.verify).toEqual({
+            mismatchedBytes: 0,
+            missingBytes: 0,
+            extraBytes: 0,
+            notDumpedByDesignBytes: 0,
+          });
         }
       }),
       { seed: 77, numRuns: 20 },
@@ -166,7 +176,12 @@ describe('legacy kernels under any memory-event sequence', () => {
             expect(c.hotplug.reRegistrations).toBe(triggers);
             expect(c.hotplug.rtasCalls).toBe(2 * triggers);
             // Re-registered after the last event: the header is current.
-            expect(c.verify).toEqual({ mismatchedBytes: 0, missingBytes: 0, extraBytes: 0 });
+            expect(c.verify).toEqual({
+              mismatchedBytes: 0,
+              missingBytes: 0,
+              extraBytes: 0,
+              notDumpedByDesignBytes: 0,
+            });
           }
         },
       ),
@@ -196,7 +211,12 @@ describe('resilient kernels on PowerNV under online/offline sequences', () => {
           const { summary } = await s.crashAt().run(dir());
           const c = summary.cycles[0]!;
           expect(c.dump.status).toBe('captured');
-          expect(c.verify).toEqual({ mismatchedBytes: 0, missingBytes: 0, extraBytes: 0 });
+          expect(c.verify).toEqual({
+            mismatchedBytes: 0,
+            missingBytes: 0,
+            extraBytes: 0,
+            notDumpedByDesignBytes: 0,
+          });
           expect(c.hotplug.reRegistrations).toBe(0);
         },
       ),
@@ -245,7 +265,12 @@ describe('legacy kernels on PowerNV under online/offline sequences', () => {
             seen.captured++;
             expect(c.dump.status).toBe('captured');
             expect(c.hotplug.reRegistrations).toBe(triggers);
-            expect(c.verify).toEqual({ mismatchedBytes: 0, missingBytes: 0, extraBytes: 0 });
+            expect(c.verify).toEqual({
+              mismatchedBytes: 0,
+              missingBytes: 0,
+              extraBytes: 0,
+              notDumpedByDesignBytes: 0,
+            });
           }
         },
       ),

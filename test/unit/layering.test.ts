@@ -1,10 +1,10 @@
-// Layers import downward only: cli → scenarios → kernel-model → firmware → emulator (STYLE.md 5).
+// Layers import downward only: cli → api → testing → scenarios → kernel-model → firmware → emulator (STYLE.md 5).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../support/tools.ts';
 
-const ORDER = ['emulator', 'firmware', 'kernel-model', 'scenarios', 'cli'] as const;
+const ORDER = ['emulator', 'firmware', 'kernel-model', 'scenarios', 'testing', 'api', 'cli'] as const;
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {

@@ -1,0 +1,13 @@
+// Deliberate bugs, to test the tests: `fadump-sim check --inject-fault NAME` turns one on so a
+// property campaign can show it finds the bug and shrinks it to a small scenario file. Never on in
+// normal runs; nothing but the check command and its tests sets them.
+
+export const FAULT_NAMES = ['boot-mem-off-by-one'] as const;
+export type FaultName = (typeof FAULT_NAMES)[number];
+
+/**
+ * boot-mem-off-by-one: the fadump kernel's elfcorehdr stops one boot-memory region short (a
+ * `< n - 1` loop bound), so with boot memory in several regions the last one is missing from the
+ * vmcore.
+ */
+export const injectedFaults = new Set<FaultName>();
