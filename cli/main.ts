@@ -164,10 +164,17 @@ export async function main(argv: string[]): Promise<void> {
             choices: ['le', 'be'],
             describe: 'fadump kernel byte order [default: --endian]',
           })
-          .option('cycles', { type: 'number', default: 1, describe: 'Crash/capture cycles' }),
+          .option('cycles', { type: 'number', default: 1, describe: 'Crash/capture cycles' })
+          .option('inject-fault', {
+            type: 'string',
+            array: true,
+            hidden: true,
+            describe: 'Test only: turn on a deliberate model bug (replays check counterexamples)',
+          }),
       async (a) => {
         const names = (a.scenarios as string[] | undefined) ?? [];
         const c = await commands();
+        c.setFaults(a['inject-fault'] ?? []);
         if (names.length > 0) {
           await c.runFiles(names, a.out, a.json, a['log-level'] as LogLevel);
           return;
@@ -194,6 +201,66 @@ export async function main(argv: string[]): Promise<void> {
           toRunOptions(a, { kernel: 'resilient', captureKernel: 'resilient' }),
         ]);
         await c.compare(legacy!, resilient!, a.out, a.json);
+      },
+    )
+    .command(
+      'check [properties..]',
+      'Run property campaigns (resilient-exact, mutation-safe, deterministic) and shrink each failure to a scenario file',
+      (y) =>
+        y
+          .positional('properties', {
+            type: 'string',
+            array: true,
+            describe: 'Properties to run [default: all]',
+          })
+          .option('runs', { type: 'number', default: 100, describe: 'Cases per property (before sharding)' })
+          .option('seed', {
+            type: 'number',
+            default: 1,
+            describe: 'Campaign seed: case j is seeded from (seed, j)',
+          })
+          .option('shard', {
+            type: 'string',
+            default: '1/1',
+            describe: 'Run shard i of n: the cases j with j mod n = i-1',
+          })
+          .option('workers', { type: 'number', default: 1, describe: 'Worker threads' })
+          .option('out', {
+            type: 'string',
+            default: 'check-out',
+            describe: 'Where shrunk counterexamples are written',
+          })
+          .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' })
+          .option('inject-fault', {
+            type: 'string',
+            array: true,
+            describe:
+              'Test only: turn on a deliberate model bug the campaign should find (boot-mem-off-by-one)',
+          }),
+      async (a) => {
+        const { check, parseShard } = await import('./check.ts');
+        const int = (flag: string, v: number, min: number, max: number) => {
+          if (!Number.isInteger(v) || v < min || v > max)
+            throw new UsageError(`--${flag} ${v} must be ${min} to ${max}`);
+          return v;
+        };
+        let opts: Parameters<typeof check>[0];
+        try {
+          opts = {
+            properties: (a.properties as string[] | undefined) ?? [],
+            runs: int('runs', a.runs, 1, 10_000_000),
+            seed: int('seed', a.seed, 0, 0xffffffff),
+            shard: parseShard(a.shard),
+            workers: int('workers', a.workers, 1, 64),
+            out: a.out,
+            json: a.json,
+            faults: a['inject-fault'] ?? [],
+          };
+        } catch (e) {
+          if (e instanceof UsageError) fail(e.message);
+          throw e;
+        }
+        await check(opts);
       },
     )
     .command(
@@ -224,7 +291,7 @@ export async function main(argv: string[]): Promise<void> {
           .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' }),
       async (a) => (await commands()).inspectCommand(a.file, a.json),
     )
-    .demandCommand(1, 'Name a command: run, compare, list or inspect')
+    .demandCommand(1, 'Name a command: run, compare, check, list, explain or inspect')
     .strict()
     .fail((msg, err) => {
       if (err) throw err;

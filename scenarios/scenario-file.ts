@@ -474,15 +474,12 @@ export function checkExpectations(s: ScenarioFile, c: CycleSummary): string[] {
 
 /**
  * The built-in scenario library: scenarios/library beside the sources, or in the package root
- * above the bundle (dist/cli.mjs, dist/chunks/*.mjs).
+ * above the bundle (dist/cli.mjs, dist/chunks/, dist/lib/chunks/).
  */
 export function libraryDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    join(here, 'library'),
-    join(here, '..', 'scenarios', 'library'),
-    join(here, '..', '..', 'scenarios', 'library'),
-  ];
+  let dir = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(dir, 'library')];
+  for (let up = 0; up < 4; up++, dir = dirname(dir)) candidates.push(join(dir, 'scenarios', 'library'));
   return candidates.find((d) => existsSync(d)) ?? candidates[0]!;
 }
 

@@ -1,18 +1,17 @@
-// Bundles the CLI and the library into ESM (dist/cli.mjs, dist/index.mjs, shared chunks in
-// dist/chunks/) so the package installs without sources and the CLI starts fast: the command
-// definitions load first, each command's code only when it runs. Then the library's type
-// declarations (dist/types) from tsconfig.types.json.
+// Bundles into ESM so the package installs without sources: the CLI (dist/cli.mjs and the check
+// worker, shared chunks in dist/chunks/; the command definitions load first, each command's code
+// only when it runs, so it starts fast), the library and fadump-sim/testing (dist/lib/), then their
+// type declarations (dist/types) from tsconfig.types.json.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 rmSync('dist/chunks', { recursive: true, force: true });
+rmSync('dist/lib', { recursive: true, force: true });
 rmSync('dist/types', { recursive: true, force: true });
-await build({
-  entryPoints: { cli: 'cli/bin.ts', index: 'api/index.ts' },
+const common = {
   splitting: true,
-  outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
@@ -26,6 +25,20 @@ await build({
   logLevel: 'warning',
   minify: true,
   legalComments: 'none',
+};
+// The library and fadump-sim/testing: fast-check stays the user's own (a peer dependency), so the
+// arbitraries combine with theirs.
+await build({
+  ...common,
+  entryPoints: { index: 'api/index.ts', testing: 'testing/index.ts' },
+  outdir: 'dist/lib',
+  external: ['fast-check'],
+});
+// The command line: everything bundled, so the installed package needs no dev dependencies.
+await build({
+  ...common,
+  entryPoints: { cli: 'cli/bin.ts', 'check-worker': 'cli/check-worker.ts' },
+  outdir: 'dist',
 });
 chmodSync('dist/cli.mjs', 0o755);
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');

@@ -22,7 +22,14 @@ describe('npm pack', () => {
     const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
     execFileSync('tar', ['-xzf', join(dir, tgz), '-C', dir]);
     const pkg = join(dir, 'package');
-    expect(existsSync(join(pkg, 'dist', 'cli.mjs'))).toBe(true);
+    for (const f of [
+      'cli.mjs',
+      'check-worker.mjs',
+      'lib/index.mjs',
+      'lib/testing.mjs',
+      'types/api/index.d.ts',
+    ])
+      expect(existsSync(join(pkg, 'dist', f)), f).toBe(true);
     expect(existsSync(join(pkg, 'scenarios', 'schema.json'))).toBe(true);
     expect(readdirSync(join(pkg, 'scenarios', 'library')).length).toBeGreaterThanOrEqual(12);
     const list = spawnSync(join(pkg, 'dist', 'cli.mjs'), ['list'], { encoding: 'utf8' });
@@ -90,6 +97,32 @@ describe('npm pack', () => {
     });
     expect(out.stderr).toBe('');
     expect(out.stdout.trim()).toBe('captured 1 true');
+
+    // fadump-sim/testing with the consumer's own fast-check: the arbitraries plug into fc.assert.
+    const testing = [
+      "import fc from 'fast-check';",
+      "import { arbitraries, propertyByName } from 'fadump-sim/testing';",
+      "import { parseScenario } from 'fadump-sim';",
+      "import { stringify } from 'yaml';",
+      'let n = 0;',
+      'fc.assert(fc.property(arbitraries.mutatedDump(), (s) => { parseScenario(stringify(s), "g.yaml"); n++; }), { numRuns: 20, seed: 1 });',
+      "const p = propertyByName('mutation-safe')!;",
+      'console.log(n, p.name);',
+    ];
+    writeFileSync(join(app, 'testing.mts'), `${testing.join('\n')}\n`);
+    writeFileSync(
+      join(app, 'tsconfig.testing.json'),
+      JSON.stringify({ ...tsconfig, files: ['testing.mts'] }),
+    );
+    const typed = spawnSync(process.execPath, [tsc, '-p', join(app, 'tsconfig.testing.json')], {
+      encoding: 'utf8',
+      cwd: app,
+    });
+    expect(typed.stdout).toBe('');
+    writeFileSync(join(app, 'testing.mjs'), testing.join('\n').replace(')!;', ');'));
+    const ran = spawnSync(process.execPath, [join(app, 'testing.mjs')], { encoding: 'utf8', cwd: app });
+    expect(ran.stderr).toBe('');
+    expect(ran.stdout.trim()).toBe('20 mutation-safe');
     rmSync(app, { recursive: true, force: true });
   });
 });
