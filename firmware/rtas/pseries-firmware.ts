@@ -48,7 +48,9 @@ export class PseriesFirmware {
       name: 'ibm,os-term',
       nargs: 1,
       nret: 1,
-      handler: (ctx) => this.osTerm(ctx.args),
+      handler: (ctx) =>
+        // Arity first, as every RTAS handler (QEMU rtas_ibm_os_term: nargs 1, nret 1).
+        ctx.args.length !== 1 || ctx.nret !== 1 ? [RtasStatus.ParameterError] : this.osTerm(ctx.args),
     });
   }
 

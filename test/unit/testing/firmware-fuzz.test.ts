@@ -1,0 +1,181 @@
+// Firmware under hostile guests (issue 7): random RTAS and OPAL call sequences never throw, answer
+// only documented statuses and keep registration state consistent; a fast-check model-based test
+// drives ibm,configure-kernel-dump and ibm,os-term against a four-state reference model.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Machine } from '../../../emulator/machine.ts';
+import {
+  DUMP_HEADER,
+  DUMP_SECTION,
+  REQUEST_FLAG_COPY,
+  SECTION_TYPE,
+} from '../../../firmware/rtas/fadump-structs.ts';
+import { personalityByName } from '../../../firmware/rtas/personality.ts';
+import { PseriesFirmware } from '../../../firmware/rtas/pseries-firmware.ts';
+import { fuzzOpal, fuzzRtas } from '../../../testing/firmware-fuzz.ts';
+
+describe('random call sequences (fixed seeds)', () => {
+  for (const firmware of ['powervm', 'qemu'] as const) {
+    it(`RTAS on ${firmware}: 5000 calls, no exception, only documented statuses, state consistent`, () => {
+      const r = fuzzRtas(42, 5000, firmware);
+      expect(r.violations).toEqual([]);
+      expect(r.calls).toBe(5000);
+      // The sequences reach every answer, not just parameter errors.
+      for (const s of [
+        'ibm,configure-kernel-dump 0',
+        'ibm,configure-kernel-dump -9',
+        'ibm,configure-kernel-dump -10',
+        'ibm,os-term 0',
+      ])
+        expect(r.statuses[s] ?? 0, s).toBeGreaterThan(0);
+    });
+  }
+
+  it('OPAL: 3000 calls, no exception, only documented statuses, MPIPL reboots included', () => {
+    const r = fuzzOpal(42, 3000);
+    expect(r.violations).toEqual([]);
+    for (const s of [
+      'OPAL_MPIPL_UPDATE 0',
+      'OPAL_MPIPL_REGISTER_TAG 0',
+      'OPAL_CEC_REBOOT2 0',
+      'OPAL_CEC_REBOOT2 -7',
+    ])
+      expect(r.statuses[s] ?? 0, s).toBeGreaterThan(0);
+  });
+});
+
+// ---- model-based: ibm,configure-kernel-dump and ibm,os-term against a reference model -----------
+
+const MiB = 2 ** 20;
+const ARGS = 0x0810_0000;
+const BUF = 0x0810_2000;
+
+interface Model {
+  registered: boolean;
+  active: boolean;
+}
+interface Real {
+  fw: PseriesFirmware;
+  machine: Machine;
+}
+
+function structure(valid: boolean): Uint8Array {
+  const out = new Uint8Array(DUMP_HEADER.size + 3 * DUMP_SECTION.size);
+  DUMP_HEADER.encodeInto(out, 0, {
+    dump_format_version: valid ? 1 : 2,
+    dump_num_sections: 3,
+    dump_status_flag: 0,
+    offset_first_dump_section: DUMP_HEADER.size,
+    dd_block_size: 0,
+    dd_block_offset: 0n,
+    dd_num_blocks: 0n,
+    dd_offset_disk_path: 0,
+    max_time_auto: 0,
+  });
+  [
+    [SECTION_TYPE.CpuState, 0n, 0x2000n, 0x1400_0000n],
+    [SECTION_TYPE.Hpte, 0n, 0n, 0x1400_2000n],
+    [SECTION_TYPE.RealModeRegion, 0n, 0x1000_0000n, 0x1401_0000n],
+  ].forEach(([type, src, len, dest], i) =>
+    DUMP_SECTION.encodeInto(out, DUMP_HEADER.size + i * DUMP_SECTION.size, {
+      request_flag: REQUEST_FLAG_COPY,
+      source_data_type: Number(type),
+      error_flags: 0,
+      source_address: src as bigint,
+      source_len: len as bigint,
+      bytes_dumped: 0n,
+      destination_address: dest as bigint,
+    }),
+  );
+  return out;
+}
+
+function call(r: Real, name: string, args: number[]): number {
+  const m = r.machine.memory;
+  m.writeU32(ARGS, r.fw.rtas.tokenOf(name)!, 'be');
+  m.writeU32(ARGS + 4, args.length, 'be');
+  m.writeU32(ARGS + 8, 1, 'be');
+  args.forEach((a, i) => m.writeU32(ARGS + 12 + i * 4, a, 'be'));
+  r.fw.rtas.enter(ARGS);
+  return m.readU32(ARGS + 12 + args.length * 4, 'be') | 0;
+}
+
+class Register implements fc.Command<Model, Real> {
+  constructor(readonly valid: boolean) {}
+  check = () => true;
+  run(m: Model, r: Real): void {
+    const s = structure(this.valid);
+    r.machine.memory.poke(BUF, s);
+    const got = call(r, 'ibm,configure-kernel-dump', [1, BUF, s.length]);
+    const want = m.registered ? -9 : m.active ? -10 : this.valid ? 0 : -3;
+    expect(got).toBe(want);
+    if (want === 0) m.registered = true;
+  }
+  toString = () => `register(${this.valid ? 'valid' : 'bad version'})`;
+}
+
+class Unregister implements fc.Command<Model, Real> {
+  check = () => true;
+  run(m: Model, r: Real): void {
+    const got = call(r, 'ibm,configure-kernel-dump', [2, BUF, 0xa0]);
+    expect(got).toBe(m.active ? -10 : 0);
+    if (!m.active) m.registered = false;
+  }
+  toString = () => 'unregister';
+}
+
+class Invalidate implements fc.Command<Model, Real> {
+  check = () => true;
+  run(m: Model, r: Real): void {
+    const got = call(r, 'ibm,configure-kernel-dump', [3, BUF, 0xa0]);
+    const ok = m.active || r.fw.personality.quirks.has('invalidateAlwaysSucceeds');
+    expect(got).toBe(ok ? 0 : -3);
+    if (ok) m.registered = m.active = false;
+  }
+  toString = () => 'invalidate';
+}
+
+class OsTerm implements fc.Command<Model, Real> {
+  check = () => true;
+  run(m: Model, r: Real): void {
+    r.machine.memory.poke(0x0810_1000, new TextEncoder().encode('panic\0'));
+    expect(call(r, 'ibm,os-term', [0x0810_1000])).toBe(0);
+    expect(r.fw.resetPending).toBe(m.registered);
+    if (m.registered) {
+      r.fw.boot('again');
+      expect(r.fw.kernelDump.kernelDumpProperty()).toBeDefined();
+      m.registered = false;
+      m.active = true;
+    }
+  }
+  toString = () => 'os-term';
+}
+
+describe('ibm,configure-kernel-dump and ibm,os-term against a reference model', () => {
+  for (const firmware of ['powervm', 'qemu'] as const) {
+    it(`${firmware}: every command sequence answers what the model predicts`, () => {
+      const commands = [
+        fc.boolean().map((v) => new Register(v)),
+        fc.constant(new Unregister()),
+        fc.constant(new Invalidate()),
+        fc.constant(new OsTerm()),
+      ];
+      fc.assert(
+        fc.property(fc.commands(commands, { maxCommands: 25 }), (cmds) => {
+          const machine = new Machine({
+            memory: 1024 * MiB,
+            lmbSize: 256 * MiB,
+            cpus: 2,
+            threadsPerCore: 1,
+            holes: [],
+            seed: 1,
+          });
+          const fw = new PseriesFirmware(machine, personalityByName(firmware)!);
+          fw.boot('model');
+          fc.modelRun(() => ({ model: { registered: false, active: false }, real: { fw, machine } }), cmds);
+        }),
+        { numRuns: 150, seed: 7 },
+      );
+    });
+  }
+});

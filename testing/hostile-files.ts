@@ -1,0 +1,179 @@
+// Hostile input files: scenario YAML that is garbage, deeply nested, an alias bomb, full of huge or
+// negative numbers, or a real scenario damaged byte by byte; ELF cores and device tree blobs cut
+// short or corrupted. Every one must end in the tool's own error (ScenarioError, ConfigError,
+// VmcoreError, DtbError) — one line, no stack trace — or be read correctly, within bounded time.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SeededRng } from '../emulator/clock.ts';
+import { DtbError, decodeDtb } from '../emulator/dtb.ts';
+import { ConfigError } from '../emulator/memory-blocks.ts';
+import { readVmcore, VmcoreError } from '../kernel-model/vmcore-reader.ts';
+import { validateRunOptions } from '../scenarios/run.ts';
+import { libraryScenarios, parseScenario, ScenarioError, toBuilder } from '../scenarios/scenario-file.ts';
+
+export interface HostileReport {
+  files: number;
+  /** What each file ended in: accepted, or the error class that refused it. */
+  outcomes: Record<string, number>;
+  /** Anything else: an exception of another kind, a multi-line message, a message without a position. */
+  violations: string[];
+  /** The slowest file, ms. */
+  slowestMs: number;
+}
+
+const pick = <T>(rng: SeededRng, xs: readonly T[]): T => xs[rng.int(0, xs.length - 1)]!;
+
+/** One hostile scenario text: from a family chosen by the generator. */
+function hostileScenario(rng: SeededRng, library: readonly string[]): string {
+  const base = pick(rng, library);
+  switch (rng.int(0, 9)) {
+    case 0: {
+      // Random bytes, printable or not.
+      return Array.from({ length: rng.int(0, 400) }, () => String.fromCharCode(rng.int(0, 255))).join('');
+    }
+    case 1: {
+      const depth = rng.int(100, 5000);
+      return `steps: ${'['.repeat(depth)}boot${']'.repeat(rng.int(0, 1) ? depth : depth - 1)}\n`;
+    }
+    case 2: {
+      // A billion-laughs alias bomb.
+      const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+      for (let i = 1; i < rng.int(3, 12); i++)
+        lines.push(
+          `${'abcdefghijkl'[i]}: &${'abcdefghijkl'[i]} [${Array(10)
+            .fill(`*${'abcdefghijkl'[i - 1]}`)
+            .join(', ')}]`,
+        );
+      return `${lines.join('\n')}\nsteps: [boot, crash: {}]\n`;
+    }
+    case 3: {
+      const n = pick(rng, [
+        '1e400',
+        '-1',
+        '-8G',
+        '0',
+        '99999999999999999999999',
+        '0x1ffffffffffffffff',
+        'NaN',
+        '.inf',
+        '8.5G',
+        '1T',
+      ]);
+      const key = pick(rng, ['memory', 'lmbSize', 'cpus', 'smt', 'seed', 'bootMemRegions', 'cycles']);
+      return `machine: { ${key}: ${n} }\nsteps: [boot, { hotAdd: ${pick(rng, ['-3', '1e9', '0', '2'])} }, { crash: { cpu: ${pick(rng, ['-1', '4096', '3'])} } }]\n`;
+    }
+    case 4:
+      return base.slice(0, rng.int(0, base.length));
+    case 5: {
+      const at = rng.int(0, base.length);
+      const junk = pick(rng, [
+        '\t',
+        '\0',
+        ': :',
+        '- - -',
+        '{',
+        '}',
+        '[',
+        '&x',
+        '*x',
+        '!!binary',
+        '%YAML 9.9',
+        '---',
+        '\u2028',
+        '\uFEFF',
+        '"',
+        "'",
+      ]);
+      return base.slice(0, at) + junk + base.slice(at);
+    }
+    case 6:
+      return `${base}\n${'x'.repeat(rng.int(1000, 200000))}: 1\n`;
+    case 7:
+      return base.replace(/steps:/, pick(rng, ['steps: null', 'steps: {}', 'steps: "boot"', 'stepz:']));
+    default: {
+      const b = [...base];
+      for (let n = rng.int(1, 6); n > 0 && b.length > 0; n--)
+        b[rng.int(0, b.length - 1)] = String.fromCharCode(rng.int(32, 126));
+      return b.join('');
+    }
+  }
+}
+
+function record(r: HostileReport, outcome: string): void {
+  r.outcomes[outcome] = (r.outcomes[outcome] ?? 0) + 1;
+}
+
+/** `count` hostile scenario files through the parser and the run-option checks. */
+export function hostileScenarios(seed: number, count: number): HostileReport {
+  const rng = new SeededRng(seed);
+  const library = libraryScenarios().map((s) => readFileSync(s.file, 'utf8'));
+  const r: HostileReport = { files: 0, outcomes: {}, violations: [], slowestMs: 0 };
+  for (let i = 0; i < count; i++) {
+    const text = hostileScenario(rng, library);
+    const t0 = performance.now();
+    r.files++;
+    try {
+      const s = parseScenario(text, 'hostile.yaml');
+      validateRunOptions(toBuilder(s).toOptions());
+      record(r, 'accepted');
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (e instanceof ScenarioError) {
+        record(r, 'ScenarioError');
+        if (!/^hostile\.yaml:\d+:\d+: /.test(msg))
+          r.violations.push(`file ${i}: no file:line:column in "${msg}"`);
+      } else if (e instanceof ConfigError) record(r, 'ConfigError');
+      else r.violations.push(`file ${i}: ${(e as Error).constructor.name}: ${msg.split('\n')[0]}`);
+      if (msg.includes('\n')) r.violations.push(`file ${i}: a message of several lines`);
+    }
+    r.slowestMs = Math.max(r.slowestMs, performance.now() - t0);
+  }
+  return r;
+}
+
+/** `count` damaged copies of a real core file and a real DTB through the readers `inspect` uses. */
+export function hostileCores(seed: number, count: number, core: Uint8Array, dtb: Uint8Array): HostileReport {
+  const rng = new SeededRng(seed);
+  const dir = mkdtempSync(join(tmpdir(), 'fadump-hostile-'));
+  const r: HostileReport = { files: 0, outcomes: {}, violations: [], slowestMs: 0 };
+  try {
+    for (let i = 0; i < count; i++) {
+      const isDtb = rng.int(0, 2) === 0;
+      const src = isDtb ? dtb : core;
+      let bytes = src.slice(0, rng.int(0, 3) === 0 ? rng.int(0, src.length) : src.length);
+      for (let n = rng.int(0, 12); n > 0 && bytes.length > 0; n--) {
+        const at = rng.int(0, Math.min(bytes.length - 1, rng.int(0, 1) ? 512 : bytes.length - 1));
+        bytes[at] = rng.int(0, 1) ? rng.int(0, 255) : 0xff;
+      }
+      if (rng.int(0, 9) === 0)
+        bytes = new Uint8Array([
+          ...bytes,
+          ...Array.from({ length: rng.int(1, 4096) }, () => rng.int(0, 255)),
+        ]);
+      const t0 = performance.now();
+      r.files++;
+      try {
+        if (isDtb) decodeDtb(bytes);
+        else {
+          const path = join(dir, 'core');
+          writeFileSync(path, bytes);
+          readVmcore(path);
+        }
+        record(r, 'read');
+      } catch (e) {
+        const msg = (e as Error).message;
+        if (e instanceof VmcoreError || e instanceof DtbError) record(r, (e as Error).constructor.name);
+        else
+          r.violations.push(
+            `file ${i} (${isDtb ? 'dtb' : 'core'}): ${(e as Error).constructor.name}: ${msg.split('\n')[0]}`,
+          );
+      }
+      r.slowestMs = Math.max(r.slowestMs, performance.now() - t0);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return r;
+}
