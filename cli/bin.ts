@@ -1,5 +1,6 @@
 // Entry point of the bundled CLI (dist/cli.mjs).
 import { hideBin } from 'yargs/helpers';
+import { interrupted } from './fail.ts';
 import { main } from './main.ts';
 
 // Output piped into `head` and closed early is not an error.
@@ -8,4 +9,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-await main(hideBin(process.argv));
+try {
+  await main(hideBin(process.argv));
+} catch (e) {
+  // Work cut short by SIGINT/SIGTERM fails as its files vanish; the handler exits with 130/143.
+  if (!interrupted()) throw e;
+}

@@ -21,7 +21,7 @@ import {
 } from '../scenarios/scenario-file.ts';
 import { paint } from './colour.ts';
 import { explain } from './explain.ts';
-import { EXIT_DUMP_FAILED, fail, isForeignDir, UsageError } from './fail.ts';
+import { claimOutputDir, cleanUpOnInterrupt, EXIT_DUMP_FAILED, fail, UsageError } from './fail.ts';
 import { inspect } from './inspect.ts';
 
 /** Turns on test-only model faults (`--inject-fault`, to replay check counterexamples). */
@@ -34,17 +34,18 @@ export function setFaults(names: readonly string[]): void {
 }
 
 /** Validates everything before anything is written; exits 2 with one line on bad input. */
-export function prepare(out: string, variants: () => RunOptions[]): RunOptions[] {
+export function prepare(out: string, force: boolean, variants: () => RunOptions[]): RunOptions[] {
+  let all: RunOptions[];
   try {
-    const all = variants();
+    all = variants();
     for (const o of all) validateRunOptions(o);
-    if (isForeignDir(out))
-      throw new UsageError(`--out ${out} exists and is not a fadump-sim output directory`);
-    return all;
+    claimOutputDir(out, force);
   } catch (e) {
     if (e instanceof ConfigError || e instanceof UsageError) fail(e.message);
     throw e;
   }
+  cleanUpOnInterrupt(out);
+  return all;
 }
 
 /** `run` on the default machine changed by the options. */
@@ -74,6 +75,7 @@ export async function runFiles(
   out: string,
   json: boolean,
   logLevel: LogLevel,
+  force: boolean,
 ): Promise<void> {
   let loaded: { name: string; scenario: ScenarioFile }[];
   try {
@@ -83,12 +85,12 @@ export async function runFiles(
       validateRunOptions(toBuilder(scenario).toOptions());
       return { name: scenario.name ?? basename(file).replace(/\.ya?ml$/, ''), scenario };
     });
-    if (isForeignDir(out))
-      throw new UsageError(`--out ${out} exists and is not a fadump-sim output directory`);
+    claimOutputDir(out, force);
   } catch (e) {
     if (e instanceof ScenarioError || e instanceof ConfigError || e instanceof UsageError) fail(e.message);
     throw e;
   }
+  cleanUpOnInterrupt(out);
   // A progress bar only for people watching a terminal: never when piped, under CI or with --json.
   const showBar = loaded.length > 1 && !json && process.stderr.isTTY === true && process.env.CI !== 'true';
   const bar = showBar
@@ -171,17 +173,17 @@ export function list(json: boolean): void {
   else for (const s of all) process.stdout.write(`${s.name.padEnd(40)} ${s.description}\n`);
 }
 
-export async function explainCommand(scenario: string, out: string): Promise<void> {
+export async function explainCommand(scenario: string, out: string, force: boolean): Promise<void> {
   let builder: ReturnType<typeof toBuilder>;
   try {
     const file = resolveScenario(scenario);
     builder = toBuilder(parseScenario(readFileSync(file, 'utf8'), file));
-    if (isForeignDir(out))
-      throw new UsageError(`--out ${out} exists and is not a fadump-sim output directory`);
+    claimOutputDir(out, force);
   } catch (e) {
     if (e instanceof ScenarioError || e instanceof UsageError) fail(e.message);
     throw e;
   }
+  cleanUpOnInterrupt(out);
   process.stdout.write(`${await explain(builder, out)}\n`);
 }
 

@@ -37,7 +37,16 @@ export function parseDuration(flag: string, text: string): bigint {
 /** Options shared by run and compare: the machine, the memory events and the crash. */
 function scenarioOptions<T>(y: Argv<T>) {
   return y
-    .option('out', { type: 'string', default: 'out', describe: 'Output directory' })
+    .option('out', {
+      type: 'string',
+      default: 'out',
+      describe: 'Output directory (must not exist or be empty)',
+    })
+    .option('force', {
+      type: 'boolean',
+      default: false,
+      describe: 'Replace the output directory of an earlier run (never one holding other files)',
+    })
     .option('platform', { type: 'string', default: DEFAULT_RUN.platform, choices: ['pseries', 'powernv'] })
     .option('firmware', { type: 'string', default: DEFAULT_RUN.firmware, choices: ['powervm', 'qemu'] })
     .option('memory', { type: 'string', default: '8G', describe: 'Assigned memory' })
@@ -176,10 +185,10 @@ export async function main(argv: string[]): Promise<void> {
         const c = await commands();
         c.setFaults(a['inject-fault'] ?? []);
         if (names.length > 0) {
-          await c.runFiles(names, a.out, a.json, a['log-level'] as LogLevel);
+          await c.runFiles(names, a.out, a.json, a['log-level'] as LogLevel, a.force);
           return;
         }
-        const [opts] = c.prepare(a.out, () => [
+        const [opts] = c.prepare(a.out, a.force, () => [
           toRunOptions(a, {
             kernel: a.kernel as Generation,
             captureKernel: a['capture-kernel'] as Generation | undefined,
@@ -196,7 +205,7 @@ export async function main(argv: string[]): Promise<void> {
       (y) => scenarioOptions(y),
       async (a) => {
         const c = await commands();
-        const [legacy, resilient] = c.prepare(a.out, () => [
+        const [legacy, resilient] = c.prepare(a.out, a.force, () => [
           toRunOptions(a, { kernel: 'legacy', captureKernel: 'legacy' }),
           toRunOptions(a, { kernel: 'resilient', captureKernel: 'resilient' }),
         ]);
@@ -279,8 +288,17 @@ export async function main(argv: string[]): Promise<void> {
             describe: 'Scenario file or built-in name',
             default: 'default',
           })
-          .option('out', { type: 'string', default: 'out', describe: 'Output directory' }),
-      async (a) => (await commands()).explainCommand(a.scenario, a.out),
+          .option('out', {
+            type: 'string',
+            default: 'out',
+            describe: 'Output directory (must not exist or be empty)',
+          })
+          .option('force', {
+            type: 'boolean',
+            default: false,
+            describe: 'Replace the output directory of an earlier run',
+          }),
+      async (a) => (await commands()).explainCommand(a.scenario, a.out, a.force),
     )
     .command(
       'inspect <file>',

@@ -3,6 +3,7 @@
 // under a temporary name and renamed, so the final name never holds half a file.
 
 import { open, rename, rm } from 'node:fs/promises';
+import { assertWritable } from '../emulator/output-guard.ts';
 import { BACKING_PAGE, type MemoryView } from '../emulator/physical-memory.ts';
 
 export interface LoadSegment {
@@ -20,6 +21,7 @@ export async function writeVmcoreFile(
   header: Uint8Array,
   loads: readonly LoadSegment[],
 ): Promise<{ bytesWritten: number; fileSize: number }> {
+  assertWritable(path);
   const tmp = `${path}.tmp-${process.pid}`;
   // A previous core under the final name is replaced: free its blocks first, so the new file is not
   // fragmented around them (extra extent blocks would defeat verifyVmcore's allocation bound).

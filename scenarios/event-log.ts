@@ -5,6 +5,7 @@
 import { rename } from 'node:fs/promises';
 import pino from 'pino';
 import type { EventBus, SimEvent } from '../emulator/events.ts';
+import { assertWritable } from '../emulator/output-guard.ts';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -29,6 +30,7 @@ export class EventLog {
     bus: EventBus,
     level: LogLevel = 'info',
   ) {
+    assertWritable(path);
     this.tmp = `${path}.tmp-${process.pid}`;
     this.dest = pino.destination({ dest: this.tmp, sync: true });
     this.logger = pino({ level, base: undefined, timestamp: false }, this.dest);

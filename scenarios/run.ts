@@ -7,6 +7,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fmtSize, Machine } from '../emulator/machine.ts';
 import { ConfigError, LMB_DRC_BASE, type Range } from '../emulator/memory-blocks.ts';
+import { assertWritable } from '../emulator/output-guard.ts';
 import type { MemorySnapshot } from '../emulator/physical-memory.ts';
 import { SkibootFirmware } from '../firmware/opal/skiboot-firmware.ts';
 import { type FirmwarePersonality, personalityByName } from '../firmware/rtas/personality.ts';
@@ -694,6 +695,7 @@ function bytesNotIn(a: readonly Range[], b: readonly Range[]): number {
 }
 
 async function writeAtomic(path: string, text: string): Promise<void> {
+  assertWritable(path);
   const tmp = `${path}.tmp-${process.pid}`;
   await writeFile(tmp, text);
   await rename(tmp, path);
