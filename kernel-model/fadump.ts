@@ -43,7 +43,7 @@ import {
   ptRegsFromRegisters,
 } from './elf.ts';
 import { injectedFaults } from './faults.ts';
-import { hash016, hashx, MiB, memparse, pageAlign } from './format.ts';
+import { hash016, hashx, MiB, memparse, pageAlign, u64 } from './format.ts';
 import type { Kernel } from './kernel.ts';
 import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel.ts';
 import { CPU_NOTES_ADDR, CPU_NOTES_MAX, ELFCOREHDR_ADDR, ELFCOREHDR_MAX, FDM_ADDR } from './kernel-layout.ts';
@@ -87,9 +87,6 @@ export interface CpuNoteInfo {
   pid: number;
   regs: bigint[];
 }
-
-/** A JS number as a u64, wrapping like C (addresses from a damaged dump can exceed 2^64). */
-const u64 = (n: number): bigint => BigInt.asUintN(64, BigInt(Math.trunc(n)));
 
 export class Fadump {
   supported = false;
@@ -753,11 +750,11 @@ export class Fadump {
         {
           p_type: PT_LOAD,
           p_flags: PF_RWX,
-          p_offset: BigInt(offset),
+          p_offset: u64(offset),
           p_vaddr: va(paddr),
-          p_paddr: BigInt(paddr),
-          p_filesz: BigInt(size),
-          p_memsz: BigInt(size),
+          p_paddr: u64(paddr),
+          p_filesz: u64(size),
+          p_memsz: u64(size),
           p_align: 0n,
         },
         order,

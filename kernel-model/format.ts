@@ -30,3 +30,6 @@ export function memparse(text: string): number | undefined {
   const mult: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
   return n * mult[m[2]!.toUpperCase()]!;
 }
+
+/** A JS number as a u64, wrapping like C (addresses from a damaged dump can reach past 2^64). */
+export const u64 = (n: number): bigint => BigInt.asUintN(64, BigInt(Math.trunc(n)));

@@ -7,7 +7,7 @@ import { defineStruct } from '../emulator/struct.ts';
 import type { OpalEntry } from '../firmware/opal/opal.ts';
 import { NOTE_BUF_BYTES, PT_REGS, type PtRegs } from './elf.ts';
 import type { Fadump } from './fadump.ts';
-import { hashx, pageAlign } from './format.ts';
+import { hashx, pageAlign, u64 } from './format.ts';
 import type { Kernel } from './kernel.ts';
 import { KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel.ts';
 import { CPU_NOTES_MAX } from './kernel-layout.ts';
@@ -154,9 +154,9 @@ export class OpalFadump {
     const rgn = new Array<bigint>(3 * FADUMP_MAX_MEM_REGS).fill(0n);
     let dest = f.bootMemDestAddr;
     f.bootMemRegions.forEach((r, i) => {
-      rgn[3 * i] = BigInt(r.base);
-      rgn[3 * i + 1] = BigInt(dest);
-      rgn[3 * i + 2] = BigInt(r.size);
+      rgn[3 * i] = u64(r.base);
+      rgn[3 * i + 1] = u64(dest);
+      rgn[3 * i + 2] = u64(r.size);
       dest += r.size;
     });
     this.k.mem.write(
@@ -165,7 +165,7 @@ export class OpalFadump {
         version: 1,
         region_cnt: f.bootMemRegions.length,
         registered_regions: registered,
-        fadumphdr_addr: BigInt(f.fadumphdrAddr),
+        fadumphdr_addr: u64(f.fadumphdrAddr),
         rgn,
       }),
     );

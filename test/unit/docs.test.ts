@@ -13,3 +13,23 @@ describe('generated docs', () => {
     expect(readFileSync(join(REPO, 'docs', 'scenarios.md'), 'utf8')).toBe(scenarioReference());
   });
 });
+
+describe('docs/reliability.md (npm run reliability)', () => {
+  it('reports the full campaigns at their targets, with no failures', () => {
+    const text = readFileSync(join(REPO, 'docs', 'reliability.md'), 'utf8');
+    const m =
+      /^Totals: (\d+) firmware calls, (\d+) header mutations, (\d+) hostile files; (\d+) failures\.$/m.exec(
+        text,
+      );
+    expect(m).not.toBeNull();
+    const [calls, mutations, files, failures] = m!.slice(1).map(Number);
+    expect(calls).toBeGreaterThanOrEqual(100_000);
+    expect(mutations).toBeGreaterThanOrEqual(10_000);
+    expect(files).toBeGreaterThanOrEqual(1_000);
+    expect(failures).toBe(0);
+    // Every row names its seed, so each figure can be reproduced.
+    const rows = text.split('\n').filter((l) => /^\| (firmware|check|hostile)/.test(l));
+    expect(rows.length).toBe(8);
+    for (const r of rows) expect(r).toMatch(/\| \d+ \| 0 \| \d+ \| [\d.]+ s \| `.+` \|$/);
+  });
+});

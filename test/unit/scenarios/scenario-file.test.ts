@@ -201,6 +201,11 @@ describe('malformed scenario files', () => {
       /^bad\.yaml:3:\d+: .*duration such as 5ms.*\(at steps\.1/,
     ],
     [
+      'a name that would leave the output directory',
+      'name: ../../etc\nsteps: [boot, crash: {}]\n',
+      /^bad\.yaml:1:7: lower-case words joined by hyphens \(at name\)$/,
+    ],
+    [
       'a misspelt verb',
       'steps:\n  - boot\n  - hotAd: 2\n  - crash: {}\n',
       /^bad\.yaml:3:5: unknown step "hotAd": one of boot, hotAdd, hotRemove, offline, online, register, unregister, wait, crash, nmi, corrupt, release \(at steps\.1/,
