@@ -1,0 +1,15 @@
+// One temporary directory per test run: every test's mkdtemp(tmpdir()) lands under it (TMPDIR is
+// inherited by the test workers and the CLIs they spawn), and it is removed at the end — the sparse
+// vmcores add up. FADUMP_SIM_KEEP_TMP=1 keeps it for a look.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export default function setup(): () => void {
+  const root = mkdtempSync(join(tmpdir(), 'fadump-sim-test-'));
+  process.env.TMPDIR = root;
+  return () => {
+    if (process.env.FADUMP_SIM_KEEP_TMP !== '1') rmSync(root, { recursive: true, force: true });
+  };
+}
