@@ -104,7 +104,15 @@ export async function runFiles(
   for (const { name, scenario } of loaded) {
     bar?.update({ name });
     const dir = loaded.length === 1 ? out : join(out, name);
-    const { summary } = await runScenario({ ...toBuilder(scenario).toOptions(), logLevel }, dir);
+    const { summary } = await runScenario(
+      {
+        ...toBuilder(scenario).toOptions(),
+        logLevel,
+        title: name,
+        ...(scenario.description ? { description: scenario.description } : {}),
+      },
+      dir,
+    );
     const failed = checkExpectations(scenario, summary.cycles.at(-1)!);
     results.push({ name, dir, dump: summary.dump.status, failed });
     bar?.increment();

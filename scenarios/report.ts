@@ -136,13 +136,16 @@ export function timelineSvg(events: readonly SimEvent[]): string {
       if (since !== undefined) registered.push({ from: since, to: e.t });
       since = undefined;
       gap = e.t;
-    } else if (e.kind === 'reset' || e.kind === 'boot') {
+    } else if (['panic', 'nmi', 'reset', 'boot'].includes(e.kind)) {
       if (since !== undefined) registered.push({ from: since, to: e.t });
+      // A re-registration cut short by the crash: unregistered until then.
+      if (gap !== undefined) windows.push({ from: gap, to: e.t });
       since = undefined;
       gap = undefined;
     }
   }
   if (since !== undefined) registered.push({ from: since, to: end });
+  if (gap !== undefined) windows.push({ from: gap, to: end });
   const span = (cls: string, lane: number, s: Span, title: string) =>
     `<rect class="${cls}" x="${px(x(s.from))}" y="${laneY(lane)}" width="${px(Math.max(1.5, x(s.to) - x(s.from)))}" height="20"><title>${esc(title)}</title></rect>`;
   for (const s of registered)
@@ -156,6 +159,11 @@ export function timelineSvg(events: readonly SimEvent[]): string {
         `unregistered for re-registration ${seconds(s.from)} – ${seconds(s.to)}`,
       ),
     );
+  /** A label beside time t, on the left of it near the right edge so it is not cut off. */
+  const label = (cls: string, lane: number, t: bigint, text: string) => {
+    const near = x(t) > W - 70;
+    return `<text class="label ${cls}" x="${px(x(t) + (near ? -3 : 3))}" y="${laneY(lane) + 14}"${near ? ' text-anchor="end"' : ''}>${esc(text)}</text>`;
+  };
   const tick = (cls: string, lane: number, t: bigint, title: string, h = 20) =>
     `<line class="${cls}" x1="${px(x(t))}" x2="${px(x(t))}" y1="${laneY(lane)}" y2="${laneY(lane) + h}"><title>${esc(title)}</title></line>`;
   for (const e of events) {
@@ -164,7 +172,7 @@ export function timelineSvg(events: readonly SimEvent[]): string {
       case 'boot':
         parts.push(
           tick('boot', 0, e.t, `boot ${d.boot} at ${seconds(e.t)}`),
-          `<text class="label small" x="${px(x(e.t) + 3)}" y="${laneY(0) + 14}">boot ${esc(String(d.boot))}</text>`,
+          label('small', 0, e.t, `boot ${d.boot}`),
         );
         break;
       case 'uevent':
@@ -175,11 +183,15 @@ export function timelineSvg(events: readonly SimEvent[]): string {
         parts.push(tick('fw-call', 3, e.t, `${d.name} -> ${d.status} at ${seconds(e.t)}`, 12));
         break;
       case 'panic':
+      case 'nmi': {
+        const what =
+          e.kind === 'nmi' ? `NMI, CPU ${d.cpu} first into fadump` : `panic on CPU ${d.cpu}: ${d.message}`;
         parts.push(
-          `<line class="crash" x1="${px(x(e.t))}" x2="${px(x(e.t))}" y1="16" y2="${laneY(4) + 22}"><title>${esc(`panic on CPU ${d.cpu}: ${d.message} at ${seconds(e.t)}`)}</title></line>`,
-          `<text class="label crash-label" x="${px(x(e.t) + 3)}" y="${laneY(4) + 14}">crash</text>`,
+          `<line class="crash" x1="${px(x(e.t))}" x2="${px(x(e.t))}" y1="16" y2="${laneY(4) + 22}"><title>${esc(`${what} at ${seconds(e.t)}`)}</title></line>`,
+          label('crash-label', 4, e.t, e.kind === 'nmi' ? 'NMI' : 'crash'),
         );
         break;
+      }
       case 'dump-processed':
       case 'mpipl-dump':
         parts.push(tick('dump', 4, e.t, `firmware took the dump at ${seconds(e.t)}`));
@@ -246,6 +258,18 @@ const LEGEND = [
   .map(([c, t]) => `<span style="background:${c}"></span>${t}`)
   .join('');
 
+/** The outcome in one sentence. */
+function outcomeSentence(c: Summary['cycles'][number]): string {
+  switch (c.dump.status) {
+    case 'captured':
+      return 'The dump was captured.';
+    case 'refused':
+      return `The fadump kernel refused the dump: ${c.dump.reason ?? ''}`.replace(/\.?$/, '.');
+    default:
+      return 'No dump: fadump was not registered when the kernel crashed.';
+  }
+}
+
 /** The whole page. */
 export function renderReport(r: ReportInput): string {
   const s = r.summary;
@@ -279,7 +303,8 @@ export function renderReport(r: ReportInput): string {
 <style>${CSS}</style></head>
 <body>
 <h1>${esc(r.title)}</h1>
-<p class="outcome ${c.dump.status}" id="outcome">Dump ${esc(c.dump.status)}${c.dump.reason ? ` — ${esc(c.dump.reason.replace(/\.$/, ''))}` : ''}.</p>
+<p class="outcome ${c.dump.status}" id="outcome">${esc(outcomeSentence(c))}</p>
+${o.description ? `<p class="description">${esc(o.description)}</p>` : ''}
 ${failed}
 ${table(rows)}
 <h2>Timeline</h2>

@@ -48,6 +48,8 @@ export interface RunOptions {
   corrupt?: Corruption[];
   /** Title of DIR/report.html (default: the platform and kernels). */
   title?: string;
+  /** What the scenario shows, for the report. */
+  description?: string;
 }
 
 /**

@@ -103,7 +103,7 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
     expect(await page.locator('details[data-struct="crash-info-header"] pre').textContent()).toContain(
       'magic_number',
     );
-    expect(await page.locator('#outcome').textContent()).toBe('Dump captured.');
+    expect(await page.locator('#outcome').textContent()).toBe('The dump was captured.');
 
     const shot = join(dir, 'report.png');
     await page.screenshot({ path: shot, fullPage: true });
@@ -128,6 +128,29 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
     await page.screenshot({ path: join(loaded.get('powernv')!.dir, 'report.png') });
   });
 
+  it('a crash inside a re-registration: the last unregistered window runs up to the crash', async () => {
+    const { page, run, consoleErrors } = await open(
+      'window',
+      Scenario.create({ kernel: 'legacy', memory: 2 * 2 ** 30 })
+        .boot()
+        .hotAdd(4)
+        .crashAt({ event: 3 }),
+    );
+    expect(consoleErrors).toEqual([]);
+    const c = run.summary.cycles[0]!;
+    expect(c.dump.status).toBe('not-triggered');
+    const windows = page.locator('svg.timeline rect.unregistered-window');
+    expect(await windows.count()).toBe(c.hotplug.reRegistrations + 1);
+    const last = windows.last();
+    const end = Number(await last.getAttribute('x')) + Number(await last.getAttribute('width'));
+    expect(
+      Math.abs(end - Number(await page.locator('svg.timeline line.crash').getAttribute('x1'))),
+    ).toBeLessThan(0.2);
+    expect(await page.locator('#outcome').textContent()).toBe(
+      'No dump: fadump was not registered when the kernel crashed.',
+    );
+  });
+
   it('a refused dump says so, with the reason', async () => {
     const { page, consoleErrors } = await open(
       'refused',
@@ -136,7 +159,9 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
         .crashAt(),
     );
     expect(consoleErrors).toEqual([]);
-    expect(await page.locator('#outcome').textContent()).toBe('Dump refused — Fadump header is corrupted.');
+    expect(await page.locator('#outcome').textContent()).toBe(
+      'The fadump kernel refused the dump: Fadump header is corrupted.',
+    );
     expect(await page.locator('#outcome').getAttribute('class')).toBe('outcome refused');
   });
 });
