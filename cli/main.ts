@@ -34,8 +34,8 @@ export function parseDuration(flag: string, text: string): bigint {
   return BigInt(Math.round(Number(m[1]) * scale[m[2]!]!));
 }
 
-/** Options shared by run and compare: the machine, the memory events and the crash. */
-function scenarioOptions<T>(y: Argv<T>) {
+/** Where a run writes: --out and --force (run, compare, explain). */
+function outputOptions<T>(y: Argv<T>) {
   return y
     .option('out', {
       type: 'string',
@@ -46,7 +46,12 @@ function scenarioOptions<T>(y: Argv<T>) {
       type: 'boolean',
       default: false,
       describe: 'Replace the output directory of an earlier run (never one holding other files)',
-    })
+    });
+}
+
+/** Options shared by run and compare: the machine, the memory events and the crash. */
+function scenarioOptions<T>(y: Argv<T>) {
+  return outputOptions(y)
     .option('platform', { type: 'string', default: DEFAULT_RUN.platform, choices: ['pseries', 'powernv'] })
     .option('firmware', { type: 'string', default: DEFAULT_RUN.firmware, choices: ['powervm', 'qemu'] })
     .option('memory', { type: 'string', default: '8G', describe: 'Assigned memory' })
@@ -282,22 +287,11 @@ export async function main(argv: string[]): Promise<void> {
       'explain [scenario]',
       'Run a scenario (default: the built-in default) and narrate it: events, firmware calls, annotated structures',
       (y) =>
-        y
-          .positional('scenario', {
-            type: 'string',
-            describe: 'Scenario file or built-in name',
-            default: 'default',
-          })
-          .option('out', {
-            type: 'string',
-            default: 'out',
-            describe: 'Output directory (must not exist or be empty)',
-          })
-          .option('force', {
-            type: 'boolean',
-            default: false,
-            describe: 'Replace the output directory of an earlier run',
-          }),
+        outputOptions(y).positional('scenario', {
+          type: 'string',
+          describe: 'Scenario file or built-in name',
+          default: 'default',
+        }),
       async (a) => (await commands()).explainCommand(a.scenario, a.out, a.force),
     )
     .command(

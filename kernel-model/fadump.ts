@@ -11,10 +11,11 @@ import { type ByteOrder, type StructValue, u64Ascii } from '../emulator/struct.t
 import {
   DUMP_HEADER,
   DUMP_SECTION,
+  encodeDumpStructure,
   REG_ENTRY,
   REGSAVE_MAGIC,
-  REQUEST_FLAG_COPY,
   SECTION_TYPE,
+  type SectionRequest,
 } from '../firmware/rtas/fadump-structs.ts';
 import {
   CPUMASK_BYTES,
@@ -461,42 +462,22 @@ export class Fadump {
       this.k.printk(KERN_ERR, R, "Can't have holes in boot memory area.");
       return undefined;
     }
-    const sections: Section[] = [];
+    const sections: SectionRequest[] = [];
     let dest = this.reserveStart - (this.reserveStart % PAGE_SIZE);
-    const section = (type: number, src: number, len: number, to: number): Section => ({
-      request_flag: REQUEST_FLAG_COPY,
-      source_data_type: type,
-      error_flags: 0,
-      source_address: u64(src),
-      source_len: u64(len),
-      bytes_dumped: 0n,
-      destination_address: u64(to),
-    });
+    const section = (type: number, src: number, len: number, to: number) =>
+      sections.push({ type, source: u64(src), length: u64(len), destination: u64(to) });
     this.cpuStateDest = dest;
-    sections.push(section(SECTION_TYPE.CpuState, 0, this.cpuStateSize, dest));
+    section(SECTION_TYPE.CpuState, 0, this.cpuStateSize, dest);
     dest += this.cpuStateSize;
-    sections.push(section(SECTION_TYPE.Hpte, 0, this.hpteSize, dest));
+    section(SECTION_TYPE.Hpte, 0, this.hpteSize, dest);
     dest = pageAlign(dest + this.hpteSize, PAGE_SIZE);
     this.bootMemDestAddr = dest;
     for (const r of this.bootMemRegions) {
-      sections.push(section(SECTION_TYPE.RealModeRegion, r.base, r.size, dest));
+      section(SECTION_TYPE.RealModeRegion, r.base, r.size, dest);
       dest += r.size;
     }
     this.fadumphdrAddr = this.bootMemDestAddr + this.bootMemSize;
-    const out = new Uint8Array(DUMP_HEADER.size + sections.length * DUMP_SECTION.size);
-    DUMP_HEADER.encodeInto(out, 0, {
-      dump_format_version: 1,
-      dump_num_sections: sections.length,
-      dump_status_flag: 0,
-      offset_first_dump_section: DUMP_HEADER.size,
-      dd_block_size: 0,
-      dd_block_offset: 0n,
-      dd_num_blocks: 0n,
-      dd_offset_disk_path: 0,
-      max_time_auto: 0,
-    });
-    sections.forEach((s, i) => DUMP_SECTION.encodeInto(out, DUMP_HEADER.size + i * DUMP_SECTION.size, s));
-    return out;
+    return encodeDumpStructure(sections);
   }
 
   /**

@@ -7,12 +7,7 @@ import { SeededRng } from '../emulator/clock.ts';
 import { Machine } from '../emulator/machine.ts';
 import { OpalStatus, OpalToken } from '../firmware/opal/opal.ts';
 import { SkibootFirmware } from '../firmware/opal/skiboot-firmware.ts';
-import {
-  DUMP_HEADER,
-  DUMP_SECTION,
-  REQUEST_FLAG_COPY,
-  SECTION_TYPE,
-} from '../firmware/rtas/fadump-structs.ts';
+import { encodeDumpStructure, SECTION_TYPE } from '../firmware/rtas/fadump-structs.ts';
 import { personalityByName } from '../firmware/rtas/personality.ts';
 import { PseriesFirmware } from '../firmware/rtas/pseries-firmware.ts';
 import { RtasStatus } from '../firmware/rtas/rtas.ts';
@@ -45,35 +40,16 @@ const RTAS_ALLOWED: Record<string, readonly number[]> = {
 
 /** A valid dump structure (CPU state, HPTE, boot memory) with destinations in the reserved area. */
 function validStructure(rng: SeededRng): Uint8Array {
-  const sections = [
-    { type: SECTION_TYPE.CpuState, src: 0n, len: 0x2000n, dest: 0x1400_0000n },
-    { type: SECTION_TYPE.Hpte, src: 0n, len: 0n, dest: 0x1400_2000n },
-    { type: SECTION_TYPE.RealModeRegion, src: 0n, len: BigInt(rng.int(1, 8) * 16 * MiB), dest: 0x1401_0000n },
-  ];
-  const out = new Uint8Array(DUMP_HEADER.size + sections.length * DUMP_SECTION.size);
-  DUMP_HEADER.encodeInto(out, 0, {
-    dump_format_version: 1,
-    dump_num_sections: sections.length,
-    dump_status_flag: 0,
-    offset_first_dump_section: DUMP_HEADER.size,
-    dd_block_size: 0,
-    dd_block_offset: 0n,
-    dd_num_blocks: 0n,
-    dd_offset_disk_path: 0,
-    max_time_auto: 0,
-  });
-  sections.forEach((s, i) =>
-    DUMP_SECTION.encodeInto(out, DUMP_HEADER.size + i * DUMP_SECTION.size, {
-      request_flag: REQUEST_FLAG_COPY,
-      source_data_type: s.type,
-      error_flags: 0,
-      source_address: s.src,
-      source_len: s.len,
-      bytes_dumped: 0n,
-      destination_address: s.dest,
-    }),
-  );
-  return out;
+  return encodeDumpStructure([
+    { type: SECTION_TYPE.CpuState, source: 0n, length: 0x2000n, destination: 0x1400_0000n },
+    { type: SECTION_TYPE.Hpte, source: 0n, length: 0n, destination: 0x1400_2000n },
+    {
+      type: SECTION_TYPE.RealModeRegion,
+      source: 0n,
+      length: BigInt(rng.int(1, 8) * 16 * MiB),
+      destination: 0x1401_0000n,
+    },
+  ]);
 }
 
 function damage(rng: SeededRng, b: Uint8Array): Uint8Array {

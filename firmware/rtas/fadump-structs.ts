@@ -122,3 +122,45 @@ export const REG_ENTRY = defineStruct({
 export const REGSAVE_MAGIC = asciiU64('REGSAVE');
 export const CPUSTRT = asciiU64('CPUSTRT');
 export const CPUEND = asciiU64('CPUEND');
+
+/** One section of a dump structure to register: what to copy, how much, and where to. */
+export interface SectionRequest {
+  type: number;
+  source: bigint;
+  length: bigint;
+  destination: bigint;
+}
+
+/**
+ * The bytes a kernel registers: the header (format version 1 unless given) and one requested-copy
+ * section per entry, error flags and bytes dumped zero (struct rtas_fadump_mem_struct).
+ */
+export function encodeDumpStructure(
+  sections: readonly SectionRequest[],
+  version = DUMP_FORMAT_VERSION,
+): Uint8Array {
+  const out = new Uint8Array(DUMP_HEADER.size + sections.length * DUMP_SECTION.size);
+  DUMP_HEADER.encodeInto(out, 0, {
+    dump_format_version: version,
+    dump_num_sections: sections.length,
+    dump_status_flag: 0,
+    offset_first_dump_section: DUMP_HEADER.size,
+    dd_block_size: 0,
+    dd_block_offset: 0n,
+    dd_num_blocks: 0n,
+    dd_offset_disk_path: 0,
+    max_time_auto: 0,
+  });
+  sections.forEach((s, i) =>
+    DUMP_SECTION.encodeInto(out, DUMP_HEADER.size + i * DUMP_SECTION.size, {
+      request_flag: REQUEST_FLAG_COPY,
+      source_data_type: s.type,
+      error_flags: 0,
+      source_address: s.source,
+      source_len: s.length,
+      bytes_dumped: 0n,
+      destination_address: s.destination,
+    }),
+  );
+  return out;
+}

@@ -4,12 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../../emulator/machine.ts';
-import {
-  DUMP_HEADER,
-  DUMP_SECTION,
-  REQUEST_FLAG_COPY,
-  SECTION_TYPE,
-} from '../../../firmware/rtas/fadump-structs.ts';
+import { encodeDumpStructure, SECTION_TYPE } from '../../../firmware/rtas/fadump-structs.ts';
 import { personalityByName } from '../../../firmware/rtas/personality.ts';
 import { PseriesFirmware } from '../../../firmware/rtas/pseries-firmware.ts';
 import { fuzzOpal, fuzzRtas } from '../../../testing/firmware-fuzz.ts';
@@ -60,34 +55,14 @@ interface Real {
 }
 
 function structure(valid: boolean): Uint8Array {
-  const out = new Uint8Array(DUMP_HEADER.size + 3 * DUMP_SECTION.size);
-  DUMP_HEADER.encodeInto(out, 0, {
-    dump_format_version: valid ? 1 : 2,
-    dump_num_sections: 3,
-    dump_status_flag: 0,
-    offset_first_dump_section: DUMP_HEADER.size,
-    dd_block_size: 0,
-    dd_block_offset: 0n,
-    dd_num_blocks: 0n,
-    dd_offset_disk_path: 0,
-    max_time_auto: 0,
-  });
-  [
-    [SECTION_TYPE.CpuState, 0n, 0x2000n, 0x1400_0000n],
-    [SECTION_TYPE.Hpte, 0n, 0n, 0x1400_2000n],
-    [SECTION_TYPE.RealModeRegion, 0n, 0x1000_0000n, 0x1401_0000n],
-  ].forEach(([type, src, len, dest], i) =>
-    DUMP_SECTION.encodeInto(out, DUMP_HEADER.size + i * DUMP_SECTION.size, {
-      request_flag: REQUEST_FLAG_COPY,
-      source_data_type: Number(type),
-      error_flags: 0,
-      source_address: src as bigint,
-      source_len: len as bigint,
-      bytes_dumped: 0n,
-      destination_address: dest as bigint,
-    }),
+  return encodeDumpStructure(
+    [
+      { type: SECTION_TYPE.CpuState, source: 0n, length: 0x2000n, destination: 0x1400_0000n },
+      { type: SECTION_TYPE.Hpte, source: 0n, length: 0n, destination: 0x1400_2000n },
+      { type: SECTION_TYPE.RealModeRegion, source: 0n, length: 0x1000_0000n, destination: 0x1401_0000n },
+    ],
+    valid ? 1 : 2,
   );
-  return out;
 }
 
 function call(r: Real, name: string, args: number[]): number {
