@@ -1,27 +1,17 @@
-// Linux firmware-assisted dump on pSeries, 6.10+ ("resilient") generation: arch/powerpc/kernel/
-// fadump.c with the RTAS backend of platforms/pseries/rtas-fadump.c. First kernel: size and place
-// the reservation, write the crash info header, register the dump memory structure through RTAS,
-// and on panic fill the header and terminate through ibm,os-term. Capture kernel: find the dump in
-// /rtas/ibm,kernel-dump, validate, build CPU notes and the elfcorehdr, serve /proc/vmcore, release.
-// Layouts, sizes and messages: spec/kernel.md §1–§9.
+// Linux firmware-assisted dump, both generations: the generic part, arch/powerpc/kernel/fadump.c.
+// First kernel: size and place the reservation, write the crash info header, register through the
+// platform backend, and on panic fill the header and hand over to firmware. Capture kernel: find
+// the dump, validate, build the elfcorehdr, serve /proc/vmcore, release. The platform backends are
+// rtas-fadump.ts (pSeries) and opal-fadump.ts (PowerNV). Layouts, sizes, messages: spec/kernel.md.
 
 import type { Registers } from '../emulator/cpu-thread.ts';
 import type { Range } from '../emulator/memory-blocks.ts';
-import { type ByteOrder, type StructValue, u64Ascii } from '../emulator/struct.ts';
-import {
-  DUMP_HEADER,
-  DUMP_SECTION,
-  encodeDumpStructure,
-  REG_ENTRY,
-  REGSAVE_MAGIC,
-  SECTION_TYPE,
-  type SectionRequest,
-} from '../firmware/rtas/fadump-structs.ts';
+import type { ByteOrder, StructValue } from '../emulator/struct.ts';
+import type { DUMP_SECTION } from '../firmware/rtas/fadump-structs.ts';
 import {
   CPUMASK_BYTES,
   CRASH_INFO_HEADER,
   CRASH_INFO_HEADER_OLD,
-  cpumaskHas,
   cpumaskOf,
   FADUMP_CPU_UNKNOWN,
   FADUMP_CRASH_INFO_MAGIC,
@@ -34,7 +24,6 @@ import {
   ELF64_NHDR,
   ELF64_PHDR,
   elfHeader,
-  NOTE_BUF_BYTES,
   PF_RWX,
   PT_LOAD,
   PT_NOTE,
@@ -47,36 +36,26 @@ import { injectedFaults } from './faults.ts';
 import { hash016, hashx, MiB, memparse, pageAlign, u64 } from './format.ts';
 import type { Kernel } from './kernel.ts';
 import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel.ts';
-import { CPU_NOTES_ADDR, CPU_NOTES_MAX, ELFCOREHDR_ADDR, ELFCOREHDR_MAX, FDM_ADDR } from './kernel-layout.ts';
+import { CPU_NOTES_ADDR, ELFCOREHDR_ADDR, ELFCOREHDR_MAX } from './kernel-layout.ts';
 import {
   FADUMP_MAX_MEM_REGS,
   OPAL_FADUMP_MIN_BOOT_MEM,
   OPAL_MAX_COPY_SIZE,
   OpalFadump,
 } from './opal-fadump.ts';
+import { RTAS_FADUMP_MAX_BOOT_MEM_REGS, RTAS_FADUMP_MIN_BOOT_MEM, RtasFadump } from './rtas-fadump.ts';
 import { appendCrashTime, VMCOREINFO_NOTE_SIZE } from './vmcoreinfo.ts';
 import { PAGE_SIZE, SYMBOLS, va } from './vmlinux.ts';
 
-/** RTAS_FADUMP_MIN_BOOT_MEM: 256 MiB + 64 MiB (rtas-fadump.h). */
-export const RTAS_FADUMP_MIN_BOOT_MEM = 0x1400_0000;
-/** RTAS_FADUMP_MAX_BOOT_MEM_REGS: 10 sections − CPU − HPTE − parameter area. */
-export const RTAS_FADUMP_MAX_BOOT_MEM_REGS = 7;
 /** MAX_BOOT_MEM_RATIO: crashkernel= is capped at a quarter of RAM. */
 const MAX_BOOT_MEM_RATIO = 4;
-/** sizeof(struct rtas_fadump_mem_struct) in 6.10+: header + rgn[10]. */
-const FDM_STRUCT_SIZE = DUMP_HEADER.size + 10 * DUMP_SECTION.size;
-/** Where the capture kernel keeps its copy of /rtas/ibm,kernel-dump (fdm_active). */
-const FDM_ACTIVE_ADDR = FDM_ADDR + 0x1000;
-const FADUMP_INVALIDATE = 3;
-const FADUMP_REGISTER = 1;
-const FADUMP_UNREGISTER = 2;
 /** Simulated wall clock at power-on (CRASHTIME is real time in seconds). */
 const EPOCH_SECONDS = 1_767_225_600n;
 
 const F = 'fadump';
 const R = 'rtas fadump';
 
-type Section = StructValue<typeof DUMP_SECTION.fields>;
+export type Section = StructValue<typeof DUMP_SECTION.fields>;
 
 export type CaptureOutcome =
   | { status: 'captured' }
@@ -122,6 +101,8 @@ export class Fadump {
 
   /** The OPAL backend on PowerNV; undefined on pSeries (RTAS). */
   opal: OpalFadump | undefined;
+  /** The RTAS backend on pSeries; undefined on PowerNV. */
+  rtas: RtasFadump | undefined;
 
   constructor(private k: Kernel) {}
 
@@ -155,19 +136,8 @@ export class Fadump {
       this.opal = new OpalFadump(this.k, this, this.k.opal);
       this.supported = this.opal.scan();
     } else if (rtas?.get('ibm,configure-kernel-dump')) {
-      this.supported = true;
-      const sizes = rtas.getCells('ibm,configure-kernel-dump-sizes') ?? [];
-      for (let i = 0; i + 2 < sizes.length; i += 3) {
-        const size = sizes[i + 1]! * 2 ** 32 + sizes[i + 2]!;
-        if (sizes[i] === SECTION_TYPE.CpuState) this.cpuStateSize = size;
-        if (sizes[i] === SECTION_TYPE.Hpte) this.hpteSize = size;
-      }
-      const active = rtas.get('ibm,kernel-dump');
-      if (active) {
-        this.dumpActive = true;
-        this.k.printk(KERN_INFO, R, 'Firmware-assisted dump is active.');
-        this.getConfig(active);
-      }
+      this.rtas = new RtasFadump(this.k, this);
+      this.supported = this.rtas.scan(rtas);
     }
     if (!this.enabled) return;
     if (!this.supported) {
@@ -236,7 +206,7 @@ export class Fadump {
     return remaining === 0;
   }
 
-  private get legacy(): boolean {
+  get legacy(): boolean {
     return this.k.config.generation === 'legacy';
   }
 
@@ -269,7 +239,7 @@ export class Fadump {
    * the fadump kernel's reservation comes from that dump's data and may point outside memory.
    * ASSUMPTION: Linux would fault writing the header there; the model refuses to register instead.
    */
-  private headerWritable(): boolean {
+  headerWritable(): boolean {
     if (this.k.mem.accessible(this.fadumphdrAddr, this.headerSize)) return true;
     this.k.printk(
       KERN_ERR,
@@ -377,55 +347,6 @@ export class Fadump {
     }
   }
 
-  /** rtas_fadump_get_config: the layout of the dump from the ibm,kernel-dump property. */
-  private getConfig(prop: Uint8Array): void {
-    const active = new Uint8Array(Math.max(prop.length, FDM_STRUCT_SIZE));
-    active.set(prop.subarray(0, Math.min(prop.length, FDM_STRUCT_SIZE)));
-    this.k.mem.write(FDM_ACTIVE_ADDR, active.subarray(0, FDM_STRUCT_SIZE));
-    if (prop.length < DUMP_HEADER.size) return;
-    const header = DUMP_HEADER.decode(prop);
-    this.activeHeaderStatus = header.dump_status_flag;
-    const n = Math.min(
-      header.dump_num_sections,
-      10,
-      Math.floor((prop.length - DUMP_HEADER.size) / DUMP_SECTION.size),
-    );
-    let holes = 0;
-    let lastEnd = 0;
-    this.bootMemRegions = [];
-    this.bootMemSize = 0;
-    this.activeSections = [];
-    for (let i = 0; i < n; i++) {
-      const s = DUMP_SECTION.decode(prop, 'be', DUMP_HEADER.size + i * DUMP_SECTION.size);
-      this.activeSections.push(s);
-      const src = Number(s.source_address);
-      const len = Number(s.source_len);
-      switch (s.source_data_type) {
-        case SECTION_TYPE.CpuState:
-          this.cpuStateDest = Number(s.destination_address);
-          this.reserveStart = this.cpuStateDest;
-          break;
-        case SECTION_TYPE.Hpte:
-          break;
-        case SECTION_TYPE.RealModeRegion:
-          if (src === 0) this.bootMemDestAddr = Number(s.destination_address);
-          holes += src - lastEnd;
-          lastEnd = src + len;
-          this.bootMemRegions.push({ base: src, size: len });
-          this.bootMemSize += len;
-          break;
-        default:
-          this.k.printk(
-            KERN_WARNING,
-            R,
-            `Section type ${s.source_data_type} unsupported on this kernel. Ignoring!`,
-          );
-      }
-    }
-    this.bootMemTop = this.bootMemSize + holes;
-    this.fadumphdrAddr = this.bootMemDestAddr + this.bootMemSize;
-  }
-
   // ---- registration (first kernel) -------------------------------------------------------------
 
   /** setup_fadump: process a waiting dump, or register for a future one. */
@@ -456,35 +377,11 @@ export class Fadump {
     return paddr;
   }
 
-  /** rtas_fadump_init_mem_struct: CPU state, HPTE, then one section per boot-memory region. */
-  private initMemStruct(): Uint8Array | undefined {
-    if (this.legacy && this.bootMemRegions.length > 1) {
-      this.k.printk(KERN_ERR, R, "Can't have holes in boot memory area.");
-      return undefined;
-    }
-    const sections: SectionRequest[] = [];
-    let dest = this.reserveStart - (this.reserveStart % PAGE_SIZE);
-    const section = (type: number, src: number, len: number, to: number) =>
-      sections.push({ type, source: u64(src), length: u64(len), destination: u64(to) });
-    this.cpuStateDest = dest;
-    section(SECTION_TYPE.CpuState, 0, this.cpuStateSize, dest);
-    dest += this.cpuStateSize;
-    section(SECTION_TYPE.Hpte, 0, this.hpteSize, dest);
-    dest = pageAlign(dest + this.hpteSize, PAGE_SIZE);
-    this.bootMemDestAddr = dest;
-    for (const r of this.bootMemRegions) {
-      section(SECTION_TYPE.RealModeRegion, r.base, r.size, dest);
-      dest += r.size;
-    }
-    this.fadumphdrAddr = this.bootMemDestAddr + this.bootMemSize;
-    return encodeDumpStructure(sections);
-  }
-
   /**
    * init_fadump_header: the crash info header at fadumphdr_addr, in kernel byte order. Before 6.10
    * the first kernel also builds the elfcorehdr right after it (fadump_create_elfcore_headers).
    */
-  private initHeader(): void {
+  initHeader(): void {
     const order = this.k.order;
     const possible = cpumaskOf(
       Array.from({ length: this.k.cpuCount() }, (_, i) => i),
@@ -543,34 +440,9 @@ export class Fadump {
 
   /** register_fadump + rtas_fadump_register. Returns 0 or a negative errno. */
   register(): number {
-    const k = this.k;
     if (!this.enabled || this.reserveSize === 0) return -Errno.ENODEV;
     if (this.opal) return this.opalRegister();
-    const fdm = this.initMemStruct();
-    if (!fdm || !this.headerWritable()) return -Errno.EINVAL;
-    this.initHeader();
-    k.mem.write(FDM_ADDR, fdm);
-    const token = k.rtasToken('ibm,configure-kernel-dump')!;
-    const rc = k.rtasCall(token, [FADUMP_REGISTER, FDM_ADDR, fdm.length])[0]!;
-    switch (rc) {
-      case 0:
-        k.printk(KERN_INFO, R, 'Registration is successful!');
-        this.setRegistered(true);
-        return 0;
-      case -1:
-        k.printk(KERN_ERR, R, `Failed to register. Hardware Error(${rc}).`);
-        return -Errno.EIO;
-      case -3:
-        k.printk(KERN_ERR, R, `Failed to register. Parameter Error(${rc}).`);
-        return -Errno.EINVAL;
-      case -9:
-        k.printk(KERN_ERR, R, 'Already registered!');
-        this.registered = true;
-        return -Errno.EEXIST;
-      default:
-        k.printk(KERN_ERR, R, `Failed to register. Unknown Error(${rc}).`);
-        return -Errno.EIO;
-    }
+    return this.rtas!.register();
   }
 
   /** register_fadump on OPAL: metadata and tags, then the add-range calls. */
@@ -591,24 +463,18 @@ export class Fadump {
 
   /** rtas_fadump_unregister / opal_fadump_unregister. */
   unregister(): number {
-    const k = this.k;
     if (this.opal) {
       if (this.opal.unregister() !== 0) return -Errno.EIO;
       this.setRegistered(false);
       return 0;
     }
-    const token = k.rtasToken('ibm,configure-kernel-dump')!;
-    const rc = k.rtasCall(token, [FADUMP_UNREGISTER, FDM_ADDR, FDM_STRUCT_SIZE])[0]!;
-    if (rc !== 0) {
-      k.printk(KERN_ERR, R, `Failed to un-register - unexpected error(${rc}).`);
-      return -Errno.EIO;
-    }
+    if (this.rtas!.unregister() !== 0) return -Errno.EIO;
     this.setRegistered(false);
     return 0;
   }
 
   /** fw_dump.dump_registered, with an event for logs and the report's timeline. */
-  private setRegistered(on: boolean): void {
+  setRegistered(on: boolean): void {
     this.registered = on;
     this.k.machine.events.emit('kernel', on ? 'fadump-registered' : 'fadump-unregistered', {
       boot: this.k.machine.bootCount,
@@ -635,7 +501,7 @@ export class Fadump {
     k.mem.write(this.fadumphdrAddr, table.encode(fdh, order));
     k.enterFirmware(cpu);
     if (this.opal) this.opal.trigger(message);
-    else k.osTerm(message);
+    else this.rtas!.trigger(message);
   }
 
   // ---- capture kernel --------------------------------------------------------------------------
@@ -679,7 +545,7 @@ export class Fadump {
     k.mem.write(ELFCOREHDR_ADDR, hdr);
     const platform = this.opal
       ? this.opal.buildCpuNotes(fdh.crashing_cpu, fdh.regs, ELFCOREHDR_ADDR)
-      : this.rtasProcess(fdh);
+      : this.rtas!.process(fdh);
     if (platform) {
       refuse(platform);
       return;
@@ -795,22 +661,13 @@ export class Fadump {
    */
   private legacyProcess(): string | undefined {
     const k = this.k;
-    const prop = this.activeHeaderStatus;
-    const cpu = this.activeSections.find((s) => s.source_data_type === SECTION_TYPE.CpuState);
-    const rmr = this.activeSections.find((s) => s.source_data_type === SECTION_TYPE.RealModeRegion);
     const fail = (msg: string) => {
       k.printk(KERN_ERR, this.opal ? 'opal fadump' : R, msg);
       return msg;
     };
     // The RTAS section checks; OPAL has no sections to check.
-    if (!this.opal) {
-      if (prop === 0x2000 || (cpu?.error_flags ?? 1) !== 0 || (rmr?.error_flags ?? 1) !== 0) {
-        return fail('Dump taken by platform is not valid');
-      }
-      if (rmr!.bytes_dumped !== rmr!.source_len || cpu!.bytes_dumped === 0n) {
-        return fail('Dump taken by platform is incomplete');
-      }
-    }
+    const invalid = this.rtas?.legacyChecks();
+    if (invalid) return invalid;
     const bytes = k.mem.read(this.fadumphdrAddr, CRASH_INFO_HEADER_OLD.size);
     const fdh = CRASH_INFO_HEADER_OLD.decode(bytes, k.order);
     if (fdh.magic_number !== FADUMP_CRASH_INFO_MAGIC_OLD) return fail('Crash info header is not valid.');
@@ -819,106 +676,12 @@ export class Fadump {
       return fail('Crash info header is not valid.');
     const problem = this.opal
       ? this.opal.buildCpuNotes(fdh.crashing_cpu, fdh.regs, elfAt)
-      : this.buildCpuNotes(fdh, elfAt);
+      : this.rtas!.buildCpuNotes(fdh, elfAt);
     if (problem) return problem;
     this.elfcorehdrAddr = elfAt;
     const eh = ELF64_EHDR.decode(k.mem.read(elfAt, ELF64_EHDR.size), k.order);
     this.elfcorehdrSize = Number(eh.e_phoff) + eh.e_phnum * ELF64_PHDR.size;
     this.captured();
-    return undefined;
-  }
-
-  /**
-   * rtas_fadump_process: every CPU/HPTE/boot-memory section must be error-free and complete; then
-   * the CPU notes are built from the register save area. Returns the refusal reason, if any.
-   */
-  private rtasProcess(fdh: CrashState): string | undefined {
-    const k = this.k;
-    for (const [i, s] of this.activeSections.entries()) {
-      const t = s.source_data_type;
-      if (t === SECTION_TYPE.CpuState || t === SECTION_TYPE.Hpte || t === SECTION_TYPE.RealModeRegion) {
-        let msg: string | undefined;
-        if (s.error_flags !== 0) msg = `Dump taken by platform is not valid (${i})`;
-        else if (s.bytes_dumped !== s.source_len) msg = `Dump taken by platform is incomplete (${i})`;
-        if (msg) {
-          k.printk(KERN_ERR, R, msg);
-          k.printk(
-            KERN_WARNING,
-            R,
-            `Region type: ${t} src addr: ${hashx(s.source_address)} dest addr: ${hashx(s.destination_address)}`,
-          );
-          return msg;
-        }
-      } else if (t !== SECTION_TYPE.ParamArea) {
-        k.printk(
-          KERN_WARNING,
-          R,
-          `Unknown region found: type: ${t} src addr: ${hashx(s.source_address)} dest addr: ${hashx(s.destination_address)}`,
-        );
-      }
-    }
-    return this.buildCpuNotes(fdh, ELFCOREHDR_ADDR);
-  }
-
-  /** rtas_fadump_build_cpu_notes: NT_PRSTATUS per CPU in the crash-time mask; patch phdr[0]. */
-  private buildCpuNotes(fdh: CrashState, elfcorehdrAt: number): string | undefined {
-    const k = this.k;
-    const mem = k.mem;
-    const base = this.cpuStateDest;
-    const cpuSection = this.activeSections.find((s) => s.source_data_type === SECTION_TYPE.CpuState);
-    const limit = base + Number(cpuSection?.bytes_dumped ?? 0n);
-    const readEntry = (at: number) =>
-      at + REG_ENTRY.size <= limit && mem.accessible(at, REG_ENTRY.size)
-        ? REG_ENTRY.decode(mem.read(at, REG_ENTRY.size))
-        : undefined;
-    const magic = readEntry(base);
-    if (!magic || magic.reg_id !== REGSAVE_MAGIC) {
-      k.printk(KERN_ERR, R, 'Unable to read register save area.');
-      return 'Unable to read register save area.';
-    }
-    const numOff = Number(readEntry(base + 8)?.reg_id ?? 0n) >>> 0;
-    const numCpusAt = base + numOff;
-    if (numCpusAt + 4 > limit) {
-      k.printk(KERN_ERR, R, 'Unable to read CPU state data');
-      return 'Unable to read CPU state data';
-    }
-    const numCpus = mem.readU32(numCpusAt, 'be');
-    const notesSize = pageAlign(numCpus * NOTE_BUF_BYTES, PAGE_SIZE);
-    if (notesSize > CPU_NOTES_MAX || numCpus === 0) {
-      const msg = `Failed to allocate ${notesSize} bytes for CPU notes buffer`;
-      k.printk(KERN_ERR, F, msg);
-      return msg;
-    }
-    const regsPtRegs = PT_REGS.decode(fdh.regs, k.order);
-    const notes: { cpu: number; regs: ReturnType<typeof PT_REGS.decode> }[] = [];
-    let at = numCpusAt + 4;
-    for (let i = 0; i < numCpus; i++) {
-      const start = readEntry(at);
-      if (!start || u64Ascii(start.reg_id) !== 'CPUSTRT') {
-        k.printk(KERN_ERR, R, 'Unable to read CPU state data');
-        return 'Unable to read CPU state data';
-      }
-      const cpu = Number(start.reg_value & 0xffffffffn);
-      at += REG_ENTRY.size;
-      const regs = PT_REGS.zero();
-      const r = regs as unknown as Record<string, bigint | bigint[]>;
-      for (let e = readEntry(at); e && u64Ascii(e.reg_id) !== 'CPUEND'; e = readEntry(at)) {
-        const id = u64Ascii(e.reg_id);
-        const gpr = /^GPR(\d\d)$/.exec(id);
-        if (gpr && Number(gpr[1]) < 32) (r.gpr as bigint[])[Number(gpr[1])] = e.reg_value;
-        const name = RTAS_REG_MAP[id];
-        if (name) r[name] = e.reg_value;
-        at += REG_ENTRY.size;
-      }
-      if (!readEntry(at)) {
-        k.printk(KERN_ERR, R, 'Unable to read CPU state data');
-        return 'Unable to read CPU state data';
-      }
-      at += REG_ENTRY.size;
-      if (!cpumaskHas(fdh.cpu_mask, cpu, this.le)) continue;
-      notes.push({ cpu, regs: cpu === fdh.crashing_cpu ? regsPtRegs : regs });
-    }
-    this.writeCpuNotes(notes, fdh.crashing_cpu, notesSize, elfcorehdrAt);
     return undefined;
   }
 
@@ -978,14 +741,7 @@ export class Fadump {
     if (!this.dumpActive) return;
     if (this.opal) {
       if (this.opal.invalidate() !== 0) return;
-    } else {
-      const token = k.rtasToken('ibm,configure-kernel-dump')!;
-      const rc = k.rtasCall(token, [FADUMP_INVALIDATE, FDM_ACTIVE_ADDR, FDM_STRUCT_SIZE])[0]!;
-      if (rc !== 0) {
-        k.printk(KERN_ERR, R, `Failed to invalidate - unexpected error (${rc}).`);
-        return;
-      }
-    }
+    } else if (!this.rtas!.invalidate()) return;
     this.dumpActive = false;
     this.elfcorehdrAddr = undefined;
     this.activeSections = [];
@@ -1070,7 +826,7 @@ export class Fadump {
 }
 
 /** What crash_fadump fills in and the CPU-notes code reads: common to both header layouts. */
-interface CrashState {
+export interface CrashState {
   crashing_cpu: number;
   regs: Uint8Array;
   cpu_mask: Uint8Array;
@@ -1081,18 +837,6 @@ interface CrashStateTable {
   decode(bytes: Uint8Array, order: ByteOrder): CrashState;
   encode(value: CrashState, order: ByteOrder): Uint8Array;
 }
-
-/** Register save area ids the kernel uses for CPUs other than the crashing one (rtas-fadump.c). */
-const RTAS_REG_MAP: Record<string, string> = {
-  NIA: 'nip',
-  MSR: 'msr',
-  CTR: 'ctr',
-  LR: 'link',
-  XER: 'xer',
-  CR: 'ccr',
-  DAR: 'dar',
-  DSISR: 'dsisr',
-};
 
 function ptRegsWords(bytes: Uint8Array, le: boolean): bigint[] {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

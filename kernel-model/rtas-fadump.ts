@@ -1,0 +1,323 @@
+// The pSeries backend of the kernel's fadump (arch/powerpc/platforms/pseries/rtas-fadump.c): the
+// RTAS dump structure the kernel registers through ibm,configure-kernel-dump, the dump firmware
+// presents in /rtas/ibm,kernel-dump, the section checks and the CPU notes built from the register
+// save area. The generic part (reservation, header, elfcorehdr, sysfs) is fadump.ts.
+
+import type { DtNode } from '../emulator/device-tree.ts';
+import { u64Ascii } from '../emulator/struct.ts';
+import {
+  DUMP_HEADER,
+  DUMP_SECTION,
+  encodeDumpStructure,
+  REG_ENTRY,
+  REGSAVE_MAGIC,
+  SECTION_TYPE,
+  type SectionRequest,
+} from '../firmware/rtas/fadump-structs.ts';
+import { cpumaskHas } from './crash-info-header.ts';
+import { NOTE_BUF_BYTES, PT_REGS } from './elf.ts';
+import type { CrashState, Fadump } from './fadump.ts';
+import { hashx, pageAlign, u64 } from './format.ts';
+import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING, type Kernel } from './kernel.ts';
+import { CPU_NOTES_MAX, ELFCOREHDR_ADDR, FDM_ADDR } from './kernel-layout.ts';
+import { PAGE_SIZE } from './vmlinux.ts';
+
+/** RTAS_FADUMP_MIN_BOOT_MEM: 256 MiB + 64 MiB (rtas-fadump.h). */
+export const RTAS_FADUMP_MIN_BOOT_MEM = 0x1400_0000;
+/** RTAS_FADUMP_MAX_BOOT_MEM_REGS: 10 sections − CPU − HPTE − parameter area. */
+export const RTAS_FADUMP_MAX_BOOT_MEM_REGS = 7;
+/** sizeof(struct rtas_fadump_mem_struct) in 6.10+: header + rgn[10]. */
+const FDM_STRUCT_SIZE = DUMP_HEADER.size + 10 * DUMP_SECTION.size;
+/** Where the capture kernel keeps its copy of /rtas/ibm,kernel-dump (fdm_active). */
+const FDM_ACTIVE_ADDR = FDM_ADDR + 0x1000;
+const FADUMP_REGISTER = 1;
+const FADUMP_UNREGISTER = 2;
+const FADUMP_INVALIDATE = 3;
+
+const F = 'fadump';
+const R = 'rtas fadump';
+
+/** Register save area ids the kernel uses for CPUs other than the crashing one (rtas-fadump.c). */
+const RTAS_REG_MAP: Record<string, string> = {
+  NIA: 'nip',
+  MSR: 'msr',
+  CTR: 'ctr',
+  LR: 'link',
+  XER: 'xer',
+  CR: 'ccr',
+  DAR: 'dar',
+  DSISR: 'dsisr',
+};
+
+export class RtasFadump {
+  constructor(
+    private k: Kernel,
+    private f: Fadump,
+  ) {}
+
+  private get le(): boolean {
+    return this.k.order === 'le';
+  }
+
+  /**
+   * The RTAS part of early_init_dt_scan_fw_dump: section sizes from
+   * ibm,configure-kernel-dump-sizes, and a waiting dump from ibm,kernel-dump. Returns whether fadump
+   * is supported (it is, with the call present).
+   */
+  scan(rtas: DtNode): boolean {
+    const f = this.f;
+    const sizes = rtas.getCells('ibm,configure-kernel-dump-sizes') ?? [];
+    for (let i = 0; i + 2 < sizes.length; i += 3) {
+      const size = sizes[i + 1]! * 2 ** 32 + sizes[i + 2]!;
+      if (sizes[i] === SECTION_TYPE.CpuState) f.cpuStateSize = size;
+      if (sizes[i] === SECTION_TYPE.Hpte) f.hpteSize = size;
+    }
+    const active = rtas.get('ibm,kernel-dump');
+    if (active) {
+      f.dumpActive = true;
+      this.k.printk(KERN_INFO, R, 'Firmware-assisted dump is active.');
+      this.getConfig(active);
+    }
+    return true;
+  }
+
+  /** rtas_fadump_get_config: the layout of the dump from the ibm,kernel-dump property. */
+  private getConfig(prop: Uint8Array): void {
+    const active = new Uint8Array(Math.max(prop.length, FDM_STRUCT_SIZE));
+    active.set(prop.subarray(0, Math.min(prop.length, FDM_STRUCT_SIZE)));
+    this.k.mem.write(FDM_ACTIVE_ADDR, active.subarray(0, FDM_STRUCT_SIZE));
+    if (prop.length < DUMP_HEADER.size) return;
+    const header = DUMP_HEADER.decode(prop);
+    this.f.activeHeaderStatus = header.dump_status_flag;
+    const n = Math.min(
+      header.dump_num_sections,
+      10,
+      Math.floor((prop.length - DUMP_HEADER.size) / DUMP_SECTION.size),
+    );
+    let holes = 0;
+    let lastEnd = 0;
+    this.f.bootMemRegions = [];
+    this.f.bootMemSize = 0;
+    this.f.activeSections = [];
+    for (let i = 0; i < n; i++) {
+      const s = DUMP_SECTION.decode(prop, 'be', DUMP_HEADER.size + i * DUMP_SECTION.size);
+      this.f.activeSections.push(s);
+      const src = Number(s.source_address);
+      const len = Number(s.source_len);
+      switch (s.source_data_type) {
+        case SECTION_TYPE.CpuState:
+          this.f.cpuStateDest = Number(s.destination_address);
+          this.f.reserveStart = this.f.cpuStateDest;
+          break;
+        case SECTION_TYPE.Hpte:
+          break;
+        case SECTION_TYPE.RealModeRegion:
+          if (src === 0) this.f.bootMemDestAddr = Number(s.destination_address);
+          holes += src - lastEnd;
+          lastEnd = src + len;
+          this.f.bootMemRegions.push({ base: src, size: len });
+          this.f.bootMemSize += len;
+          break;
+        default:
+          this.k.printk(
+            KERN_WARNING,
+            R,
+            `Section type ${s.source_data_type} unsupported on this kernel. Ignoring!`,
+          );
+      }
+    }
+    this.f.bootMemTop = this.f.bootMemSize + holes;
+    this.f.fadumphdrAddr = this.f.bootMemDestAddr + this.f.bootMemSize;
+  }
+
+  /** rtas_fadump_init_mem_struct: CPU state, HPTE, then one section per boot-memory region. */
+  initMemStruct(): Uint8Array | undefined {
+    if (this.f.legacy && this.f.bootMemRegions.length > 1) {
+      this.k.printk(KERN_ERR, R, "Can't have holes in boot memory area.");
+      return undefined;
+    }
+    const sections: SectionRequest[] = [];
+    let dest = this.f.reserveStart - (this.f.reserveStart % PAGE_SIZE);
+    const section = (type: number, src: number, len: number, to: number) =>
+      sections.push({ type, source: u64(src), length: u64(len), destination: u64(to) });
+    this.f.cpuStateDest = dest;
+    section(SECTION_TYPE.CpuState, 0, this.f.cpuStateSize, dest);
+    dest += this.f.cpuStateSize;
+    section(SECTION_TYPE.Hpte, 0, this.f.hpteSize, dest);
+    dest = pageAlign(dest + this.f.hpteSize, PAGE_SIZE);
+    this.f.bootMemDestAddr = dest;
+    for (const r of this.f.bootMemRegions) {
+      section(SECTION_TYPE.RealModeRegion, r.base, r.size, dest);
+      dest += r.size;
+    }
+    this.f.fadumphdrAddr = this.f.bootMemDestAddr + this.f.bootMemSize;
+    return encodeDumpStructure(sections);
+  }
+
+  /** rtas_fadump_register: the structure in memory, then ibm,configure-kernel-dump(1). */
+  register(): number {
+    const k = this.k;
+    const f = this.f;
+    const fdm = this.initMemStruct();
+    if (!fdm || !f.headerWritable()) return -Errno.EINVAL;
+    f.initHeader();
+    k.mem.write(FDM_ADDR, fdm);
+    const token = k.rtasToken('ibm,configure-kernel-dump')!;
+    const rc = k.rtasCall(token, [FADUMP_REGISTER, FDM_ADDR, fdm.length])[0]!;
+    switch (rc) {
+      case 0:
+        k.printk(KERN_INFO, R, 'Registration is successful!');
+        f.setRegistered(true);
+        return 0;
+      case -1:
+        k.printk(KERN_ERR, R, `Failed to register. Hardware Error(${rc}).`);
+        return -Errno.EIO;
+      case -3:
+        k.printk(KERN_ERR, R, `Failed to register. Parameter Error(${rc}).`);
+        return -Errno.EINVAL;
+      case -9:
+        k.printk(KERN_ERR, R, 'Already registered!');
+        f.registered = true;
+        return -Errno.EEXIST;
+      default:
+        k.printk(KERN_ERR, R, `Failed to register. Unknown Error(${rc}).`);
+        return -Errno.EIO;
+    }
+  }
+
+  /** rtas_fadump_unregister: ibm,configure-kernel-dump(2). Returns the RTAS status. */
+  unregister(): number {
+    const k = this.k;
+    const token = k.rtasToken('ibm,configure-kernel-dump')!;
+    const rc = k.rtasCall(token, [FADUMP_UNREGISTER, FDM_ADDR, FDM_STRUCT_SIZE])[0]!;
+    if (rc !== 0) k.printk(KERN_ERR, R, `Failed to un-register - unexpected error(${rc}).`);
+    return rc;
+  }
+
+  /** rtas_fadump_invalidate: ibm,configure-kernel-dump(3) on fdm_active. Whether it succeeded. */
+  invalidate(): boolean {
+    const k = this.k;
+    const token = k.rtasToken('ibm,configure-kernel-dump')!;
+    const rc = k.rtasCall(token, [FADUMP_INVALIDATE, FDM_ACTIVE_ADDR, FDM_STRUCT_SIZE])[0]!;
+    if (rc !== 0) k.printk(KERN_ERR, R, `Failed to invalidate - unexpected error (${rc}).`);
+    return rc === 0;
+  }
+
+  /** rtas_fadump_trigger: rtas_os_term(msg); with a dump registered, firmware takes it. */
+  trigger(message: string): void {
+    this.k.osTerm(message);
+  }
+
+  /**
+   * The section checks of rtas_fadump_process before 6.10: the header status must not be exactly
+   * 0x2000, the CPU and boot-memory sections error-free and complete. The refusal, if any.
+   */
+  legacyChecks(): string | undefined {
+    const f = this.f;
+    const cpu = f.activeSections.find((s) => s.source_data_type === SECTION_TYPE.CpuState);
+    const rmr = f.activeSections.find((s) => s.source_data_type === SECTION_TYPE.RealModeRegion);
+    const fail = (msg: string) => {
+      this.k.printk(KERN_ERR, R, msg);
+      return msg;
+    };
+    if (f.activeHeaderStatus === 0x2000 || (cpu?.error_flags ?? 1) !== 0 || (rmr?.error_flags ?? 1) !== 0)
+      return fail('Dump taken by platform is not valid');
+    if (rmr!.bytes_dumped !== rmr!.source_len || cpu!.bytes_dumped === 0n)
+      return fail('Dump taken by platform is incomplete');
+    return undefined;
+  }
+
+  /**
+   * rtas_fadump_process: every CPU/HPTE/boot-memory section must be error-free and complete; then
+   * the CPU notes are built from the register save area. Returns the refusal reason, if any.
+   */
+  process(fdh: CrashState): string | undefined {
+    const k = this.k;
+    for (const [i, s] of this.f.activeSections.entries()) {
+      const t = s.source_data_type;
+      if (t === SECTION_TYPE.CpuState || t === SECTION_TYPE.Hpte || t === SECTION_TYPE.RealModeRegion) {
+        let msg: string | undefined;
+        if (s.error_flags !== 0) msg = `Dump taken by platform is not valid (${i})`;
+        else if (s.bytes_dumped !== s.source_len) msg = `Dump taken by platform is incomplete (${i})`;
+        if (msg) {
+          k.printk(KERN_ERR, R, msg);
+          k.printk(
+            KERN_WARNING,
+            R,
+            `Region type: ${t} src addr: ${hashx(s.source_address)} dest addr: ${hashx(s.destination_address)}`,
+          );
+          return msg;
+        }
+      } else if (t !== SECTION_TYPE.ParamArea) {
+        k.printk(
+          KERN_WARNING,
+          R,
+          `Unknown region found: type: ${t} src addr: ${hashx(s.source_address)} dest addr: ${hashx(s.destination_address)}`,
+        );
+      }
+    }
+    return this.buildCpuNotes(fdh, ELFCOREHDR_ADDR);
+  }
+
+  /** rtas_fadump_build_cpu_notes: NT_PRSTATUS per CPU in the crash-time mask; patch phdr[0]. */
+  buildCpuNotes(fdh: CrashState, elfcorehdrAt: number): string | undefined {
+    const k = this.k;
+    const mem = k.mem;
+    const base = this.f.cpuStateDest;
+    const cpuSection = this.f.activeSections.find((s) => s.source_data_type === SECTION_TYPE.CpuState);
+    const limit = base + Number(cpuSection?.bytes_dumped ?? 0n);
+    const readEntry = (at: number) =>
+      at + REG_ENTRY.size <= limit && mem.accessible(at, REG_ENTRY.size)
+        ? REG_ENTRY.decode(mem.read(at, REG_ENTRY.size))
+        : undefined;
+    const magic = readEntry(base);
+    if (!magic || magic.reg_id !== REGSAVE_MAGIC) {
+      k.printk(KERN_ERR, R, 'Unable to read register save area.');
+      return 'Unable to read register save area.';
+    }
+    const numOff = Number(readEntry(base + 8)?.reg_id ?? 0n) >>> 0;
+    const numCpusAt = base + numOff;
+    if (numCpusAt + 4 > limit) {
+      k.printk(KERN_ERR, R, 'Unable to read CPU state data');
+      return 'Unable to read CPU state data';
+    }
+    const numCpus = mem.readU32(numCpusAt, 'be');
+    const notesSize = pageAlign(numCpus * NOTE_BUF_BYTES, PAGE_SIZE);
+    if (notesSize > CPU_NOTES_MAX || numCpus === 0) {
+      const msg = `Failed to allocate ${notesSize} bytes for CPU notes buffer`;
+      k.printk(KERN_ERR, F, msg);
+      return msg;
+    }
+    const regsPtRegs = PT_REGS.decode(fdh.regs, k.order);
+    const notes: { cpu: number; regs: ReturnType<typeof PT_REGS.decode> }[] = [];
+    let at = numCpusAt + 4;
+    for (let i = 0; i < numCpus; i++) {
+      const start = readEntry(at);
+      if (!start || u64Ascii(start.reg_id) !== 'CPUSTRT') {
+        k.printk(KERN_ERR, R, 'Unable to read CPU state data');
+        return 'Unable to read CPU state data';
+      }
+      const cpu = Number(start.reg_value & 0xffffffffn);
+      at += REG_ENTRY.size;
+      const regs = PT_REGS.zero();
+      const r = regs as unknown as Record<string, bigint | bigint[]>;
+      for (let e = readEntry(at); e && u64Ascii(e.reg_id) !== 'CPUEND'; e = readEntry(at)) {
+        const id = u64Ascii(e.reg_id);
+        const gpr = /^GPR(\d\d)$/.exec(id);
+        if (gpr && Number(gpr[1]) < 32) (r.gpr as bigint[])[Number(gpr[1])] = e.reg_value;
+        const name = RTAS_REG_MAP[id];
+        if (name) r[name] = e.reg_value;
+        at += REG_ENTRY.size;
+      }
+      if (!readEntry(at)) {
+        k.printk(KERN_ERR, R, 'Unable to read CPU state data');
+        return 'Unable to read CPU state data';
+      }
+      at += REG_ENTRY.size;
+      if (!cpumaskHas(fdh.cpu_mask, cpu, this.le)) continue;
+      notes.push({ cpu, regs: cpu === fdh.crashing_cpu ? regsPtRegs : regs });
+    }
+    this.f.writeCpuNotes(notes, fdh.crashing_cpu, notesSize, elfcorehdrAt);
+    return undefined;
+  }
+}
