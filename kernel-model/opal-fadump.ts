@@ -41,7 +41,7 @@ export const OPAL_FADUMP_MEM_STRUCT = defineStruct({
   ],
 } as const);
 
-/** Where the kernel receives QUERY_TAG answers (a u64 in kernel data). ASSUMPTION: address. */
+/** ASSUMPTION: where the kernel receives QUERY_TAG answers (a u64 in kernel data). */
 const TAG_ANSWER_ADDR = 0x0810_3000;
 /** ASSUMPTION: the reboot message buffer. */
 const MSG_ADDR = 0x0810_3100;

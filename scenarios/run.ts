@@ -650,6 +650,7 @@ const VMCORE_NOT_INITIALIZED = 'Kdump: vmcore not initialized';
 /**
  * vmcore_init in the fadump kernel: /proc/vmcore from the elfcorehdr, or, when its headers or notes
  * cannot be read from old memory, the kernel's warning and no /proc/vmcore.
+ * ASSUMPTION: a read of old memory that is not there fails parse_crash_elf_headers ("Kdump: vmcore not initialized").
  */
 function initVmcore(k: Kernel, elfcorehdr: number, order: 'le' | 'be'): VmcoreLayout | undefined {
   try {

@@ -205,9 +205,10 @@ export function assumptionsDoc(repo: string): string {
     for (const file of files(join(repo, dir))) {
       readFileSync(file, 'utf8')
         .split('\n')
-        .forEach((line, i) => {
-          const m = /\/\/ ASSUMPTION: (.*)$|\/\*\* ASSUMPTION: (.*?)( \*\/)?$/.exec(line.trim());
-          if (m) out.push(`- \`${relative(repo, file)}:${i + 1}\` — ${(m[1] ?? m[2] ?? '').trim()}`);
+        .forEach((line) => {
+          const m = /(?:^|\s)(?:\/\/|\/\*\*|\*) ASSUMPTION: (.*?)( \*\/)?$/.exec(line.trim());
+          // The file, not the line: the list should not change when code above it moves.
+          if (m) out.push(`- \`${relative(repo, file)}\` — ${(m[1] ?? '').trim()}`);
         });
     }
   }
