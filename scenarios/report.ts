@@ -79,7 +79,10 @@ export function memoryMapSvg(m: MemoryMap): string {
     parts.push(
       `<path class="zoom" d="M${px(x(reserved.base))},74 L0,${y} M${px(x(reserved.base) + width(reserved.base, reserved.size))},74 L${W},${y}"/>`,
     );
-    parts.push(`<rect class="area reserved zoomed" x="0" y="${y}" width="${W}" height="40"/>`);
+    parts.push(
+      `<rect class="area reserved zoomed" x="0" y="${y}" width="${W}" height="40"/>`,
+      `<text class="axis" x="${W}" y="${y + 52}" text-anchor="end">the reserved area, enlarged: parts in address order, not to scale</text>`,
+    );
     let at = 0;
     inner.forEach((a, i) => {
       const w = widths[i]! * scale;
@@ -90,7 +93,7 @@ export function memoryMapSvg(m: MemoryMap): string {
       );
       at += w;
     });
-    height = y + 48;
+    height = y + 58;
   }
   for (const c of m.copies) {
     const from = x(c.from + c.size / 2);

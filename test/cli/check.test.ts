@@ -96,4 +96,20 @@ describe('fadump-sim check', () => {
       expect(r.stdout).toBe('');
     });
   }
+
+  it('draws a progress bar on a terminal, never when piped', () => {
+    const out = tmp();
+    const piped = cli('check', 'deterministic', '--runs', '3', '--out', out);
+    expect(piped.stderr).toBe('');
+    const tty = spawnSync(
+      'script',
+      ['-qec', `${process.execPath} ${CLI} check deterministic --runs 3 --out ${out}`, '/dev/null'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, CI: '', NO_COLOR: '1' },
+      },
+    );
+    expect(tty.status).toBe(0);
+    expect(tty.stdout).toContain('3/3 deterministic failures 0');
+  });
 });
