@@ -32,17 +32,13 @@ import {
   prstatusNote,
   ptRegsFromRegisters,
 } from './elf.ts';
+import type { FadumpBackend } from './fadump-backend.ts';
 import { injectedFaults } from './faults.ts';
 import { hash016, hashx, MiB, memparse, pageAlign, u64 } from './format.ts';
 import type { Kernel } from './kernel.ts';
 import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel.ts';
 import { CPU_NOTES_ADDR, ELFCOREHDR_ADDR, ELFCOREHDR_MAX } from './kernel-layout.ts';
-import {
-  FADUMP_MAX_MEM_REGS,
-  OPAL_FADUMP_MIN_BOOT_MEM,
-  OPAL_MAX_COPY_SIZE,
-  OpalFadump,
-} from './opal-fadump.ts';
+import { OpalFadump } from './opal-fadump.ts';
 import { RTAS_FADUMP_MAX_BOOT_MEM_REGS, RTAS_FADUMP_MIN_BOOT_MEM, RtasFadump } from './rtas-fadump.ts';
 import { appendCrashTime, VMCOREINFO_NOTE_SIZE } from './vmcoreinfo.ts';
 import { PAGE_SIZE, SYMBOLS, va } from './vmlinux.ts';
@@ -53,7 +49,6 @@ const MAX_BOOT_MEM_RATIO = 4;
 const EPOCH_SECONDS = 1_767_225_600n;
 
 const F = 'fadump';
-const R = 'rtas fadump';
 
 export type Section = StructValue<typeof DUMP_SECTION.fields>;
 
@@ -103,20 +98,22 @@ export class Fadump {
   opal: OpalFadump | undefined;
   /** The RTAS backend on pSeries; undefined on PowerNV. */
   rtas: RtasFadump | undefined;
+  /** The platform's backend (rtas or opal), as Linux's fw_dump.ops. */
+  backend: FadumpBackend | undefined;
 
   constructor(private k: Kernel) {}
 
   private get bootMemMin(): number {
-    return this.opal ? OPAL_FADUMP_MIN_BOOT_MEM : RTAS_FADUMP_MIN_BOOT_MEM;
+    return this.backend?.minBootMem ?? RTAS_FADUMP_MIN_BOOT_MEM;
   }
 
   private get maxBootMemRegions(): number {
-    return this.opal ? FADUMP_MAX_MEM_REGS : RTAS_FADUMP_MAX_BOOT_MEM_REGS;
+    return this.backend?.maxBootMemRegions ?? RTAS_FADUMP_MAX_BOOT_MEM_REGS;
   }
 
   /** Largest region firmware copies in one entry: OPAL sizes are 32 bits. */
   private get maxCopySize(): number {
-    return this.opal ? OPAL_MAX_COPY_SIZE : Number.MAX_SAFE_INTEGER;
+    return this.backend?.maxCopySize ?? Number.MAX_SAFE_INTEGER;
   }
 
   private get le(): boolean {
@@ -134,9 +131,11 @@ export class Fadump {
     const rtas = this.k.dt.find('/rtas');
     if (this.k.dt.find('/ibm,opal') && this.k.opal) {
       this.opal = new OpalFadump(this.k, this, this.k.opal);
+      this.backend = this.opal;
       this.supported = this.opal.scan();
     } else if (rtas?.get('ibm,configure-kernel-dump')) {
       this.rtas = new RtasFadump(this.k, this);
+      this.backend = this.rtas;
       this.supported = this.rtas.scan(rtas);
     }
     if (!this.enabled) return;
@@ -224,7 +223,7 @@ export class Fadump {
       pageAlign(this.cpuStateSize + this.hpteSize, PAGE_SIZE) +
       this.bootMemSize +
       this.headerSize +
-      (this.opal?.metadataSize() ?? 0);
+      (this.backend?.metadataSize() ?? 0);
     if (!this.legacy) return base;
     return pageAlign(base + this.elfcorehdrBudget(), PAGE_SIZE);
   }
@@ -441,34 +440,12 @@ export class Fadump {
   /** register_fadump + rtas_fadump_register. Returns 0 or a negative errno. */
   register(): number {
     if (!this.enabled || this.reserveSize === 0) return -Errno.ENODEV;
-    if (this.opal) return this.opalRegister();
-    return this.rtas!.register();
+    return this.backend!.register();
   }
 
-  /** register_fadump on OPAL: metadata and tags, then the add-range calls. */
-  private opalRegister(): number {
-    const o = this.opal!;
-    o.initMemStruct();
-    if (!this.headerWritable()) return -Errno.EINVAL;
-    this.initHeader();
-    if (o.setupMetadata() !== 0) return -Errno.EPERM;
-    const rc = o.register();
-    if (rc === 0) {
-      this.setRegistered(true);
-      return 0;
-    }
-    if (rc === -6) this.supported = this.enabled = false;
-    return rc === -1 ? -Errno.EINVAL : -Errno.EIO;
-  }
-
-  /** rtas_fadump_unregister / opal_fadump_unregister. */
+  /** unregister_fadump through the platform backend. */
   unregister(): number {
-    if (this.opal) {
-      if (this.opal.unregister() !== 0) return -Errno.EIO;
-      this.setRegistered(false);
-      return 0;
-    }
-    if (this.rtas!.unregister() !== 0) return -Errno.EIO;
+    if (!this.backend!.unregister()) return -Errno.EIO;
     this.setRegistered(false);
     return 0;
   }
@@ -496,12 +473,10 @@ export class Fadump {
     appendCrashTime(k.mem, order, seconds);
     fdh.regs = PT_REGS.encode(ptRegsFromRegisters(regs), order);
     fdh.cpu_mask = cpumaskOf(k.onlineCpus(), this.le);
-    // OPAL's trigger records the PIR: "logical CPU number is not provided with architected register state data".
-    if (this.opal) fdh.crashing_cpu = k.machine.cpus[cpu]!.pir;
+    fdh.crashing_cpu = this.backend!.crashingCpuId(cpu);
     k.mem.write(this.fadumphdrAddr, table.encode(fdh, order));
     k.enterFirmware(cpu);
-    if (this.opal) this.opal.trigger(message);
-    else this.rtas!.trigger(message);
+    this.backend!.trigger(message);
   }
 
   // ---- capture kernel --------------------------------------------------------------------------
@@ -543,9 +518,7 @@ export class Fadump {
     const hdr = new Uint8Array(size);
     hdr.set(this.elfcorehdr(fdh.vmcoreinfo_raddr, fdh.vmcoreinfo_size));
     k.mem.write(ELFCOREHDR_ADDR, hdr);
-    const platform = this.opal
-      ? this.opal.buildCpuNotes(fdh.crashing_cpu, fdh.regs, ELFCOREHDR_ADDR)
-      : this.rtas!.process(fdh);
+    const platform = this.backend!.process(fdh);
     if (platform) {
       refuse(platform);
       return;
@@ -662,11 +635,11 @@ export class Fadump {
   private legacyProcess(): string | undefined {
     const k = this.k;
     const fail = (msg: string) => {
-      k.printk(KERN_ERR, this.opal ? 'opal fadump' : R, msg);
+      k.printk(KERN_ERR, this.backend!.prefix, msg);
       return msg;
     };
     // The RTAS section checks; OPAL has no sections to check.
-    const invalid = this.rtas?.legacyChecks();
+    const invalid = this.backend!.legacyChecks();
     if (invalid) return invalid;
     const bytes = k.mem.read(this.fadumphdrAddr, CRASH_INFO_HEADER_OLD.size);
     const fdh = CRASH_INFO_HEADER_OLD.decode(bytes, k.order);
@@ -674,9 +647,7 @@ export class Fadump {
     const elfAt = Number(fdh.elfcorehdr_addr);
     if (!k.mem.accessible(elfAt, ELF64_EHDR.size + 2 * ELF64_PHDR.size))
       return fail('Crash info header is not valid.');
-    const problem = this.opal
-      ? this.opal.buildCpuNotes(fdh.crashing_cpu, fdh.regs, elfAt)
-      : this.rtas!.buildCpuNotes(fdh, elfAt);
+    const problem = this.backend!.buildCpuNotes(fdh, elfAt);
     if (problem) return problem;
     this.elfcorehdrAddr = elfAt;
     const eh = ELF64_EHDR.decode(k.mem.read(elfAt, ELF64_EHDR.size), k.order);
@@ -739,9 +710,7 @@ export class Fadump {
   invalidateReleaseMem(): void {
     const k = this.k;
     if (!this.dumpActive) return;
-    if (this.opal) {
-      if (this.opal.invalidate() !== 0) return;
-    } else if (!this.rtas!.invalidate()) return;
+    if (!this.backend!.invalidate()) return;
     this.dumpActive = false;
     this.elfcorehdrAddr = undefined;
     this.activeSections = [];

@@ -6,11 +6,12 @@
 import { defineStruct } from '../emulator/struct.ts';
 import type { OpalEntry } from '../firmware/opal/opal.ts';
 import { NOTE_BUF_BYTES, PT_REGS, type PtRegs } from './elf.ts';
-import type { Fadump } from './fadump.ts';
+import type { CrashState, Fadump } from './fadump.ts';
+import type { FadumpBackend } from './fadump-backend.ts';
 import { hashx, pageAlign, u64 } from './format.ts';
 import type { Kernel } from './kernel.ts';
-import { KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel.ts';
-import { CPU_NOTES_MAX } from './kernel-layout.ts';
+import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel.ts';
+import { CPU_NOTES_MAX, ELFCOREHDR_ADDR } from './kernel-layout.ts';
 import { PAGE_SIZE } from './symbols.ts';
 
 /** OPAL_FADUMP_MIN_BOOT_MEM: kernel and initrd are loaded at 512 MiB (256 MiB each). */
@@ -46,7 +47,11 @@ const TAG_ANSWER_ADDR = 0x0810_3000;
 /** ASSUMPTION: the reboot message buffer. */
 const MSG_ADDR = 0x0810_3100;
 
-export class OpalFadump {
+export class OpalFadump implements FadumpBackend {
+  readonly prefix = P;
+  readonly minBootMem = OPAL_FADUMP_MIN_BOOT_MEM;
+  readonly maxBootMemRegions = FADUMP_MAX_MEM_REGS;
+  readonly maxCopySize = OPAL_MAX_COPY_SIZE;
   kernelMetadata = 0;
   cpuMetadata = 0;
 
@@ -185,7 +190,27 @@ export class OpalFadump {
   }
 
   /** opal_fadump_register: one OPAL_MPIPL_UPDATE(ADD_RANGE) per boot-memory region. Returns the OPAL status. */
+  /**
+   * register_fadump on OPAL: the kernel metadata and crash info header, the KERNEL and BOOT_MEM
+   * tags, then one add-range call per boot-memory region. 0 or a negative errno.
+   */
   register(): number {
+    const f = this.f;
+    this.initMemStruct();
+    if (!f.headerWritable()) return -Errno.EINVAL;
+    f.initHeader();
+    if (this.setupMetadata() !== 0) return -Errno.EPERM;
+    const rc = this.registerRanges();
+    if (rc === 0) {
+      f.setRegistered(true);
+      return 0;
+    }
+    if (rc === -6) f.supported = f.enabled = false;
+    return rc === -1 ? -Errno.EINVAL : -Errno.EIO;
+  }
+
+  /** opal_fadump_register: the add-range calls; an OPAL status. */
+  private registerRanges(): number {
     const f = this.f;
     let dest = f.bootMemDestAddr;
     let registered = 0;
@@ -221,37 +246,58 @@ export class OpalFadump {
     return rc;
   }
 
-  unregister(): number {
+  unregister(): boolean {
     const rc = this.call(OPAL.MpiplUpdate, OP.RemoveAll, 0, 0, 0);
     if (rc !== 0) this.k.printk(KERN_ERR, P, `Failed to un-register - unexpected Error(${rc}).`);
-    return rc;
+    return rc === 0;
   }
 
   /** Invalidate (FREE_PRESERVED_MEMORY) and clean up the kernel tag. */
-  invalidate(): number {
+  invalidate(): boolean {
     const rc = this.call(OPAL.MpiplUpdate, OP.FreePreservedMemory, 0, 0, 0);
     if (rc !== 0) {
       this.k.printk(KERN_ERR, P, `Failed to invalidate - unexpected Error(${rc}).`);
-      return rc;
+      return false;
     }
     this.call(OPAL.RegisterTag, TAG.Kernel, 0);
-    return 0;
+    return true;
+  }
+
+  /** OPAL's trigger records the PIR: "logical CPU number is not provided with architected register state data". */
+  crashingCpuId(cpu: number): number {
+    return this.k.machine.cpus[cpu]!.pir;
+  }
+
+  /** OPAL has no sections to check: the CPU notes are the whole platform part. */
+  process(fdh: CrashState): string | undefined {
+    return this.buildCpuNotes(fdh, ELFCOREHDR_ADDR);
+  }
+
+  legacyChecks(): string | undefined {
+    return undefined;
+  }
+
+  buildCpuNotes(fdh: CrashState, elfcorehdrAt: number): string | undefined {
+    return this.notesFromHdat(fdh.crashing_cpu, fdh.regs, elfcorehdrAt);
   }
 
   /** opal_fadump_trigger: the crashing CPU becomes its PIR, then the MPIPL reboot. */
-  trigger(message: string): number {
+  trigger(message: string): void {
     this.k.mem.write(MSG_ADDR, new TextEncoder().encode(`${message}\0`));
     const rc = this.call(OPAL.CecReboot2, OPAL_REBOOT_MPIPL, MSG_ADDR);
     if (rc === -7) this.k.printk(KERN_ERR, P, `Reboot type ${OPAL_REBOOT_MPIPL} not supported.`);
     else if (rc === -6) this.k.printk(KERN_ERR, P, 'No backend support for MPIPL!');
-    return rc;
   }
 
   /**
    * opal_fadump_build_cpu_notes: thread records (HDAT) found through the CPU tag; inactive cores
    * skipped; the crashing thread (by PIR) from the crash info header. Returns the refusal, if any.
    */
-  buildCpuNotes(crashingPir: number, regsBytes: Uint8Array, elfcorehdrAt: number): string | undefined {
+  private notesFromHdat(
+    crashingPir: number,
+    regsBytes: Uint8Array,
+    elfcorehdrAt: number,
+  ): string | undefined {
     const notes = this.threadRegisters(crashingPir, regsBytes);
     const notesSize = pageAlign(notes.length * NOTE_BUF_BYTES, PAGE_SIZE);
     if (notesSize > CPU_NOTES_MAX) return `Failed to allocate ${notesSize} bytes for CPU notes buffer`;

@@ -17,6 +17,7 @@ import {
 import { cpumaskHas } from './crash-info-header.ts';
 import { NOTE_BUF_BYTES, PT_REGS } from './elf.ts';
 import type { CrashState, Fadump } from './fadump.ts';
+import type { FadumpBackend } from './fadump-backend.ts';
 import { hashx, pageAlign, u64 } from './format.ts';
 import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING, type Kernel } from './kernel.ts';
 import { CPU_NOTES_MAX, ELFCOREHDR_ADDR, FDM_ADDR } from './kernel-layout.ts';
@@ -49,7 +50,12 @@ const RTAS_REG_MAP: Record<string, string> = {
   DSISR: 'dsisr',
 };
 
-export class RtasFadump {
+export class RtasFadump implements FadumpBackend {
+  readonly prefix = R;
+  readonly minBootMem = RTAS_FADUMP_MIN_BOOT_MEM;
+  readonly maxBootMemRegions = RTAS_FADUMP_MAX_BOOT_MEM_REGS;
+  readonly maxCopySize = Number.MAX_SAFE_INTEGER;
+
   constructor(
     private k: Kernel,
     private f: Fadump,
@@ -185,13 +191,23 @@ export class RtasFadump {
     }
   }
 
-  /** rtas_fadump_unregister: ibm,configure-kernel-dump(2). Returns the RTAS status. */
-  unregister(): number {
+  /** No metadata beyond the dump structure, which lives in kernel data. */
+  metadataSize(): number {
+    return 0;
+  }
+
+  /** rtas_fadump_unregister: ibm,configure-kernel-dump(2). */
+  unregister(): boolean {
     const k = this.k;
     const token = k.rtasToken('ibm,configure-kernel-dump')!;
     const rc = k.rtasCall(token, [FADUMP_UNREGISTER, FDM_ADDR, FDM_STRUCT_SIZE])[0]!;
     if (rc !== 0) k.printk(KERN_ERR, R, `Failed to un-register - unexpected error(${rc}).`);
-    return rc;
+    return rc === 0;
+  }
+
+  /** The header records the logical CPU id. */
+  crashingCpuId(cpu: number): number {
+    return cpu;
   }
 
   /** rtas_fadump_invalidate: ibm,configure-kernel-dump(3) on fdm_active. Whether it succeeded. */
