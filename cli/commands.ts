@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { DtbError } from '../emulator/dtb.ts';
 import { ConfigError } from '../emulator/memory-blocks.ts';
-import { FAULT_NAMES, type FaultName, injectedFaults } from '../kernel-model/faults.ts';
+import { setInjectedFaults } from '../kernel-model/faults.ts';
 import { VmcoreError } from '../kernel-model/vmcore-reader.ts';
 import type { LogLevel } from '../scenarios/event-log.ts';
 import { type CycleSummary, type RunOptions, runScenario, validateRunOptions } from '../scenarios/run.ts';
@@ -26,10 +26,10 @@ import { inspect } from './inspect.ts';
 
 /** Turns on test-only model faults (`--inject-fault`, to replay check counterexamples). */
 export function setFaults(names: readonly string[]): void {
-  injectedFaults.clear();
-  for (const n of names) {
-    if (!FAULT_NAMES.includes(n as FaultName)) fail(`--inject-fault ${n}: one of ${FAULT_NAMES.join(', ')}`);
-    injectedFaults.add(n as FaultName);
+  try {
+    setInjectedFaults(names);
+  } catch (e) {
+    fail((e as Error).message);
   }
 }
 

@@ -8,6 +8,7 @@ import yargs from 'yargs';
 import type { Generation } from '../kernel-model/kernel.ts';
 import type { LogLevel } from '../scenarios/event-log.ts';
 import { DEFAULT_RUN, type RunOptions } from '../scenarios/run-options.ts';
+import { durationNs, sizeBytes } from '../scenarios/units.ts';
 import { fail, UsageError } from './fail.ts';
 
 export { EXIT_DUMP_FAILED, EXIT_OK, EXIT_USAGE } from './fail.ts';
@@ -17,21 +18,17 @@ const commands = () => import('./commands.ts');
 
 /** Parses "8G", "256M", "1024K", "0x10000000" or a plain byte count. */
 export function parseSize(flag: string, text: string): number {
-  const m = /^(0x[0-9a-f]+|\d+)\s*([KMGT]i?B?)?$/i.exec(String(text).trim());
-  if (!m) throw new UsageError(`--${flag} ${text}: expected a size such as 512M, 8G or 1T`);
-  const unit = (m[2] ?? '').charAt(0).toUpperCase();
-  const mult: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
-  const n = Number(m[1]) * mult[unit]!;
+  const n = sizeBytes(text);
+  if (n === undefined) throw new UsageError(`--${flag} ${text}: expected a size such as 512M, 8G or 1T`);
   if (!Number.isSafeInteger(n)) throw new UsageError(`--${flag} ${text} is too large`);
   return n;
 }
 
 /** Parses a duration such as "5ms", "0.2s", "150us" or "2000000ns" into nanoseconds. */
 export function parseDuration(flag: string, text: string): bigint {
-  const m = /^(\d+(?:\.\d+)?)\s*(ns|us|ms|s)$/.exec(String(text).trim());
-  if (!m) throw new UsageError(`--${flag} ${text}: expected a duration such as 5ms or 0.2s`);
-  const scale: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 };
-  return BigInt(Math.round(Number(m[1]) * scale[m[2]!]!));
+  const ns = durationNs(text);
+  if (ns === undefined) throw new UsageError(`--${flag} ${text}: expected a duration such as 5ms or 0.2s`);
+  return ns;
 }
 
 /** Where a run writes: --out and --force (run, compare, explain). */

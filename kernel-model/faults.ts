@@ -11,3 +11,11 @@ export type FaultName = (typeof FAULT_NAMES)[number];
  * vmcore.
  */
 export const injectedFaults = new Set<FaultName>();
+
+/** Turns on exactly the faults named; throws Error naming an unknown one. */
+export function setInjectedFaults(names: readonly string[]): void {
+  const unknown = names.find((n) => !FAULT_NAMES.includes(n as FaultName));
+  if (unknown !== undefined) throw new Error(`unknown fault ${unknown}: ${FAULT_NAMES.join(', ')}`);
+  injectedFaults.clear();
+  for (const n of names) injectedFaults.add(n as FaultName);
+}

@@ -351,20 +351,21 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
         ? crashed.systemReset(o.crashCpu)
         : crashed.panic(o.crashCpu, 'sysrq triggered crash');
     platform.completeDump();
-    const located = locateStructures(
-      crashed,
-      machine.memory,
-      o,
-      platform.pseries?.kernelDump.injectableStructure(),
-    );
-    if (cycle === 1 && platform.dumpTaken()) {
-      for (const c of o.corrupt ?? []) {
+    if (cycle === 1) {
+      // The first dump's structures: damaged as the scenario says, then annotated for the report.
+      const located = locateStructures(
+        crashed,
+        machine.memory,
+        o,
+        platform.pseries?.kernelDump.injectableStructure(),
+      );
+      for (const c of platform.dumpTaken() ? (o.corrupt ?? []) : []) {
         const what = applyCorruption(c, located, machine.memory);
         corrupted.push(what);
         machine.events.emit('machine', 'corrupt', { what });
       }
+      structures = annotateStructures(located, machine.memory);
     }
-    if (cycle === 1) structures = annotateStructures(located, machine.memory);
     consoleLog.push(
       `=== boot ${machine.bootCount}: ${cycle === 1 ? 'first kernel' : 'capture kernel, re-registered'} ===`,
       ...crashed.console,

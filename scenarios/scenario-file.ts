@@ -8,9 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../emulator/memory-blocks.ts';
+import { DEFAULT_UDEV_TIMING } from '../kernel-model/kdump-udev.ts';
 import { Scenario } from './builder.ts';
 import { type CycleSummary, type RunOptions, validateRunOptions } from './run.ts';
 import { fieldsOf, STRUCT_NAMES } from './structures.ts';
+import { durationNs, sizeBytes } from './units.ts';
 
 const size = z
   .union([
@@ -203,18 +205,9 @@ export type ScenarioFile = z.infer<typeof SCENARIO_SCHEMA>;
 
 export class ScenarioError extends Error {}
 
-function parseSize(v: string | number): number {
-  if (typeof v === 'number') return v;
-  const m = /^(0x[0-9a-f]+|\d+)\s*([KMGT]?)$/i.exec(v.trim())!;
-  return (
-    Number(m[1]) * { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 }[m[2]!.toUpperCase() as 'K']!
-  );
-}
-
-function parseDuration(v: string): bigint {
-  const m = /^(\d+(?:\.\d+)?)\s*(ns|us|ms|s)$/.exec(v.trim())!;
-  return BigInt(Math.round(Number(m[1]) * { ns: 1, us: 1e3, ms: 1e6, s: 1e9 }[m[2] as 'ns']));
-}
+// Sizes and durations the schema has already checked.
+const parseSize = (v: string | number): number => (typeof v === 'number' ? v : sizeBytes(v)!);
+const parseDuration = (v: string): bigint => durationNs(v)!;
 
 /** Parses and validates a scenario; every problem is reported as `file:line:col: message`. */
 export function parseScenario(text: string, file: string): ScenarioFile {
@@ -385,8 +378,8 @@ export function toBuilder(s: ScenarioFile): Scenario {
   };
   if (s.udev?.latency || s.udev?.perEvent) {
     options.udevTiming = {
-      latencyNs: s.udev.latency ? parseDuration(s.udev.latency) : 5_000_000n,
-      perEventNs: s.udev.perEvent ? parseDuration(s.udev.perEvent) : 200_000_000n,
+      latencyNs: s.udev.latency ? parseDuration(s.udev.latency) : DEFAULT_UDEV_TIMING.latencyNs,
+      perEventNs: s.udev.perEvent ? parseDuration(s.udev.perEvent) : DEFAULT_UDEV_TIMING.perEventNs,
     };
   }
   let b = Scenario.create(options);

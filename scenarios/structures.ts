@@ -10,6 +10,7 @@ import {
   type Field,
   type FieldLayout,
   type OrderRule,
+  StructError,
 } from '../emulator/struct.ts';
 import { MDRT_ADDR, MDRT_ENTRY, MDST_ADDR, MDST_ENTRY } from '../firmware/opal/mpipl-structs.ts';
 import {
@@ -224,11 +225,15 @@ export function applyCorruption(
     if (s.firmwareCopy) s.firmwareCopy.set(bytes, at);
     else mem.poke(at, bytes);
   };
-  const field = s.table.fields.find((f) => f.name === c.field);
-  if (!field) return `skipped ${name}: this kernel's ${s.table.name} has no field ${c.field}`;
-  const count = field.type === 'bytes' ? field.size : (field.count ?? 1);
-  if ((c.index ?? 0) >= count) return `skipped ${name}[${c.index}]: the field has ${count} elements`;
-  const { offset, bytes } = encodeField(s.table, c.field, c.value ?? c.xor ?? 0n, s.order, c.index ?? 0);
+  let encoded: ReturnType<typeof encodeField>;
+  try {
+    encoded = encodeField(s.table, c.field, c.value ?? c.xor ?? 0n, s.order, c.index ?? 0);
+  } catch (e) {
+    // A field this kernel's table lacks (the other header layout), or an index past it.
+    if (e instanceof StructError) return `skipped ${name}: ${e.message}`;
+    throw e;
+  }
+  const { offset, bytes } = encoded;
   const at = base + offset;
   const where = s.firmwareCopy ? `firmware copy +0x${at.toString(16)}` : `0x${at.toString(16)}`;
   if (c.truncate) {

@@ -4,12 +4,11 @@
 // reproduced; test/unit/docs.test.ts checks the document's figures meet the targets.
 
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Scenario } from '../scenarios/builder.ts';
 import { fuzzOpal, fuzzRtas } from '../testing/firmware-fuzz.ts';
-import { hostileCores, hostileScenarios } from '../testing/hostile-files.ts';
+import { hostileCores, hostileScenarios, sampleInputs } from '../testing/hostile-files.ts';
 import { UNCHECKED_BY_LINUX } from '../testing/properties.ts';
 
 interface Row {
@@ -104,18 +103,7 @@ export async function main(): Promise<void> {
     seconds: s1,
     reproduce: 'hostileScenarios(4, 1000) from fadump-sim/testing',
   });
-  const dir = mkdtempSync(join(tmpdir(), 'fadump-reliability-core-'));
-  const run = await Scenario.create({ memory: 2 ** 30 })
-    .boot()
-    .crashAt()
-    .run(dir);
-  const fd = openSync(run.captures[0]!.path, 'r');
-  const core = new Uint8Array(256 * 1024);
-  readSync(fd, core, 0, core.length, 0);
-  closeSync(fd);
-  const head = run.machine.memory.peek(0x0e00_0000, 8);
-  const dtb = run.machine.memory.peek(0x0e00_0000, new DataView(head.buffer, head.byteOffset).getUint32(4));
-  rmSync(dir, { recursive: true, force: true });
+  const { core, dtb } = await sampleInputs();
   const [cores, s2] = timed(() => hostileCores(5, 1_000, core, dtb));
   rows.push({
     suite: 'hostile cores and DTBs',

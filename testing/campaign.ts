@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { FAULT_NAMES, type FaultName, injectedFaults } from '../kernel-model/faults.ts';
+import { setInjectedFaults } from '../kernel-model/faults.ts';
 import type { ScenarioFile } from '../scenarios/scenario-file.ts';
 import { type PropertyDef, propertyByName } from './properties.ts';
 
@@ -67,12 +67,7 @@ export async function runCase(p: PropertyDef, seed: number, index: number): Prom
 
 /** Turns on the faults named (test-only; see kernel-model/faults.ts). */
 export function injectFaults(names: readonly string[]): void {
-  injectedFaults.clear();
-  for (const n of names) {
-    if (!FAULT_NAMES.includes(n as FaultName))
-      throw new Error(`unknown fault ${n}: ${FAULT_NAMES.join(', ')}`);
-    injectedFaults.add(n as FaultName);
-  }
+  setInjectedFaults(names);
 }
 
 export interface CampaignOptions {

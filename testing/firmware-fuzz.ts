@@ -62,6 +62,27 @@ function damage(rng: SeededRng, b: Uint8Array): Uint8Array {
 const randomU32 = (rng: SeededRng) => rng.int(0, 0xffff_ffff);
 
 /**
+ * Calls RTAS as a guest does: token, nargs, nret and the arguments in the argument buffer, then
+ * rtas.enter. Returns the status cell, or undefined when nargs/nret leave none to read.
+ */
+export function enterRtas(
+  fw: PseriesFirmware,
+  token: number,
+  args: readonly number[],
+  nargs = args.length,
+  nret = 1,
+): number | undefined {
+  const mem = fw.machine.memory;
+  mem.writeU32(ARGS, token, 'be');
+  mem.writeU32(ARGS + 4, nargs, 'be');
+  mem.writeU32(ARGS + 8, nret, 'be');
+  for (let a = 0; a < Math.min(nargs, 16); a++) mem.writeU32(ARGS + 12 + a * 4, args[a] ?? 0, 'be');
+  mem.writeU32(ARGS + 12 + Math.min(nargs, 16) * 4, 0xdead_beef, 'be');
+  fw.rtas.enter(ARGS);
+  return nargs + nret > 16 || nret < 1 ? undefined : mem.readU32(ARGS + 12 + nargs * 4, 'be') | 0;
+}
+
+/**
  * `calls` random RTAS calls on a pSeries partition with `firmware` (powervm or qemu). After a dump
  * is taken (os-term with a registration) the partition boots again and the sequence goes on.
  */
@@ -107,21 +128,15 @@ export function fuzzRtas(seed: number, calls: number, firmware: 'powervm' | 'qem
     } else args = Array.from({ length: rng.int(0, 5) }, () => randomU32(rng));
     const nargs = rng.int(0, 19) === 0 ? rng.int(0, 20) : args.length;
     const nret = rng.int(0, 19) === 0 ? rng.int(0, 20) : 1;
-    machine.memory.writeU32(ARGS, token, 'be');
-    machine.memory.writeU32(ARGS + 4, nargs, 'be');
-    machine.memory.writeU32(ARGS + 8, nret, 'be');
-    for (let a = 0; a < Math.min(nargs, 16); a++)
-      machine.memory.writeU32(ARGS + 12 + a * 4, args[a] ?? 0, 'be');
-    machine.memory.writeU32(ARGS + 12 + Math.min(nargs, 16) * 4, 0xdead_beef, 'be');
     report.calls++;
+    let status: number | undefined;
     try {
-      fw.rtas.enter(ARGS);
+      status = enterRtas(fw, token, args, nargs, nret);
     } catch (e) {
       report.violations.push(`call ${i}: ${name}(${args.join(', ')}) threw ${(e as Error).message}`);
       continue;
     }
-    if (nargs + nret > 16 || nret < 1) continue; // no status cell to read (the dispatcher bounds it)
-    const status = machine.memory.readU32(ARGS + 12 + nargs * 4, 'be') | 0;
+    if (status === undefined) continue; // no status cell to read (the dispatcher bounds it)
     const key = `${name} ${status}`;
     report.statuses[key] = (report.statuses[key] ?? 0) + 1;
     const allowed = nargs === args.length && nret === 1 ? RTAS_ALLOWED[name]! : [RtasStatus.ParameterError];

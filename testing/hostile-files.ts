@@ -3,13 +3,15 @@
 // short or corrupted. Every one must end in the tool's own error (ScenarioError, ConfigError,
 // VmcoreError, DtbError) — one line, no stack trace — or be read correctly, within bounded time.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeededRng } from '../emulator/clock.ts';
 import { DtbError, decodeDtb } from '../emulator/dtb.ts';
 import { ConfigError } from '../emulator/memory-blocks.ts';
+import { FDT_ADDR } from '../firmware/rtas/pseries-firmware.ts';
 import { readVmcore, VmcoreError } from '../kernel-model/vmcore-reader.ts';
+import { Scenario } from '../scenarios/builder.ts';
 import { validateRunOptions } from '../scenarios/run.ts';
 import { libraryScenarios, parseScenario, ScenarioError, toBuilder } from '../scenarios/scenario-file.ts';
 
@@ -131,6 +133,29 @@ export function hostileScenarios(seed: number, count: number): HostileReport {
     r.slowestMs = Math.max(r.slowestMs, performance.now() - t0);
   }
   return r;
+}
+
+/**
+ * Real inputs to damage: the first 256 KiB of a vmcore (ELF header, program headers, notes) and
+ * the device tree blob firmware left in memory, from a run of the default machine with 1 GiB.
+ */
+export async function sampleInputs(): Promise<{ core: Uint8Array; dtb: Uint8Array }> {
+  const dir = mkdtempSync(join(tmpdir(), 'fadump-hostile-src-'));
+  try {
+    const run = await Scenario.create({ memory: 2 ** 30 })
+      .boot()
+      .crashAt()
+      .run(dir);
+    const fd = openSync(run.captures[0]!.path, 'r');
+    const core = new Uint8Array(256 * 1024);
+    readSync(fd, core, 0, core.length, 0);
+    closeSync(fd);
+    const head = run.machine.memory.peek(FDT_ADDR, 8);
+    const dtb = run.machine.memory.peek(FDT_ADDR, new DataView(head.buffer, head.byteOffset).getUint32(4));
+    return { core, dtb };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** `count` damaged copies of a real core file and a real DTB through the readers `inspect` uses. */

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyVmcore } from '../../kernel-model/proc-vmcore.ts';
 import { DEFAULT_RUN, type RunOptions, type RunResult, runScenario } from '../../scenarios/run.ts';
 import { tools } from '../support/tools.ts';
+import { EXACT } from '../support/verify.ts';
 
 const MiB = 2 ** 20;
 
@@ -70,12 +71,7 @@ for (const [endian, firmware, kernel, extra] of CAPTURES) {
 
     it('is captured and every PT_LOAD byte equals crash-time memory', () => {
       expect(c.summary.dump.status).toBe('captured');
-      expect(c.summary.verify).toEqual({
-        mismatchedBytes: 0,
-        missingBytes: 0,
-        extraBytes: 0,
-        notDumpedByDesignBytes: 0,
-      });
+      expect(c.summary.verify).toEqual(EXACT);
       if (extra.hotplug) {
         const expected = extra.hotplug.add ? { added: 3, removed: 1, offlined: 1 } : { offlined: 2 };
         expect(c.summary.cycles[0]!.hotplug).toMatchObject(expected);

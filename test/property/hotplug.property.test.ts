@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Scenario } from '../../scenarios/builder.ts';
 import type { MemoryStep } from '../../scenarios/run.ts';
+import { EXACT } from '../support/verify.ts';
 
 type MemEvent = Extract<MemoryStep, { op: 'hot-add' | 'hot-remove' | 'offline' | 'online' }>;
 
@@ -49,12 +50,7 @@ describe('resilient kernels under any memory-event sequence', () => {
           const { summary } = await build('resilient', steps, crashEvent, endian).run(dir());
           const c = summary.cycles[0]!;
           expect(c.dump.status).toBe('captured');
-          expect(c.verify).toEqual({
-            mismatchedBytes: 0,
-            missingBytes: 0,
-            extraBytes: 0,
-            notDumpedByDesignBytes: 0,
-          });
+          expect(c.verify).toEqual(EXACT);
           expect(c.hotplug.reRegistrations).toBe(0);
           expect(c.hotplug.unregisteredNs).toBe(0);
         },
@@ -81,12 +77,7 @@ describe('legacy kernels: failures where the model predicts them', () => {
           expect(c.hotplug.reRegistrations).toBe(triggers);
           expect(c.hotplug.rtasCalls).toBe(2 * triggers);
           expect(c.hotplug.unregisteredNs).toBe(triggers * PER_EVENT);
-          expect(c.verify).toEqual({
-            mismatchedBytes: 0,
-            missingBytes: 0,
-            extraBytes: 0,
-            notDumpedByDesignBytes: 0,
-          });
+          expect(c.verify).toEqual(EXACT);
         }
       }),
       { seed: 77, numRuns: 20 },
@@ -176,12 +167,7 @@ describe('legacy kernels under any memory-event sequence', () => {
             expect(c.hotplug.reRegistrations).toBe(triggers);
             expect(c.hotplug.rtasCalls).toBe(2 * triggers);
             // Re-registered after the last event: the header is current.
-            expect(c.verify).toEqual({
-              mismatchedBytes: 0,
-              missingBytes: 0,
-              extraBytes: 0,
-              notDumpedByDesignBytes: 0,
-            });
+            expect(c.verify).toEqual(EXACT);
           }
         },
       ),
@@ -211,12 +197,7 @@ describe('resilient kernels on PowerNV under online/offline sequences', () => {
           const { summary } = await s.crashAt().run(dir());
           const c = summary.cycles[0]!;
           expect(c.dump.status).toBe('captured');
-          expect(c.verify).toEqual({
-            mismatchedBytes: 0,
-            missingBytes: 0,
-            extraBytes: 0,
-            notDumpedByDesignBytes: 0,
-          });
+          expect(c.verify).toEqual(EXACT);
           expect(c.hotplug.reRegistrations).toBe(0);
         },
       ),
@@ -265,12 +246,7 @@ describe('legacy kernels on PowerNV under online/offline sequences', () => {
             seen.captured++;
             expect(c.dump.status).toBe('captured');
             expect(c.hotplug.reRegistrations).toBe(triggers);
-            expect(c.verify).toEqual({
-              mismatchedBytes: 0,
-              missingBytes: 0,
-              extraBytes: 0,
-              notDumpedByDesignBytes: 0,
-            });
+            expect(c.verify).toEqual(EXACT);
           }
         },
       ),

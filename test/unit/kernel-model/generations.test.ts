@@ -15,6 +15,7 @@ import {
 import { ELF64_EHDR, ELF64_PHDR, PT_LOAD, PT_NOTE } from '../../../kernel-model/elf.ts';
 import { Kernel } from '../../../kernel-model/kernel.ts';
 import { DEFAULT_RUN, type RunHooks, type RunOptions, runScenario } from '../../../scenarios/run.ts';
+import { EXACT } from '../../support/verify.ts';
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -137,12 +138,7 @@ describe('legacy kernels on PowerNV', () => {
     expect(c.hotplug.offlined).toBe(2);
     expect(c.hotplug.reRegistrations).toBe(2);
     expect(c.dump.status).toBe('captured');
-    expect(c.verify).toEqual({
-      mismatchedBytes: 0,
-      missingBytes: 0,
-      extraBytes: 0,
-      notDumpedByDesignBytes: 0,
-    });
+    expect(c.verify).toEqual(EXACT);
   });
 });
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RUN, type RunOptions, runScenario } from '../../../scenarios/run.ts';
+import { EXACT } from '../../support/verify.ts';
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -28,12 +29,7 @@ describe('resilient (6.10+) kernels and memory events', () => {
         async (hotplug, endian) => {
           const c = await run({ hotplug, endian, memory: 1536 * MiB });
           expect(c.dump.status).toBe('captured');
-          expect(c.verify).toEqual({
-            mismatchedBytes: 0,
-            missingBytes: 0,
-            extraBytes: 0,
-            notDumpedByDesignBytes: 0,
-          });
+          expect(c.verify).toEqual(EXACT);
           expect(c.hotplug.reRegistrations).toBe(0);
           expect(c.hotplug.rtasCalls).toBe(0);
         },
@@ -49,12 +45,7 @@ describe('legacy (before 6.10) kernels and memory events', () => {
     expect(c.hotplug.uevents).toBe(3 * 2 + 1);
     expect(c.hotplug.reRegistrations).toBe(4);
     expect(c.hotplug.rtasCalls).toBe(8);
-    expect(c.verify).toEqual({
-      mismatchedBytes: 0,
-      missingBytes: 0,
-      extraBytes: 0,
-      notDumpedByDesignBytes: 0,
-    });
+    expect(c.verify).toEqual(EXACT);
   });
 
   it('without re-registration the elfcorehdr is stale: hot-added memory is missing from the vmcore', async () => {
@@ -123,12 +114,7 @@ describe('legacy elfcorehdr outgrowing its early-boot buffer', () => {
       mkdtempSync(join(tmpdir(), 'fadump-hp-')),
     );
     expect(resilient.summary.cycles[0]!.elfcorehdrOverflowBytes).toBe(0);
-    expect(resilient.summary.cycles[0]!.verify).toEqual({
-      mismatchedBytes: 0,
-      missingBytes: 0,
-      extraBytes: 0,
-      notDumpedByDesignBytes: 0,
-    });
+    expect(resilient.summary.cycles[0]!.verify).toEqual(EXACT);
   });
 });
 
@@ -147,11 +133,6 @@ describe('crash while udev handles a bulk memory event', () => {
     expect(c.hotplug.crashedInEvent).toBe(true);
     expect(c.dump.status).toBe('captured');
     expect(c.hotplug.unregisteredNs).toBe(0);
-    expect(c.verify).toEqual({
-      mismatchedBytes: 0,
-      missingBytes: 0,
-      extraBytes: 0,
-      notDumpedByDesignBytes: 0,
-    });
+    expect(c.verify).toEqual(EXACT);
   });
 });

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../emulator/memory-blocks.ts';
 import { Scenario } from '../../../scenarios/builder.ts';
 import { readElfCore } from '../../support/elf-reader.ts';
+import { EXACT } from '../../support/verify.ts';
 
 const MiB = 2 ** 20;
 const ms = (n: number) => BigInt(n) * 1_000_000n;
@@ -41,12 +42,7 @@ describe('memory events with an interval', () => {
     const c = r.summary.cycles[0]!;
     expect(c.hotplug.reRegistrations).toBe(4);
     expect(c.dump.status).toBe('captured');
-    expect(c.verify).toEqual({
-      mismatchedBytes: 0,
-      missingBytes: 0,
-      extraBytes: 0,
-      notDumpedByDesignBytes: 0,
-    });
+    expect(c.verify).toEqual(EXACT);
   });
 
   it('one bulk event and the same events spread out give the same registrations and dump', async () => {
@@ -105,12 +101,7 @@ describe('memory events with an interval', () => {
       (e) => e.kind === 'uevent' && e.detail.action === 'remove',
     );
     expect(removes.map((e) => e.detail.block)).toEqual([7, 6]);
-    expect(c.verify).toEqual({
-      mismatchedBytes: 0,
-      missingBytes: 0,
-      extraBytes: 0,
-      notDumpedByDesignBytes: 0,
-    });
+    expect(c.verify).toEqual(EXACT);
   });
 });
 
@@ -120,12 +111,7 @@ describe('register and unregister', () => {
     expect(off.summary.dump.status).toBe('not-triggered');
     const on = await Scenario.create().boot().unregister().wait(ms(300)).register().crashAt().run(dir());
     expect(on.summary.dump.status).toBe('captured');
-    expect(on.summary.verify).toEqual({
-      mismatchedBytes: 0,
-      missingBytes: 0,
-      extraBytes: 0,
-      notDumpedByDesignBytes: 0,
-    });
+    expect(on.summary.verify).toEqual(EXACT);
   });
 
   it('after the capture, the fadump kernel does what the steps say (default: release, then register)', async () => {
@@ -146,12 +132,7 @@ describe('NMI', () => {
     const r = await Scenario.create().boot().nmi({ cpu: 5 }).run(dir());
     expect(r.summary.crash).toMatchObject({ cpu: 5, kind: 'nmi', trap: '0x100' });
     expect(strip(r.summary.cycles[0]!.console.crashed).some((l) => l.startsWith('Kernel panic'))).toBe(false);
-    expect(r.summary.verify).toEqual({
-      mismatchedBytes: 0,
-      missingBytes: 0,
-      extraBytes: 0,
-      notDumpedByDesignBytes: 0,
-    });
+    expect(r.summary.verify).toEqual(EXACT);
     // The vmcore's note for CPU 5 holds pt_regs.trap = 0x100 (pr_reg word 40) and the saved NIP.
     const core = readElfCore(join(r.captures[0]!.path));
     const trap = core.prstatus.map((p) => p.regs[40]);

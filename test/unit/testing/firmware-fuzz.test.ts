@@ -7,7 +7,7 @@ import { Machine } from '../../../emulator/machine.ts';
 import { encodeDumpStructure, SECTION_TYPE } from '../../../firmware/rtas/fadump-structs.ts';
 import { personalityByName } from '../../../firmware/rtas/personality.ts';
 import { PseriesFirmware } from '../../../firmware/rtas/pseries-firmware.ts';
-import { fuzzOpal, fuzzRtas } from '../../../testing/firmware-fuzz.ts';
+import { enterRtas, fuzzOpal, fuzzRtas } from '../../../testing/firmware-fuzz.ts';
 
 describe('random call sequences (fixed seeds)', () => {
   for (const firmware of ['powervm', 'qemu'] as const) {
@@ -42,7 +42,6 @@ describe('random call sequences (fixed seeds)', () => {
 // ---- model-based: ibm,configure-kernel-dump and ibm,os-term against a reference model -----------
 
 const MiB = 2 ** 20;
-const ARGS = 0x0810_0000;
 const BUF = 0x0810_2000;
 
 interface Model {
@@ -66,13 +65,7 @@ function structure(valid: boolean): Uint8Array {
 }
 
 function call(r: Real, name: string, args: number[]): number {
-  const m = r.machine.memory;
-  m.writeU32(ARGS, r.fw.rtas.tokenOf(name)!, 'be');
-  m.writeU32(ARGS + 4, args.length, 'be');
-  m.writeU32(ARGS + 8, 1, 'be');
-  args.forEach((a, i) => m.writeU32(ARGS + 12 + i * 4, a, 'be'));
-  r.fw.rtas.enter(ARGS);
-  return m.readU32(ARGS + 12 + args.length * 4, 'be') | 0;
+  return enterRtas(r.fw, r.fw.rtas.tokenOf(name)!, args)!;
 }
 
 class Register implements fc.Command<Model, Real> {
