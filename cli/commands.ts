@@ -9,7 +9,13 @@ import { ConfigError } from '../emulator/memory-blocks.ts';
 import { setInjectedFaults } from '../kernel-model/faults.ts';
 import { VmcoreError } from '../kernel-model/vmcore-reader.ts';
 import type { LogLevel } from '../scenarios/event-log.ts';
-import { type CycleSummary, type RunOptions, runScenario, validateRunOptions } from '../scenarios/run.ts';
+import {
+  type CycleSummary,
+  type RunOptions,
+  runScenario,
+  validateRunOptions,
+  writeReport,
+} from '../scenarios/run.ts';
 import {
   checkExpectations,
   libraryScenarios,
@@ -104,16 +110,17 @@ export async function runFiles(
   for (const { name, scenario } of loaded) {
     bar?.update({ name });
     const dir = loaded.length === 1 ? out : join(out, name);
-    const { summary } = await runScenario(
-      {
-        ...toBuilder(scenario).toOptions(),
-        logLevel,
-        title: name,
-        ...(scenario.description ? { description: scenario.description } : {}),
-      },
-      dir,
-    );
+    const options = {
+      ...toBuilder(scenario).toOptions(),
+      logLevel,
+      title: name,
+      ...(scenario.description ? { description: scenario.description } : {}),
+    };
+    const result = await runScenario(options, dir);
+    const { summary } = result;
     const failed = checkExpectations(scenario, summary.cycles.at(-1)!);
+    // The report names the expectations that failed, too.
+    if (failed.length > 0) await writeReport(dir, options, result, failed);
     results.push({ name, dir, dump: summary.dump.status, failed });
     bar?.increment();
     if (!json) {

@@ -199,6 +199,39 @@ describe('fadump-sim with scenario files', () => {
     const r = cli('run', file, '--out', join(d, 'out'));
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('expectation failed: dump: expected refused, got captured');
+    // The report names it too.
+    expect(readFileSync(join(d, 'out', 'report.html'), 'utf8')).toContain(
+      '<ul class="failed"><li>dump: expected refused, got captured</li></ul>',
+    );
+  });
+
+  it('--log-level debug puts every firmware call in events.jsonl; info leaves them out', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fadump-cli-'));
+    const kinds = (level: string) => {
+      const out = join(d, level);
+      expect(cli('run', 'default', '--out', out, '--log-level', level).code).toBe(0);
+      return readFileSync(join(out, 'events.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).kind as string);
+    };
+    expect(kinds('debug')).toContain('call');
+    expect(kinds('info')).not.toContain('call');
+  });
+
+  it('output piped into a reader that stops early is not an error', () => {
+    // explain prints far more than a pipe holds, so it is still writing when head has gone.
+    const out = join(mkdtempSync(join(tmpdir(), 'fadump-cli-')), 'out');
+    const r = spawnSync(
+      'bash',
+      ['-c', `set -o pipefail; ${process.execPath} ${CLI} explain --out ${out} | head -c 100`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toHaveLength(100);
   });
 });
 
