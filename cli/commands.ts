@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
+import { DumpFileError } from '../dump/dump-reader.ts';
 import { DtbError } from '../emulator/dtb.ts';
 import { ConfigError } from '../emulator/memory-blocks.ts';
 import { setInjectedFaults } from '../kernel-model/faults.ts';
-import { VmcoreError } from '../kernel-model/vmcore-reader.ts';
 import type { LogLevel } from '../scenarios/event-log.ts';
 import {
   type CycleSummary,
@@ -25,6 +25,7 @@ import {
   type ScenarioFile,
   toBuilder,
 } from '../scenarios/scenario-file.ts';
+import { verifyProblems } from '../scenarios/verify.ts';
 import { paint } from './colour.ts';
 import { explain } from './explain.ts';
 import { claimOutputDir, cleanUpOnInterrupt, EXIT_DUMP_FAILED, fail, UsageError } from './fail.ts';
@@ -60,14 +61,19 @@ export async function runOne(o: RunOptions, out: string, json: boolean): Promise
   if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else {
     const d = summary.dump;
+    // The crash as the dump tells it, when there is one.
+    const crash = d.crash ?? summary.crash;
     process.stdout.write(
       `dump: ${paint.status(d.status)}${d.reason ? ` (${d.reason})` : ''}${d.vmcore ? ` -> ${out}/${d.vmcore}` : ''}\n` +
-        `crash: CPU ${summary.crash.cpu} nip ${summary.crash.nip}\n` +
+        `crash: CPU ${crash.cpu} nip ${crash.nip}\n` +
         `verify: ${summary.verify.mismatchedBytes ?? 'n/a'} mismatched bytes\n` +
+        verifyProblems({ ...summary.verify, mismatchedBytes: 0 })
+          .map((p) => `verify: ${p}\n`)
+          .join('') +
         `wrote ${out}/summary.json, ${out}/console.log, ${out}/report.html\n`,
     );
   }
-  if (summary.dump.status !== 'captured' || summary.verify.mismatchedBytes !== 0)
+  if (summary.dump.status !== 'captured' || verifyProblems(summary.verify).length > 0)
     process.exitCode = EXIT_DUMP_FAILED;
 }
 
@@ -206,7 +212,7 @@ export function inspectCommand(file: string, json: boolean): void {
   try {
     process.stdout.write(`${inspect(file, json)}\n`);
   } catch (e) {
-    if (e instanceof VmcoreError || e instanceof DtbError) fail(`${file}: ${e.message}`);
+    if (e instanceof DumpFileError || e instanceof DtbError) fail(`${file}: ${e.message}`);
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') fail(`${file}: no such file`);
     throw e;
   }

@@ -3,6 +3,8 @@
 // status), and annotated hex of the structures that carry the dump across the reboot, printed from
 // the same field tables that encode them.
 
+import { closeSync, openSync, readSync } from 'node:fs';
+import { withDump } from '../dump/formats.ts';
 import type { SimEvent } from '../emulator/events.ts';
 import { fmtSize } from '../emulator/machine.ts';
 import { ELF64_EHDR, ELF64_PHDR } from '../kernel-model/elf.ts';
@@ -107,11 +109,16 @@ export async function explain(scenario: Scenario, outDir: string): Promise<strin
   }
   const cap = captures[0];
   if (cap) {
-    const order = o.captureEndian ?? o.endian;
+    // Read back from the written vmcore, as the dump tools see it.
+    const { order, phnum } = withDump(cap.path, cap.format, (r) => ({
+      order: r.contents.order,
+      phnum: 1 + r.contents.loads.length,
+    }));
+    const header = fileHead(cap.path, ELF64_EHDR.size + Math.min(4, phnum) * ELF64_PHDR.size);
     section('The ELF header of /proc/vmcore (kernel byte order)');
-    out.push(ELF64_EHDR.annotate(cap.layout.header, order));
-    for (let i = 0; i < Math.min(4, 1 + cap.layout.loads.length); i++) {
-      out.push(ELF64_PHDR.annotate(cap.layout.header, order, ELF64_EHDR.size + i * ELF64_PHDR.size));
+    out.push(ELF64_EHDR.annotate(header, order));
+    for (let i = 0; i < Math.min(4, phnum); i++) {
+      out.push(ELF64_PHDR.annotate(header, order, ELF64_EHDR.size + i * ELF64_PHDR.size));
     }
   }
   section('Outcome');
@@ -119,4 +126,16 @@ export async function explain(scenario: Scenario, outDir: string): Promise<strin
     `dump ${c.dump.status}${c.dump.reason ? ` (${c.dump.reason})` : ''}; verify ${JSON.stringify(c.verify)}; files in ${outDir} (open report.html for the same run drawn)`,
   );
   return out.join('\n');
+}
+
+/** The first `len` bytes of a file. */
+function fileHead(path: string, len: number): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const b = new Uint8Array(len);
+    readSync(fd, b, 0, len, 0);
+    return b;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,9 +1,10 @@
 // `fadump-sim inspect FILE`: what a vmcore (or OPAL core) or a device tree blob holds, as text or JSON.
 
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import type { ElfDumpContents } from '../dump/elf-reader.ts';
+import { formatOf, withDump } from '../dump/formats.ts';
 import type { DtNode } from '../emulator/device-tree.ts';
 import { decodeDtb } from '../emulator/dtb.ts';
-import { readVmcore, type VmcoreReport } from '../kernel-model/vmcore-reader.ts';
 
 const hex = (v: bigint | number) => `0x${v.toString(16)}`;
 const PT_NAMES: Record<number, string> = { 0: 'NULL', 1: 'LOAD', 4: 'NOTE' };
@@ -25,11 +26,13 @@ export function inspect(path: string, json: boolean): string {
     const dtb = decodeDtb(new Uint8Array(readFileSync(path)));
     return json ? JSON.stringify(treeJson(dtb.root), null, 2) : `/dts-v1/;\n${treeText(dtb.root, 0)}`;
   }
-  const r = readVmcore(path);
+  // Anything that is not a device tree blob is read as the default format, whose reader says what is wrong.
+  const format = formatOf(path) ?? 'elf';
+  const r = withDump(path, format, (d) => d.contents as ElfDumpContents);
   return json ? JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? hex(v) : v), 2) : vmcoreText(path, r);
 }
 
-function vmcoreText(path: string, r: VmcoreReport): string {
+function vmcoreText(path: string, r: ElfDumpContents): string {
   const out = [`${path}: ELF64 core, ${r.order === 'le' ? 'little' : 'big'}-endian, machine ${r.machine}`];
   out.push(`program headers (${r.phdrs.length}):`);
   for (const p of r.phdrs) {
@@ -41,12 +44,13 @@ function vmcoreText(path: string, r: VmcoreReport): string {
   for (const n of r.notes) kinds.set(`${n.name}/${n.type}`, (kinds.get(`${n.name}/${n.type}`) ?? 0) + 1);
   out.push(`notes: ${[...kinds].map(([k, n]) => `${n} × ${k}`).join(', ')}`);
   out.push(`CPUs (${r.cpus.length}):`);
-  for (const c of r.cpus)
-    out.push(`  pid ${c.pid}: nip ${hex(c.nip)} lr ${hex(c.lr)} r1 ${hex(c.r1)} msr ${hex(c.msr)}`);
-  const keys = ['OSRELEASE', 'PAGESIZE', 'CRASHTIME'].filter((k) => r.vmcoreinfo[k] !== undefined);
-  out.push(
-    `VMCOREINFO: ${Object.keys(r.vmcoreinfo).length} keys; ${keys.map((k) => `${k}=${r.vmcoreinfo[k]}`).join(' ')}`,
-  );
+  for (const { pid, regs } of r.cpus)
+    out.push(
+      `  pid ${pid}: nip ${hex(regs.nip)} lr ${hex(regs.link)} r1 ${hex(regs.gpr[1]!)} msr ${hex(regs.msr)}`,
+    );
+  const info = r.vmcoreinfo ?? {};
+  const keys = ['OSRELEASE', 'PAGESIZE', 'CRASHTIME'].filter((k) => info[k] !== undefined);
+  out.push(`VMCOREINFO: ${Object.keys(info).length} keys; ${keys.map((k) => `${k}=${info[k]}`).join(' ')}`);
   out.push(`dmesg (${r.dmesg.length} lines):`, ...r.dmesg.map((l) => `  ${l}`));
   return out.join('\n');
 }

@@ -672,10 +672,12 @@ export class Fadump {
     if (k.config.notePids) {
       notes.sort((a, b) => Number(b.cpu === crashing) - Number(a.cpu === crashing));
     }
+    if (injectedFaults.has('note-cpu-dropped') && notes.length > 1) notes.pop();
     const parts: Uint8Array[] = [];
     this.notes = [];
     for (const n of notes) {
       const pid = k.config.notePids ? n.cpu + 1 : 0;
+      if (injectedFaults.has('note-wrong-nip') && n.cpu === crashing) n.regs = { ...n.regs, nip: 0n };
       parts.push(prstatusNote(n.regs, pid, k.order));
       this.notes.push({ cpu: n.cpu, pid, regs: ptRegsWords(PT_REGS.encode(n.regs, k.order), this.le) });
     }

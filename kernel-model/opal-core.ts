@@ -3,12 +3,13 @@
 // from their copies — with one PRSTATUS note per active thread, for debugging firmware.
 
 import { CRASH_INFO_HEADER } from './crash-info-header.ts';
+import type { DumpImage } from './dump-image.ts';
 import { prstatusNote } from './elf.ts';
 import type { Kernel } from './kernel.ts';
-import { coreLayout, type VmcoreLayout } from './proc-vmcore.ts';
+import { concat } from './proc-vmcore.ts';
 
 /** The OPAL core of a dump the capture kernel holds, or undefined when there is none. */
-export function buildOpalCore(k: Kernel): VmcoreLayout | undefined {
+export function buildOpalCore(k: Kernel): DumpImage | undefined {
   const f = k.fadump;
   const o = f.opal;
   if (!o || !f.dumpActive || f.outcome.status !== 'captured') return undefined;
@@ -18,12 +19,15 @@ export function buildOpalCore(k: Kernel): VmcoreLayout | undefined {
   const threads = o.threadRegisters(fdh.crashing_cpu, fdh.regs);
   const notes = threads.map((t) => prstatusNote(t.regs, k.config.notePids ? t.cpu + 1 : 0, k.order));
   // OPAL runs in real mode: its addresses are physical, and its virtual addresses the same.
-  const loads = regions.map((r) => ({
-    paddr: r.src,
-    vaddr: BigInt(r.src),
-    source: r.dest,
-    size: r.size,
-    fileOffset: 0,
-  }));
-  return coreLayout(k.order, notes, loads);
+  return {
+    order: k.order,
+    notes: concat(notes),
+    segments: regions.map((r) => ({
+      paddr: r.src,
+      vaddr: BigInt(r.src),
+      size: r.size,
+      source: k.mem,
+      sourceAddr: r.dest,
+    })),
+  };
 }

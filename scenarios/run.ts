@@ -5,24 +5,24 @@
 
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DUMP_FORMATS, type DumpFormatName, withDump } from '../dump/formats.ts';
+import { cloneRegisters } from '../emulator/cpu-thread.ts';
 import { fmtSize, Machine } from '../emulator/machine.ts';
 import { ConfigError, LMB_DRC_BASE, type Range } from '../emulator/memory-blocks.ts';
 import { assertWritable } from '../emulator/output-guard.ts';
 import type { MemorySnapshot } from '../emulator/physical-memory.ts';
+import { subtract } from '../emulator/ranges.ts';
 import { SkibootFirmware } from '../firmware/opal/skiboot-firmware.ts';
 import { type FirmwarePersonality, personalityByName } from '../firmware/rtas/personality.ts';
 import { PseriesFirmware, RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
+import type { DumpImage } from '../kernel-model/dump-image.ts';
 import { KdumpUdevRule } from '../kernel-model/kdump-udev.ts';
 import { KERN_WARNING, Kernel, type KernelConfig } from '../kernel-model/kernel.ts';
 import { buildOpalCore } from '../kernel-model/opal-core.ts';
 import { OPAL_FADUMP_MIN_BOOT_MEM } from '../kernel-model/opal-fadump.ts';
-import {
-  VmcoreInitError,
-  type VmcoreLayout,
-  verifyVmcore,
-  vmcoreLayout,
-  writeVmcore,
-} from '../kernel-model/proc-vmcore.ts';
+import { procVmcore, VmcoreInitError } from '../kernel-model/proc-vmcore.ts';
+import { SYMBOLS } from '../kernel-model/symbols.ts';
+import { readVmcoreinfo } from '../kernel-model/vmcoreinfo.ts';
 import { EventLog } from './event-log.ts';
 import { type MemoryMap, memoryMap } from './memory-map.ts';
 import { renderReport } from './report.ts';
@@ -35,6 +35,13 @@ import {
   locateStructures,
   STRUCTS_BY_PLATFORM,
 } from './structures.ts';
+import {
+  type CrashTruth,
+  type DumpSide,
+  NOT_IN_SAVE_AREAS,
+  type Verification,
+  verifyDump,
+} from './verify.ts';
 
 export {
   type AfterCapture,
@@ -48,7 +55,7 @@ export type DumpStatus = 'captured' | 'refused' | 'not-triggered';
 
 export interface CycleSummary {
   cycle: number;
-  dump: { status: DumpStatus; vmcore: string | null; reason?: string; bytes?: number; opalcore?: string };
+  /** What happened, from the crash-time snapshot. */
   crash: {
     cpu: number;
     kind: 'panic' | 'nmi';
@@ -59,27 +66,25 @@ export interface CycleSummary {
     r1: string;
     /** The interrupt the crashing CPU was in: 0x300 for the panic path, 0x100 for a system reset. */
     trap: string;
+    /** Every CPU thread's registers at the crash. */
+    cpus: { cpu: number; pir: number; nip: string; lr: string; r1: string; trap: string }[];
+    /** Memory assigned at the crash, less the fadump reserved area: what a dump should hold. */
+    ranges: { start: string; size: string }[];
   };
-  memory: { ranges: { start: string; size: string }[] };
+  /** What the written files hold, read back from them (empty when there is no dump). */
+  dump: DumpSide & {
+    status: DumpStatus;
+    vmcore: string | null;
+    reason?: string;
+    bytes?: number;
+    opalcore?: string;
+  };
   hotplug: HotplugSummary;
   elfcorehdrOverflowBytes: number;
   /** What `corrupt` did to the dump before the fadump kernel booted (first cycle). */
   corrupted: string[];
-  cpuNotes: { cpu: number; pid: number }[];
-  verify: {
-    /** Bytes compared with crash-time memory that differ (firmware-reserved memory is not compared). */
-    mismatchedBytes: number | null;
-    /** Memory assigned at the crash (outside the reserved area) that the vmcore does not hold. */
-    missingBytes: number | null;
-    /** Bytes the vmcore lists that were not assigned memory at the crash. */
-    extraBytes: number | null;
-    /**
-     * Of missingBytes, those Linux leaves out by design: memory added after registration into a
-     * hole below boot_mem_top is neither boot memory nor above boot_mem_top, so it is not dumped
-     * (spec/kernel.md §4, fadump_populate_elfcorehdr).
-     */
-    notDumpedByDesignBytes: number | null;
-  };
+  /** The dump compared with the crash; null when there is no dump. */
+  verify: { [K in keyof Verification]: Verification[K] | null };
   console: { crashed: string[]; capture: string[] };
 }
 
@@ -111,7 +116,7 @@ const NO_HOTPLUG: HotplugSummary = {
 };
 
 export interface Summary {
-  fadumpSim: 1;
+  fadumpSim: 2;
   machine: {
     platform: string;
     firmware: string;
@@ -125,9 +130,8 @@ export interface Summary {
     seed: number;
     bootMemRegions: number;
   };
-  dump: CycleSummary['dump'];
   crash: CycleSummary['crash'];
-  memory: CycleSummary['memory'];
+  dump: CycleSummary['dump'];
   verify: CycleSummary['verify'];
   rtasCalls: number;
   console: string[];
@@ -135,6 +139,28 @@ export interface Summary {
 }
 
 const hex = (v: number | bigint) => `0x${v.toString(16)}`;
+
+const noDump = (status: DumpStatus, reason?: string): CycleSummary['dump'] => ({
+  status,
+  ...(reason !== undefined && { reason }),
+  vmcore: null,
+  format: 'elf',
+  crash: null,
+  cpus: [],
+  loads: [],
+  vmcoreinfo: null,
+});
+const NO_VERIFY: CycleSummary['verify'] = {
+  mismatchedBytes: null,
+  missingBytes: null,
+  extraBytes: null,
+  notDumpedByDesignBytes: null,
+  registerMismatches: null,
+  registersNotSavedByDesign: null,
+  missingCpus: null,
+  extraCpus: null,
+  vmcoreinfoMismatch: null,
+};
 
 /** Default boot memory size: 5% of RAM rounded down to 256 MiB, at least 320 MiB (spec/kernel.md §3). */
 function defaultBootMem(memory: number): number {
@@ -226,10 +252,10 @@ export interface RunResult {
   machine: Machine;
   /** Crash-time memory of each cycle. */
   snapshots: MemorySnapshot[];
-  /** Each vmcore written: its path and /proc/vmcore layout. */
-  captures: { path: string; layout: VmcoreLayout }[];
+  /** Each vmcore written: its path and format. */
+  captures: { path: string; format: DumpFormatName }[];
   /** Each OPAL core written (PowerNV). */
-  opalcores: { path: string; layout: VmcoreLayout }[];
+  opalcores: { path: string; format: DumpFormatName }[];
   /** The memory map at each phase: registered, at each crash, in each fadump kernel, after release. */
   maps: MemoryMap[];
   /** The first crash's structures, annotated from their field tables (after any corruption). */
@@ -258,6 +284,10 @@ interface Platform {
   calls(): number;
   /** Firmware-owned memory the dump boot legitimately rewrites: not compared by verification. */
   reserved(): { name: string; base: number; size: number }[];
+  /** How the kernel numbers CPUs in its notes: logical ids (pSeries) or PIRs (PowerNV). */
+  noteIds: CrashTruth['noteIds'];
+  /** pt_regs words the firmware does not save for the CPUs other than the crashing one. */
+  notSavedForOthers: CrashTruth['notSavedForOthers'];
   pseries?: PseriesFirmware;
 }
 
@@ -277,6 +307,8 @@ function platformOf(o: RunOptions, machine: Machine, personality: FirmwarePerson
       },
       calls: () => fw.opal.callCount,
       reserved: () => fw.reservedRegions(),
+      noteIds: 'pir',
+      notSavedForOthers: NOT_IN_SAVE_AREAS,
     };
   }
   const fw = new PseriesFirmware(machine, personality);
@@ -287,6 +319,11 @@ function platformOf(o: RunOptions, machine: Machine, personality: FirmwarePerson
     completeDump: () => {},
     calls: () => fw.rtas.callCount,
     reserved: () => [],
+    noteIds: 'logical',
+    // QEMU's staleCtrLrXerCfar: CTR, LR and XER come from the generic SPR array, saved as 0.
+    notSavedForOthers: personality.quirks.has('staleCtrLrXerCfar')
+      ? [...NOT_IN_SAVE_AREAS, 'ctr', 'link', 'xer']
+      : NOT_IN_SAVE_AREAS,
     pseries: fw,
   };
 }
@@ -306,13 +343,21 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
 
   const consoleLog: string[] = [];
   const snapshots: MemorySnapshot[] = [];
+  const cpusAtCrash: CrashTruth['cpus'][] = [];
+  // Every CPU's registers where it stopped: at the panic (or system reset), before the crashing
+  // one goes on into firmware.
+  let stopped: CrashTruth['cpus'] = [];
   const captures: RunResult['captures'] = [];
   const opalcores: RunResult['opalcores'] = [];
   // The crash-time snapshot: when the crashing kernel hands over to firmware with a dump armed.
   machine.events.on((e) => {
     const rtas = e.source === 'rtas' && e.kind === 'os-term' && e.detail.dumpRegistered;
     const opal = e.kind === 'opal-call' && e.detail.name === 'OPAL_CEC_REBOOT2' && platform.dumpTaken();
-    if (rtas || opal) snapshots.push(machine.memory.snapshot());
+    if (e.source === 'kernel' && (e.kind === 'panic' || e.kind === 'nmi'))
+      stopped = machine.cpus.map((c) => ({ cpu: c.id, pir: c.pir, regs: cloneRegisters(c.regs) }));
+    if (!rtas && !opal) return;
+    snapshots.push(machine.memory.snapshot());
+    cpusAtCrash.push(stopped);
   });
 
   const maps: MemoryMap[] = [];
@@ -372,7 +417,6 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     );
     const summary: CycleSummary = {
       cycle,
-      dump: { status: 'not-triggered', vmcore: null },
       crash: {
         cpu: o.crashCpu,
         kind: o.crashKind === 'nmi' && cycle === 1 ? 'nmi' : 'panic',
@@ -381,13 +425,21 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
         lr: hex(regs.lr),
         r1: hex(regs.gpr[1]!),
         trap: hex(regs.trap),
+        cpus: stopped.map(({ cpu, pir, regs: r }) => ({
+          cpu,
+          pir,
+          nip: hex(r.nip),
+          lr: hex(r.lr),
+          r1: hex(r.gpr[1]!),
+          trap: hex(r.trap),
+        })),
+        ranges: expected.map((r) => ({ start: hex(r.base), size: hex(r.size) })),
       },
-      memory: { ranges: [] },
+      dump: noDump('not-triggered'),
       hotplug: cycle === 1 ? hotplug : NO_HOTPLUG,
       elfcorehdrOverflowBytes: crashed.fadump.elfcorehdrOverflowBytes,
       corrupted: cycle === 1 ? corrupted : [],
-      cpuNotes: [],
-      verify: { mismatchedBytes: null, missingBytes: null, extraBytes: null, notDumpedByDesignBytes: null },
+      verify: NO_VERIFY,
       console: { crashed: crashed.console, capture: [] },
     };
     cycles.push(summary);
@@ -407,36 +459,38 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     );
     if (f.outcome.status === 'captured' && f.elfcorehdrAddr !== undefined) {
       const name = cycle === 1 ? 'vmcore' : `vmcore.${cycle}`;
-      const layout = initVmcore(kernel, f.elfcorehdrAddr, ccfg.order);
-      if (!layout) {
-        summary.dump = { status: 'refused', vmcore: null, reason: VMCORE_NOT_INITIALIZED };
+      const image = initVmcore(kernel, f.elfcorehdrAddr, ccfg.order);
+      if (!image) {
+        summary.dump = noDump('refused', VMCORE_NOT_INITIALIZED);
       } else {
-        await writeVmcore(join(outDir, name), machine.memory, layout);
-        captures.push({ path: join(outDir, name), layout });
-        summary.dump = { status: 'captured', vmcore: name, bytes: layout.fileSize };
-        summary.memory.ranges = layout.loads.map((l) => ({ start: hex(l.paddr), size: hex(l.size) }));
-        summary.cpuNotes = f.notes.map((n) => ({ cpu: n.cpu, pid: n.pid }));
-        summary.verify.mismatchedBytes = await verifyVmcore(
-          join(outDir, name),
-          layout,
-          snapshots[snapshots.length - 1]!,
-          machine.memory,
-          platform.reserved(),
-        );
-        const loads = layout.loads.map((l) => ({ base: l.paddr, size: l.size }));
-        summary.verify.missingBytes = bytesNotIn(expected, loads);
-        summary.verify.notDumpedByDesignBytes = bytesNotIn(holesFilled, loads);
-        summary.verify.extraBytes = bytesNotIn(loads, expected);
+        const format: DumpFormatName = 'elf';
+        const path = join(outDir, name);
+        const bytes = await DUMP_FORMATS[format].write(path, image);
+        captures.push({ path, format });
+        const truth: CrashTruth = {
+          memory: snapshots[snapshots.length - 1]!,
+          cpus: cpusAtCrash[cpusAtCrash.length - 1]!,
+          crashingCpu: o.crashCpu,
+          noteIds: platform.noteIds,
+          ranges: expected,
+          notDumpedByDesign: holesFilled,
+          exclude: platform.reserved(),
+          vmcoreinfo: vmcoreinfoAt(snapshots[snapshots.length - 1]!, kcfg.order),
+          notSavedForOthers: platform.notSavedForOthers,
+        };
+        const read = withDump(path, format, (r) => verifyDump(r, truth));
+        summary.dump = { status: 'captured', vmcore: name, bytes, ...read.dump };
+        summary.verify = read.verify;
         const opalcore = buildOpalCore(kernel);
         if (opalcore) {
           const ocName = cycle === 1 ? 'opalcore' : `opalcore.${cycle}`;
-          await writeVmcore(join(outDir, ocName), machine.memory, opalcore);
+          await DUMP_FORMATS[format].write(join(outDir, ocName), opalcore);
           summary.dump.opalcore = ocName;
-          opalcores.push({ path: join(outDir, ocName), layout: opalcore });
+          opalcores.push({ path: join(outDir, ocName), format });
         }
       }
     } else if (f.outcome.status === 'refused') {
-      summary.dump = { status: 'refused', vmcore: null, reason: f.outcome.reason };
+      summary.dump = noDump('refused', f.outcome.reason);
     }
     // What the kdump service does once the vmcore is saved (by default release, then register).
     for (const act of o.afterCapture ?? ['release', 'register']) {
@@ -455,7 +509,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
 
   const first = cycles[0]!;
   const summary: Summary = {
-    fadumpSim: 1,
+    fadumpSim: 2,
     machine: {
       platform: o.platform,
       firmware: o.firmware,
@@ -469,9 +523,8 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
       seed: o.seed,
       bootMemRegions: o.bootMemRegions,
     },
-    dump: first.dump,
     crash: first.crash,
-    memory: first.memory,
+    dump: first.dump,
     verify: first.verify,
     rtasCalls: platform.calls(),
     console: consoleLog,
@@ -639,6 +692,12 @@ function spareFor(steps: readonly MemoryStep[], present: number): number {
   return Math.max(0, highest) + counted;
 }
 
+/** The crashed kernel's VMCOREINFO note as it was at the crash. */
+function vmcoreinfoAt(snapshot: MemorySnapshot, order: 'le' | 'be'): Record<string, string> | null {
+  const keys = readVmcoreinfo(snapshot, order, SYMBOLS.vmcoreinfo_note);
+  return keys ? Object.fromEntries(keys) : null;
+}
+
 /** Memory assigned at the crash, less the fadump reserved area: what the vmcore should hold. */
 function expectedRanges(machine: Machine, k: Kernel): Range[] {
   const f = k.fadump;
@@ -653,9 +712,9 @@ const VMCORE_NOT_INITIALIZED = 'Kdump: vmcore not initialized';
  * cannot be read from old memory, the kernel's warning and no /proc/vmcore.
  * ASSUMPTION: a read of old memory that is not there fails parse_crash_elf_headers ("Kdump: vmcore not initialized").
  */
-function initVmcore(k: Kernel, elfcorehdr: number, order: 'le' | 'be'): VmcoreLayout | undefined {
+function initVmcore(k: Kernel, elfcorehdr: number, order: 'le' | 'be'): DumpImage | undefined {
   try {
-    return vmcoreLayout(k.machine.memory, elfcorehdr, order);
+    return procVmcore(k.machine.memory, elfcorehdr, order);
   } catch (e) {
     if (!(e instanceof VmcoreInitError)) throw e;
     k.printk(KERN_WARNING, '', VMCORE_NOT_INITIALIZED);
@@ -673,27 +732,6 @@ function belowBootMemTop(ranges: readonly Range[], k: Kernel): Range[] {
   );
   for (const b of f.bootMemRegions) low = low.flatMap((r) => subtract(r, b));
   return low;
-}
-
-function subtract(r: Range, cut: Range): Range[] {
-  const end = r.base + r.size;
-  const cEnd = cut.base + cut.size;
-  if (cut.size === 0 || cEnd <= r.base || cut.base >= end) return [r];
-  const out: Range[] = [];
-  if (cut.base > r.base) out.push({ base: r.base, size: cut.base - r.base });
-  if (cEnd < end) out.push({ base: cEnd, size: end - cEnd });
-  return out;
-}
-
-/** Bytes of `a` not covered by `b`. */
-function bytesNotIn(a: readonly Range[], b: readonly Range[]): number {
-  let total = 0;
-  for (const r of a) {
-    let left = [r];
-    for (const c of b) left = left.flatMap((x) => subtract(x, c));
-    total += left.reduce((s, x) => s + x.size, 0);
-  }
-  return total;
 }
 
 async function writeAtomic(path: string, text: string): Promise<void> {

@@ -174,7 +174,7 @@ export const SCENARIO_SCHEMA = z.strictObject({
           trap: integer.optional().describe('pt_regs.trap of the crashing CPU: 0x300 panic, 0x100 NMI'),
         })
         .optional()
-        .describe('the crash as the crash info header recorded it'),
+        .describe('the crash as the dump tells it: the CPU note holding the registers crash_fadump saved'),
       console: z.array(z.string()).optional().describe('lines some kernel printed'),
       ranges: z
         .array(z.strictObject({ start: integer, size }))
@@ -192,10 +192,27 @@ export const SCENARIO_SCHEMA = z.strictObject({
             missingBytes: count.optional(),
             extraBytes: count.optional(),
             notDumpedByDesignBytes: count.optional(),
+            registerMismatches: count
+              .optional()
+              .describe('registers in CPU notes that differ from the CPU at the crash'),
+            registersNotSavedByDesign: count
+              .optional()
+              .describe('registers the firmware does not save, held as 0 in the notes'),
+            missingCpus: z.array(count).optional().describe('CPUs with no note in the dump'),
+            extraCpus: z
+              .array(count)
+              .optional()
+              .describe('notes for CPUs that did not exist, or a second one'),
+            vmcoreinfoMismatch: z
+              .array(z.string())
+              .optional()
+              .describe('VMCOREINFO keys that differ from the crash-time note'),
           }),
         ])
         .optional()
-        .describe('exact (every byte matches, no memory missing or extra), or chosen byte counts'),
+        .describe(
+          'exact (every byte, register, CPU note and VMCOREINFO key matches; no memory missing or extra), or chosen counts',
+        ),
     })
     .optional()
     .describe('what must hold after the (last) crash; a failure exits 1'),
@@ -431,12 +448,15 @@ export function checkExpectations(s: ScenarioFile, c: CycleSummary): string[] {
   if (e.reason && !(c.dump.reason ?? '').includes(e.reason)) {
     failed.push(`reason: expected "${e.reason}", got "${c.dump.reason ?? ''}"`);
   }
-  if (e.crash?.cpu !== undefined && c.crash.cpu !== e.crash.cpu)
-    failed.push(`crash.cpu: expected ${e.crash.cpu}, got ${c.crash.cpu}`);
-  if (e.crash?.kind !== undefined && c.crash.kind !== e.crash.kind)
-    failed.push(`crash.kind: expected ${e.crash.kind}, got ${c.crash.kind}`);
-  if (e.crash?.trap !== undefined && BigInt(c.crash.trap) !== BigInt(e.crash.trap))
-    failed.push(`crash.trap: expected 0x${BigInt(e.crash.trap).toString(16)}, got ${c.crash.trap}`);
+  // The crash as the dump tells it: the note holding crash_fadump's registers.
+  const crash = c.dump.crash;
+  const none = c.dump.status === 'captured' ? 'no CPU note with crash_fadump registers' : 'no dump';
+  if (e.crash?.cpu !== undefined && crash?.cpu !== e.crash.cpu)
+    failed.push(`crash.cpu: expected ${e.crash.cpu}, got ${crash?.cpu ?? none}`);
+  if (e.crash?.kind !== undefined && crash?.kind !== e.crash.kind)
+    failed.push(`crash.kind: expected ${e.crash.kind}, got ${crash?.kind ?? none}`);
+  if (e.crash?.trap !== undefined && (crash ? BigInt(crash.trap) : undefined) !== BigInt(e.crash.trap))
+    failed.push(`crash.trap: expected 0x${BigInt(e.crash.trap).toString(16)}, got ${crash?.trap ?? none}`);
   if (e.reRegistrations !== undefined && c.hotplug.reRegistrations !== e.reRegistrations) {
     failed.push(`reRegistrations: expected ${e.reRegistrations}, got ${c.hotplug.reRegistrations}`);
   }
@@ -444,7 +464,7 @@ export function checkExpectations(s: ScenarioFile, c: CycleSummary): string[] {
   for (const want of e.console ?? []) if (!lines.includes(want)) failed.push(`console: no line "${want}"`);
   if (e.ranges !== undefined) {
     const want = e.ranges.map((r) => `${BigInt(r.start).toString(16)}+${parseSize(r.size).toString(16)}`);
-    const got = c.memory.ranges.map((r) => `${BigInt(r.start).toString(16)}+${BigInt(r.size).toString(16)}`);
+    const got = c.dump.loads.map((r) => `${BigInt(r.start).toString(16)}+${BigInt(r.size).toString(16)}`);
     if (want.join(' ') !== got.join(' '))
       failed.push(
         `ranges: expected ${want.map((w) => `0x${w}`).join(' ')}, got ${got.map((g) => `0x${g}`).join(' ') || 'none'}`,
@@ -456,13 +476,37 @@ export function checkExpectations(s: ScenarioFile, c: CycleSummary): string[] {
     );
   }
   if (e.verify !== undefined) {
-    const want = e.verify === 'exact' ? { mismatchedBytes: 0, missingBytes: 0, extraBytes: 0 } : e.verify;
+    const want =
+      e.verify === 'exact'
+        ? {
+            mismatchedBytes: 0,
+            missingBytes: 0,
+            extraBytes: 0,
+            registerMismatches: 0,
+            missingCpus: [],
+            extraCpus: [],
+            vmcoreinfoMismatch: [],
+          }
+        : e.verify;
     for (const [k, v] of Object.entries(want)) {
       const got = c.verify[k as keyof typeof c.verify];
-      if (got !== v) failed.push(`verify.${k}: expected ${v}, got ${got}`);
+      // Lists are expected whole; registerMismatches by count.
+      const value = k === 'registerMismatches' && Array.isArray(got) ? got.length : got;
+      if (JSON.stringify(value) !== JSON.stringify(v))
+        failed.push(`verify.${k}: expected ${JSON.stringify(v)}, got ${describeGot(k, got)}`);
     }
   }
   return failed;
+}
+
+/** A verify value as a failure names it: register mismatches spelled out, so the line says which. */
+function describeGot(key: string, got: unknown): string {
+  if (key === 'registerMismatches' && Array.isArray(got) && got.length > 0)
+    return `${got.length} (${(got as { cpu: number; register: string; expected: string; got: string }[])
+      .slice(0, 3)
+      .map((m) => `CPU ${m.cpu} ${m.register} ${m.got}, expected ${m.expected}`)
+      .join('; ')}${got.length > 3 ? '; …' : ''})`;
+  return JSON.stringify(got);
 }
 
 /**

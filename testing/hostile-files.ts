@@ -1,16 +1,17 @@
 // Hostile input files: scenario YAML that is garbage, deeply nested, an alias bomb, full of huge or
 // negative numbers, or a real scenario damaged byte by byte; ELF cores and device tree blobs cut
 // short or corrupted. Every one must end in the tool's own error (ScenarioError, ConfigError,
-// VmcoreError, DtbError) — one line, no stack trace — or be read correctly, within bounded time.
+// DumpFileError, DtbError) — one line, no stack trace — or be read correctly, within bounded time.
 
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DumpFileError } from '../dump/dump-reader.ts';
+import { withDump } from '../dump/formats.ts';
 import { SeededRng } from '../emulator/clock.ts';
 import { DtbError, decodeDtb } from '../emulator/dtb.ts';
 import { ConfigError } from '../emulator/memory-blocks.ts';
 import { FDT_ADDR } from '../firmware/rtas/pseries-firmware.ts';
-import { readVmcore, VmcoreError } from '../kernel-model/vmcore-reader.ts';
 import { Scenario } from '../scenarios/builder.ts';
 import { validateRunOptions } from '../scenarios/run.ts';
 import { libraryScenarios, parseScenario, ScenarioError, toBuilder } from '../scenarios/scenario-file.ts';
@@ -184,12 +185,12 @@ export function hostileCores(seed: number, count: number, core: Uint8Array, dtb:
         else {
           const path = join(dir, 'core');
           writeFileSync(path, bytes);
-          readVmcore(path);
+          withDump(path, 'elf', (d) => d.contents);
         }
         record(r, 'read');
       } catch (e) {
         const msg = (e as Error).message;
-        if (e instanceof VmcoreError || e instanceof DtbError) record(r, (e as Error).constructor.name);
+        if (e instanceof DumpFileError || e instanceof DtbError) record(r, (e as Error).constructor.name);
         else
           r.violations.push(
             `file ${i} (${isDtb ? 'dtb' : 'core'}): ${(e as Error).constructor.name}: ${msg.split('\n')[0]}`,

@@ -5,9 +5,11 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type fc from 'fast-check';
+import { type DumpFormatName, withDump } from '../dump/formats.ts';
 import { BACKING_PAGE } from '../emulator/physical-memory.ts';
 import type { RunResult } from '../scenarios/run.ts';
 import { type ScenarioFile, toBuilder } from '../scenarios/scenario-file.ts';
+import { isExact, verifyProblems } from '../scenarios/verify.ts';
 import * as arb from './arbitraries.ts';
 
 export interface PropertyDef {
@@ -23,9 +25,11 @@ export interface PropertyDef {
   replay?: NonNullable<ScenarioFile['expect']>;
 }
 
-/** Every byte right, none extra, none missing but what Linux leaves out by design (counted apart). */
-const exact = (v: RunResult['summary']['verify']) =>
-  v.mismatchedBytes === 0 && v.extraBytes === 0 && v.missingBytes === (v.notDumpedByDesignBytes ?? 0);
+/** Every byte, register, CPU note and VMCOREINFO key right, none extra, none missing but what Linux leaves out by design. */
+const exact = isExact;
+
+/** The verdict on a dump that is not exact, in words. */
+const wrong = (v: RunResult['summary']['verify']) => verifyProblems(v).join('; ') || JSON.stringify(v);
 
 /**
  * Fields the fadump kernel uses without any check, as Linux 6.10 does: a damaged value there gives
@@ -35,6 +39,16 @@ export const UNCHECKED_BY_LINUX: Readonly<Record<string, { fields: readonly stri
   'opal-metadata': {
     fields: ['region_cnt', 'rgn'],
     where: 'opal_fadump_get_config() copies the regions from the kernel metadata as they are',
+  },
+  'crash-info-header': {
+    fields: ['regs', 'cpu_mask', 'crashing_cpu'],
+    where:
+      'rtas_fadump_build_cpu_notes() and opal_fadump_build_cpu_notes() copy fdh->regs into the crashing CPU note and follow fdh->crashing_cpu and fdh->cpu_mask as they are',
+  },
+  'regsave-entry': {
+    fields: ['reg_id', 'reg_value'],
+    where:
+      'rtas_fadump_read_regs() takes each register value by its id as it is, skipping ids it does not know (only CPUSTRT and CPUEND are checked)',
   },
   'rtas-dump-section': {
     fields: ['source_address', 'destination_address'],
@@ -73,8 +87,7 @@ export const PROPERTIES: readonly PropertyDef[] = [
           outcome: c.dump.status,
           problem: `dump ${c.dump.status}${c.dump.reason ? `: ${c.dump.reason}` : ''}`,
         };
-      if (!exact(c.verify))
-        return { outcome: 'wrong', problem: `vmcore not exact: ${JSON.stringify(c.verify)}` };
+      if (!exact(c.verify)) return { outcome: 'wrong', problem: `vmcore not exact: ${wrong(c.verify)}` };
       return { outcome: c.verify.notDumpedByDesignBytes ? 'exact, hole memory not dumped' : 'exact' };
     },
   },
@@ -103,7 +116,7 @@ export const PROPERTIES: readonly PropertyDef[] = [
         if (again.dump.status === 'captured' && !exact(again.verify))
           return { outcome: 'wrong where Linux does not check' };
       }
-      return { outcome: 'wrong', problem: `silently wrong vmcore: ${JSON.stringify(c.verify)}` };
+      return { outcome: 'wrong', problem: `silently wrong vmcore: ${wrong(c.verify)}` };
     },
   },
   {
@@ -121,8 +134,8 @@ export const PROPERTIES: readonly PropertyDef[] = [
       }
       for (const cap of a.captures) {
         const name = cap.path.slice(join(dir, 'a').length + 1);
-        const one = digest(cap.path, a);
-        const two = digest(join(dir, 'b', name), a);
+        const one = digest(cap.path, cap.format, a);
+        const two = digest(join(dir, 'b', name), cap.format, a);
         if (one !== two) return { outcome: 'differs', problem: `${name} differs between two runs` };
       }
       return { outcome: 'identical' };
@@ -131,32 +144,32 @@ export const PROPERTIES: readonly PropertyDef[] = [
 ];
 
 /**
- * A digest of a sparse core: its size and allocated blocks, and the bytes of every page the run
- * could have written (the header and the pages present in memory); two files with the same digest
- * under the same run are byte-identical (more allocation would show in the block count).
+ * A digest of a dump, read through its format's reader: the file's size and allocated blocks, its
+ * headers and notes, and the memory it holds at every page present at the crash; two files with
+ * the same digest under the same run are byte-identical (more allocation would show in the block
+ * count).
  */
-function digest(path: string, run: RunResult): string {
+function digest(path: string, format: DumpFormatName, run: RunResult): string {
   const st = statSync(path);
   const h = createHash('sha256').update(`${st.size}/${st.blocks}`);
   const fd = openSync(path, 'r');
   try {
-    const buf = Buffer.alloc(BACKING_PAGE);
-    const cap = run.captures.find((c) => path.endsWith(c.path.split('/').pop()!))!;
-    const offsets = [0];
-    for (const l of cap.layout.loads) {
-      for (const p of run.machine.memory.presentPages()) {
-        const at = p * BACKING_PAGE;
-        if (at + BACKING_PAGE > l.source && at < l.source + l.size)
-          offsets.push(l.fileOffset + Math.max(0, at - l.source));
-      }
-    }
-    for (const off of offsets) {
-      const n = readSync(fd, buf, 0, BACKING_PAGE, off);
-      h.update(buf.subarray(0, n));
-    }
+    const head = Buffer.alloc(Math.min(st.size, 16 * 2 ** 20));
+    readSync(fd, head, 0, head.length, 0);
+    h.update(head);
   } finally {
     closeSync(fd);
   }
+  withDump(path, format, (r) => {
+    const present = run.snapshots.flatMap((s) => s.presentPages());
+    for (const l of r.contents.loads) {
+      for (const p of new Set(present)) {
+        const from = Math.max(l.paddr, p * BACKING_PAGE);
+        const to = Math.min(l.paddr + l.size, (p + 1) * BACKING_PAGE);
+        if (from < to) h.update(r.read(from, to - from).data);
+      }
+    }
+  });
   return h.digest('hex');
 }
 

@@ -79,6 +79,22 @@ describe('fadump-sim check', () => {
     expect(fixed.code).toBe(0);
   });
 
+  it('finds a CPU note the fadump kernel left out, read back from the vmcore, and run replays it', () => {
+    const out = tmp();
+    const fault = ['--inject-fault', 'note-cpu-dropped'];
+    const r = cli('check', 'resilient-exact', '--runs', '3', '--seed', '1', '--out', out, ...fault);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/vmcore not exact: no note for CPU \d+/);
+    const file = join(out, readdirSync(out)[0]!);
+    const steps = parse(readFileSync(file, 'utf8')).steps;
+    expect(steps).toHaveLength(2);
+    expect(steps[0]).toBe('boot');
+    const replay = cli('run', file, '--out', join(out, 'replay'), ...fault);
+    expect(replay.code).toBe(1);
+    expect(replay.stdout).toMatch(/expectation failed: verify\.missingCpus: expected \[\], got \[\d+\]/);
+    expect(cli('run', file, '--out', join(out, 'fixed')).code).toBe(0);
+  });
+
   for (const [what, args, message] of [
     ['a shard past the count', ['--shard', '3/2'], '--shard 3/2: expected i/n with 1 <= i <= n, such as 1/4'],
     ['no workers', ['--workers', '0'], '--workers 0 must be 1 to 64'],
@@ -87,7 +103,11 @@ describe('fadump-sim check', () => {
       ['no-such'],
       'unknown property no-such: one of resilient-exact, mutation-safe, deterministic',
     ],
-    ['an unknown fault', ['--inject-fault', 'nope'], 'unknown fault nope: boot-mem-off-by-one'],
+    [
+      'an unknown fault',
+      ['--inject-fault', 'nope'],
+      'unknown fault nope: boot-mem-off-by-one, note-wrong-nip, note-cpu-dropped, vmcoreinfo-damaged',
+    ],
   ] as const) {
     it(`${what}: exit 2, one line`, () => {
       const r = cli('check', ...args, '--runs', '1', '--out', tmp());

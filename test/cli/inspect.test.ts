@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspect } from '../../cli/inspect.ts';
+import { DumpFileError } from '../../dump/dump-reader.ts';
 import { SeededRng } from '../../emulator/clock.ts';
 import { DtbError, encodeDtb } from '../../emulator/dtb.ts';
 import { Machine } from '../../emulator/machine.ts';
 import { POWERVM } from '../../firmware/rtas/personality.ts';
 import { PseriesFirmware } from '../../firmware/rtas/pseries-firmware.ts';
-import { VmcoreError } from '../../kernel-model/vmcore-reader.ts';
 import { DEFAULT_RUN, runScenario } from '../../scenarios/run.ts';
 import { REPO } from '../support/tools.ts';
 
@@ -86,7 +86,7 @@ describe('fadump-sim inspect', () => {
       try {
         inspect(file, true);
       } catch (e) {
-        if (!(e instanceof VmcoreError || e instanceof DtbError)) throw e;
+        if (!(e instanceof DumpFileError || e instanceof DtbError)) throw e;
       }
     }
   });

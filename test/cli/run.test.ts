@@ -91,6 +91,31 @@ describe('fadump-sim run: the default scenario', () => {
   });
 });
 
+describe('fadump-sim run: a dump that says the wrong thing', () => {
+  // Test-only faults in the fadump kernel: the memory is right, the notes are not. The verdict is
+  // read back from the vmcore, so each one fails the run and is named.
+  for (const [fault, line, key] of [
+    [
+      'note-wrong-nip',
+      /^verify: CPU 3 nip: the dump has 0x0, the CPU had 0xc000000000123450$/m,
+      'registerMismatches',
+    ],
+    ['note-cpu-dropped', /^verify: no note for CPU 7$/m, 'missingCpus'],
+    ['vmcoreinfo-damaged', /^verify: VMCOREINFO differs: CRASHTIME$/m, 'vmcoreinfoMismatch'],
+  ] as const) {
+    it(`--inject-fault ${fault}: exit 1, the mismatch named on stdout and in summary.json`, () => {
+      const out = join(mkdtempSync(join(tmpdir(), 'fadump-cli-')), 'out');
+      const r = cli('run', '--out', out, '--memory', '2G', '--inject-fault', fault);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(line);
+      expect(r.stdout).toContain('verify: 0 mismatched bytes');
+      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+      expect(summary.verify.mismatchedBytes).toBe(0);
+      expect(summary.verify[key]).toHaveLength(1);
+    });
+  }
+});
+
 describe('fadump-sim compare', () => {
   it('--json gives legacy and resilient outcomes for the same memory events and crash', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'fadump-cli-')), 'out');

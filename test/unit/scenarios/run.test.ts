@@ -30,7 +30,7 @@ describe('runScenario', () => {
     const r = await run({ lmbSize: 16 * MiB, bootMemRegions: 3 });
     expect(r.summary.dump.status).toBe('captured');
     expect(r.summary.verify.mismatchedBytes).toBe(0);
-    expect(r.summary.memory.ranges.slice(0, 3)).toEqual([
+    expect(r.summary.dump.loads.slice(0, 3)).toEqual([
       { start: '0x0', size: '0x10000000' },
       { start: '0x11000000', size: '0x2000000' },
       { start: '0x14000000', size: '0x2000000' },
@@ -73,7 +73,15 @@ describe('runScenario', () => {
 
   it('reports not-triggered when fadump is not enabled', async () => {
     const r = await run({ cmdline: 'root=/dev/sda2' });
-    expect(r.summary.dump).toEqual({ status: 'not-triggered', vmcore: null });
+    expect(r.summary.dump).toEqual({
+      status: 'not-triggered',
+      vmcore: null,
+      format: 'elf',
+      crash: null,
+      cpus: [],
+      loads: [],
+      vmcoreinfo: null,
+    });
     expect(r.summary.verify.mismatchedBytes).toBeNull();
   });
 });

@@ -67,8 +67,50 @@ describe('an injected fault', () => {
     expect(checkExpectations(replay, without.summary.cycles[0]!)).toEqual([]);
   });
 
+  // Faults in what the dump says rather than what memory it holds: each must be read back from the
+  // file, named, and shrunk to the smallest scenario (boot, crash).
+  for (const [fault, problem, expectation] of [
+    [
+      'note-wrong-nip',
+      /^vmcore not exact: CPU \d+ nip: the dump has 0x0, the CPU had 0xc0/,
+      /^verify\.registerMismatches: expected 0, got 1 \(CPU \d+ nip 0x0, expected 0xc0/,
+    ],
+    [
+      'note-cpu-dropped',
+      /^vmcore not exact: no note for CPU \d+$/,
+      /^verify\.missingCpus: expected \[\], got \[\d+\]$/,
+    ],
+    [
+      'vmcoreinfo-damaged',
+      /^vmcore not exact: VMCOREINFO differs: CRASHTIME$/,
+      /^verify\.vmcoreinfoMismatch: expected \[\], got \["CRASHTIME"\]$/,
+    ],
+  ] as const) {
+    it(`${fault} is caught by resilient-exact, named, and shrunk to boot and a crash`, async () => {
+      injectFaults([fault]);
+      const results = await runCampaign({ property: 'resilient-exact', runs: 3, seed: 1 });
+      const f = results.find((r) => !r.ok)!;
+      expect(f.message).toMatch(problem);
+      const steps = f.counterexample!.steps;
+      expect(steps).toHaveLength(2);
+      expect(steps[0]).toBe('boot');
+      expect(JSON.stringify(steps[1])).toMatch(/^"crash"$|^\{"crash":/);
+      const replay = parseScenario(counterexampleYaml(f, 1, [fault]), 'cx.yaml');
+      const dir = mkdtempSync(join(tmpdir(), 'fadump-cx-'));
+      const withFault = await toBuilder(replay).run(join(dir, 'a'));
+      expect(checkExpectations(replay, withFault.summary.cycles[0]!)).toEqual([
+        expect.stringMatching(expectation),
+      ]);
+      injectedFaults.clear();
+      const without = await toBuilder(replay).run(join(dir, 'b'));
+      expect(checkExpectations(replay, without.summary.cycles[0]!)).toEqual([]);
+    });
+  }
+
   it('an unknown fault name is refused', () => {
-    expect(() => injectFaults(['no-such-fault'])).toThrow('unknown fault no-such-fault: boot-mem-off-by-one');
+    expect(() => injectFaults(['no-such-fault'])).toThrow(
+      'unknown fault no-such-fault: boot-mem-off-by-one, note-wrong-nip, note-cpu-dropped, vmcoreinfo-damaged',
+    );
   });
 });
 

@@ -11,11 +11,11 @@ describe('hostile scenario files', () => {
 });
 
 describe('hostile cores and device tree blobs', () => {
-  it('300 damaged or truncated files: each read or refused with VmcoreError or DtbError', async () => {
+  it('300 damaged or truncated files: each read or refused with DumpFileError or DtbError', async () => {
     const { core, dtb } = await sampleInputs();
     const r = hostileCores(5, 300, core, dtb);
     expect(r.violations).toEqual([]);
-    expect(r.outcomes.VmcoreError).toBeGreaterThan(20);
+    expect(r.outcomes.DumpFileError).toBeGreaterThan(20);
     expect(r.outcomes.DtbError).toBeGreaterThan(20);
     expect(r.outcomes.read).toBeGreaterThan(0);
   });

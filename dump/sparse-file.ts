@@ -1,6 +1,6 @@
-// Writes an ELF core to disk without building it in memory: the header block, then for every load
-// segment only the backing pages that hold data (never-written memory stays a file hole). Written
-// under a temporary name and renamed, so the final name never holds half a file.
+// Writes a file without building it in memory: a header block, then for every segment only the
+// backing pages that hold data (never-written memory stays a file hole). Written under a temporary
+// name and renamed, so the final name never holds half a file. The ELF core writer lays files out on it.
 
 import { open, rename, rm } from 'node:fs/promises';
 import { assertWritable } from '../emulator/output-guard.ts';
@@ -16,7 +16,7 @@ export interface LoadSegment {
 /** Largest single write: adjacent present pages are batched up to this. */
 const MAX_WRITE = 8 * 2 ** 20;
 
-export async function writeVmcoreFile(
+export async function writeSparseFile(
   path: string,
   header: Uint8Array,
   loads: readonly LoadSegment[],

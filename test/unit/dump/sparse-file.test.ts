@@ -1,4 +1,4 @@
-// writeVmcoreFile: a small synthetic ppc64 core (one PT_NOTE with two NT_PRSTATUS notes, one
+// writeSparseFile: a small synthetic ppc64 core (one PT_NOTE with two NT_PRSTATUS notes, one
 // mostly-empty 64 MiB PT_LOAD) in both byte orders, written sparse and atomically, read back by the
 // independent test reader and — when installed — by readelf, eu-readelf and gdb-multiarch.
 import { spawnSync } from 'node:child_process';
@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LoadSegment, writeSparseFile } from '../../../dump/sparse-file.ts';
 import { zeroRegisters } from '../../../emulator/cpu-thread.ts';
 import { BACKING_PAGE, type MemoryView, PhysicalMemory } from '../../../emulator/physical-memory.ts';
 import type { ByteOrder } from '../../../emulator/struct.ts';
@@ -19,7 +20,6 @@ import {
   prstatusNote,
   ptRegsFromRegisters,
 } from '../../../kernel-model/elf.ts';
-import { type LoadSegment, writeVmcoreFile } from '../../../kernel-model/vmcore-file.ts';
 import { readElfCore, readPhysical } from '../../support/elf-reader.ts';
 import { tools } from '../../support/tools.ts';
 
@@ -115,7 +115,7 @@ beforeAll(async () => {
     const mem = memory();
     const { header, loadAt } = coreHeader(order);
     const path = join(tmp(), 'vmcore');
-    await writeVmcoreFile(path, header, [{ fileOffset: loadAt, source: mem, sourceAddr: 0, size: RAM }]);
+    await writeSparseFile(path, header, [{ fileOffset: loadAt, source: mem, sourceAddr: 0, size: RAM }]);
     cores.set(order, { path, mem, loadAt, header });
   }
 });
@@ -124,7 +124,7 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('writeVmcoreFile', () => {
+describe('writeSparseFile', () => {
   for (const order of ORDERS) {
     describe(`synthetic 64 MiB core, ${order.toUpperCase()}`, () => {
       it('is sparse, complete and renamed into place', () => {
@@ -206,7 +206,7 @@ describe('writeVmcoreFile', () => {
       { fileOffset: 0x90000, source: mem, sourceAddr: 0x20000, size: 0 },
       { fileOffset: 0xa0000 + 1, source: mem, sourceAddr: 0x60000, size: 0x20001 },
     ];
-    const r = await writeVmcoreFile(path, header, loads);
+    const r = await writeSparseFile(path, header, loads);
     const file = readFileSync(path);
     expect(r.fileSize).toBe(0xa0000 + 1 + 0x20001);
     expect(file.length).toBe(r.fileSize);
@@ -224,7 +224,7 @@ describe('writeVmcoreFile', () => {
     for (let a = 0; a < len; a += BACKING_PAGE)
       mem.poke(a + 7, new Uint8Array(Uint32Array.of(a / BACKING_PAGE + 1).buffer));
     const path = join(tmp(), 'core');
-    const r = await writeVmcoreFile(path, new Uint8Array(0), [
+    const r = await writeSparseFile(path, new Uint8Array(0), [
       { fileOffset: 0x100, source: mem, sourceAddr: 5, size: len },
     ]);
     expect(r.fileSize).toBe(0x100 + len);
@@ -245,14 +245,14 @@ describe('writeVmcoreFile', () => {
       isPresent: () => true,
     };
     await expect(
-      writeVmcoreFile(path, Uint8Array.of(1), [{ fileOffset: 64, source: broken, sourceAddr: 0, size: 16 }]),
+      writeSparseFile(path, Uint8Array.of(1), [{ fileOffset: 64, source: broken, sourceAddr: 0, size: 16 }]),
     ).rejects.toThrow('peek failed');
     expect(readdirSync(dir)).toEqual([]);
 
     // The final name is a directory: refused before anything is written.
     const blocked = join(dir, 'blocked');
     mkdirSync(join(blocked, 'inside'), { recursive: true });
-    await expect(writeVmcoreFile(blocked, Uint8Array.of(1), [])).rejects.toThrow();
+    await expect(writeSparseFile(blocked, Uint8Array.of(1), [])).rejects.toThrow();
     expect(readdirSync(dir)).toEqual(['blocked']);
     expect(readdirSync(blocked)).toEqual(['inside']);
   });

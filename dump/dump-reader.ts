@@ -1,0 +1,58 @@
+// What every dump reader offers, whatever the file format: the notes, the registers of each CPU note
+// in file order, VMCOREINFO, the memory the dump holds (by physical address) and the kernel log.
+// Verification, `inspect`, the determinism digest and the report read dumps through this.
+
+import type { ByteOrder } from '../emulator/struct.ts';
+import type { PtRegs } from '../kernel-model/elf.ts';
+
+export class DumpFileError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(`${message} (at byte ${offset})`);
+  }
+}
+
+export interface DumpLoad {
+  /** Crash-time physical address of the segment. */
+  paddr: number;
+  vaddr: bigint;
+  /** Bytes of memory the segment describes. */
+  size: number;
+  fileOffset: number;
+  /** Bytes of it the file holds. */
+  fileSize: number;
+}
+
+export interface DumpCpuNote {
+  /** pr_pid: 0 from Linux; the CPU id + 1 with --note-pids. */
+  pid: number;
+  /** pr_reg, struct pt_regs. */
+  regs: PtRegs;
+}
+
+export interface DumpContents {
+  format: string;
+  order: ByteOrder;
+  notes: { name: string; type: number; descsz: number }[];
+  /** One entry per NT_PRSTATUS note, in file order. */
+  cpus: DumpCpuNote[];
+  /** The VMCOREINFO note's KEY=VALUE lines, or null when the dump has none. */
+  vmcoreinfo: Record<string, string> | null;
+  loads: DumpLoad[];
+  /** The kernel log, from the printk ring VMCOREINFO points at (empty without one). */
+  dmesg: string[];
+  /** Bytes at the start of the file taken by headers and notes. */
+  headerBytes: number;
+}
+
+export interface DumpReader {
+  readonly path: string;
+  readonly contents: DumpContents;
+  /** `len` bytes of crash-time physical memory at `paddr` as the dump holds them; `unread` counts those it does not hold. */
+  read(paddr: number, len: number): { data: Uint8Array; unread: number };
+  /** Whether the file may hold data beyond its headers and the physical ranges given. */
+  mayHoldDataOutside(ranges: readonly { base: number; size: number }[]): boolean;
+  close(): void;
+}

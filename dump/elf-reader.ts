@@ -1,0 +1,233 @@
+// The ELF core reader: reads a vmcore (or OPAL core) back from the file alone — headers, notes, the
+// registers in each PRSTATUS, VMCOREINFO, the PT_LOADs, the bytes of physical memory they hold and
+// the kernel log found through VMCOREINFO. It shares the structure declarations (the field tables
+// of kernel-model/elf.ts) and no code with the writer or the elfcorehdr builder. Hostile input ends
+// in one DumpFileError saying what is wrong and where; every read is bounded by the file's size.
+
+import { closeSync, fstatSync, openSync, readSync, statfsSync } from 'node:fs';
+import type { MemoryView } from '../emulator/physical-memory.ts';
+import type { ByteOrder } from '../emulator/struct.ts';
+import {
+  ELF_PRSTATUS,
+  ELF64_EHDR,
+  ELF64_NHDR,
+  ELF64_PHDR,
+  ET_CORE,
+  NT_PRSTATUS,
+  PT_LOAD,
+  PT_NOTE,
+  PT_REGS,
+  type PtRegs,
+} from '../kernel-model/elf.ts';
+import { formatDmesgLine, readPrintkRing } from '../kernel-model/printk-ring.ts';
+import { KERNEL_VBASE } from '../kernel-model/symbols.ts';
+import { type DumpContents, DumpFileError, type DumpLoad, type DumpReader } from './dump-reader.ts';
+
+/** Largest note segment the reader accepts. */
+const MAX_NOTES = 64 * 2 ** 20;
+const PR_REG = ELF_PRSTATUS.offsetOf('pr_reg');
+const PR_PID = ELF_PRSTATUS.offsetOf('pr_pid');
+
+export interface ElfPhdr {
+  type: number;
+  offset: bigint;
+  vaddr: bigint;
+  paddr: bigint;
+  filesz: bigint;
+  memsz: bigint;
+  align: bigint;
+}
+
+export interface ElfDumpContents extends DumpContents {
+  format: 'elf';
+  /** e_machine (21: EM_PPC64). */
+  machine: number;
+  phdrs: ElfPhdr[];
+}
+
+/** Opens an ELF core for reading; the caller closes it. */
+export function openElfDump(path: string): DumpReader & { contents: ElfDumpContents } {
+  const fd = openSync(path, 'r');
+  try {
+    return new ElfDump(path, fd);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
+class ElfDump implements DumpReader {
+  readonly contents: ElfDumpContents;
+  private readonly size: number;
+
+  constructor(
+    readonly path: string,
+    private readonly fd: number,
+  ) {
+    this.size = fstatSync(fd).size;
+    const ident = this.bytes(0, 16, 'the ELF header');
+    if (ident[0] !== 0x7f || ident[1] !== 0x45 || ident[2] !== 0x4c || ident[3] !== 0x46) {
+      throw new DumpFileError('not an ELF file', 0);
+    }
+    if (ident[4] !== 2) throw new DumpFileError(`ELF class ${ident[4]}: only 64-bit cores are read`, 4);
+    if (ident[5] !== 1 && ident[5] !== 2) throw new DumpFileError(`unknown ELF data encoding ${ident[5]}`, 5);
+    const order: ByteOrder = ident[5] === 1 ? 'le' : 'be';
+    const eh = ELF64_EHDR.decode(this.bytes(0, ELF64_EHDR.size, 'the ELF header'), order);
+    if (eh.e_type !== ET_CORE) throw new DumpFileError(`ELF type ${eh.e_type} is not a core file (4)`, 16);
+    if (eh.e_phentsize !== ELF64_PHDR.size)
+      throw new DumpFileError(`program header size ${eh.e_phentsize}, expected ${ELF64_PHDR.size}`, 54);
+    const phdrs: ElfPhdr[] = [];
+    let headerEnd = Number(eh.e_phoff) + eh.e_phnum * ELF64_PHDR.size;
+    for (let i = 0; i < eh.e_phnum; i++) {
+      const at = Number(eh.e_phoff) + i * ELF64_PHDR.size;
+      const p = ELF64_PHDR.decode(this.bytes(at, ELF64_PHDR.size, `program header ${i}`), order);
+      phdrs.push({
+        type: p.p_type,
+        offset: p.p_offset,
+        vaddr: p.p_vaddr,
+        paddr: p.p_paddr,
+        filesz: p.p_filesz,
+        memsz: p.p_memsz,
+        align: p.p_align,
+      });
+    }
+    const contents: ElfDumpContents = {
+      format: 'elf',
+      order,
+      machine: eh.e_machine,
+      phdrs,
+      notes: [],
+      cpus: [],
+      vmcoreinfo: null,
+      loads: [],
+      dmesg: [],
+      headerBytes: 0,
+    };
+    for (const p of phdrs.filter((x) => x.type === PT_NOTE)) {
+      if (p.filesz > BigInt(MAX_NOTES))
+        throw new DumpFileError(`a note segment of ${p.filesz} bytes`, Number(p.offset));
+      const seg = this.bytes(p.offset, Number(p.filesz), 'a note segment');
+      headerEnd = Math.max(headerEnd, Number(p.offset) + seg.length);
+      this.readNotes(seg, Number(p.offset), contents);
+    }
+    for (const p of phdrs.filter((x) => x.type === PT_LOAD)) {
+      const load: DumpLoad = {
+        paddr: Number(p.paddr),
+        vaddr: p.vaddr,
+        size: Number(p.memsz),
+        fileOffset: Number(p.offset),
+        fileSize: Number(p.filesz),
+      };
+      // A physical address past 2^53 (no POWER machine has one: MAX_PHYSMEM_BITS is 51) is kept,
+      // rounded: it is memory the crash did not have. A file offset there cannot be in any file.
+      if (!Number.isSafeInteger(load.fileOffset + load.fileSize))
+        throw new DumpFileError('a PT_LOAD beyond 2^53 bytes of file', Number(eh.e_phoff));
+      contents.loads.push(load);
+    }
+    contents.headerBytes = headerEnd;
+    this.contents = contents;
+    // The kernel log, through the PT_LOADs, when VMCOREINFO says where the printk ring is.
+    const prb = contents.vmcoreinfo?.['SYMBOL(prb)'];
+    if (prb && /^[0-9a-f]+$/i.test(prb)) {
+      const view: MemoryView = {
+        peek: (addr, len) => this.read(addr, len).data,
+        presentPages: () => [],
+        isPresent: () => false,
+      };
+      const paddr = Number(BigInt.asUintN(64, BigInt(`0x${prb}`) - KERNEL_VBASE));
+      contents.dmesg = readPrintkRing(view, order, paddr).map(formatDmesgLine);
+    }
+  }
+
+  private readNotes(seg: Uint8Array, segOffset: number, c: ElfDumpContents): void {
+    let off = 0;
+    while (off + ELF64_NHDR.size <= seg.length) {
+      const n = ELF64_NHDR.decode(seg, c.order, off);
+      if (n.n_namesz === 0 && n.n_descsz === 0) break;
+      const nameLen = Math.ceil(n.n_namesz / 4) * 4;
+      const descLen = Math.ceil(n.n_descsz / 4) * 4;
+      const nameAt = off + ELF64_NHDR.size;
+      const end = nameAt + nameLen + descLen;
+      if (end > seg.length) throw new DumpFileError('a note runs past its segment', segOffset + off);
+      const name = new TextDecoder().decode(seg.subarray(nameAt, nameAt + Math.max(0, n.n_namesz - 1)));
+      const desc = seg.subarray(nameAt + nameLen, nameAt + nameLen + n.n_descsz);
+      c.notes.push({ name, type: n.n_type, descsz: n.n_descsz });
+      if (name === 'CORE' && n.n_type === NT_PRSTATUS && desc.length >= ELF_PRSTATUS.size) {
+        const pid = new DataView(desc.buffer, desc.byteOffset + PR_PID, 4).getInt32(0, c.order === 'le');
+        const regs: PtRegs = PT_REGS.decode(desc, c.order, PR_REG);
+        c.cpus.push({ pid, regs });
+      }
+      if (name === 'VMCOREINFO') {
+        const keys: Record<string, string> = {};
+        for (const line of new TextDecoder().decode(desc).split('\n')) {
+          const eq = line.indexOf('=');
+          if (eq > 0) keys[line.slice(0, eq)] = line.slice(eq + 1);
+        }
+        c.vmcoreinfo = keys;
+      }
+      off = end;
+    }
+  }
+
+  /** `len` bytes of the file at `at`, or DumpFileError when they lie beyond its end. */
+  private bytes(at: number | bigint, len: number, what: string): Uint8Array {
+    const off = Number(at);
+    if (off < 0 || len < 0 || off + len > this.size)
+      throw new DumpFileError(`${what} lies beyond the end of the file (${this.size} bytes)`, off);
+    const b = new Uint8Array(len);
+    readSync(this.fd, b, 0, len, off);
+    return b;
+  }
+
+  read(paddr: number, len: number): { data: Uint8Array; unread: number } {
+    const data = new Uint8Array(len);
+    let unread = len;
+    for (const l of this.contents.loads) {
+      const from = Math.max(paddr, l.paddr);
+      const to = Math.min(paddr + len, l.paddr + l.fileSize);
+      if (from >= to) continue;
+      const at = l.fileOffset + (from - l.paddr);
+      const n = Math.max(0, Math.min(to - from, this.size - at));
+      if (n > 0) readSync(this.fd, data, from - paddr, n, at);
+      unread -= n;
+    }
+    return { data, unread };
+  }
+
+  /**
+   * Whether the file may hold data outside the header and the physical ranges given: the
+   * filesystem allocated more blocks than those ranges could need.
+   */
+  mayHoldDataOutside(ranges: readonly { base: number; size: number }[]): boolean {
+    const spans: [number, number][] = [[0, this.contents.headerBytes]];
+    for (const r of ranges) {
+      for (const l of this.contents.loads) {
+        const from = Math.max(r.base, l.paddr);
+        const to = Math.min(r.base + r.size, l.paddr + l.fileSize);
+        if (from < to) spans.push([l.fileOffset + from - l.paddr, l.fileOffset + to - l.paddr]);
+      }
+    }
+    const { bsize } = statfsSync(this.path);
+    return fstatSync(this.fd).blocks * 512 > allocationBound(spans, bsize);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** Bytes a filesystem with `block`-byte blocks allocates at most for data written in `ranges`. */
+function allocationBound(ranges: readonly [number, number][], block: number): number {
+  const spans = ranges
+    .filter(([a, b]) => b > a)
+    .map(([a, b]) => [Math.floor(a / block), Math.ceil(b / block)] as [number, number])
+    .sort((x, y) => x[0] - y[0]);
+  let total = 0;
+  let end = -1;
+  for (const [a, b] of spans) {
+    const from = Math.max(a, end);
+    if (b > from) total += b - from;
+    end = Math.max(end, b);
+  }
+  return total * block;
+}

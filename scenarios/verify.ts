@@ -1,0 +1,308 @@
+// Verification: what a written dump holds, read back through its format's reader, against what
+// happened, taken from the crash-time snapshot (memory, every CPU's registers, VMCOREINFO). The
+// dump side of summary.json and every verdict come from here, never from the model's own objects.
+
+import type { DumpReader } from '../dump/dump-reader.ts';
+import type { Registers } from '../emulator/cpu-thread.ts';
+import type { Range } from '../emulator/memory-blocks.ts';
+import { BACKING_PAGE, type MemoryView } from '../emulator/physical-memory.ts';
+import { bytesNotIn, uncovered } from '../emulator/ranges.ts';
+import type { PtRegs } from '../kernel-model/elf.ts';
+
+/** What happened, from the crash-time snapshot. */
+export interface CrashTruth {
+  memory: MemoryView;
+  /** Every CPU thread at the crash: logical id, PIR, registers. */
+  cpus: { cpu: number; pir: number; regs: Registers }[];
+  crashingCpu: number;
+  /** How the kernel numbers CPUs in its notes: logical ids (pSeries) or PIRs (PowerNV). */
+  noteIds: 'logical' | 'pir';
+  /** Memory assigned at the crash, less the fadump reserved area: what the dump should hold. */
+  ranges: Range[];
+  /** Of ranges, memory Linux leaves out by design (added into a boot-memory hole). */
+  notDumpedByDesign: Range[];
+  /** Firmware-owned memory the dump boot legitimately rewrote: not compared. */
+  exclude: readonly Range[];
+  /** The crashed kernel's VMCOREINFO as it was at the crash, or null when it had none. */
+  vmcoreinfo: Record<string, string> | null;
+  /** pt_regs words the firmware does not save for the CPUs other than the crashing one. */
+  notSavedForOthers: readonly (keyof PtRegs)[];
+}
+
+const hex = (v: number | bigint) => `0x${v.toString(16)}`;
+
+/**
+ * pt_regs words no firmware save area holds (RTAS REGSAVE, HDAT thread records): Linux leaves them
+ * 0 in the notes of every CPU but the crashing one (rtas_fadump_read_regs, opal_fadump_read_regs).
+ */
+export const NOT_IN_SAVE_AREAS: readonly (keyof PtRegs)[] = ['orig_gpr3', 'softe', 'trap'];
+
+export interface DumpCpu {
+  /** Logical CPU number: from pr_pid when the notes carry ids, else from the note's position. */
+  cpu: number;
+  pid: number;
+  nip: string;
+  msr: string;
+  lr: string;
+  ctr: string;
+  r1: string;
+  trap: string;
+}
+
+/** What the dump file holds, read back from it. */
+export interface DumpSide {
+  format: string;
+  /** The CPU whose note holds the registers crash_fadump saved (the only one with pt_regs.trap set), and its registers. */
+  crash: { cpu: number; kind: 'panic' | 'nmi'; nip: string; lr: string; r1: string; trap: string } | null;
+  cpus: DumpCpu[];
+  loads: { start: string; size: string }[];
+  vmcoreinfo: Record<string, string> | null;
+}
+
+export interface RegisterMismatch {
+  cpu: number;
+  register: string;
+  expected: string;
+  got: string;
+}
+
+export interface Verification {
+  /** Bytes compared with crash-time memory that differ (firmware-reserved memory is not compared). */
+  mismatchedBytes: number;
+  /** Memory assigned at the crash (outside the reserved area) that the dump does not hold. */
+  missingBytes: number;
+  /** Bytes the dump lists that were not assigned memory at the crash. */
+  extraBytes: number;
+  /**
+   * Of missingBytes, those Linux leaves out by design: memory added after registration into a
+   * hole below boot_mem_top is neither boot memory nor above boot_mem_top, so it is not dumped
+   * (fadump_populate_elfcorehdr).
+   */
+  notDumpedByDesignBytes: number;
+  /** Registers a CPU note holds that differ from the CPU's at the crash (the first 100). */
+  registerMismatches: RegisterMismatch[];
+  /** Registers the firmware does not save (no field in its save area, or a named quirk), held as 0. */
+  registersNotSavedByDesign: number;
+  /** CPUs at the crash with no note in the dump. */
+  missingCpus: number[];
+  /** Notes for CPUs that did not exist, or a second note for one CPU. */
+  extraCpus: number[];
+  /** VMCOREINFO keys whose value differs from the crash-time note, is missing or was added. */
+  vmcoreinfoMismatch: string[];
+}
+
+const MAX_LISTED = 100;
+
+/** The registers the verifier compares, in pt_regs terms, from the CPU's architected state. */
+function truthPtRegs(r: Registers): Omit<PtRegs, 'result' | 'ppr' | 'exit_result' | 'kuap' | 'iamr'> {
+  return {
+    gpr: r.gpr,
+    nip: r.nip,
+    msr: r.msr,
+    orig_gpr3: r.orig_gpr3,
+    ctr: r.ctr,
+    link: r.lr,
+    xer: r.xer,
+    ccr: r.cr,
+    softe: r.softe,
+    trap: r.trap,
+    dar: r.dar,
+    dsisr: r.dsisr,
+  };
+}
+
+/** The dump side: the notes mapped to CPUs, the crashing CPU, the loads and VMCOREINFO. */
+export function readDumpSide(reader: DumpReader, truth: CrashTruth): { side: DumpSide; ids: number[] } {
+  const c = reader.contents;
+  const byKernelId = new Map(truth.cpus.map((x) => [truth.noteIds === 'pir' ? x.pir : x.cpu, x.cpu]));
+  const ordered = [...truth.cpus].sort((a, b) => a.cpu - b.cpu);
+  // Notes carry ids only with --note-pids; otherwise the i-th note is the i-th CPU, as crash maps them.
+  const ids = c.cpus.map((n, i) =>
+    n.pid !== 0 ? (byKernelId.get(n.pid - 1) ?? n.pid - 1) : (ordered[i]?.cpu ?? i),
+  );
+  const cpus: DumpCpu[] = c.cpus.map((n, i) => ({
+    cpu: ids[i]!,
+    pid: n.pid,
+    nip: hex(n.regs.nip),
+    msr: hex(n.regs.msr),
+    lr: hex(n.regs.link),
+    ctr: hex(n.regs.ctr),
+    r1: hex(n.regs.gpr[1]!),
+    trap: hex(n.regs.trap),
+  }));
+  // Firmware save areas have no trap: only the note built from crash_fadump's pt_regs has one.
+  const withTrap = cpus.filter((x) => BigInt(x.trap) !== 0n);
+  const crashing = withTrap.length === 1 ? withTrap[0]! : undefined;
+  return {
+    ids,
+    side: {
+      format: c.format,
+      crash: crashing
+        ? {
+            cpu: crashing.cpu,
+            kind: BigInt(crashing.trap) === 0x100n ? 'nmi' : 'panic',
+            nip: crashing.nip,
+            lr: crashing.lr,
+            r1: crashing.r1,
+            trap: crashing.trap,
+          }
+        : null,
+      cpus,
+      loads: c.loads.map((l) => ({ start: hex(l.paddr), size: hex(l.size) })),
+      vmcoreinfo: c.vmcoreinfo,
+    },
+  };
+}
+
+/** Reads the dump back and compares it with the crash: the dump side of the summary and the verdict. */
+export function verifyDump(reader: DumpReader, truth: CrashTruth): { dump: DumpSide; verify: Verification } {
+  const { side, ids } = readDumpSide(reader, truth);
+  const loads = reader.contents.loads.map((l) => ({ base: l.paddr, size: l.size }));
+  const verify: Verification = {
+    mismatchedBytes: compareMemory(reader, truth.memory, truth.exclude),
+    missingBytes: bytesNotIn(truth.ranges, loads),
+    extraBytes: bytesNotIn(loads, truth.ranges),
+    notDumpedByDesignBytes: bytesNotIn(truth.notDumpedByDesign, loads),
+    registerMismatches: [],
+    registersNotSavedByDesign: 0,
+    missingCpus: [],
+    extraCpus: [],
+    vmcoreinfoMismatch: compareVmcoreinfo(truth.vmcoreinfo, reader.contents.vmcoreinfo),
+  };
+  const seen = new Set<number>();
+  reader.contents.cpus.forEach((note, i) => {
+    const cpu = ids[i]!;
+    const t = truth.cpus.find((x) => x.cpu === cpu);
+    if (!t || seen.has(cpu)) {
+      verify.extraCpus.push(cpu);
+      return;
+    }
+    seen.add(cpu);
+    const want = truthPtRegs(t.regs);
+    const others = cpu === truth.crashingCpu ? [] : truth.notSavedForOthers;
+    for (const [name, value] of Object.entries(want) as [keyof typeof want, bigint | bigint[]][]) {
+      const got = note.regs[name];
+      const pairs: [string, bigint, bigint][] = Array.isArray(value)
+        ? value.map((v, j) => [`gpr${j}`, v, (got as bigint[])[j]!])
+        : [[name, value, got as bigint]];
+      for (const [reg, expected, actual] of pairs) {
+        if (expected === actual) continue;
+        if (actual === 0n && others.includes(name)) {
+          verify.registersNotSavedByDesign++;
+          continue;
+        }
+        if (verify.registerMismatches.length < MAX_LISTED)
+          verify.registerMismatches.push({ cpu, register: reg, expected: hex(expected), got: hex(actual) });
+      }
+    }
+  });
+  verify.missingCpus = truth.cpus.map((x) => x.cpu).filter((cpu) => !seen.has(cpu));
+  return { dump: side, verify };
+}
+
+function compareVmcoreinfo(
+  want: Record<string, string> | null,
+  got: Record<string, string> | null,
+): string[] {
+  if (!want && !got) return [];
+  if (!want || !got) return ['(the whole note)'];
+  const keys = new Set([...Object.keys(want), ...Object.keys(got)]);
+  return [...keys].filter((k) => want[k] !== got[k]);
+}
+
+/**
+ * Compares every byte of memory the dump holds with the crash-time snapshot at its physical
+ * address; returns the number that differ (bytes the file cannot supply count as differing).
+ *
+ * Pages where the snapshot holds data are read and compared. Every other byte must be zero; rather
+ * than read gigabytes of holes, the reader tells whether the file could hold data anywhere else
+ * (for a sparse ELF core: whether the filesystem allocated more than the compared pages). Where it
+ * could, the rest is read and compared too.
+ */
+export function compareMemory(
+  reader: DumpReader,
+  memory: MemoryView,
+  exclude: readonly Range[] = [],
+): number {
+  let mismatched = 0;
+  const compare = (paddr: number, len: number) => {
+    const { data, unread } = reader.read(paddr, len);
+    const expect = memory.peek(paddr, len);
+    for (const x of exclude) {
+      const from = Math.max(x.base, paddr);
+      const to = Math.min(x.base + x.size, paddr + len);
+      if (from < to) data.set(expect.subarray(from - paddr, to - paddr), from - paddr);
+    }
+    mismatched += unread;
+    for (let at = 0; at < len; at += BACKING_PAGE) {
+      const e = Math.min(at + BACKING_PAGE, len);
+      if (Buffer.compare(data.subarray(at, e), expect.subarray(at, e)) === 0) continue;
+      for (let i = at; i < e; i++) if (data[i] !== expect[i]) mismatched++;
+    }
+  };
+  const compared: Range[] = [];
+  const present = memory.presentPages();
+  for (const l of reader.contents.loads) {
+    const end = l.paddr + l.size;
+    for (const p of present) {
+      const from = Math.max(l.paddr, p * BACKING_PAGE);
+      const to = Math.min(end, (p + 1) * BACKING_PAGE);
+      if (from >= to) continue;
+      compare(from, to - from);
+      const last = compared[compared.length - 1];
+      if (last && last.base + last.size === from) last.size += to - from;
+      else compared.push({ base: from, size: to - from });
+    }
+  }
+  // Excluded memory was rewritten by the dump boot: its non-zero pages are data the file may hold.
+  const held = [...compared];
+  const zero = new Uint8Array(BACKING_PAGE);
+  for (const x of exclude) {
+    for (let at = x.base; at < x.base + x.size; at += 16 * BACKING_PAGE) {
+      const chunk = reader.read(at, Math.min(16 * BACKING_PAGE, x.base + x.size - at)).data;
+      for (let off = 0; off < chunk.length; off += BACKING_PAGE) {
+        const page = chunk.subarray(off, off + BACKING_PAGE);
+        if (Buffer.compare(page, zero.subarray(0, page.length)) !== 0)
+          held.push({ base: at + off, size: page.length });
+      }
+    }
+  }
+  if (reader.mayHoldDataOutside(held)) {
+    // Something else is allocated: read everything not compared yet, 16 MiB at a time.
+    for (const l of reader.contents.loads) {
+      for (const gap of uncovered({ base: l.paddr, size: l.size }, compared)) {
+        for (let at = 0; at < gap.size; at += 16 * 2 ** 20)
+          compare(gap.base + at, Math.min(16 * 2 ** 20, gap.size - at));
+      }
+    }
+  }
+  return mismatched;
+}
+
+type MaybeVerification = { [K in keyof Verification]: Verification[K] | null };
+
+/**
+ * What is wrong with a dump, one line each: bytes, registers, CPU notes, VMCOREINFO. Memory left out
+ * of the dump (missingBytes, extraBytes) is reported by the summary, not here: a kernel that does
+ * not dump hot-added memory (legacy without udev) is not a wrong dump of what it lists.
+ */
+export function verifyProblems(v: MaybeVerification): string[] {
+  const out: string[] = [];
+  if (v.mismatchedBytes) out.push(`${v.mismatchedBytes} bytes differ from memory at the crash`);
+  for (const m of v.registerMismatches ?? [])
+    out.push(`CPU ${m.cpu} ${m.register}: the dump has ${m.got}, the CPU had ${m.expected}`);
+  if (v.missingCpus?.length) out.push(`no note for CPU ${v.missingCpus.join(', ')}`);
+  if (v.extraCpus?.length) out.push(`notes for CPUs that did not exist or twice: ${v.extraCpus.join(', ')}`);
+  if (v.vmcoreinfoMismatch?.length) out.push(`VMCOREINFO differs: ${v.vmcoreinfoMismatch.join(', ')}`);
+  return out;
+}
+
+/** Every byte, register, CPU note and VMCOREINFO key right, no memory missing but what Linux leaves out by design, none extra. */
+export function isExact(v: MaybeVerification): boolean {
+  return (
+    verifyProblems(v).length === 0 &&
+    v.mismatchedBytes === 0 &&
+    v.extraBytes === 0 &&
+    v.missingBytes === (v.notDumpedByDesignBytes ?? 0)
+  );
+}
