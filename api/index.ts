@@ -4,23 +4,30 @@
 //   import { Scenario } from 'fadump-sim';
 //   const { summary } = await Scenario.create({ kernel: 'legacy' }).boot().hotAdd(8).crashAt({ event: 3 }).run('out');
 
+export type { DumpContents, DumpCpuNote, DumpLoad, DumpReader } from '../dump/dump-reader.ts';
+export { DumpFileError } from '../dump/dump-reader.ts';
+export type { ElfDumpContents } from '../dump/elf-reader.ts';
+export { DUMP_FORMATS, type DumpFormatName, formatOf, withDump } from '../dump/formats.ts';
+export type { DtNode } from '../emulator/device-tree.ts';
+export { DtbError, decodeDtb } from '../emulator/dtb.ts';
 export type { SimEvent } from '../emulator/events.ts';
+export { fmtSize } from '../emulator/machine.ts';
 export { ConfigError } from '../emulator/memory-blocks.ts';
+export { asOutputError, OutputError, outputGuard } from '../emulator/output-guard.ts';
+export { ELF64_EHDR, ELF64_PHDR } from '../kernel-model/elf.ts';
 export { type CrashPoint, Scenario } from '../scenarios/builder.ts';
-export { type MemoryMap, memoryMap } from '../scenarios/memory-map.ts';
+export { EventLog } from '../scenarios/event-log.ts';
+export { formatMemoryMap, type MemoryMap, memoryMap } from '../scenarios/memory-map.ts';
 export { renderReport } from '../scenarios/report.ts';
 export {
-  type AfterCapture,
   type CycleSummary,
-  DEFAULT_RUN,
   type DumpStatus,
-  type MemoryStep,
   type RunHooks,
-  type RunOptions,
   type RunResult,
   runScenario,
   type Summary,
   validateRunOptions,
+  writeReport,
 } from '../scenarios/run.ts';
 export {
   checkExpectations,
@@ -39,3 +46,13 @@ export {
   STRUCTS_BY_PLATFORM,
   type StructName,
 } from '../scenarios/structures.ts';
+export {
+  type CrashTruth,
+  compareMemory,
+  type DumpSide,
+  isExact,
+  type Verification,
+  verifyDump,
+  verifyProblems,
+} from '../scenarios/verify.ts';
+export * from './options.ts';

@@ -1,6 +1,7 @@
 // Entry point of the bundled CLI (dist/cli.mjs).
 import { hideBin } from 'yargs/helpers';
-import { interrupted } from './fail.ts';
+import { OutputError } from '../api/index.ts';
+import { failOnOutputError, interrupted } from './fail.ts';
 import { main } from './main.ts';
 
 // Output piped into `head` and closed early is not an error.
@@ -13,5 +14,8 @@ try {
   await main(hideBin(process.argv));
 } catch (e) {
   // Work cut short by SIGINT/SIGTERM fails as its files vanish; the handler exits with 130/143.
-  if (!interrupted()) throw e;
+  if (interrupted()) {
+    // The interrupt handler exits.
+  } else if (e instanceof OutputError) failOnOutputError(e);
+  else throw e;
 }

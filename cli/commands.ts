@@ -4,28 +4,26 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
-import { DumpFileError } from '../dump/dump-reader.ts';
-import { DtbError } from '../emulator/dtb.ts';
-import { ConfigError } from '../emulator/memory-blocks.ts';
-import { setInjectedFaults } from '../kernel-model/faults.ts';
-import type { LogLevel } from '../scenarios/event-log.ts';
 import {
+  ConfigError,
   type CycleSummary,
-  type RunOptions,
-  runScenario,
-  validateRunOptions,
-  writeReport,
-} from '../scenarios/run.ts';
-import {
   checkExpectations,
+  DtbError,
+  DumpFileError,
+  type LogLevel,
   libraryScenarios,
   parseScenario,
+  type RunOptions,
   resolveScenario,
+  runScenario,
   ScenarioError,
   type ScenarioFile,
   toBuilder,
-} from '../scenarios/scenario-file.ts';
-import { verifyProblems } from '../scenarios/verify.ts';
+  validateRunOptions,
+  verifyProblems,
+  writeReport,
+} from '../api/index.ts';
+import { injectFaults } from '../testing/campaign.ts';
 import { paint } from './colour.ts';
 import { explain } from './explain.ts';
 import { claimOutputDir, cleanUpOnInterrupt, EXIT_DUMP_FAILED, fail, UsageError } from './fail.ts';
@@ -34,7 +32,7 @@ import { inspect } from './inspect.ts';
 /** Turns on test-only model faults (`--inject-fault`, to replay check counterexamples). */
 export function setFaults(names: readonly string[]): void {
   try {
-    setInjectedFaults(names);
+    injectFaults(names);
   } catch (e) {
     fail((e as Error).message);
   }

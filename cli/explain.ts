@@ -4,12 +4,15 @@
 // the same field tables that encode them.
 
 import { closeSync, openSync, readSync } from 'node:fs';
-import { withDump } from '../dump/formats.ts';
-import type { SimEvent } from '../emulator/events.ts';
-import { fmtSize } from '../emulator/machine.ts';
-import { ELF64_EHDR, ELF64_PHDR } from '../kernel-model/elf.ts';
-import type { Scenario } from '../scenarios/builder.ts';
-import { formatMemoryMap } from '../scenarios/memory-map.ts';
+import {
+  ELF64_EHDR,
+  ELF64_PHDR,
+  fmtSize,
+  formatMemoryMap,
+  type Scenario,
+  type SimEvent,
+  withDump,
+} from '../api/index.ts';
 import { paint } from './colour.ts';
 
 const hex = (v: number | bigint) => `0x${v.toString(16)}`;

@@ -1,8 +1,8 @@
 // Exit codes and the one-line error every bad input ends in.
 
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { outputGuard } from '../emulator/output-guard.ts';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { asOutputError, OutputError, outputGuard } from '../api/index.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_DUMP_FAILED = 1;
@@ -34,15 +34,69 @@ function onlyOutputs(dir: string, depth = 0): boolean {
  * file stays beside the new ones; anything else is never touched.
  */
 export function claimOutputDir(dir: string, force: boolean): void {
-  if (!existsSync(dir)) return;
-  if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} exists and is not a directory`);
-  if (readdirSync(dir).length === 0) return;
-  if (!force) throw new UsageError(`--out ${dir} already exists: add --force to replace it`);
-  if (!onlyOutputs(dir))
-    throw new UsageError(
-      `--out ${dir} holds files fadump-sim did not write: not replacing it, even with --force`,
-    );
-  rmSync(dir, { recursive: true, force: true });
+  const existed = existsSync(dir);
+  if (existed) {
+    if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} exists and is not a directory`);
+    if (readdirSync(dir).length > 0) {
+      if (!force) throw new UsageError(`--out ${dir} already exists: add --force to replace it`);
+      if (!onlyOutputs(dir))
+        throw new UsageError(
+          `--out ${dir} holds files fadump-sim did not write: not replacing it, even with --force`,
+        );
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  makeWritableDir(dir);
+  claimed = { dir, existed: existed && existsSync(dir) };
+}
+
+/** The output directory this process claimed, and whether it was there before (then it was empty). */
+let claimed: { dir: string; existed: boolean } | undefined;
+
+/**
+ * Creates `dir` and the directories above it that are missing, one at a time (a recursive mkdir
+ * under /proc never returns), and proves a file can be created in it; UsageError naming the cause
+ * when the system refuses, with nothing left behind.
+ */
+function makeWritableDir(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) {
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  const made: string[] = [];
+  try {
+    const top = dirname(missing[0] ?? resolve(dir));
+    if (missing.length > 0 && !statSync(top).isDirectory())
+      throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    for (const d of missing) {
+      mkdirSync(d);
+      made.push(d);
+    }
+    const probe = join(dir, `.fadump-sim-probe-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (e) {
+    for (const d of made.reverse()) rmSync(d, { recursive: true, force: true });
+    const out = asOutputError(dir, e);
+    if (out instanceof OutputError) throw new UsageError(`--out ${out.message}`);
+    throw e;
+  }
+}
+
+/**
+ * After the system refused an output (no space, file too large, …): nothing half-written stays —
+ * every file this run wrote goes (the directory held nothing else: claimOutputDir made sure), and
+ * the directory too when this run created it. Then one line naming the file and the cause, exit 2.
+ */
+export function failOnOutputError(e: OutputError): never {
+  if (claimed) {
+    const { dir, existed } = claimed;
+    if (existed)
+      for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true });
+    else rmSync(dir, { recursive: true, force: true });
+  }
+  fail(e.message);
 }
 
 /**

@@ -1,10 +1,7 @@
 // `fadump-sim inspect FILE`: what a vmcore (or OPAL core) or a device tree blob holds, as text or JSON.
 
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import type { ElfDumpContents } from '../dump/elf-reader.ts';
-import { formatOf, withDump } from '../dump/formats.ts';
-import type { DtNode } from '../emulator/device-tree.ts';
-import { decodeDtb } from '../emulator/dtb.ts';
+import { type DtNode, decodeDtb, type ElfDumpContents, formatOf, withDump } from '../api/index.ts';
 
 const hex = (v: bigint | number) => `0x${v.toString(16)}`;
 const PT_NAMES: Record<number, string> = { 0: 'NULL', 1: 'LOAD', 4: 'NOTE' };

@@ -5,10 +5,14 @@
 
 import type { Argv } from 'yargs';
 import yargs from 'yargs';
-import type { Generation } from '../kernel-model/kernel.ts';
-import type { LogLevel } from '../scenarios/event-log.ts';
-import { DEFAULT_RUN, type RunOptions } from '../scenarios/run-options.ts';
-import { durationNs, sizeBytes } from '../scenarios/units.ts';
+import {
+  DEFAULT_RUN,
+  durationNs,
+  type Generation,
+  type LogLevel,
+  type RunOptions,
+  sizeBytes,
+} from '../api/options.ts';
 import { fail, UsageError } from './fail.ts';
 
 export { EXIT_DUMP_FAILED, EXIT_OK, EXIT_USAGE } from './fail.ts';

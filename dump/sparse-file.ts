@@ -3,7 +3,7 @@
 // name and renamed, so the final name never holds half a file. The ELF core writer lays files out on it.
 
 import { open, rename, rm } from 'node:fs/promises';
-import { assertWritable } from '../emulator/output-guard.ts';
+import { asOutputError, assertWritable } from '../emulator/output-guard.ts';
 import { BACKING_PAGE, type MemoryView } from '../emulator/physical-memory.ts';
 
 export interface LoadSegment {
@@ -23,13 +23,14 @@ export async function writeSparseFile(
 ): Promise<{ bytesWritten: number; fileSize: number }> {
   assertWritable(path);
   const tmp = `${path}.tmp-${process.pid}`;
-  // A previous core under the final name is replaced: free its blocks first, so the new file is not
-  // fragmented around them (extra extent blocks would defeat verifyVmcore's allocation bound).
-  await rm(path, { force: true });
-  const fh = await open(tmp, 'w');
+  let fh: Awaited<ReturnType<typeof open>> | undefined;
   let bytesWritten = 0;
   let fileSize = header.length;
   try {
+    // A previous file under the final name is replaced: free its blocks first, so the new file is
+    // not fragmented around them (extra extent blocks would defeat verification's allocation bound).
+    await rm(path, { force: true });
+    fh = await open(tmp, 'w');
     await fh.write(header, 0, header.length, 0);
     bytesWritten += header.length;
     for (const seg of loads) {
@@ -47,9 +48,9 @@ export async function writeSparseFile(
     await fh.close();
     await rename(tmp, path);
   } catch (e) {
-    await fh.close().catch(() => {});
-    await rm(tmp, { force: true });
-    throw e;
+    await fh?.close().catch(() => {});
+    await rm(tmp, { force: true }).catch(() => {});
+    throw asOutputError(path, e);
   }
   return { bytesWritten, fileSize };
 }

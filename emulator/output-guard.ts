@@ -1,10 +1,48 @@
-// The one switch an interrupted process throws so that no new output file is started: every writer
-// checks it before creating its temporary file, and the command line's SIGINT/SIGTERM handler sets
-// it, then removes the temporary files already there.
+// Output files: the one switch an interrupted process throws so that no new output file is started
+// (every writer checks it before creating its temporary file, and the command line's SIGINT/SIGTERM
+// handler sets it, then removes the temporary files already there), and the one error a writer
+// ends in when the system refuses an output (permission, read-only, no space, file too large).
 
 export const outputGuard = { stopped: false };
 
 /** Throws when the process is being interrupted (the caller's work is being cut short anyway). */
 export function assertWritable(path: string): void {
   if (outputGuard.stopped) throw new Error(`interrupted: not starting ${path}`);
+}
+
+/** What each errno an output can meet means, in the words of strerror(3). */
+const CAUSES: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+  ENOENT: 'no such file or directory',
+  EEXIST: 'file exists',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+  ENAMETOOLONG: 'file name too long',
+  ELOOP: 'too many levels of symbolic links',
+  EINVAL: 'invalid argument',
+  ENXIO: 'no such device or address',
+};
+
+/** The system refused an output file: which one, and why. */
+export class OutputError extends Error {
+  constructor(
+    readonly path: string,
+    readonly code: string,
+  ) {
+    super(`${path}: cannot write: ${CAUSES[code] ?? code} (${code})`);
+  }
+}
+
+/** `e` as an OutputError for `path` when it is a system error a writer can meet; otherwise `e` itself. */
+export function asOutputError(path: string, e: unknown): unknown {
+  if (e instanceof OutputError) return e;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && code in CAUSES ? new OutputError(path, code) : e;
 }

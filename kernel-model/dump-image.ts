@@ -3,7 +3,8 @@
 // addresses read from where the data lives now. /proc/vmcore and the OPAL core are dump images; a
 // dump writer (dump/formats.ts) turns one into a file, and the matching reader reads it back.
 
-import type { MemoryView } from '../emulator/physical-memory.ts';
+import type { Range } from '../emulator/memory-blocks.ts';
+import { BACKING_PAGE, type MemoryView } from '../emulator/physical-memory.ts';
 import type { ByteOrder } from '../emulator/struct.ts';
 
 export interface DumpSegment {
@@ -22,4 +23,20 @@ export interface DumpImage {
   /** ELF note records, back to back, as the kernel exports them (the empty terminating notes trimmed). */
   notes: Uint8Array;
   segments: DumpSegment[];
+}
+
+/** The crash-time physical ranges of the image whose bytes come from pages present in their source. */
+export function presentRanges(image: DumpImage): Range[] {
+  const out: Range[] = [];
+  for (const s of image.segments) {
+    const first = Math.floor(s.sourceAddr / BACKING_PAGE);
+    const last = Math.floor((s.sourceAddr + s.size - 1) / BACKING_PAGE);
+    for (const p of s.source.presentPages()) {
+      if (p < first || p > last) continue;
+      const from = Math.max(s.sourceAddr, p * BACKING_PAGE);
+      const to = Math.min(s.sourceAddr + s.size, (p + 1) * BACKING_PAGE);
+      out.push({ base: s.paddr + (from - s.sourceAddr), size: to - from });
+    }
+  }
+  return out;
 }

@@ -4,6 +4,8 @@
 import type { CrashState } from './fadump.ts';
 
 export interface FadumpBackend {
+  /** The platform's early_init_dt_scan: whether firmware offers fadump (and what it reports). */
+  scan(): boolean;
   /** Log prefix: "rtas fadump" or "opal fadump". */
   readonly prefix: string;
   /** Smallest boot memory the platform accepts. */

@@ -36,10 +36,10 @@ import type { FadumpBackend } from './fadump-backend.ts';
 import { injectedFaults } from './faults.ts';
 import { hash016, hashx, MiB, memparse, pageAlign, u64 } from './format.ts';
 import type { Kernel } from './kernel.ts';
-import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel.ts';
+import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel-consts.ts';
 import { CPU_NOTES_ADDR, ELFCOREHDR_ADDR, ELFCOREHDR_MAX } from './kernel-layout.ts';
-import { OpalFadump } from './opal-fadump.ts';
-import { RTAS_FADUMP_MAX_BOOT_MEM_REGS, RTAS_FADUMP_MIN_BOOT_MEM, RtasFadump } from './rtas-fadump.ts';
+import type { OpalFadump } from './opal-fadump.ts';
+import type { RtasFadump } from './rtas-fadump.ts';
 import { appendCrashTime, VMCOREINFO_NOTE_SIZE } from './vmcoreinfo.ts';
 import { PAGE_SIZE, SYMBOLS, va } from './vmlinux.ts';
 
@@ -104,11 +104,11 @@ export class Fadump {
   constructor(private k: Kernel) {}
 
   private get bootMemMin(): number {
-    return this.backend?.minBootMem ?? RTAS_FADUMP_MIN_BOOT_MEM;
+    return this.backend?.minBootMem ?? 0;
   }
 
   private get maxBootMemRegions(): number {
-    return this.backend?.maxBootMemRegions ?? RTAS_FADUMP_MAX_BOOT_MEM_REGS;
+    return this.backend?.maxBootMemRegions ?? 1;
   }
 
   /** Largest region firmware copies in one entry: OPAL sizes are 32 bits. */
@@ -122,22 +122,19 @@ export class Fadump {
 
   // ---- early boot ------------------------------------------------------------------------------
 
-  /** early_init_dt_scan_fw_dump + fadump_reserve_mem. */
-  earlyInit(): void {
+  /**
+   * early_init_dt_scan_fw_dump + fadump_reserve_mem, with the platform's backend the kernel found in
+   * the device tree (none when the firmware offers no fadump).
+   */
+  earlyInit(platform: { rtas: RtasFadump } | { opal: OpalFadump } | undefined): void {
     this.earlyMemblockCount = this.k.memblock.memory.length;
     const arg = this.k.cmdlineParam('fadump');
     this.enabled = arg === 'on' || arg === 'nocma';
     this.nocma = arg === 'nocma';
-    const rtas = this.k.dt.find('/rtas');
-    if (this.k.dt.find('/ibm,opal') && this.k.opal) {
-      this.opal = new OpalFadump(this.k, this, this.k.opal);
-      this.backend = this.opal;
-      this.supported = this.opal.scan();
-    } else if (rtas?.get('ibm,configure-kernel-dump')) {
-      this.rtas = new RtasFadump(this.k, this);
-      this.backend = this.rtas;
-      this.supported = this.rtas.scan(rtas);
-    }
+    this.rtas = platform && 'rtas' in platform ? platform.rtas : undefined;
+    this.opal = platform && 'opal' in platform ? platform.opal : undefined;
+    this.backend = this.rtas ?? this.opal;
+    this.supported = this.backend?.scan() ?? false;
     if (!this.enabled) return;
     if (!this.supported) {
       this.k.printk(KERN_INFO, F, 'Firmware-Assisted Dump is not supported on this hardware');

@@ -12,9 +12,12 @@ import type { ByteOrder } from '../emulator/struct.ts';
 import type { OpalEntry } from '../firmware/opal/opal.ts';
 import type { RtasEntry } from '../firmware/rtas/rtas.ts';
 import { Fadump } from './fadump.ts';
+import { Errno, KERN_EMERG, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel-consts.ts';
 import { RTAS_ARGS_ADDR, RTAS_MSG_ADDR, STACK_SIZE, STACKS_ADDR } from './kernel-layout.ts';
 import { Memblock } from './memblock.ts';
+import { OpalFadump } from './opal-fadump.ts';
 import { formatDmesgLine, PrintkRing } from './printk-ring.ts';
+import { RtasFadump } from './rtas-fadump.ts';
 import { KERNEL_VBASE, loadKernelImage, OSRELEASE_OF } from './vmlinux.ts';
 
 export type Generation = 'resilient' | 'legacy';
@@ -48,25 +51,8 @@ export interface Uevent {
 /** The system reset interrupt vector, as pt_regs.trap records it. */
 export const SYSTEM_RESET_TRAP = 0x100n;
 
-export const KERN_EMERG = 0;
-export const KERN_ERR = 3;
-export const KERN_WARNING = 4;
-export const KERN_INFO = 6;
-
 const MSR_KERNEL = 0x8000000000009032n;
 const MSR_LE = 1n;
-
-/** Errno values sysfs stores return. */
-export const Errno = {
-  EPERM: 1,
-  ENOENT: 2,
-  EIO: 5,
-  ENOMEM: 12,
-  EBUSY: 16,
-  EEXIST: 17,
-  ENODEV: 19,
-  EINVAL: 22,
-} as const;
 
 export class Kernel {
   readonly memblock = new Memblock();
@@ -121,7 +107,7 @@ export class Kernel {
     this.ring = new PrintkRing(this.mem, this.order);
     this.printk(KERN_INFO, '', this.banner());
     this.printk(KERN_INFO, '', `Kernel command line: ${this.cmdline}`);
-    this.fadump.earlyInit();
+    this.fadump.earlyInit(this.fadumpPlatform());
     this.printk(
       KERN_INFO,
       '',
@@ -290,6 +276,14 @@ export class Kernel {
     this.fadump.crash(cpu, saved, 'System Reset');
     this.halted = true;
     return saved;
+  }
+
+  /** The fadump backend early_init_dt_scan_fw_dump picks from the device tree: OPAL, RTAS or none. */
+  private fadumpPlatform(): { rtas: RtasFadump } | { opal: OpalFadump } | undefined {
+    if (this.dt.find('/ibm,opal') && this.opal) return { opal: new OpalFadump(this, this.fadump, this.opal) };
+    if (this.dt.find('/rtas')?.get('ibm,configure-kernel-dump'))
+      return { rtas: new RtasFadump(this, this.fadump) };
+    return undefined;
   }
 
   /** Plausible, seed-determined register state of a CPU running kernel code. */

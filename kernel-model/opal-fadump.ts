@@ -10,7 +10,7 @@ import type { CrashState, Fadump } from './fadump.ts';
 import type { FadumpBackend } from './fadump-backend.ts';
 import { hashx, pageAlign, u64 } from './format.ts';
 import type { Kernel } from './kernel.ts';
-import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel.ts';
+import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel-consts.ts';
 import { CPU_NOTES_MAX, ELFCOREHDR_ADDR } from './kernel-layout.ts';
 import { PAGE_SIZE } from './symbols.ts';
 

@@ -3,7 +3,6 @@
 // presents in /rtas/ibm,kernel-dump, the section checks and the CPU notes built from the register
 // save area. The generic part (reservation, header, elfcorehdr, sysfs) is fadump.ts.
 
-import type { DtNode } from '../emulator/device-tree.ts';
 import { u64Ascii } from '../emulator/struct.ts';
 import {
   DUMP_HEADER,
@@ -19,7 +18,8 @@ import { NOTE_BUF_BYTES, PT_REGS } from './elf.ts';
 import type { CrashState, Fadump } from './fadump.ts';
 import type { FadumpBackend } from './fadump-backend.ts';
 import { hashx, pageAlign, u64 } from './format.ts';
-import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING, type Kernel } from './kernel.ts';
+import type { Kernel } from './kernel.ts';
+import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel-consts.ts';
 import { CPU_NOTES_MAX, ELFCOREHDR_ADDR, FDM_ADDR } from './kernel-layout.ts';
 import { PAGE_SIZE } from './vmlinux.ts';
 
@@ -70,8 +70,10 @@ export class RtasFadump implements FadumpBackend {
    * ibm,configure-kernel-dump-sizes, and a waiting dump from ibm,kernel-dump. Returns whether fadump
    * is supported (it is, with the call present).
    */
-  scan(rtas: DtNode): boolean {
+  scan(): boolean {
     const f = this.f;
+    const rtas = this.k.dt.find('/rtas');
+    if (!rtas) return false;
     const sizes = rtas.getCells('ibm,configure-kernel-dump-sizes') ?? [];
     for (let i = 0; i + 2 < sizes.length; i += 3) {
       const size = sizes[i + 1]! * 2 ** 32 + sizes[i + 2]!;

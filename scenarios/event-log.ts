@@ -5,7 +5,7 @@
 import { rename } from 'node:fs/promises';
 import pino from 'pino';
 import type { EventBus, SimEvent } from '../emulator/events.ts';
-import { assertWritable } from '../emulator/output-guard.ts';
+import { asOutputError, assertWritable } from '../emulator/output-guard.ts';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -24,6 +24,7 @@ export class EventLog {
   private logger: pino.Logger;
   private dest: ReturnType<typeof pino.destination>;
   private tmp: string;
+  private failed: unknown;
 
   constructor(
     private path: string,
@@ -32,18 +33,33 @@ export class EventLog {
   ) {
     assertWritable(path);
     this.tmp = `${path}.tmp-${process.pid}`;
-    this.dest = pino.destination({ dest: this.tmp, sync: true });
+    try {
+      this.dest = pino.destination({ dest: this.tmp, sync: true });
+    } catch (e) {
+      throw asOutputError(path, e);
+    }
     this.logger = pino({ level, base: undefined, timestamp: false }, this.dest);
     bus.on((e) => {
+      if (this.failed !== undefined) return;
       const detail = Object.fromEntries(Object.entries(e.detail).map(([k, v]) => [k, plain(v)]));
-      this.logger[levelOf(e)]({ t: e.t.toString(), source: e.source, kind: e.kind, ...detail });
+      try {
+        this.logger[levelOf(e)]({ t: e.t.toString(), source: e.source, kind: e.kind, ...detail });
+      } catch (err) {
+        // A write the system refused (no space, file too large): the run goes on, close() reports it.
+        this.failed = err;
+      }
     });
   }
 
   /** Flushes and moves the log to its final name. */
   async close(): Promise<void> {
-    this.dest.flushSync();
-    this.dest.end();
-    await rename(this.tmp, this.path);
+    try {
+      if (this.failed !== undefined) throw this.failed;
+      this.dest.flushSync();
+      this.dest.end();
+      await rename(this.tmp, this.path);
+    } catch (e) {
+      throw asOutputError(this.path, e);
+    }
   }
 }

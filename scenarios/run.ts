@@ -3,21 +3,22 @@
 // write /proc/vmcore to a file, verify it against the crash-time memory, release, and optionally
 // crash again. The library entry point behind `fadump-sim run`.
 
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DUMP_FORMATS, type DumpFormatName, withDump } from '../dump/formats.ts';
 import { cloneRegisters } from '../emulator/cpu-thread.ts';
 import { fmtSize, Machine } from '../emulator/machine.ts';
 import { ConfigError, LMB_DRC_BASE, type Range } from '../emulator/memory-blocks.ts';
-import { assertWritable } from '../emulator/output-guard.ts';
+import { asOutputError, assertWritable } from '../emulator/output-guard.ts';
 import type { MemorySnapshot } from '../emulator/physical-memory.ts';
 import { subtract } from '../emulator/ranges.ts';
 import { SkibootFirmware } from '../firmware/opal/skiboot-firmware.ts';
 import { type FirmwarePersonality, personalityByName } from '../firmware/rtas/personality.ts';
 import { PseriesFirmware, RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
-import type { DumpImage } from '../kernel-model/dump-image.ts';
+import { type DumpImage, presentRanges } from '../kernel-model/dump-image.ts';
 import { KdumpUdevRule } from '../kernel-model/kdump-udev.ts';
-import { KERN_WARNING, Kernel, type KernelConfig } from '../kernel-model/kernel.ts';
+import { Kernel, type KernelConfig } from '../kernel-model/kernel.ts';
+import { KERN_WARNING } from '../kernel-model/kernel-consts.ts';
 import { buildOpalCore } from '../kernel-model/opal-core.ts';
 import { OPAL_FADUMP_MIN_BOOT_MEM } from '../kernel-model/opal-fadump.ts';
 import { procVmcore, VmcoreInitError } from '../kernel-model/proc-vmcore.ts';
@@ -338,7 +339,9 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     generation: o.captureKernel ?? o.kernel,
     notePids: o.notePids,
   };
-  await mkdir(outDir, { recursive: true });
+  await mkdir(outDir, { recursive: true }).catch((e) => {
+    throw asOutputError(outDir, e);
+  });
   const eventLog = new EventLog(join(outDir, 'events.jsonl'), machine.events, o.logLevel);
 
   const consoleLog: string[] = [];
@@ -475,6 +478,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
           ranges: expected,
           notDumpedByDesign: holesFilled,
           exclude: platform.reserved(),
+          hints: presentRanges(image),
           vmcoreinfo: vmcoreinfoAt(snapshots[snapshots.length - 1]!, kcfg.order),
           notSavedForOthers: platform.notSavedForOthers,
         };
@@ -737,6 +741,11 @@ function belowBootMemTop(ranges: readonly Range[], k: Kernel): Range[] {
 async function writeAtomic(path: string, text: string): Promise<void> {
   assertWritable(path);
   const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw asOutputError(path, e);
+  }
 }

@@ -23,6 +23,8 @@ export interface CrashTruth {
   notDumpedByDesign: Range[];
   /** Firmware-owned memory the dump boot legitimately rewrote: not compared. */
   exclude: readonly Range[];
+  /** Where the file may hold data besides the snapshot's pages (see compareMemory). */
+  hints: readonly Range[];
   /** The crashed kernel's VMCOREINFO as it was at the crash, or null when it had none. */
   vmcoreinfo: Record<string, string> | null;
   /** pt_regs words the firmware does not save for the CPUs other than the crashing one. */
@@ -159,7 +161,7 @@ export function verifyDump(reader: DumpReader, truth: CrashTruth): { dump: DumpS
   const { side, ids } = readDumpSide(reader, truth);
   const loads = reader.contents.loads.map((l) => ({ base: l.paddr, size: l.size }));
   const verify: Verification = {
-    mismatchedBytes: compareMemory(reader, truth.memory, truth.exclude),
+    mismatchedBytes: compareMemory(reader, truth.memory, truth.exclude, truth.hints),
     missingBytes: bytesNotIn(truth.ranges, loads),
     extraBytes: bytesNotIn(loads, truth.ranges),
     notDumpedByDesignBytes: bytesNotIn(truth.notDumpedByDesign, loads),
@@ -223,6 +225,12 @@ export function compareMemory(
   reader: DumpReader,
   memory: MemoryView,
   exclude: readonly Range[] = [],
+  /**
+   * Physical ranges where the file may hold data besides the snapshot's pages (those the writer read
+   * from present pages). Only where to look first: were they wrong, the file would seem to hold
+   * more than was compared, and everything would be read.
+   */
+  hints: readonly Range[] = [],
 ): number {
   let mismatched = 0;
   const compare = (paddr: number, len: number) => {
@@ -240,35 +248,29 @@ export function compareMemory(
       for (let i = at; i < e; i++) if (data[i] !== expect[i]) mismatched++;
     }
   };
+  // The pages to read: where the snapshot holds data, and where the hints say the file may.
+  const candidates: Range[] = [
+    ...memory.presentPages().map((p) => ({ base: p * BACKING_PAGE, size: BACKING_PAGE })),
+    ...hints,
+  ].sort((a, b) => a.base - b.base);
   const compared: Range[] = [];
-  const present = memory.presentPages();
   for (const l of reader.contents.loads) {
     const end = l.paddr + l.size;
-    for (const p of present) {
-      const from = Math.max(l.paddr, p * BACKING_PAGE);
-      const to = Math.min(end, (p + 1) * BACKING_PAGE);
+    let done = l.paddr;
+    for (const c of candidates) {
+      const from = Math.max(done, c.base);
+      const to = Math.min(end, c.base + c.size);
       if (from >= to) continue;
       compare(from, to - from);
+      done = to;
       const last = compared[compared.length - 1];
       if (last && last.base + last.size === from) last.size += to - from;
       else compared.push({ base: from, size: to - from });
     }
   }
-  // Excluded memory was rewritten by the dump boot: its non-zero pages are data the file may hold.
-  const held = [...compared];
-  const zero = new Uint8Array(BACKING_PAGE);
-  for (const x of exclude) {
-    for (let at = x.base; at < x.base + x.size; at += 16 * BACKING_PAGE) {
-      const chunk = reader.read(at, Math.min(16 * BACKING_PAGE, x.base + x.size - at)).data;
-      for (let off = 0; off < chunk.length; off += BACKING_PAGE) {
-        const page = chunk.subarray(off, off + BACKING_PAGE);
-        if (Buffer.compare(page, zero.subarray(0, page.length)) !== 0)
-          held.push({ base: at + off, size: page.length });
-      }
-    }
-  }
-  if (reader.mayHoldDataOutside(held)) {
+  if (reader.mayHoldDataOutside(compared)) {
     // Something else is allocated: read everything not compared yet, 16 MiB at a time.
+    compared.sort((a, b) => a.base - b.base);
     for (const l of reader.contents.loads) {
       for (const gap of uncovered({ base: l.paddr, size: l.size }, compared)) {
         for (let at = 0; at < gap.size; at += 16 * 2 ** 20)

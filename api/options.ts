@@ -1,0 +1,13 @@
+// The light part of the library: run options, their defaults and the units they are written in.
+// It loads none of the model, so the command line's definitions (and --help) start fast on it.
+
+export type { Generation } from '../kernel-model/kernel.ts';
+export type { LogLevel } from '../scenarios/event-log.ts';
+export {
+  type AfterCapture,
+  DEFAULT_RUN,
+  type HotplugPlan,
+  type MemoryStep,
+  type RunOptions,
+} from '../scenarios/run-options.ts';
+export { durationNs, sizeBytes } from '../scenarios/units.ts';
