@@ -1,7 +1,8 @@
 // The light part of the library: run options, their defaults and the units they are written in.
 // It loads none of the model, so the command line's definitions (and --help) start fast on it.
 
-export type { Generation } from '../kernel-model/kernel.ts';
+export { PERSONALITY_NAMES, type PersonalityName } from '../firmware/rtas/personality.ts';
+export { GENERATION_NAMES, type Generation } from '../kernel-model/generations.ts';
 export type { LogLevel } from '../scenarios/event-log.ts';
 export {
   type AfterCapture,

@@ -8,8 +8,11 @@ import yargs from 'yargs';
 import {
   DEFAULT_RUN,
   durationNs,
+  GENERATION_NAMES,
   type Generation,
   type LogLevel,
+  PERSONALITY_NAMES,
+  type PersonalityName,
   type RunOptions,
   sizeBytes,
 } from '../api/options.ts';
@@ -54,7 +57,7 @@ function outputOptions<T>(y: Argv<T>) {
 function scenarioOptions<T>(y: Argv<T>) {
   return outputOptions(y)
     .option('platform', { type: 'string', default: DEFAULT_RUN.platform, choices: ['pseries', 'powernv'] })
-    .option('firmware', { type: 'string', default: DEFAULT_RUN.firmware, choices: ['powervm', 'qemu'] })
+    .option('firmware', { type: 'string', default: DEFAULT_RUN.firmware, choices: PERSONALITY_NAMES })
     .option('memory', { type: 'string', default: '8G', describe: 'Assigned memory' })
     .option('lmb-size', { type: 'string', default: '256M', describe: 'LMB size: power of two, 16M-1G' })
     .option('cpus', { type: 'number', default: DEFAULT_RUN.cpus, describe: 'Hardware threads' })
@@ -118,7 +121,7 @@ function toRunOptions(a: ScenarioArgs, extra: Partial<RunOptions> = {}): RunOpti
   return {
     ...DEFAULT_RUN,
     platform: a.platform as 'pseries' | 'powernv',
-    firmware: a.firmware as 'powervm' | 'qemu',
+    firmware: a.firmware as PersonalityName,
     memory: parseSize('memory', a.memory),
     lmbSize: parseSize('lmb-size', a['lmb-size']),
     cpus: a.cpus,
@@ -166,12 +169,12 @@ export async function main(argv: string[]): Promise<void> {
           .option('kernel', {
             type: 'string',
             default: DEFAULT_RUN.kernel,
-            choices: ['resilient', 'legacy'],
+            choices: GENERATION_NAMES,
             describe: 'First kernel: 6.10+ (resilient) or before 6.10 (legacy)',
           })
           .option('capture-kernel', {
             type: 'string',
-            choices: ['resilient', 'legacy'],
+            choices: GENERATION_NAMES,
             describe: 'fadump kernel generation [default: --kernel]',
           })
           .option('capture-endian', {

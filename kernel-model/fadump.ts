@@ -202,12 +202,13 @@ export class Fadump {
     return remaining === 0;
   }
 
+  /** Whether the first kernel builds the elfcorehdr, at registration (before Linux 6.10). */
   get legacy(): boolean {
-    return this.k.config.generation === 'legacy';
+    return this.k.generation.elfcorehdrBuiltBy === 'first-kernel';
   }
 
   private get headerSize(): number {
-    return this.legacy ? CRASH_INFO_HEADER_OLD.size : CRASH_INFO_HEADER.size;
+    return this.k.generation.header === 'old' ? CRASH_INFO_HEADER_OLD.size : CRASH_INFO_HEADER.size;
   }
 
   /**
@@ -462,7 +463,9 @@ export class Fadump {
     const k = this.k;
     if (!this.registered || this.fadumphdrAddr === 0) return;
     const order = k.order;
-    const table = (this.legacy ? CRASH_INFO_HEADER_OLD : CRASH_INFO_HEADER) as unknown as CrashStateTable;
+    const table = (this.k.generation.header === 'old'
+      ? CRASH_INFO_HEADER_OLD
+      : CRASH_INFO_HEADER) as unknown as CrashStateTable;
     const fdh = table.decode(k.mem.read(this.fadumphdrAddr, table.size), order);
     if (fdh.crashing_cpu !== FADUMP_CPU_UNKNOWN) return;
     fdh.crashing_cpu = cpu;
@@ -760,7 +763,7 @@ export class Fadump {
       case 'mem_reserved':
         return `${this.reserveSize}\n`;
       case 'hotplug_ready':
-        return this.legacy ? undefined : '1\n';
+        return this.k.generation.hotplugReady ? '1\n' : undefined;
       default:
         return undefined;
     }

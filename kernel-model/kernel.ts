@@ -12,15 +12,16 @@ import type { ByteOrder } from '../emulator/struct.ts';
 import type { OpalEntry } from '../firmware/opal/opal.ts';
 import type { RtasEntry } from '../firmware/rtas/rtas.ts';
 import { Fadump } from './fadump.ts';
+import { GENERATIONS, type Generation, type KernelGeneration } from './generations.ts';
 import { Errno, KERN_EMERG, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel-consts.ts';
 import { RTAS_ARGS_ADDR, RTAS_MSG_ADDR, STACK_SIZE, STACKS_ADDR } from './kernel-layout.ts';
 import { Memblock } from './memblock.ts';
 import { OpalFadump } from './opal-fadump.ts';
 import { formatDmesgLine, PrintkRing } from './printk-ring.ts';
 import { RtasFadump } from './rtas-fadump.ts';
-import { KERNEL_VBASE, loadKernelImage, OSRELEASE_OF } from './vmlinux.ts';
+import { KERNEL_VBASE, loadKernelImage } from './vmlinux.ts';
 
-export type Generation = 'resilient' | 'legacy';
+export type { Generation } from './generations.ts';
 
 export interface KernelConfig {
   order: ByteOrder;
@@ -91,6 +92,11 @@ export class Kernel {
     return this.config.order;
   }
 
+  /** What this kernel's release does in fadump (kernel-model/generations.ts). */
+  get generation(): KernelGeneration {
+    return GENERATIONS[this.config.generation];
+  }
+
   /** Boots from the device tree blob at fdtAddr (what firmware passes in r3). */
   boot(fdtAddr: number): void {
     this.bootNs = this.machine.clock.now();
@@ -118,7 +124,7 @@ export class Kernel {
   }
 
   get osrelease(): string {
-    return OSRELEASE_OF[this.config.generation];
+    return this.generation.release;
   }
 
   banner(): string {

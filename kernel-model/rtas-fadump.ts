@@ -140,7 +140,7 @@ export class RtasFadump implements FadumpBackend {
 
   /** rtas_fadump_init_mem_struct: CPU state, HPTE, then one section per boot-memory region. */
   initMemStruct(): Uint8Array | undefined {
-    if (this.f.legacy && this.f.bootMemRegions.length > 1) {
+    if (this.k.generation.bootMemoryRegions === 'one' && this.f.bootMemRegions.length > 1) {
       this.k.printk(KERN_ERR, R, "Can't have holes in boot memory area.");
       return undefined;
     }

@@ -1,11 +1,12 @@
 // Physical addresses of the kernel image's symbols: one table for the loader, the printk ring, the
 // vmcoreinfo note and the dump tools' SYMBOL() keys. Kernel virtual = KERNEL_VBASE + physical.
 
+import { GENERATIONS } from './generations.ts';
+
 export const PAGE_SIZE = 0x10000;
 export const KERNEL_VBASE = 0xc000000000000000n;
-export const OSRELEASE = '6.10.0-fadump-sim';
-/** The release each kernel generation reports (utsname, banner, VMCOREINFO). */
-export const OSRELEASE_OF = { resilient: OSRELEASE, legacy: '6.9.0-fadump-sim' } as const;
+/** The release the default (newest) generation reports. */
+export const OSRELEASE = GENERATIONS.resilient.release;
 
 /** ASSUMPTION: the layout of our vmlinux (any layout below 128 MiB serves). */
 export const SYMBOLS = {

@@ -84,8 +84,8 @@ export function memoryMap(
     if (f.cpuStateSize > 0 && f.cpuStateDest > 0)
       add(f.cpuStateDest, f.cpuStateSize, 'cpu-state', 'CPU state');
     if (f.bootMemDestAddr > 0) add(f.bootMemDestAddr, f.bootMemSize, 'boot-copy', 'boot memory copy');
-    const legacy = kernel.config.generation === 'legacy';
-    const header = legacy ? CRASH_INFO_HEADER_OLD : CRASH_INFO_HEADER;
+    const legacy = kernel.generation.elfcorehdrBuiltBy === 'first-kernel';
+    const header = kernel.generation.header === 'old' ? CRASH_INFO_HEADER_OLD : CRASH_INFO_HEADER;
     if (f.fadumphdrAddr > 0) add(f.fadumphdrAddr, header.size, 'header', 'crash info header');
     if (f.elfcorehdrAddr !== undefined && f.elfcorehdrSize > 0)
       add(f.elfcorehdrAddr, f.elfcorehdrSize, 'elfcorehdr', 'elfcorehdr (fadump kernel)');

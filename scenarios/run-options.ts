@@ -1,6 +1,7 @@
 // What a run is made of: the machine, the kernels, the timeline steps and the crash. Plain data with
 // no model code behind it, so the command line can read the defaults without loading the model.
 
+import type { PersonalityName } from '../firmware/rtas/personality.ts';
 import type { UdevTiming } from '../kernel-model/kdump-udev.ts';
 import type { Generation } from '../kernel-model/kernel.ts';
 import type { LogLevel } from './event-log.ts';
@@ -8,7 +9,7 @@ import type { Corruption } from './structures.ts';
 
 export interface RunOptions {
   platform: 'pseries' | 'powernv';
-  firmware: 'powervm' | 'qemu';
+  firmware: PersonalityName;
   memory: number;
   lmbSize: number;
   cpus: number;

@@ -13,9 +13,14 @@ import { asOutputError, assertWritable } from '../emulator/output-guard.ts';
 import type { MemorySnapshot } from '../emulator/physical-memory.ts';
 import { subtract } from '../emulator/ranges.ts';
 import { SkibootFirmware } from '../firmware/opal/skiboot-firmware.ts';
-import { type FirmwarePersonality, personalityByName } from '../firmware/rtas/personality.ts';
+import {
+  type FirmwarePersonality,
+  PERSONALITY_NAMES,
+  personalityByName,
+} from '../firmware/rtas/personality.ts';
 import { PseriesFirmware, RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
 import { type DumpImage, presentRanges } from '../kernel-model/dump-image.ts';
+import { GENERATION_NAMES } from '../kernel-model/generations.ts';
 import { KdumpUdevRule } from '../kernel-model/kdump-udev.ts';
 import { Kernel, type KernelConfig } from '../kernel-model/kernel.ts';
 import { KERN_WARNING } from '../kernel-model/kernel-consts.ts';
@@ -192,8 +197,8 @@ export function validateRunOptions(o: RunOptions): FirmwarePersonality {
     ['kernel', o.kernel],
     ['capture-kernel', o.captureKernel ?? o.kernel],
   ] as const) {
-    if (g !== 'legacy' && g !== 'resilient')
-      throw new ConfigError(`--${flag} ${g} must be legacy or resilient`);
+    if (!(GENERATION_NAMES as readonly string[]).includes(g))
+      throw new ConfigError(`--${flag} ${g} must be ${GENERATION_NAMES.join(' or ')}`);
   }
   if (o.platform === 'powernv') {
     if (stepsOf(o).some((s) => s.op === 'hot-add' || s.op === 'hot-remove')) {
@@ -203,7 +208,7 @@ export function validateRunOptions(o: RunOptions): FirmwarePersonality {
   } else if (o.platform !== 'pseries')
     throw new ConfigError(`--platform ${o.platform} is not supported yet (pseries)`);
   const p = personalityByName(o.firmware);
-  if (!p) throw new ConfigError(`--firmware ${o.firmware} must be powervm or qemu`);
+  if (!p) throw new ConfigError(`--firmware ${o.firmware} must be ${PERSONALITY_NAMES.join(' or ')}`);
   if (!Number.isInteger(o.cycles) || o.cycles < 1 || o.cycles > 16)
     throw new ConfigError(`--cycles ${o.cycles} must be 1 to 16`);
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)

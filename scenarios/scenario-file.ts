@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../emulator/memory-blocks.ts';
+import { PERSONALITY_NAMES } from '../firmware/rtas/personality.ts';
+import { GENERATION_NAMES } from '../kernel-model/generations.ts';
 import { DEFAULT_UDEV_TIMING } from '../kernel-model/kdump-udev.ts';
 import { Scenario } from './builder.ts';
 import { type CycleSummary, type RunOptions, validateRunOptions } from './run.ts';
@@ -43,7 +45,7 @@ const lmbs = z.union([
     interval: interval.optional(),
   }),
 ]);
-const generation = z.enum(['resilient', 'legacy']);
+const generation = z.enum(GENERATION_NAMES);
 const integer = z
   .union([
     z.number().int(),
@@ -116,7 +118,7 @@ export const SCENARIO_SCHEMA = z.strictObject({
         .optional()
         .describe('pseries (RTAS) or powernv (OPAL); default pseries'),
       firmware: z
-        .enum(['powervm', 'qemu'])
+        .enum(PERSONALITY_NAMES)
         .optional()
         .describe('pSeries firmware personality; default powervm'),
       memory: size.optional().describe('assigned memory; default 8G'),

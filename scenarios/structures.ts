@@ -20,6 +20,7 @@ import {
   REGSAVE_HEADER_PAPR,
   REGSAVE_HEADER_QEMU,
 } from '../firmware/rtas/fadump-structs.ts';
+import type { PersonalityName } from '../firmware/rtas/personality.ts';
 import { CRASH_INFO_HEADER, CRASH_INFO_HEADER_OLD } from '../kernel-model/crash-info-header.ts';
 import type { Kernel } from '../kernel-model/kernel.ts';
 import { FDM_ADDR } from '../kernel-model/kernel-layout.ts';
@@ -36,22 +37,64 @@ export interface StructTable {
   annotate(bytes: Uint8Array, order?: ByteOrder, at?: number): string;
 }
 
-export const STRUCT_NAMES = [
-  'crash-info-header',
-  'rtas-dump-header',
-  'rtas-dump-section',
-  'regsave-header',
-  'regsave-entry',
-  'opal-metadata',
-  'mdst-entry',
-  'mdrt-entry',
-] as const;
-export type StructName = (typeof STRUCT_NAMES)[number];
+/**
+ * The structures a scenario can damage (`corrupt: { struct, field }`), one entry each: the
+ * platforms that have it and the field tables its fields come from. The schema, the arbitraries,
+ * the option checks and docs/structures.md all walk this registry.
+ */
+export const CORRUPTIBLE = {
+  'crash-info-header': {
+    platforms: ['pseries', 'powernv'],
+    tables: [CRASH_INFO_HEADER, CRASH_INFO_HEADER_OLD],
+    description: 'the crash info header the first kernel keeps in the reserved area',
+  },
+  'rtas-dump-header': {
+    platforms: ['pseries'],
+    tables: [DUMP_HEADER],
+    description: 'the header of the RTAS dump structure, as firmware updated it',
+  },
+  'rtas-dump-section': {
+    platforms: ['pseries'],
+    tables: [DUMP_SECTION],
+    description: 'a section of the RTAS dump structure (entry: which)',
+  },
+  'regsave-header': {
+    platforms: ['pseries'],
+    tables: [REGSAVE_HEADER_PAPR, REGSAVE_HEADER_QEMU],
+    description: 'the header of the register save area firmware wrote',
+  },
+  'regsave-entry': {
+    platforms: ['pseries'],
+    tables: [REG_ENTRY],
+    description: 'a register entry of the register save area (entry: which)',
+  },
+  'opal-metadata': {
+    platforms: ['powernv'],
+    tables: [OPAL_FADUMP_MEM_STRUCT],
+    description: 'the kernel metadata the OPAL kernel tag points at',
+  },
+  'mdst-entry': {
+    platforms: ['powernv'],
+    tables: [MDST_ENTRY],
+    description: 'an entry of the MPIPL destination table (entry: which)',
+  },
+  'mdrt-entry': {
+    platforms: ['powernv'],
+    tables: [MDRT_ENTRY],
+    description: 'an entry of the MPIPL results table the SBE/hostboot step wrote (entry: which)',
+  },
+} as const satisfies Record<
+  string,
+  { platforms: readonly ('pseries' | 'powernv')[]; tables: readonly StructTable[]; description: string }
+>;
+
+export type StructName = keyof typeof CORRUPTIBLE;
+export const STRUCT_NAMES = Object.keys(CORRUPTIBLE) as [StructName, ...StructName[]];
 
 /** The structures each platform has. */
 export const STRUCTS_BY_PLATFORM: Record<'pseries' | 'powernv', readonly StructName[]> = {
-  pseries: ['crash-info-header', 'rtas-dump-header', 'rtas-dump-section', 'regsave-header', 'regsave-entry'],
-  powernv: ['crash-info-header', 'opal-metadata', 'mdst-entry', 'mdrt-entry'],
+  pseries: STRUCT_NAMES.filter((n) => (CORRUPTIBLE[n].platforms as readonly string[]).includes('pseries')),
+  powernv: STRUCT_NAMES.filter((n) => (CORRUPTIBLE[n].platforms as readonly string[]).includes('powernv')),
 };
 
 export interface AnnotatedStruct {
@@ -76,7 +119,7 @@ export interface LocatedStruct {
 
 export interface StructPlatform {
   platform: 'pseries' | 'powernv';
-  firmware: 'powervm' | 'qemu';
+  firmware: PersonalityName;
 }
 
 /**
@@ -254,15 +297,6 @@ export function applyCorruption(
 
 /** Field names of a structure, for messages and the schema docs. */
 export function fieldsOf(name: StructName): string[] {
-  const tables: Record<StructName, readonly StructTable[]> = {
-    'crash-info-header': [CRASH_INFO_HEADER, CRASH_INFO_HEADER_OLD],
-    'rtas-dump-header': [DUMP_HEADER],
-    'rtas-dump-section': [DUMP_SECTION],
-    'regsave-header': [REGSAVE_HEADER_PAPR, REGSAVE_HEADER_QEMU],
-    'regsave-entry': [REG_ENTRY],
-    'opal-metadata': [OPAL_FADUMP_MEM_STRUCT],
-    'mdst-entry': [MDST_ENTRY],
-    'mdrt-entry': [MDRT_ENTRY],
-  };
-  return [...new Set(tables[name].flatMap((t) => t.fields.map((f) => f.name)))];
+  const tables: readonly StructTable[] = CORRUPTIBLE[name].tables;
+  return [...new Set(tables.flatMap((t) => t.fields.map((f) => f.name)))];
 }

@@ -5,6 +5,7 @@
 // short.
 
 import fc from 'fast-check';
+import { PERSONALITY_NAMES } from '../firmware/rtas/personality.ts';
 import { validateRunOptions } from '../scenarios/run.ts';
 import { type ScenarioFile, toBuilder } from '../scenarios/scenario-file.ts';
 import { fieldsOf, STRUCTS_BY_PLATFORM, type StructName } from '../scenarios/structures.ts';
@@ -32,7 +33,7 @@ export function machine(platform?: Platform): fc.Arbitrary<MachineSection> {
   return fc
     .record({
       platform: platform ? fc.constant(platform) : fc.constantFrom<Platform>('pseries', 'powernv'),
-      firmware: fc.constantFrom('powervm' as const, 'qemu' as const),
+      firmware: fc.constantFrom(...PERSONALITY_NAMES),
       memory: fc.constantFrom('1G', '2G', '3G'),
       lmbSize: fc.constantFrom('64M', '128M', '256M'),
       smt: fc.constantFrom(1 as const, 2 as const, 4 as const),

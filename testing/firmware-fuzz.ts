@@ -8,7 +8,7 @@ import { Machine } from '../emulator/machine.ts';
 import { OpalStatus, OpalToken } from '../firmware/opal/opal.ts';
 import { SkibootFirmware } from '../firmware/opal/skiboot-firmware.ts';
 import { encodeDumpStructure, SECTION_TYPE } from '../firmware/rtas/fadump-structs.ts';
-import { personalityByName } from '../firmware/rtas/personality.ts';
+import { type PersonalityName, personalityByName } from '../firmware/rtas/personality.ts';
 import { PseriesFirmware } from '../firmware/rtas/pseries-firmware.ts';
 import { RtasStatus } from '../firmware/rtas/rtas.ts';
 
@@ -86,7 +86,7 @@ export function enterRtas(
  * `calls` random RTAS calls on a pSeries partition with `firmware` (powervm or qemu). After a dump
  * is taken (os-term with a registration) the partition boots again and the sequence goes on.
  */
-export function fuzzRtas(seed: number, calls: number, firmware: 'powervm' | 'qemu' = 'powervm'): FuzzReport {
+export function fuzzRtas(seed: number, calls: number, firmware: PersonalityName = 'powervm'): FuzzReport {
   const rng = new SeededRng(seed);
   const machine = new Machine({
     memory: 2048 * MiB,

@@ -64,7 +64,7 @@ export class KernelDump {
   call(ctx: RtasCallContext): number[] {
     if (ctx.nret !== 1) return this.reject('nret != 1', RtasStatus.ParameterError);
     if (ctx.args.length !== 3) return this.reject('nargs != 3', RtasStatus.ParameterError);
-    if (this.personality.name === 'powervm' && this.busyQueue.length > 0) {
+    if (!this.quirk('neverBusy') && this.busyQueue.length > 0) {
       const s = this.busyQueue.shift()!;
       return this.reject('busy (injected)', s);
     }
@@ -197,7 +197,7 @@ export class KernelDump {
           s.error_flags |= badDest;
           return;
         }
-        if (BigInt(data.length) > s.source_len && this.personality.name === 'powervm') {
+        if (BigInt(data.length) > s.source_len && !this.quirk('noDestinationSizeCheck')) {
           s.error_flags |= SECTION_ERROR.DestinationTooSmall;
           return;
         }

@@ -19,23 +19,48 @@ export const QEMU_QUIRKS = {
   cpuDestinationAsInvalidSource:
     'an unusable CPU-state destination sets 0x4000 (invalid source) instead of 0x1000 (§3.6)',
   partialCopyReportsZero: 'a boot-memory copy that fails part-way reports 0 bytes dumped (§3.6)',
+  neverBusy: 'never answers busy (-2) or extended delay (9900-9905); PowerVM may (PAPR R1-7.3.30-3)',
+  noDestinationSizeCheck:
+    'copies a section larger than its destination length; PowerVM sets DestinationTooSmall (§1.3)',
 } as const;
 
 export type QuirkName = keyof typeof QEMU_QUIRKS;
 
+/** The firmware personalities, by the name the CLI, scenario files and summaries use. */
+export const PERSONALITY_NAMES = ['powervm', 'qemu'] as const;
+export type PersonalityName = (typeof PERSONALITY_NAMES)[number];
+
 export interface FirmwarePersonality {
-  readonly name: 'powervm' | 'qemu';
+  readonly name: PersonalityName;
+  /** The root node's `model` property. */
+  readonly model: string;
+  readonly description: string;
   readonly quirks: ReadonlySet<QuirkName>;
 }
 
-export const POWERVM: FirmwarePersonality = { name: 'powervm', quirks: new Set() };
-export const QEMU: FirmwarePersonality = {
-  name: 'qemu',
-  quirks: new Set(Object.keys(QEMU_QUIRKS) as QuirkName[]),
+/** One record per personality: every way one departs from PAPR as PowerVM applies it is a named quirk. */
+export const PERSONALITIES: Readonly<Record<PersonalityName, FirmwarePersonality>> = {
+  powervm: {
+    name: 'powervm',
+    model: 'IBM,9080-HEX',
+    description: 'PAPR as PowerVM enforces it',
+    quirks: new Set(),
+  },
+  qemu: {
+    name: 'qemu',
+    model: 'qemu,pseries',
+    description: "QEMU 10.2's hw/ppc/spapr_fadump.c",
+    quirks: new Set(Object.keys(QEMU_QUIRKS) as QuirkName[]),
+  },
 };
 
+export const POWERVM = PERSONALITIES.powervm;
+export const QEMU = PERSONALITIES.qemu;
+
 export function personalityByName(name: string): FirmwarePersonality | undefined {
-  return name === 'powervm' ? POWERVM : name === 'qemu' ? QEMU : undefined;
+  return (PERSONALITY_NAMES as readonly string[]).includes(name)
+    ? PERSONALITIES[name as PersonalityName]
+    : undefined;
 }
 
 /** QEMU's RTAS token for ibm,configure-kernel-dump: RTAS_TOKEN_BASE 0x2000 + 0x2D. */

@@ -129,11 +129,7 @@ export class PseriesFirmware {
 
   buildTree(bootargs: string): DtNode {
     const m = this.machine;
-    const root = rootNode(
-      'IBM,pSeries',
-      this.personality.name === 'qemu' ? 'qemu,pseries' : 'IBM,9080-HEX',
-      bootargs,
-    );
+    const root = rootNode('IBM,pSeries', this.personality.model, bootargs);
     writeCpus(root, m);
 
     const rma = m.blocks.assignedRanges()[0]!;
