@@ -41,9 +41,9 @@ export const UNCHECKED_BY_LINUX: Readonly<Record<string, { fields: readonly stri
     where: 'opal_fadump_get_config() copies the regions from the kernel metadata as they are',
   },
   'crash-info-header': {
-    fields: ['regs', 'cpu_mask', 'crashing_cpu'],
+    fields: ['regs', 'cpu_mask', 'crashing_cpu', 'vmcoreinfo_raddr', 'vmcoreinfo_size'],
     where:
-      'rtas_fadump_build_cpu_notes() and opal_fadump_build_cpu_notes() copy fdh->regs into the crashing CPU note and follow fdh->crashing_cpu and fdh->cpu_mask as they are',
+      'rtas_fadump_build_cpu_notes() and opal_fadump_build_cpu_notes() copy fdh->regs into the crashing CPU note and follow fdh->crashing_cpu and fdh->cpu_mask as they are; fadump_populate_elfcorehdr() points the VMCOREINFO note at fdh->vmcoreinfo_raddr and vmcoreinfo_size as they are',
   },
   'regsave-entry': {
     fields: ['reg_id', 'reg_value'],
