@@ -94,3 +94,8 @@ export function u64Cells(v: number | bigint): [number, number] {
   const n = BigInt(v);
   return [Number(n >> 32n), Number(n & 0xffffffffn)];
 }
+
+/** The 64-bit number in two 32-bit cells at `at` (high cell first), as #address-cells = 2 writes it. */
+export function u64FromCells(cells: readonly number[], at: number): number {
+  return (cells[at] ?? 0) * 2 ** 32 + (cells[at + 1] ?? 0);
+}

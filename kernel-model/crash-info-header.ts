@@ -1,7 +1,7 @@
 // struct fadump_crash_info_header, the "fadump header" the first kernel keeps in the reserved area
 // right after the boot-memory copy, in the kernel's own byte order. Two layouts: before Linux 6.10
 // ("FADMPINF", with the elfcorehdr address) and from 6.10 ("FADMPSIG", version 1, vmcoreinfo
-// address and the pt_regs/cpumask sizes). spec/kernel.md §1.
+// address and the pt_regs/cpumask sizes). Linux fadump-internal.h
 
 import { asciiU64, defineStruct } from '../emulator/struct.ts';
 
@@ -20,7 +20,7 @@ export const CRASH_INFO_HEADER = defineStruct({
   name: 'fadump_crash_info_header',
   size: 0x1a8 + CPUMASK_BYTES,
   order: 'native',
-  spec: 'spec/kernel.md §1 (NEW layout, v6.10+)',
+  spec: 'Linux arch/powerpc/include/asm/fadump-internal.h (v6.10 and later)',
   fields: [
     { name: 'magic_number', type: 'u64', doc: '"FADMPSIG" packed MSB-first, stored in kernel byte order' },
     { name: 'version', type: 'u32', doc: 'FADUMP_HEADER_VERSION (1)' },
@@ -44,7 +44,7 @@ export const CRASH_INFO_HEADER_OLD = defineStruct({
   name: 'fadump_crash_info_header (old)',
   size: 0x198 + CPUMASK_BYTES,
   order: 'native',
-  spec: 'spec/kernel.md §1 (OLD layout, ≤ v6.9)',
+  spec: 'Linux arch/powerpc/include/asm/fadump-internal.h (v6.9 and earlier)',
   fields: [
     { name: 'magic_number', type: 'u64', doc: '"FADMPINF"' },
     {

@@ -1,6 +1,6 @@
 // ELF64 core structures the kernel writes for /proc/vmcore on ppc64: file and program headers,
-// notes, struct pt_regs and struct elf_prstatus, all in the kernel's byte order (spec/kernel.md
-// §4–5, spec/vmcore.md §6).
+// notes, struct pt_regs and struct elf_prstatus, all in the kernel's byte order (System V gABI;
+// Linux arch/powerpc/kernel/fadump.c, fs/proc/vmcore.c, include/linux/elfcore.h).
 
 import type { Registers } from '../emulator/cpu-thread.ts';
 import { type ByteOrder, defineStruct, type StructValue } from '../emulator/struct.ts';
@@ -17,7 +17,7 @@ export const ELF64_EHDR = defineStruct({
   name: 'Elf64_Ehdr',
   size: 64,
   order: 'native',
-  spec: 'System V ABI; spec/vmcore.md §6',
+  spec: 'System V gABI',
   fields: [
     { name: 'e_ident', type: 'bytes', size: 16, doc: '\\x7fELF, class 2, data 1 (LE) or 2 (BE), version 1' },
     { name: 'e_type', type: 'u16', doc: 'ET_CORE (4)' },
@@ -40,7 +40,7 @@ export const ELF64_PHDR = defineStruct({
   name: 'Elf64_Phdr',
   size: 56,
   order: 'native',
-  spec: 'System V ABI; spec/kernel.md §4',
+  spec: 'System V gABI; Linux fs/proc/vmcore.c',
   fields: [
     { name: 'p_type', type: 'u32', doc: 'PT_LOAD (1) or PT_NOTE (4)' },
     { name: 'p_flags', type: 'u32', doc: 'PF_R|PF_W|PF_X (7) for memory' },
@@ -74,7 +74,7 @@ export const PT_REGS = defineStruct({
   name: 'pt_regs',
   size: 384,
   order: 'native',
-  spec: 'spec/kernel.md §1, §5',
+  spec: 'Linux arch/powerpc/include/uapi/asm/ptrace.h',
   fields: [
     { name: 'gpr', type: 'u64', count: 32, doc: 'r0–r31' },
     { name: 'nip', type: 'u64', doc: 'next instruction address' },
@@ -98,12 +98,12 @@ export const PT_REGS = defineStruct({
 
 export type PtRegs = StructValue<typeof PT_REGS.fields>;
 
-/** struct elf_prstatus for ppc64, 504 bytes (spec/kernel.md §5). */
+/** struct elf_prstatus for ppc64, 504 bytes (Linux fadump.c (fadump_regs_to_elf_notes)). */
 export const ELF_PRSTATUS = defineStruct({
   name: 'elf_prstatus',
   size: 504,
   order: 'native',
-  spec: 'spec/kernel.md §5; spec/vmcore.md §6',
+  spec: 'Linux include/linux/elfcore.h, include/uapi/linux/elfcore.h (ppc64)',
   fields: [
     { name: 'si_signo', type: 'i32', doc: 'pr_info.si_signo' },
     { name: 'si_code', type: 'i32', doc: 'pr_info.si_code' },

@@ -2,9 +2,10 @@
 // First kernel: size and place the reservation, write the crash info header, register through the
 // platform backend, and on panic fill the header and hand over to firmware. Capture kernel: find
 // the dump, validate, build the elfcorehdr, serve /proc/vmcore, release. The platform backends are
-// rtas-fadump.ts (pSeries) and opal-fadump.ts (PowerNV). Layouts, sizes, messages: spec/kernel.md.
+// rtas-fadump.ts (pSeries) and opal-fadump.ts (PowerNV). Layouts, sizes, messages: Linux arch/powerpc/kernel/fadump.c.
 
 import type { Registers } from '../emulator/cpu-thread.ts';
+import { u64FromCells } from '../emulator/device-tree.ts';
 import type { Range } from '../emulator/memory-blocks.ts';
 import type { ByteOrder, StructValue } from '../emulator/struct.ts';
 import type { DUMP_SECTION } from '../firmware/rtas/fadump-structs.ts';
@@ -308,7 +309,7 @@ export class Fadump {
     const cells = this.k.dt.getCells('reserved-ranges') ?? [];
     const out: Range[] = [];
     for (let i = 0; i + 3 < cells.length; i += 4) {
-      out.push({ base: cells[i]! * 2 ** 32 + cells[i + 1]!, size: cells[i + 2]! * 2 ** 32 + cells[i + 3]! });
+      out.push({ base: u64FromCells(cells, i), size: u64FromCells(cells, i + 2) });
     }
     return out;
   }

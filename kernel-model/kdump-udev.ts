@@ -1,7 +1,7 @@
 // The kdump userspace's udev rule for memory events (kexec-tools 98-kexec.rules with
 // kdump-udev-throttler), as it treats fadump: for every memory online/offline uevent it re-registers
 // fadump — `echo 0` then `echo 1` to /sys/kernel/fadump/registered — one event at a time, unless
-// /sys/kernel/fadump/hotplug_ready reads 1 (Linux 6.10+), when it does nothing. spec/kernel.md §8.
+// /sys/kernel/fadump/hotplug_ready reads 1 (Linux 6.10+), when it does nothing. Linux fadump.c (fadump_init_files)
 
 import type { Kernel, Uevent } from './kernel.ts';
 

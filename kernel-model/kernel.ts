@@ -5,12 +5,13 @@
 
 import type { CpuThread, Registers } from '../emulator/cpu-thread.ts';
 import { zeroRegisters } from '../emulator/cpu-thread.ts';
-import type { DtNode } from '../emulator/device-tree.ts';
+import { type DtNode, u64FromCells } from '../emulator/device-tree.ts';
 import { decodeDtb, FDT_HEADER } from '../emulator/dtb.ts';
 import type { Machine } from '../emulator/machine.ts';
 import type { ByteOrder } from '../emulator/struct.ts';
 import type { OpalEntry } from '../firmware/opal/opal.ts';
 import type { RtasEntry } from '../firmware/rtas/rtas.ts';
+import { RtasStatus } from '../firmware/rtas/rtas.ts';
 import { Fadump } from './fadump.ts';
 import { GENERATIONS, type Generation, type KernelGeneration } from './generations.ts';
 import { Errno, KERN_EMERG, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel-consts.ts';
@@ -137,7 +138,7 @@ export class Kernel {
     for (const node of this.dt.children.filter((c) => c.name.startsWith('memory@'))) {
       const reg = node.getCells('reg') ?? [];
       for (let i = 0; i + 3 < reg.length; i += 4) {
-        this.memblock.add(reg[i]! * 2 ** 32 + reg[i + 1]!, reg[i + 2]! * 2 ** 32 + reg[i + 3]!);
+        this.memblock.add(u64FromCells(reg, i), u64FromCells(reg, i + 2));
       }
     }
     const dr = this.dt.find('/ibm,dynamic-reconfiguration-memory');
@@ -159,12 +160,12 @@ export class Kernel {
       }
       return;
     }
-    const lmbSize = lmb[0]! * 2 ** 32 + lmb[1]!;
+    const lmbSize = u64FromCells(lmb, 0);
     this.lmbSize = lmbSize;
     for (let i = 0, at = 1; i < v2[0]!; i++, at += 6) {
-      const [count, hi, lo, drc, , flags] = v2.slice(at, at + 6) as Cells6;
+      const [count, , , drc, , flags] = v2.slice(at, at + 6) as Cells6;
       const assigned = (flags & 0x8) !== 0 && (flags & 0x80) === 0;
-      const base = hi * 2 ** 32 + lo;
+      const base = u64FromCells(v2, at + 1);
       for (let j = 0; j < count; j++) {
         this.lmbs.set(drc + j, {
           drc: drc + j,
@@ -226,7 +227,13 @@ export class Kernel {
       this.rtas.enter(RTAS_ARGS_ADDR);
       const rets = Array.from({ length: nret }, (_, i) => mem.readU32(retAt + i * 4, 'be') | 0);
       const status = rets[0]!;
-      const delayMs = status === -2 ? 1 : status >= 9900 && status <= 9905 ? 10 ** (status - 9900) : 0;
+      // rtas_busy_delay: busy is retried after 1 ms, extended delay 990x after 10^x ms.
+      const delayMs =
+        status === RtasStatus.Busy
+          ? 1
+          : status >= RtasStatus.ExtendedDelay0 && status <= RtasStatus.ExtendedDelay5
+            ? 10 ** (status - RtasStatus.ExtendedDelay0)
+            : 0;
       if (delayMs === 0 || attempt >= 10_000) return rets;
       this.machine.clock.advance(BigInt(delayMs) * 1_000_000n);
     }
@@ -268,7 +275,7 @@ export class Kernel {
   /**
    * A system reset (NMI) on every CPU, as from the HMC or `virsh inject-nmi`: each CPU takes the
    * 0x100 interrupt where it was running; system_reset_exception sends it through the crash-dump
-   * code, and `cpu` is the one that wins crash_fadump's cmpxchg (spec/kernel.md §5). The saved
+   * code, and `cpu` is the one that wins crash_fadump's cmpxchg (Linux arch/powerpc/kernel/fadump.c). The saved
    * registers are the interrupted context, not panic()'s; nothing is printed before the dump.
    */
   systemReset(cpu: number): Registers {

@@ -1,10 +1,22 @@
 // The OPAL (PowerNV) backend of Linux fadump, arch/powerpc/platforms/powernv/opal-fadump.c, 6.10+:
 // registration through tags and one MPIPL add-range per boot-memory region, the trigger through
 // OPAL_CEC_REBOOT2(MPIPL), and on the dump boot the kernel metadata and CPU state found through the
-// tags. spec/kernel.md §7, spec/firmware.md §5.
+// tags. Linux opal-fadump.c, skiboot core/opal-dump.c and doc/mpipl.rst
 
+import { u64FromCells } from '../emulator/device-tree.ts';
 import { defineStruct } from '../emulator/struct.ts';
-import type { OpalEntry } from '../firmware/opal/opal.ts';
+import { MpiplOp, MpiplTag } from '../firmware/opal/mpipl.ts';
+import {
+  HDAT_CORE_INACTIVE,
+  HDAT_REG,
+  HDAT_REG_ENTRY,
+  HDAT_SPR,
+  HDAT_THREAD_HEADER,
+  OPAL_MPIPL_FADUMP,
+  OPAL_MPIPL_REGION,
+} from '../firmware/opal/mpipl-structs.ts';
+import { type OpalEntry, OpalStatus, OpalToken } from '../firmware/opal/opal.ts';
+import { RebootType } from '../firmware/opal/skiboot-firmware.ts';
 import { NOTE_BUF_BYTES, PT_REGS, type PtRegs } from './elf.ts';
 import type { CrashState, Fadump } from './fadump.ts';
 import type { FadumpBackend } from './fadump-backend.ts';
@@ -20,10 +32,6 @@ export const FADUMP_MAX_MEM_REGS = 128;
 /** max_copy_size: OPAL's MDST size field is 32 bits, so ALIGN_DOWN(U32_MAX, PAGE_SIZE). */
 export const OPAL_MAX_COPY_SIZE = Math.floor(0xffff_ffff / PAGE_SIZE) * PAGE_SIZE;
 
-const OPAL = { CecReboot2: 116, MpiplUpdate: 173, RegisterTag: 174, QueryTag: 175 } as const;
-const OP = { AddRange: 0, RemoveAll: 2, FreePreservedMemory: 3 } as const;
-const TAG = { Cpu: 0, Kernel: 2, BootMem: 3 } as const;
-const OPAL_REBOOT_MPIPL = 3;
 const P = 'opal fadump';
 
 /** struct opal_fadump_mem_struct: the kernel metadata registered through tag KERNEL (packed, BE). */
@@ -31,7 +39,7 @@ export const OPAL_FADUMP_MEM_STRUCT = defineStruct({
   name: 'opal_fadump_mem_struct',
   size: 16 + 24 * FADUMP_MAX_MEM_REGS,
   order: 'be',
-  spec: 'spec/kernel.md §7',
+  spec: 'Linux arch/powerpc/platforms/powernv/opal-fadump.h',
   fields: [
     { name: 'version', type: 'u8', doc: 'OPAL_FADUMP_VERSION (1)' },
     { name: 'reserved', type: 'bytes', size: 3, doc: '', reserved: true },
@@ -72,8 +80,8 @@ export class OpalFadump implements FadumpBackend {
   }
 
   private queryTag(tag: number): bigint | undefined {
-    const rc = this.call(OPAL.QueryTag, tag, TAG_ANSWER_ADDR);
-    return rc === 0 ? this.k.mem.readU64(TAG_ANSWER_ADDR, 'be') : undefined;
+    const rc = this.call(OpalToken.MpiplQueryTag, tag, TAG_ANSWER_ADDR);
+    return rc === OpalStatus.Success ? this.k.mem.readU64(TAG_ANSWER_ADDR, 'be') : undefined;
   }
 
   /**
@@ -89,8 +97,8 @@ export class OpalFadump implements FadumpBackend {
     }
     const load = dump.getCells('fw-load-area') ?? [];
     for (let i = 0; i + 3 < load.length; i += 4) {
-      const base = load[i]! * 2 ** 32 + load[i + 1]!;
-      const end = base + load[i + 2]! * 2 ** 32 + load[i + 3]!;
+      const base = u64FromCells(load, i);
+      const end = base + u64FromCells(load, i + 2);
       if (end > OPAL_FADUMP_MIN_BOOT_MEM) {
         this.k.printk(KERN_ERR, P, `F/W load area: ${hashx(base)}-${hashx(end)}`);
         this.k.printk(KERN_ERR, P, 'F/W version not supported!');
@@ -98,7 +106,7 @@ export class OpalFadump implements FadumpBackend {
       }
     }
     if (!dump.get('mpipl-boot')) return true;
-    const meta = this.queryTag(TAG.Kernel);
+    const meta = this.queryTag(MpiplTag.Kernel);
     if (meta === undefined || meta === 0n) {
       if (meta === undefined) this.k.printk(KERN_ERR, P, 'Failed to get Kernel metadata (-1)');
       return true;
@@ -115,7 +123,7 @@ export class OpalFadump implements FadumpBackend {
       );
     }
     if (md.registered_regions === 0) return true;
-    this.cpuMetadata = Number(this.queryTag(TAG.Cpu) ?? 0n);
+    this.cpuMetadata = Number(this.queryTag(MpiplTag.Cpu) ?? 0n);
     this.kernelMetadata = addr;
     const f = this.f;
     f.dumpActive = true;
@@ -178,11 +186,11 @@ export class OpalFadump implements FadumpBackend {
 
   /** opal_fadump_setup_metadata: tags KERNEL (metadata address) and BOOT_MEM (boot memory top). */
   setupMetadata(): number {
-    if (this.call(OPAL.RegisterTag, TAG.Kernel, this.kernelMetadata) !== 0) {
+    if (this.call(OpalToken.MpiplRegisterTag, MpiplTag.Kernel, this.kernelMetadata) !== 0) {
       this.k.printk(KERN_ERR, P, 'Failed to set kernel metadata tag!');
       return -1;
     }
-    if (this.call(OPAL.RegisterTag, TAG.BootMem, this.f.bootMemTop) !== 0) {
+    if (this.call(OpalToken.MpiplRegisterTag, MpiplTag.BootMem, this.f.bootMemTop) !== 0) {
       this.k.printk(KERN_ERR, P, 'Failed to set boot memory tag!');
       return -1;
     }
@@ -201,12 +209,12 @@ export class OpalFadump implements FadumpBackend {
     f.initHeader();
     if (this.setupMetadata() !== 0) return -Errno.EPERM;
     const rc = this.registerRanges();
-    if (rc === 0) {
+    if (rc === OpalStatus.Success) {
       f.setRegistered(true);
       return 0;
     }
-    if (rc === -6) f.supported = f.enabled = false;
-    return rc === -1 ? -Errno.EINVAL : -Errno.EIO;
+    if (rc === OpalStatus.Hardware) f.supported = f.enabled = false;
+    return rc === OpalStatus.Parameter ? -Errno.EINVAL : -Errno.EIO;
   }
 
   /** opal_fadump_register: the add-range calls; an OPAL status. */
@@ -216,50 +224,50 @@ export class OpalFadump implements FadumpBackend {
     let registered = 0;
     let rc = 0;
     for (const r of f.bootMemRegions) {
-      rc = this.call(OPAL.MpiplUpdate, OP.AddRange, r.base, dest, r.size);
+      rc = this.call(OpalToken.MpiplUpdate, MpiplOp.AddRange, r.base, dest, r.size);
       if (rc !== 0) break;
       registered++;
       dest += r.size;
     }
     this.writeMetadata(registered);
     switch (rc) {
-      case 0:
+      case OpalStatus.Success:
         this.k.printk(KERN_INFO, P, 'Registration is successful!');
         return 0;
-      case -10:
+      case OpalStatus.Resource:
         this.k.printk(
           KERN_WARNING,
           P,
           `${f.bootMemRegions.length - registered} regions could not be registered for MPIPL as MAX limit is reached!`,
         );
         return 0;
-      case -1:
+      case OpalStatus.Parameter:
         this.k.printk(KERN_ERR, P, `Failed to register. Parameter Error(${rc}).`);
         break;
-      case -6:
+      case OpalStatus.Hardware:
         this.k.printk(KERN_ERR, P, 'Support not available.');
         break;
       default:
         this.k.printk(KERN_ERR, P, `Failed to register. Unknown Error(${rc}).`);
     }
-    if (registered > 0) this.call(OPAL.MpiplUpdate, OP.RemoveAll, 0, 0, 0);
+    if (registered > 0) this.call(OpalToken.MpiplUpdate, MpiplOp.RemoveAll, 0, 0, 0);
     return rc;
   }
 
   unregister(): boolean {
-    const rc = this.call(OPAL.MpiplUpdate, OP.RemoveAll, 0, 0, 0);
+    const rc = this.call(OpalToken.MpiplUpdate, MpiplOp.RemoveAll, 0, 0, 0);
     if (rc !== 0) this.k.printk(KERN_ERR, P, `Failed to un-register - unexpected Error(${rc}).`);
-    return rc === 0;
+    return rc === OpalStatus.Success;
   }
 
   /** Invalidate (FREE_PRESERVED_MEMORY) and clean up the kernel tag. */
   invalidate(): boolean {
-    const rc = this.call(OPAL.MpiplUpdate, OP.FreePreservedMemory, 0, 0, 0);
+    const rc = this.call(OpalToken.MpiplUpdate, MpiplOp.FreePreservedMemory, 0, 0, 0);
     if (rc !== 0) {
       this.k.printk(KERN_ERR, P, `Failed to invalidate - unexpected Error(${rc}).`);
       return false;
     }
-    this.call(OPAL.RegisterTag, TAG.Kernel, 0);
+    this.call(OpalToken.MpiplRegisterTag, MpiplTag.Kernel, 0);
     return true;
   }
 
@@ -284,9 +292,10 @@ export class OpalFadump implements FadumpBackend {
   /** opal_fadump_trigger: the crashing CPU becomes its PIR, then the MPIPL reboot. */
   trigger(message: string): void {
     this.k.mem.write(MSG_ADDR, new TextEncoder().encode(`${message}\0`));
-    const rc = this.call(OPAL.CecReboot2, OPAL_REBOOT_MPIPL, MSG_ADDR);
-    if (rc === -7) this.k.printk(KERN_ERR, P, `Reboot type ${OPAL_REBOOT_MPIPL} not supported.`);
-    else if (rc === -6) this.k.printk(KERN_ERR, P, 'No backend support for MPIPL!');
+    const rc = this.call(OpalToken.CecReboot2, RebootType.Mpipl, MSG_ADDR);
+    if (rc === OpalStatus.Unsupported)
+      this.k.printk(KERN_ERR, P, `Reboot type ${RebootType.Mpipl} not supported.`);
+    else if (rc === OpalStatus.Hardware) this.k.printk(KERN_ERR, P, 'No backend support for MPIPL!');
   }
 
   /**
@@ -315,44 +324,42 @@ export class OpalFadump implements FadumpBackend {
     const crashRegs = PT_REGS.decode(regsBytes, k.order);
     const notes: { cpu: number; regs: PtRegs }[] = [];
     const meta = this.cpuMetadata;
-    const valid = meta !== 0 && mem.accessible(meta, 48);
+    const headSize = OPAL_MPIPL_FADUMP.size + OPAL_MPIPL_REGION.size;
+    const valid = meta !== 0 && mem.accessible(meta, headSize);
     if (valid) {
-      const head = mem.read(meta, 48);
-      const v = new DataView(head.buffer);
-      const entrySize = v.getUint32(16);
-      const dest = Number(v.getBigUint64(32));
-      const size = Number(v.getBigUint64(40));
+      // The CPU tag's metadata: struct opal_mpipl_fadump and its one region, the thread records.
+      const head = OPAL_MPIPL_FADUMP.decode(mem.read(meta, OPAL_MPIPL_FADUMP.size));
+      const region = OPAL_MPIPL_REGION.decode(
+        mem.read(meta + OPAL_MPIPL_FADUMP.size, OPAL_MPIPL_REGION.size),
+      );
+      const entrySize = head.cpu_data_size;
+      const dest = Number(region.dest);
+      const size = Number(region.size);
       if (dest !== 0 && entrySize !== 0 && entrySize <= size && mem.accessible(dest, size)) {
-        const first = mem.read(dest, 24);
-        const fv = new DataView(first.buffer);
-        const offset = fv.getUint32(8);
-        const ecnt = fv.getUint32(12);
-        const esize = fv.getUint32(16);
+        const first = HDAT_THREAD_HEADER.decode(mem.read(dest, HDAT_THREAD_HEADER.size));
+        // opal_fadump_read_regs: entries start `offset` bytes after the offset field itself.
+        const entriesAt = HDAT_THREAD_HEADER.offsetOf('offset') + first.offset;
         for (let t = 0; t < Math.floor(size / entrySize); t++) {
           const at = dest + t * entrySize;
-          const hdr = new DataView(mem.read(at, 24).buffer);
-          const pir = hdr.getUint32(0);
-          if (hdr.getUint8(4) === 0x0f) continue;
-          if (pir === crashingPir) {
-            notes.push({ cpu: pir, regs: crashRegs });
+          const hdr = HDAT_THREAD_HEADER.decode(mem.read(at, HDAT_THREAD_HEADER.size));
+          if (hdr.core_state === HDAT_CORE_INACTIVE) continue;
+          if (hdr.pir === crashingPir) {
+            notes.push({ cpu: hdr.pir, regs: crashRegs });
             continue;
           }
           const regs = PT_REGS.zero();
           const rec = regs as unknown as Record<string, bigint | bigint[]>;
-          for (let e = 0; e < ecnt; e++) {
-            const eat = at + 8 + offset + e * esize;
-            if (eat + 16 > at + entrySize) break;
-            const ev = new DataView(mem.read(eat, 16).buffer);
-            const type = ev.getUint32(0);
-            const num = ev.getUint32(4);
-            const val = ev.getBigUint64(8);
-            if (type === 1 && num < 32) (rec.gpr as bigint[])[num] = val;
-            else if (type === 2) {
-              const name = HDAT_SPR_TO_PT_REGS[num];
-              if (name) rec[name] = val;
+          for (let e = 0; e < first.ecnt; e++) {
+            const eat = at + entriesAt + e * first.esize;
+            if (eat + HDAT_REG_ENTRY.size > at + entrySize) break;
+            const r = HDAT_REG_ENTRY.decode(mem.read(eat, HDAT_REG_ENTRY.size));
+            if (r.reg_type === HDAT_REG.Gpr && r.reg_num < 32) (rec.gpr as bigint[])[r.reg_num] = r.reg_val;
+            else if (r.reg_type === HDAT_REG.Spr) {
+              const name = HDAT_SPR_TO_PT_REGS[r.reg_num];
+              if (name) rec[name] = r.reg_val;
             }
           }
-          notes.push({ cpu: pir, regs });
+          notes.push({ cpu: hdr.pir, regs });
         }
       } else {
         k.printk(KERN_WARNING, P, 'CPU state data is invalid. Ignoring!');
@@ -367,32 +374,31 @@ export class OpalFadump implements FadumpBackend {
 
   /** OPAL's own preserved regions, from the OPAL tag's metadata block: (src, dest, size). */
   opalRegions(): { src: number; dest: number; size: number }[] {
-    const meta = this.queryTag(1);
+    const meta = this.queryTag(MpiplTag.Opal);
     if (meta === undefined || meta === 0n) return [];
     const at = Number(meta);
-    if (!this.k.mem.accessible(at, 24)) return [];
-    const count = new DataView(this.k.mem.read(at, 24).buffer).getUint32(20);
+    const mem = this.k.mem;
+    if (!mem.accessible(at, OPAL_MPIPL_FADUMP.size)) return [];
+    const count = OPAL_MPIPL_FADUMP.decode(mem.read(at, OPAL_MPIPL_FADUMP.size)).region_cnt;
     const out: { src: number; dest: number; size: number }[] = [];
     for (let i = 0; i < Math.min(count, 64); i++) {
-      const r = new DataView(this.k.mem.read(at + 24 + i * 24, 24).buffer);
-      out.push({
-        src: Number(r.getBigUint64(0)),
-        dest: Number(r.getBigUint64(8)),
-        size: Number(r.getBigUint64(16)),
-      });
+      const r = OPAL_MPIPL_REGION.decode(
+        mem.read(at + OPAL_MPIPL_FADUMP.size + i * OPAL_MPIPL_REGION.size, OPAL_MPIPL_REGION.size),
+      );
+      out.push({ src: Number(r.src), dest: Number(r.dest), size: Number(r.size) });
     }
     return out;
   }
 }
 
-/** HDAT SPR numbers to pt_regs fields (opal-fadump.c). */
-const HDAT_SPR_TO_PT_REGS: Record<number, string> = {
-  9: 'ctr',
-  8: 'link',
-  1: 'xer',
-  19: 'dar',
-  18: 'dsisr',
-  2000: 'nip',
-  2001: 'msr',
-  2002: 'ccr',
+/** HDAT SPR numbers to pt_regs fields (opal_fadump_set_regval_regnum, opal-fadump.c). */
+const HDAT_SPR_TO_PT_REGS: Record<number, keyof PtRegs> = {
+  [HDAT_SPR.CTR]: 'ctr',
+  [HDAT_SPR.LR]: 'link',
+  [HDAT_SPR.XER]: 'xer',
+  [HDAT_SPR.DAR]: 'dar',
+  [HDAT_SPR.DSISR]: 'dsisr',
+  [HDAT_SPR.NIP]: 'nip',
+  [HDAT_SPR.MSR]: 'msr',
+  [HDAT_SPR.CR]: 'ccr',
 };

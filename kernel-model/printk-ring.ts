@@ -1,5 +1,5 @@
 // The lockless printk ring buffer (Linux 5.10+, kernel/printk/printk_ringbuffer.c) in simulated
-// memory, laid out as vmcore-dmesg and makedumpfile walk it (spec/vmcore.md §3 A, §6): a
+// memory, laid out as vmcore-dmesg and makedumpfile walk it (what vmcore-dmesg and makedumpfile read; Linux kernel/printk/printk_ringbuffer.h): a
 // descriptor ring, an info array and a text data ring. All state lives in memory, so a ring left by
 // an earlier writer can be continued or read back.
 
@@ -21,7 +21,7 @@ export const PRINTK_RINGBUFFER = defineStruct({
   name: 'printk_ringbuffer',
   size: 80,
   order: 'native',
-  spec: 'spec/vmcore.md §3 A, §6',
+  spec: 'Linux kernel/printk/printk_ringbuffer.h',
   fields: [
     { name: 'count_bits', type: 'u32', doc: 'desc_ring.count_bits' },
     { name: 'pad0', type: 'u32', doc: '', reserved: true },
@@ -42,7 +42,7 @@ export const PRB_DESC = defineStruct({
   name: 'prb_desc',
   size: 24,
   order: 'native',
-  spec: 'spec/vmcore.md §6',
+  spec: 'Linux kernel/printk/printk_ringbuffer.h',
   fields: [
     { name: 'state_var', type: 'u64', doc: '(state << 62) | id; 1 committed, 2 finalized, 3 reusable' },
     { name: 'begin', type: 'u64', doc: 'text_blk_lpos.begin' },
@@ -54,7 +54,7 @@ export const PRINTK_INFO = defineStruct({
   name: 'printk_info',
   size: 88,
   order: 'native',
-  spec: 'spec/vmcore.md §6',
+  spec: 'Linux kernel/printk/printk_ringbuffer.h',
   fields: [
     { name: 'seq', type: 'u64', doc: 'sequence number' },
     { name: 'ts_nsec', type: 'u64', doc: 'timestamp, ns since boot' },

@@ -3,6 +3,7 @@
 // presents in /rtas/ibm,kernel-dump, the section checks and the CPU notes built from the register
 // save area. The generic part (reservation, header, elfcorehdr, sysfs) is fadump.ts.
 
+import { u64FromCells } from '../emulator/device-tree.ts';
 import { u64Ascii } from '../emulator/struct.ts';
 import {
   DUMP_HEADER,
@@ -13,6 +14,7 @@ import {
   SECTION_TYPE,
   type SectionRequest,
 } from '../firmware/rtas/fadump-structs.ts';
+import { RtasStatus } from '../firmware/rtas/rtas.ts';
 import { cpumaskHas } from './crash-info-header.ts';
 import { NOTE_BUF_BYTES, PT_REGS } from './elf.ts';
 import type { CrashState, Fadump } from './fadump.ts';
@@ -76,7 +78,7 @@ export class RtasFadump implements FadumpBackend {
     if (!rtas) return false;
     const sizes = rtas.getCells('ibm,configure-kernel-dump-sizes') ?? [];
     for (let i = 0; i + 2 < sizes.length; i += 3) {
-      const size = sizes[i + 1]! * 2 ** 32 + sizes[i + 2]!;
+      const size = u64FromCells(sizes, i + 1);
       if (sizes[i] === SECTION_TYPE.CpuState) f.cpuStateSize = size;
       if (sizes[i] === SECTION_TYPE.Hpte) f.hpteSize = size;
     }
@@ -173,17 +175,17 @@ export class RtasFadump implements FadumpBackend {
     const token = k.rtasToken('ibm,configure-kernel-dump')!;
     const rc = k.rtasCall(token, [FADUMP_REGISTER, FDM_ADDR, fdm.length])[0]!;
     switch (rc) {
-      case 0:
+      case RtasStatus.Success:
         k.printk(KERN_INFO, R, 'Registration is successful!');
         f.setRegistered(true);
         return 0;
-      case -1:
+      case RtasStatus.HardwareError:
         k.printk(KERN_ERR, R, `Failed to register. Hardware Error(${rc}).`);
         return -Errno.EIO;
-      case -3:
+      case RtasStatus.ParameterError:
         k.printk(KERN_ERR, R, `Failed to register. Parameter Error(${rc}).`);
         return -Errno.EINVAL;
-      case -9:
+      case RtasStatus.DumpAlreadyRegistered:
         k.printk(KERN_ERR, R, 'Already registered!');
         f.registered = true;
         return -Errno.EEXIST;
@@ -204,7 +206,7 @@ export class RtasFadump implements FadumpBackend {
     const token = k.rtasToken('ibm,configure-kernel-dump')!;
     const rc = k.rtasCall(token, [FADUMP_UNREGISTER, FDM_ADDR, FDM_STRUCT_SIZE])[0]!;
     if (rc !== 0) k.printk(KERN_ERR, R, `Failed to un-register - unexpected error(${rc}).`);
-    return rc === 0;
+    return rc === RtasStatus.Success;
   }
 
   /** The header records the logical CPU id. */
@@ -218,7 +220,7 @@ export class RtasFadump implements FadumpBackend {
     const token = k.rtasToken('ibm,configure-kernel-dump')!;
     const rc = k.rtasCall(token, [FADUMP_INVALIDATE, FDM_ACTIVE_ADDR, FDM_STRUCT_SIZE])[0]!;
     if (rc !== 0) k.printk(KERN_ERR, R, `Failed to invalidate - unexpected error (${rc}).`);
-    return rc === 0;
+    return rc === RtasStatus.Success;
   }
 
   /** rtas_fadump_trigger: rtas_os_term(msg); with a dump registered, firmware takes it. */

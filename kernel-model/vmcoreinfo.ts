@@ -1,11 +1,12 @@
 // VMCOREINFO (kernel/vmcore_info.c): KEY=VALUE lines describing the kernel to dump tools, kept as
 // an ELF note in memory. The key set is what vmcore-dmesg and makedumpfile need for a FLATMEM
-// ppc64 kernel with the lockless printk ring (spec/vmcore.md §3); keys that would send makedumpfile
-// into vmalloc or SPARSEMEM walks are left out (§5). At a crash the kernel appends CRASHTIME.
+// ppc64 kernel with the lockless printk ring (what vmcore-dmesg and makedumpfile read); keys that would send makedumpfile
+// into vmalloc or SPARSEMEM walks are left out. At a crash the kernel appends CRASHTIME.
 
 import type { MemoryView, PhysicalMemory } from '../emulator/physical-memory.ts';
 import type { ByteOrder } from '../emulator/struct.ts';
 import { ELF64_NHDR } from './elf.ts';
+import { PRB_DESC, PRINTK_INFO, PRINTK_RINGBUFFER } from './printk-ring.ts';
 import { OSRELEASE, PAGE_SIZE, SYMBOLS, va } from './symbols.ts';
 
 /** VMCOREINFO_BYTES = PAGE_SIZE; the note adds two 12-byte headers and the 12-byte name. */
@@ -35,33 +36,7 @@ export function vmcoreinfoText(opts: { order: ByteOrder; memoryEnd: number; osre
     `SYMBOL(prb)=${sym('prb')}`,
     `SYMBOL(printk_rb_static)=${sym('printk_rb_static')}`,
     `SYMBOL(clear_seq)=${sym('clear_seq')}`,
-    'SIZE(printk_ringbuffer)=80',
-    'OFFSET(printk_ringbuffer.desc_ring)=0',
-    'OFFSET(printk_ringbuffer.text_data_ring)=40',
-    'OFFSET(printk_ringbuffer.fail)=72',
-    'SIZE(prb_desc_ring)=40',
-    'OFFSET(prb_desc_ring.count_bits)=0',
-    'OFFSET(prb_desc_ring.descs)=8',
-    'OFFSET(prb_desc_ring.infos)=16',
-    'OFFSET(prb_desc_ring.head_id)=24',
-    'OFFSET(prb_desc_ring.tail_id)=32',
-    'SIZE(prb_desc)=24',
-    'OFFSET(prb_desc.state_var)=0',
-    'OFFSET(prb_desc.text_blk_lpos)=8',
-    'SIZE(prb_data_blk_lpos)=16',
-    'OFFSET(prb_data_blk_lpos.begin)=0',
-    'OFFSET(prb_data_blk_lpos.next)=8',
-    'SIZE(printk_info)=88',
-    'OFFSET(printk_info.seq)=0',
-    'OFFSET(printk_info.ts_nsec)=8',
-    'OFFSET(printk_info.text_len)=16',
-    'OFFSET(printk_info.caller_id)=20',
-    'OFFSET(printk_info.dev_info)=24',
-    'SIZE(prb_data_ring)=40',
-    'OFFSET(prb_data_ring.size_bits)=0',
-    'OFFSET(prb_data_ring.data)=8',
-    'OFFSET(prb_data_ring.head_lpos)=16',
-    'OFFSET(prb_data_ring.tail_lpos)=24',
+    ...printkLayout(),
     'SIZE(atomic_long_t)=8',
     'OFFSET(atomic_long_t.counter)=0',
     'NUMBER(PG_lru)=4',
@@ -75,6 +50,48 @@ export function vmcoreinfoText(opts: { order: ByteOrder; memoryEnd: number; osre
     'KERNELOFFSET=0',
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The SIZE() and OFFSET() lines of the printk ring (kernel/printk/printk.c, log_buf_vmcoreinfo_setup),
+ * from the field tables the ring is written with. Those tables flatten the nested structs: the
+ * descriptor ring starts at count_bits, the data ring at size_bits, a text block's lpos at begin.
+ */
+function printkLayout(): string[] {
+  const rb = (f: Parameters<typeof PRINTK_RINGBUFFER.offsetOf>[0]) => PRINTK_RINGBUFFER.offsetOf(f);
+  const descRing = rb('count_bits');
+  const dataRing = rb('size_bits');
+  const lpos = PRB_DESC.offsetOf('begin');
+  const info = (f: Parameters<typeof PRINTK_INFO.offsetOf>[0]) => PRINTK_INFO.offsetOf(f);
+  return [
+    `SIZE(printk_ringbuffer)=${PRINTK_RINGBUFFER.size}`,
+    `OFFSET(printk_ringbuffer.desc_ring)=${descRing}`,
+    `OFFSET(printk_ringbuffer.text_data_ring)=${dataRing}`,
+    `OFFSET(printk_ringbuffer.fail)=${rb('fail')}`,
+    `SIZE(prb_desc_ring)=${dataRing - descRing}`,
+    `OFFSET(prb_desc_ring.count_bits)=${rb('count_bits') - descRing}`,
+    `OFFSET(prb_desc_ring.descs)=${rb('descs') - descRing}`,
+    `OFFSET(prb_desc_ring.infos)=${rb('infos') - descRing}`,
+    `OFFSET(prb_desc_ring.head_id)=${rb('head_id') - descRing}`,
+    `OFFSET(prb_desc_ring.tail_id)=${rb('tail_id') - descRing}`,
+    `SIZE(prb_desc)=${PRB_DESC.size}`,
+    `OFFSET(prb_desc.state_var)=${PRB_DESC.offsetOf('state_var')}`,
+    `OFFSET(prb_desc.text_blk_lpos)=${lpos}`,
+    `SIZE(prb_data_blk_lpos)=${PRB_DESC.size - lpos}`,
+    `OFFSET(prb_data_blk_lpos.begin)=0`,
+    `OFFSET(prb_data_blk_lpos.next)=${PRB_DESC.offsetOf('next') - lpos}`,
+    `SIZE(printk_info)=${PRINTK_INFO.size}`,
+    `OFFSET(printk_info.seq)=${info('seq')}`,
+    `OFFSET(printk_info.ts_nsec)=${info('ts_nsec')}`,
+    `OFFSET(printk_info.text_len)=${info('text_len')}`,
+    `OFFSET(printk_info.caller_id)=${info('caller_id')}`,
+    `OFFSET(printk_info.dev_info)=${info('dev_info')}`,
+    `SIZE(prb_data_ring)=${rb('fail') - dataRing}`,
+    `OFFSET(prb_data_ring.size_bits)=${rb('size_bits') - dataRing}`,
+    `OFFSET(prb_data_ring.data)=${rb('data') - dataRing}`,
+    `OFFSET(prb_data_ring.head_lpos)=${rb('head_lpos') - dataRing}`,
+    `OFFSET(prb_data_ring.tail_lpos)=${rb('tail_lpos') - dataRing}`,
+  ];
 }
 
 function noteFor(text: string, order: ByteOrder): Uint8Array {

@@ -168,7 +168,7 @@ const NO_VERIFY: CycleSummary['verify'] = {
   vmcoreinfoMismatch: null,
 };
 
-/** Default boot memory size: 5% of RAM rounded down to 256 MiB, at least 320 MiB (spec/kernel.md §3). */
+/** Default boot memory size: 5% of RAM rounded down to 256 MiB, at least 320 MiB (Linux fadump.c (fadump_calculate_reserve_size, fadump_reserve_mem)). */
 function defaultBootMem(memory: number): number {
   return Math.max(320 * 2 ** 20, Math.floor(memory / 20 / 0x1000_0000) * 0x1000_0000);
 }

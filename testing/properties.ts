@@ -45,6 +45,11 @@ export const UNCHECKED_BY_LINUX: Readonly<Record<string, { fields: readonly stri
     where:
       'rtas_fadump_build_cpu_notes() and opal_fadump_build_cpu_notes() copy fdh->regs into the crashing CPU note and follow fdh->crashing_cpu and fdh->cpu_mask as they are; fadump_populate_elfcorehdr() points the VMCOREINFO note at fdh->vmcoreinfo_raddr and vmcoreinfo_size as they are',
   },
+  'regsave-header': {
+    fields: ['num_cpus'],
+    where:
+      'rtas_fadump_build_cpu_notes() builds a note for as many CPUs as the register save area header says (a smaller count drops CPUs without a word)',
+  },
   'regsave-entry': {
     fields: ['reg_id', 'reg_value'],
     where:

@@ -1,6 +1,6 @@
 // What happens between OPAL_CEC_REBOOT2(MPIPL) and the dump boot: the SBE/hostboot step that copies
 // every MDST range to its MDDT destination, records the copies in MDRT and saves every thread's
-// registers in HDAT format (spec/firmware.md §5.6 steps 4–6); then skiboot's dump-boot work that
+// registers in HDAT format (skiboot core/opal-dump.c and doc/mpipl.rst steps 4–6); then skiboot's dump-boot work that
 // builds the CPU and OPAL metadata blocks and makes the tags queryable.
 
 import type { Machine } from '../../emulator/machine.ts';

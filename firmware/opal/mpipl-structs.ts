@@ -1,5 +1,5 @@
 // skiboot's memory-preserving IPL (MPIPL) structures, all big-endian (include/opal-dump.h,
-// hdata/spira.h; spec/firmware.md §5.4–5.5), and where skiboot keeps them once relocated.
+// hdata/spira.h; skiboot core/opal-dump.c and doc/mpipl.rst), and where skiboot keeps them once relocated.
 
 import { defineStruct } from '../../emulator/struct.ts';
 
@@ -27,7 +27,7 @@ export const MDST_ENTRY = defineStruct({
   name: 'mdst_table',
   size: 16,
   order: 'be',
-  spec: 'spec/firmware.md §5.5; skiboot include/opal-dump.h',
+  spec: 'skiboot include/opal-dump.h',
   fields: [
     { name: 'addr', type: 'u64', doc: 'address with the HRMOR bit (bit 63) set' },
     { name: 'data_region', type: 'u8', doc: '0x01–0x3F OPAL, 0x80–0xFF kernel' },
@@ -42,7 +42,7 @@ export const MDRT_ENTRY = defineStruct({
   name: 'mdrt_table',
   size: 32,
   order: 'be',
-  spec: 'spec/firmware.md §5.5',
+  spec: 'skiboot include/opal-dump.h (struct mdrt_table)',
   fields: [
     { name: 'src_addr', type: 'u64', doc: 'original address (HRMOR bit set)' },
     { name: 'dest_addr', type: 'u64', doc: 'where it was copied (HRMOR bit set)' },
@@ -59,7 +59,7 @@ export const PRESERVED_METADATA = defineStruct({
   name: 'mpipl_metadata',
   size: 20,
   order: 'be',
-  spec: 'spec/firmware.md §5.5 (skiboot-internal)',
+  spec: 'skiboot core/opal-dump.c (struct mpipl_metadata, skiboot-internal)',
   fields: [
     { name: 'crashing_pir', type: 'u32', doc: 'PIR of the thread that triggered MPIPL' },
     { name: 'kernel_tag', type: 'u64', doc: 'value registered for tag KERNEL' },
@@ -76,7 +76,7 @@ export const PROC_DUMP_AREA = defineStruct({
   name: 'proc_dump_area',
   size: 0x30,
   order: 'be',
-  spec: 'spec/firmware.md §5.5; skiboot hdata/spira.h',
+  spec: 'skiboot hdata/spira.h',
   fields: [
     { name: 'thread_size', type: 'u32', doc: 'bytes of one thread record' },
     { name: 'version', type: 'u8', doc: '1 = POWER9 format' },
@@ -95,7 +95,7 @@ export const HDAT_THREAD_HEADER = defineStruct({
   name: 'hdat_fadump_thread_hdr',
   size: 24,
   order: 'be',
-  spec: 'spec/firmware.md §5.5; Linux opal-fadump.h',
+  spec: 'skiboot hdata/spira.h; Linux arch/powerpc/platforms/powernv/opal-fadump.h',
   fields: [
     { name: 'pir', type: 'u32', doc: 'processor identification register of the thread' },
     { name: 'core_state', type: 'u8', doc: '0x00–0x0F stop level; 0x0F = inactive core (Linux skips it)' },
@@ -111,7 +111,7 @@ export const HDAT_REG_ENTRY = defineStruct({
   name: 'hdat_fadump_reg_entry',
   size: 16,
   order: 'be',
-  spec: 'spec/firmware.md §5.5',
+  spec: 'skiboot hdata/spira.h; Linux arch/powerpc/platforms/powernv/opal-fadump.h (struct hdat_fadump_reg_entry)',
   fields: [
     { name: 'reg_type', type: 'u32', doc: '1 = GPR, 2 = SPR' },
     {
@@ -128,7 +128,7 @@ export const OPAL_MPIPL_FADUMP = defineStruct({
   name: 'opal_mpipl_fadump',
   size: 24,
   order: 'be',
-  spec: 'spec/firmware.md §5.5; Linux opal-api.h',
+  spec: 'skiboot include/opal-api.h; Linux arch/powerpc/include/asm/opal-api.h',
   fields: [
     { name: 'version', type: 'u8', doc: 'MPIPL_FADUMP_VERSION (0x01)' },
     { name: 'reserved', type: 'bytes', size: 7, doc: '', reserved: true },
@@ -143,7 +143,7 @@ export const OPAL_MPIPL_REGION = defineStruct({
   name: 'opal_mpipl_region',
   size: 24,
   order: 'be',
-  spec: 'spec/firmware.md §5.5',
+  spec: 'skiboot include/opal-api.h; Linux arch/powerpc/include/asm/opal-api.h (struct opal_mpipl_region)',
   fields: [
     { name: 'src', type: 'u64', doc: 'original address' },
     { name: 'dest', type: 'u64', doc: 'where it was preserved' },

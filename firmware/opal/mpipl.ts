@@ -1,4 +1,4 @@
-// skiboot's MPIPL interface (core/opal-dump.c; spec/firmware.md §5.1–5.3): OPAL_MPIPL_UPDATE over the
+// skiboot's MPIPL interface (core/opal-dump.c; skiboot core/opal-dump.c and doc/mpipl.rst): OPAL_MPIPL_UPDATE over the
 // MDST/MDDT tables it shares with its own entry, OPAL_MPIPL_REGISTER_TAG and OPAL_MPIPL_QUERY_TAG.
 // The tables live in guest memory at skiboot's fixed addresses (the dump step reads them there);
 // entry counts are found by scanning to the first empty entry, so nothing but memory carries them.

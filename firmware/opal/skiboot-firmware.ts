@@ -1,6 +1,6 @@
 // PowerNV firmware (skiboot) as far as fadump needs it: the OPAL call table with the MPIPL calls
 // (registered only when MPIPL is supported, as skiboot does when /ibm,opal/dump exists) and
-// OPAL_CEC_REBOOT2 with its reboot types. spec/firmware.md §5.
+// OPAL_CEC_REBOOT2 with its reboot types. skiboot core/opal-dump.c and doc/mpipl.rst
 
 import { type DtNode, u64Cells } from '../../emulator/device-tree.ts';
 import { encodeDtb } from '../../emulator/dtb.ts';
@@ -33,7 +33,7 @@ export class SkibootFirmware {
   private dumpBootNext = false;
   /**
    * Fault injection: OPAL_MPIPL_UPDATE answers OPAL_HARDWARE, the "platform does not support fadump"
-   * status skiboot's documentation lists but its code never returns (spec/firmware.md §5.1).
+   * status skiboot's documentation lists but its code never returns (skiboot core/opal-dump.c and doc/mpipl.rst).
    */
   injectMpiplHardwareError = false;
 

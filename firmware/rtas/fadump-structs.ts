@@ -1,5 +1,5 @@
 // The firmware-assisted dump structures RTAS reads and writes, all big-endian (PAPR appendix
-// "Firmware Assisted Dump Data Format", LoPAR ibm,configure-kernel-dump; spec/firmware.md §1).
+// "Firmware Assisted Dump Data Format", LoPAR ibm,configure-kernel-dump; LoPAR ibm,configure-kernel-dump).
 
 import { asciiU64, defineStruct } from '../../emulator/struct.ts';
 
@@ -8,7 +8,7 @@ export const DUMP_HEADER = defineStruct({
   name: 'rtas_fadump_section_header',
   size: 40,
   order: 'be',
-  spec: 'spec/firmware.md §1.2; PAPR ibm,configure-kernel-dump',
+  spec: 'LoPAR ibm,configure-kernel-dump (dump memory structure header); Linux arch/powerpc/platforms/pseries/rtas-fadump.h',
   fields: [
     { name: 'dump_format_version', type: 'u32', doc: 'must be 0x00000001' },
     { name: 'dump_num_sections', type: 'u16', doc: 'number of kernel dump sections' },
@@ -31,7 +31,7 @@ export const DUMP_SECTION = defineStruct({
   name: 'rtas_fadump_section',
   size: 40,
   order: 'be',
-  spec: 'spec/firmware.md §1.3',
+  spec: 'LoPAR ibm,configure-kernel-dump (dump section); Linux arch/powerpc/platforms/pseries/rtas-fadump.h',
   fields: [
     { name: 'request_flag', type: 'u32', doc: '0x00000001 = firmware copies source to destination' },
     {
@@ -84,7 +84,7 @@ export const REGSAVE_HEADER_PAPR = defineStruct({
   name: 'regsave_header (PAPR)',
   size: 32,
   order: 'be',
-  spec: 'spec/firmware.md §1.6; PAPR Firmware Assisted Dump Data Format',
+  spec: 'LoPAR appendix Firmware Assisted Dump Data Format (register save area)',
   fields: [
     { name: 'magic', type: 'u64', doc: '"REGSAVE\\0"' },
     { name: 'version', type: 'u32', doc: '0' },
@@ -99,7 +99,7 @@ export const REGSAVE_HEADER_QEMU = defineStruct({
   name: 'regsave_header (QEMU)',
   size: 20,
   order: 'be',
-  spec: 'spec/firmware.md §3.7',
+  spec: 'QEMU include/hw/ppc/spapr_fadump.h, hw/ppc/spapr_fadump.c (the register save area as QEMU 10.2 writes it)',
   fields: [
     { name: 'magic', type: 'u64', doc: '"REGSAVE\\0"' },
     { name: 'version', type: 'u32', doc: '0' },
@@ -112,7 +112,7 @@ export const REG_ENTRY = defineStruct({
   name: 'rtas_fadump_reg_entry',
   size: 16,
   order: 'be',
-  spec: 'spec/firmware.md §1.6',
+  spec: 'LoPAR appendix Firmware Assisted Dump Data Format (register save area)',
   fields: [
     { name: 'reg_id', type: 'u64', doc: 'ASCII identifier, MSB-first, NUL-padded' },
     { name: 'reg_value', type: 'u64', doc: 'value; CPUSTRT/CPUEND: logical CPU id in the low 32 bits' },

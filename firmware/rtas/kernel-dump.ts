@@ -1,5 +1,5 @@
 // ibm,configure-kernel-dump and the dump it takes at ibm,os-term (PAPR "Firmware Assisted Dump",
-// LoPAR sec_rtas_configure_kernel_dump; QEMU hw/ppc/spapr_fadump.c; spec/firmware.md §1–3). Keeps
+// LoPAR sec_rtas_configure_kernel_dump; QEMU hw/ppc/spapr_fadump.c; LoPAR ibm,configure-kernel-dump). Keeps
 // a private big-endian copy of the registered structure, processes its sections when the OS
 // terminates, and presents the updated copy as /rtas/ibm,kernel-dump until invalidated.
 
@@ -59,7 +59,7 @@ export class KernelDump {
    * Statuses: 0 success; -1 hardware error (structure unreadable); -2 busy and 9900–9905 extended
    * delay (PowerVM, when injected); -3 parameter error (arity, length, buffer outside the RMA,
    * version, section count, invalidate with no dump on PowerVM); -9 already registered; -10 dump
-   * active. Checks in QEMU's order (spec/firmware.md §3.4), then PowerVM's stricter ones.
+   * active. Checks in QEMU's order (QEMU hw/ppc/spapr_fadump.c), then PowerVM's stricter ones.
    */
   call(ctx: RtasCallContext): number[] {
     if (ctx.nret !== 1) return this.reject('nret != 1', RtasStatus.ParameterError);

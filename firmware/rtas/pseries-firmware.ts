@@ -1,6 +1,6 @@
 // pSeries partition firmware (PowerVM or QEMU/SLOF with RTAS): builds the device tree the kernel
 // boots from, places the flattened blob in guest memory, and serves RTAS — fadump's
-// ibm,configure-kernel-dump and ibm,os-term among the calls. spec/firmware.md §1, §3, §9.1.
+// ibm,configure-kernel-dump and ibm,os-term among the calls. LoPAR ibm,configure-kernel-dump; QEMU hw/ppc/spapr_fadump.c
 
 import { cellsToBytes, type DtNode, u64Cells } from '../../emulator/device-tree.ts';
 import { encodeDtb } from '../../emulator/dtb.ts';

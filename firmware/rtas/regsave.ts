@@ -1,7 +1,7 @@
 // The CPU state data section (type 0x0001): the register save area ("REGSAVE") firmware writes for
 // every thread when it processes a dump. Two layouts: PAPR's (NumCpusOffset 0x1C, GPRs then the
 // other registers in ascending ASCII order) and QEMU 10.2's (offset 0x10, 79 entries in its fixed
-// order, 12 trailing bytes never initialised). spec/firmware.md §1.6 and §3.7.
+// order, 12 trailing bytes never initialised). LoPAR appendix Firmware Assisted Dump Data Format; QEMU hw/ppc/spapr_fadump.c
 
 import type { SeededRng } from '../../emulator/clock.ts';
 import type { CpuThread, Registers } from '../../emulator/cpu-thread.ts';
@@ -18,7 +18,7 @@ import type { FirmwarePersonality } from './personality.ts';
 
 const GPRS = Array.from({ length: 32 }, (_, i) => `GPR${String(i).padStart(2, '0')}`);
 
-/** QEMU's 45 registers besides the GPRs, in its order (spec/firmware.md §3.7). */
+/** QEMU's 45 registers besides the GPRs, in its order (QEMU hw/ppc/spapr_fadump.c). */
 const QEMU_OTHERS_BEFORE_GPRS = [
   'ACOP', 'AMR', 'BESCR', 'CFAR', 'CIABR', 'CR', 'CTR', 'CTRL', 'DABR', 'DABRX', 'DAR', 'DAWR0', 'DAWR1',
   'DAWRX0', 'DAWRX1', 'DPDES', 'DSCR', 'DSISR', 'EBBHR', 'EBBRR', 'FPSCR', 'FSCR',
@@ -36,7 +36,7 @@ const PAPR_OTHERS = [
 ].sort(); // biome-ignore format: table
 export const PAPR_REGISTER_ORDER = [...GPRS, ...PAPR_OTHERS];
 
-/** QEMU counts 12 bytes "for PAPR padding" it never writes (spec/firmware.md §3.7). */
+/** QEMU counts 12 bytes "for PAPR padding" it never writes (QEMU hw/ppc/spapr_fadump.c). */
 const QEMU_TAIL = 12;
 
 export function regsaveLayout(p: FirmwarePersonality): { header: number; perCpu: number; tail: number } {

@@ -6,7 +6,7 @@ import type { DtNode } from '../../emulator/device-tree.ts';
 import type { EventBus } from '../../emulator/events.ts';
 import type { PhysicalMemory } from '../../emulator/physical-memory.ts';
 
-/** RTAS status codes (PAPR table "RTAS Status Word Values"; spec/firmware.md §1.1). */
+/** RTAS status codes (PAPR table "RTAS Status Word Values"; LoPAR ibm,configure-kernel-dump). */
 export const RtasStatus = {
   Success: 0,
   HardwareError: -1,

@@ -1,4 +1,4 @@
-// The vmcores fadump-sim writes, opened by the real tools (spec/vmcore.md §8): readelf, eu-readelf,
+// The vmcores fadump-sim writes, opened by the real tools (the dump tools): readelf, eu-readelf,
 // gdb-multiarch, vmcore-dmesg and the ppc64el makedumpfile. One capture per byte order and
 // firmware personality; a --note-pids capture for gdb; a second crash cycle.
 import { spawnSync } from 'node:child_process';

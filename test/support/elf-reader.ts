@@ -1,6 +1,6 @@
 // Test-only ELF64 core reader written straight on DataView reads, deliberately NOT built from the
 // field tables in kernel-model/elf.ts: a wrong offset in a table then fails the tests instead of
-// being read back by the same mistake. Layouts: System V gABI, spec/vmcore.md §6, spec/kernel.md §5.
+// being read back by the same mistake. Layouts: System V gABI, Linux kernel/printk/printk_ringbuffer.h, Linux fadump.c (fadump_regs_to_elf_notes)
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
@@ -29,7 +29,7 @@ export interface CorePrstatus {
   pid: number;
   cursig: number;
   fpvalid: number;
-  /** pr_reg: 48 longs, struct pt_regs order (spec/kernel.md §5). */
+  /** pr_reg: 48 longs, struct pt_regs order (Linux fadump.c (fadump_regs_to_elf_notes)). */
   regs: bigint[];
 }
 

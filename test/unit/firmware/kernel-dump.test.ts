@@ -1,5 +1,5 @@
 // ibm,configure-kernel-dump through the RTAS argument buffer: every status code, and the dump
-// processing with each personality's behaviour (spec/firmware.md §1, §3.4, §3.6).
+// processing with each personality's behaviour (LoPAR ibm,configure-kernel-dump; QEMU hw/ppc/spapr_fadump.c).
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../../emulator/machine.ts';
 import {

@@ -1,4 +1,4 @@
-// The MPIPL dump step and dump boot (spec/firmware.md §5.6, §9.2): ranges copied to their
+// The MPIPL dump step and dump boot (skiboot core/opal-dump.c and doc/mpipl.rst): ranges copied to their
 // destinations, MDRT with the original addresses, HDAT thread records with the entry offset
 // relative to its field and inactive cores marked, and the tags handed to the capture kernel.
 import { describe, expect, it } from 'vitest';

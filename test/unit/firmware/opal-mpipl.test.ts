@@ -1,5 +1,5 @@
 // skiboot's MPIPL calls through the OPAL entry: every status each call can return, the 64-entry
-// tables shared with OPAL's own entry, and the reboot types (spec/firmware.md §5.1–5.3, §9.2).
+// tables shared with OPAL's own entry, and the reboot types (skiboot core/opal-dump.c and doc/mpipl.rst).
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../../../emulator/machine.ts';
 import { MpiplOp, MpiplTag } from '../../../firmware/opal/mpipl.ts';
@@ -79,7 +79,7 @@ describe('OPAL_MPIPL_UPDATE', () => {
     expect(h.add(0xc000_0000_0000_0000n, 0xc000_0000_4000_0000n, 0x1000)).toBe(OpalStatus.Success);
     expect(h.add(0xc000_0000_0000_0000n, 0x5000_0000, 0x1000)).toBe(P); // same source
     // skiboot compares raw values with the HRMOR bit ORed in: the 0x0… form of the same address is
-    // not seen as a duplicate of the 0xC… form (spec/firmware.md §5.2, my reading).
+    // not seen as a duplicate of the 0xC… form (skiboot core/opal-dump.c and doc/mpipl.rst, my reading).
     expect(h.add(0, 0x5000_0000, 0x1000)).toBe(OpalStatus.Success);
     expect(h.add(0x1000, 0xc000_0000_4000_0000n, 0x1000)).toBe(P); // same destination
     expect(h.add(SKIBOOT_BASE, 0x6000_0000, 0x1000)).toBe(P); // OPAL's own source

@@ -1,4 +1,4 @@
-// Structure sizes and field offsets against the published layouts (spec/firmware.md, spec/kernel.md).
+// Structure sizes and field offsets against the published layouts (PAPR, QEMU and skiboot, Linux arch/powerpc/kernel/fadump.c).
 import { describe, expect, it } from 'vitest';
 import { SeededRng } from '../../../emulator/clock.ts';
 import { CpuThread, zeroRegisters } from '../../../emulator/cpu-thread.ts';
@@ -97,7 +97,7 @@ describe('fadump crash info header', () => {
 });
 
 describe('ELF core structures', () => {
-  it('have the sizes and offsets the tools need (spec/vmcore.md §6)', async () => {
+  it('have the sizes and offsets the tools need (Linux kernel/printk/printk_ringbuffer.h)', async () => {
     const { ELF64_EHDR, ELF64_PHDR, ELF64_NHDR, ELF_PRSTATUS, PT_REGS, PRSTATUS_NOTE_SIZE, prstatusNote } =
       await import('../../../kernel-model/elf.ts');
     expect([ELF64_EHDR.size, ELF64_PHDR.size, ELF64_NHDR.size]).toEqual([64, 56, 12]);
@@ -131,7 +131,7 @@ describe('ELF core structures', () => {
 });
 
 describe('OPAL MPIPL structures', () => {
-  it('have the sizes and offsets of spec/firmware.md §5.5', async () => {
+  it('have the sizes and offsets of skiboot core/opal-dump.c and doc/mpipl.rst', async () => {
     const m = await import('../../../firmware/opal/mpipl-structs.ts');
     expect([m.MDST_ENTRY.size, m.MDRT_ENTRY.size, m.PRESERVED_METADATA.size, m.PROC_DUMP_AREA.size]).toEqual([
       16, 32, 20, 0x30,

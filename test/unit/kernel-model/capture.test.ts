@@ -1,4 +1,4 @@
-// The fadump kernel's checks (spec/kernel.md §1, §6): every refusal gives the kernel's message, no
+// The fadump kernel's checks (Linux fadump-internal.h; Linux rtas-fadump.c): every refusal gives the kernel's message, no
 // vmcore, invalidates the dump and lets the next registration succeed.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

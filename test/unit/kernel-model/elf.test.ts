@@ -1,5 +1,5 @@
 // The ELF64 core tables in kernel-model/elf.ts against the published sizes and offsets (System V
-// gABI, spec/vmcore.md §6, spec/kernel.md §4–5), their round trips in both byte orders, and the
+// gABI, Linux kernel/printk/printk_ringbuffer.h, Linux fadump.c (fadump_populate_elfcorehdr)), their round trips in both byte orders, and the
 // NT_PRSTATUS note bytes read back by the independent test reader.
 import { describe, expect, it } from 'vitest';
 import { type Registers, zeroRegisters } from '../../../emulator/cpu-thread.ts';
@@ -253,7 +253,7 @@ describe('ELF64 core tables', () => {
 
 describe('elfHeader', () => {
   for (const order of ORDERS) {
-    it(`writes a ppc64 ET_CORE header (${order.toUpperCase()}, spec/kernel.md §4)`, () => {
+    it(`writes a ppc64 ET_CORE header (${order.toUpperCase()}, Linux fadump.c (fadump_populate_elfcorehdr))`, () => {
       const h = elfHeader(order, 3);
       expect(h.length).toBe(64);
       expect(Array.from(h.subarray(0, 16))).toEqual([
@@ -322,7 +322,7 @@ function registers(): Registers {
   return r;
 }
 
-/** pr_reg as spec/kernel.md §5 maps it: pt_regs longs in order, 44..47 = 0 for firmware registers. */
+/** pr_reg as Linux fadump.c (fadump_regs_to_elf_notes) maps it: pt_regs longs in order, 44..47 = 0 for firmware registers. */
 function expectedPrReg(r: Registers): bigint[] {
   return [
     ...r.gpr,

@@ -1,4 +1,4 @@
-// The two kernel generations (spec/kernel.md §1, §4, §6; spec/seed-commit.txt): legacy (before 6.10)
+// The two kernel generations (Linux fadump-internal.h; Linux fadump.c (fadump_populate_elfcorehdr); Linux rtas-fadump.c; the Linux 6.10 commit "powerpc: make fadump resilient with memory add/remove events"): legacy (before 6.10)
 // builds the elfcorehdr in the first kernel; resilient (6.10+) in the fadump kernel. Mixed pairs and
 // byte-order mismatches refuse with the kernel's messages, invalidate, and register again.
 import { mkdtempSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// The kernel's OPAL fadump backend on PowerNV (spec/kernel.md §7): registration through tags and
+// The kernel's OPAL fadump backend on PowerNV (Linux opal-fadump.c): registration through tags and
 // add-range calls, the fw-load-area check, OPAL_RESOURCE, and a refused dump being freed.
 import { describe, expect, it } from 'vitest';
 import { u64Cells } from '../../../emulator/device-tree.ts';

@@ -20,7 +20,7 @@ import {
 } from '../../../kernel-model/vmcoreinfo.ts';
 
 describe('printk ring', () => {
-  it('has the struct sizes and offsets the dump tools read (spec/vmcore.md §3 A)', () => {
+  it('has the struct sizes and offsets the dump tools read (what vmcore-dmesg and makedumpfile read)', () => {
     expect([PRINTK_RINGBUFFER.size, PRB_DESC.size, PRINTK_INFO.size]).toEqual([80, 24, 88]);
     expect(PRINTK_RINGBUFFER.offsetOf('size_bits')).toBe(40);
     expect(PRINTK_RINGBUFFER.offsetOf('tail_id')).toBe(32);

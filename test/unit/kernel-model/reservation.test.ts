@@ -1,4 +1,4 @@
-// fadump's reservation in the first kernel (spec/kernel.md §3): size from 5% of RAM, the pSeries
+// fadump's reservation in the first kernel (Linux fadump.c (fadump_calculate_reserve_size, fadump_reserve_mem)): size from 5% of RAM, the pSeries
 // minimum, crashkernel= and fadump_reserve_mem=, boot-memory regions around holes, first-fit
 // placement above boot memory, and the messages for each case.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Memory add/remove/offline before a crash (issue 4, spec/seed-commit.txt): the resilient generation
+// Memory add/remove/offline before a crash (issue 4, the Linux 6.10 commit "powerpc: make fadump resilient with memory add/remove events"): the resilient generation
 // captures exactly the memory assigned at the crash with no re-registration; the legacy one
 // re-registers for every memory event, and without that its elfcorehdr is stale.
 import { mkdtempSync } from 'node:fs';
