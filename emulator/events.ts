@@ -3,13 +3,52 @@
 
 export type EventSource = 'machine' | 'rtas' | 'kernel' | 'capture';
 
-export interface SimEvent {
-  /** Simulated time, ns. */
-  readonly t: bigint;
-  readonly source: EventSource;
-  readonly kind: string;
-  readonly detail: Record<string, unknown>;
+/** Every event there is, by kind, with what it carries. */
+export interface EventDetails {
+  /** A place reserved by EventBus.begin() and not yet filled. */
+  pending: Record<string, never>;
+  // The machine and firmware.
+  boot: { boot: number; fdt: number; bytes?: number; mpiplBoot?: boolean };
+  reset: { reason: string; keepMemory: boolean };
+  call: { token: number; name: string; args?: number[]; nargs?: number; nret?: number; status: number };
+  'opal-call': { token: number; name: string; args: string[]; status: number };
+  /** A firmware call refused: which call, why, the value that made it refuse, the status returned. */
+  reject: { call: string; reason: string; value?: string; status: number };
+  /** Firmware could not process one part of a dump (an RTAS section, an MPIPL range): why, and the flags set. */
+  'dump-error': { what: string; reason: string; value?: string; flags?: string };
+  registered: { sections: number };
+  invalidated: Record<string, never>;
+  'dump-processed': { status: number; sections: number };
+  'os-term': { message: string; dumpRegistered: boolean };
+  'dlpar-assign': { drcIndexes: number[] };
+  'dlpar-unassign': { drcIndexes: number[] };
+  'mpipl-dump': { preserved: number; threads: number };
+  /** A scenario damaged memory before the fadump kernel booted (test and teaching only). */
+  corrupt: { what: string };
+  // The kernels.
+  panic: { cpu: number; message: string };
+  nmi: { cpu: number };
+  uevent: { action: string; block: number };
+  'elfcorehdr-overflow': { bytes: number; at: number };
+  'fadump-registered': { boot: number };
+  'fadump-unregistered': { boot: number };
+  'dump-refused': { reason: string };
+  'vmcore-ready': { elfcorehdr: number | undefined; bytes: number; notes: number };
+  'dump-released': Record<string, never>;
 }
+
+export type EventKind = keyof EventDetails;
+
+/** One event: a discriminated union on `kind`, so a switch sees what each one carries. */
+export type SimEvent = {
+  [K in EventKind]: {
+    /** Simulated time, ns. */
+    readonly t: bigint;
+    readonly source: EventSource;
+    readonly kind: K;
+    readonly detail: EventDetails[K];
+  };
+}[EventKind];
 
 export type Listener = (e: SimEvent) => void;
 
@@ -28,19 +67,19 @@ export class EventBus {
    * call and its status — so that events emitted while it runs come after it, as they happened.
    * Listeners hear it when it is completed.
    */
-  begin(): (source: EventSource, kind: string, detail?: Record<string, unknown>) => void {
+  begin(): <K extends EventKind>(source: EventSource, kind: K, detail: EventDetails[K]) => void {
     const at = this.events.length;
     const t = this.now();
     this.events.push({ t, source: 'machine', kind: 'pending', detail: {} });
-    return (source, kind, detail = {}) => {
-      const e = { t, source, kind, detail };
+    return (source, kind, detail) => {
+      const e = { t, source, kind, detail } as SimEvent;
       this.events[at] = e;
       for (const l of this.listeners) l(e);
     };
   }
 
-  emit(source: EventSource, kind: string, detail: Record<string, unknown> = {}): void {
-    const e = { t: this.now(), source, kind, detail };
+  emit<K extends EventKind>(source: EventSource, kind: K, detail: EventDetails[K]): void {
+    const e = { t: this.now(), source, kind, detail } as SimEvent;
     this.events.push(e);
     for (const l of this.listeners) l(e);
   }

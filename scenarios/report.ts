@@ -170,25 +170,33 @@ export function timelineSvg(events: readonly SimEvent[]): string {
   const tick = (cls: string, lane: number, t: bigint, title: string, h = 20) =>
     `<line class="${cls}" x1="${px(x(t))}" x2="${px(x(t))}" y1="${laneY(lane)}" y2="${laneY(lane) + h}"><title>${esc(title)}</title></line>`;
   for (const e of events) {
-    const d = e.detail;
     switch (e.kind) {
       case 'boot':
         parts.push(
-          tick('boot', 0, e.t, `boot ${d.boot} at ${seconds(e.t)}`),
-          label('small', 0, e.t, `boot ${d.boot}`),
+          tick('boot', 0, e.t, `boot ${e.detail.boot} at ${seconds(e.t)}`),
+          label('small', 0, e.t, `boot ${e.detail.boot}`),
         );
         break;
       case 'uevent':
-        parts.push(tick(`uevent ${d.action}`, 1, e.t, `${d.action} memory${d.block} at ${seconds(e.t)}`));
+        parts.push(
+          tick(
+            `uevent ${e.detail.action}`,
+            1,
+            e.t,
+            `${e.detail.action} memory${e.detail.block} at ${seconds(e.t)}`,
+          ),
+        );
         break;
       case 'call':
       case 'opal-call':
-        parts.push(tick('fw-call', 3, e.t, `${d.name} -> ${d.status} at ${seconds(e.t)}`, 12));
+        parts.push(tick('fw-call', 3, e.t, `${e.detail.name} -> ${e.detail.status} at ${seconds(e.t)}`, 12));
         break;
       case 'panic':
       case 'nmi': {
         const what =
-          e.kind === 'nmi' ? `NMI, CPU ${d.cpu} first into fadump` : `panic on CPU ${d.cpu}: ${d.message}`;
+          e.kind === 'nmi'
+            ? `NMI, CPU ${e.detail.cpu} first into fadump`
+            : `panic on CPU ${e.detail.cpu}: ${e.detail.message}`;
         parts.push(
           `<line class="crash" x1="${px(x(e.t))}" x2="${px(x(e.t))}" y1="16" y2="${laneY(4) + 22}"><title>${esc(`${what} at ${seconds(e.t)}`)}</title></line>`,
           label('crash-label', 4, e.t, e.kind === 'nmi' ? 'NMI' : 'crash'),
@@ -211,7 +219,7 @@ export function timelineSvg(events: readonly SimEvent[]): string {
         );
         break;
       case 'dump-refused':
-        parts.push(tick('refused', 4, e.t, `the fadump kernel refused the dump: ${d.reason}`));
+        parts.push(tick('refused', 4, e.t, `the fadump kernel refused the dump: ${e.detail.reason}`));
         break;
       case 'reset':
         parts.push(tick('reset', 0, e.t, `reset keeping memory at ${seconds(e.t)}`));
@@ -291,12 +299,42 @@ export function renderReport(r: ReportInput): string {
     ['dump', `${c.dump.status}${c.dump.reason ? `: ${c.dump.reason}` : ''}`],
     ['vmcore', c.dump.vmcore ? `${c.dump.vmcore} (${approxSize(c.dump.bytes ?? 0)})` : 'none'],
     ['crash', `CPU ${c.crash.cpu}, nip ${c.crash.nip}`],
+    [
+      'the dump says',
+      c.dump.crash
+        ? `CPU ${c.dump.crash.cpu} crashed (${c.dump.crash.kind}), nip ${c.dump.crash.nip}; ${c.dump.cpus.length} CPU notes, ${c.dump.loads.length} memory ranges`
+        : c.dump.status === 'captured'
+          ? 'no CPU note holds crash_fadump registers'
+          : 'no dump',
+    ],
     ['re-registrations', String(s.cycles[0]!.hotplug.reRegistrations)],
     ['time unregistered', seconds(BigInt(s.cycles[0]!.hotplug.unregisteredNs))],
     ['verify', JSON.stringify(c.verify)],
   ];
   const table = (t: [string, string][]) =>
     `<table>${t.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
+  // Every refusal and every part of a dump firmware could not process, with its reason and value.
+  const refusals = r.events.flatMap((e) =>
+    e.kind === 'reject'
+      ? [[seconds(e.t), e.detail.call, e.detail.reason, e.detail.value ?? '', `status ${e.detail.status}`]]
+      : e.kind === 'dump-error'
+        ? [
+            [
+              seconds(e.t),
+              e.detail.what,
+              e.detail.reason,
+              e.detail.value ?? '',
+              e.detail.flags ? `flags ${e.detail.flags}` : '',
+            ],
+          ]
+        : [],
+  );
+  const refused = refusals.length
+    ? `<h2>What firmware refused</h2>
+<table class="refusals"><tr><th>time</th><th>call or part</th><th>why</th><th>value</th><th>answer</th></tr>${refusals
+        .map((row) => `<tr>${row.map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`)
+        .join('')}</table>`
+    : '';
   const failed = r.failed?.length
     ? `<p class="failed">Expectations that failed:</p><ul class="failed">${r.failed.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>`
     : '';
@@ -318,6 +356,7 @@ ${timelineSvg(r.events)}
 ${r.maps.map((m) => `<section class="phase"><h3>${esc(m.phase)} <small>at ${esc(seconds(m.t))}</small></h3><p>${esc(m.note)}</p>${memoryMapSvg(m)}</section>`).join('\n')}
 <h2>Structures</h2>
 ${r.structures.map((st) => `<details open class="structure" data-struct="${esc(st.name)}"><summary>${esc(st.title)}</summary><pre>${esc(st.text)}</pre></details>`).join('\n')}
+${refused}
 <h2>Outcome</h2>
 ${table(outcome)}
 <h2>Consoles</h2>

@@ -58,13 +58,28 @@ export function sbeHostbootDump(machine: Machine, mpipl: Mpipl): number {
   const mdst = mpipl.entries(MDST_ADDR);
   const mddt = mpipl.entries(MDDT_ADDR);
   let preserved = 0;
+  /** A range the dump step skips, and why (hostboot's and SBE's traces say as much). */
+  const skip = (what: string, reason: string, value: bigint | number) =>
+    machine.events.emit('machine', 'dump-error', {
+      what,
+      reason: `not preserved: ${reason}`,
+      value: `0x${value.toString(16)}`,
+    });
   mdst.forEach((s, i) => {
     const d = mddt[i];
-    if (!d || d.size !== s.size || d.data_region !== s.data_region) return;
+    if (!d) return skip(`MDST entry ${i}`, 'no MDDT entry beside it', s.addr);
+    if (d.size !== s.size)
+      return skip(`MDST entry ${i}`, `MDDT size 0x${d.size.toString(16)} differs`, s.size);
+    if (d.data_region !== s.data_region)
+      return skip(`MDST entry ${i}`, 'MDDT data region differs', d.data_region);
     const src = Number(s.addr & HRMOR_MASK);
     const dest = Number(d.addr & HRMOR_MASK);
     const overlap = src < dest + s.size && dest < src + s.size && src !== dest;
-    if (!mem.accessible(src, s.size) || !mem.accessible(dest, s.size) || overlap) return;
+    if (!mem.accessible(src, s.size))
+      return skip(`MDST entry ${i}`, `source not readable for 0x${s.size.toString(16)} bytes`, src);
+    if (!mem.accessible(dest, s.size))
+      return skip(`MDST entry ${i}`, `destination not writable for 0x${s.size.toString(16)} bytes`, dest);
+    if (overlap) return skip(`MDST entry ${i}`, 'source and destination overlap', dest);
     mem.copy(src, dest, s.size);
     mem.poke(
       MDRT_ADDR + preserved * MDRT_ENTRY.size,
@@ -81,7 +96,13 @@ export function sbeHostbootDump(machine: Machine, mpipl: Mpipl): number {
   const area = PROC_DUMP_AREA.decode(mem.peek(PROC_DUMP_AREA_ADDR, PROC_DUMP_AREA.size));
   const alloc = Number(area.alloc_addr & HRMOR_MASK);
   const threads = machine.cpus.length;
-  if (threads * THREAD_RECORD_BYTES <= area.alloc_size) {
+  if (threads * THREAD_RECORD_BYTES > area.alloc_size)
+    skip(
+      'the thread registers',
+      `processor dump area of 0x${area.alloc_size.toString(16)} bytes too small for ${threads} threads`,
+      area.alloc_size,
+    );
+  else {
     machine.cpus.forEach((cpu, i) => {
       const at = alloc + i * THREAD_RECORD_BYTES;
       const tpc = machine.config.threadsPerCore;

@@ -42,6 +42,12 @@ export class Mpipl {
     return this.machine.memory;
   }
 
+  /** Refuses a call, saying why and with what value, as skiboot's prlog(PR_DEBUG) does. */
+  private reject(call: string, reason: string, value: bigint, status: number): number {
+    this.machine.events.emit('machine', 'reject', { call, reason, value: `0x${value.toString(16)}`, status });
+    return status;
+  }
+
   /** OPAL's own dump region: skiboot's image and stacks, copied to just after them. */
   opalRegion(): { src: number; dest: number; size: number } {
     const maxPir = Math.max(...this.machine.cpus.map((c) => c.pir));
@@ -125,32 +131,80 @@ export class Mpipl {
   update(op: bigint, src: bigint, dest: bigint, size: bigint): number {
     switch (op) {
       case BigInt(MpiplOp.AddRange): {
-        if (!this.addrValid(src) || !this.addrValid(dest)) return OpalStatus.Parameter;
-        if (size === 0n) return OpalStatus.Parameter;
+        if (!this.addrValid(src))
+          return this.reject('OPAL_MPIPL_UPDATE', 'ADD_RANGE: invalid source', src, OpalStatus.Parameter);
+        if (!this.addrValid(dest))
+          return this.reject(
+            'OPAL_MPIPL_UPDATE',
+            'ADD_RANGE: invalid destination',
+            dest,
+            OpalStatus.Parameter,
+          );
+        if (size === 0n)
+          return this.reject('OPAL_MPIPL_UPDATE', 'ADD_RANGE: size 0', size, OpalStatus.Parameter);
         const mdst = this.entries(MDST_ADDR);
         const mddt = this.entries(MDDT_ADDR);
-        if (mdst.length >= MDST_CAPACITY || mddt.length >= MDDT_CAPACITY) return OpalStatus.Resource;
+        if (mdst.length >= MDST_CAPACITY || mddt.length >= MDDT_CAPACITY)
+          return this.reject(
+            'OPAL_MPIPL_UPDATE',
+            `ADD_RANGE: tables full (${MDST_CAPACITY} entries)`,
+            src,
+            OpalStatus.Resource,
+          );
         const s = src | HRMOR_BIT;
         const d = dest | HRMOR_BIT;
-        if (mdst.some((e) => e.addr === s) || mddt.some((e) => e.addr === d)) return OpalStatus.Parameter;
+        if (mdst.some((e) => e.addr === s))
+          return this.reject(
+            'OPAL_MPIPL_UPDATE',
+            'ADD_RANGE: source already registered',
+            src,
+            OpalStatus.Parameter,
+          );
+        if (mddt.some((e) => e.addr === d))
+          return this.reject(
+            'OPAL_MPIPL_UPDATE',
+            'ADD_RANGE: destination already registered',
+            dest,
+            OpalStatus.Parameter,
+          );
         this.append(MDST_ADDR, src, DUMP_REGION.Kernel, size);
         this.append(MDDT_ADDR, dest, DUMP_REGION.Kernel, size);
         return OpalStatus.Success;
       }
       case BigInt(MpiplOp.RemoveRange): {
-        if (!this.addrValid(src) || !this.addrValid(dest)) return OpalStatus.Parameter;
+        if (!this.addrValid(src))
+          return this.reject('OPAL_MPIPL_UPDATE', 'REMOVE_RANGE: invalid source', src, OpalStatus.Parameter);
+        if (!this.addrValid(dest))
+          return this.reject(
+            'OPAL_MPIPL_UPDATE',
+            'REMOVE_RANGE: invalid destination',
+            dest,
+            OpalStatus.Parameter,
+          );
         const mdst = this.entries(MDST_ADDR);
         const si = mdst.findIndex(
           (e) => e.data_region === DUMP_REGION.Kernel && e.addr === (src | HRMOR_BIT),
         );
-        if (si < 0) return OpalStatus.Parameter;
+        if (si < 0)
+          return this.reject(
+            'OPAL_MPIPL_UPDATE',
+            'REMOVE_RANGE: source not registered',
+            src,
+            OpalStatus.Parameter,
+          );
         mdst.splice(si, 1);
         this.writeTable(MDST_ADDR, mdst);
         const mddt = this.entries(MDDT_ADDR);
         const di = mddt.findIndex(
           (e) => e.data_region === DUMP_REGION.Kernel && e.addr === (dest | HRMOR_BIT),
         );
-        if (di < 0) return OpalStatus.Parameter;
+        if (di < 0)
+          return this.reject(
+            'OPAL_MPIPL_UPDATE',
+            'REMOVE_RANGE: destination not registered',
+            dest,
+            OpalStatus.Parameter,
+          );
         mddt.splice(di, 1);
         this.writeTable(MDDT_ADDR, mddt);
         return OpalStatus.Success;
@@ -169,7 +223,7 @@ export class Mpipl {
         this.mem.zero(MDRT_ADDR, MDRT_BYTES);
         return OpalStatus.Success;
       default:
-        return OpalStatus.Parameter;
+        return this.reject('OPAL_MPIPL_UPDATE', 'unknown operation', op, OpalStatus.Parameter);
     }
   }
 
@@ -182,9 +236,15 @@ export class Mpipl {
     const md = this.metadata();
     if (tag === BigInt(MpiplTag.Kernel)) md.kernel_tag = value;
     else if (tag === BigInt(MpiplTag.BootMem)) {
-      if (value === 0n || value > this.topOfRam()) return OpalStatus.Parameter;
+      if (value === 0n || value > this.topOfRam())
+        return this.reject(
+          'OPAL_MPIPL_REGISTER_TAG',
+          'BOOT_MEM: 0 or above the top of RAM',
+          value,
+          OpalStatus.Parameter,
+        );
       md.boot_mem_size = value;
-    } else return OpalStatus.Parameter;
+    } else return this.reject('OPAL_MPIPL_REGISTER_TAG', 'tag not registrable', tag, OpalStatus.Parameter);
     this.writeMetadata(md);
     return OpalStatus.Success;
   }
@@ -195,10 +255,18 @@ export class Mpipl {
    * FREE_PRESERVED_MEMORY).
    */
   queryTag(tag: bigint, ptr: bigint): number {
-    if (!this.addrValid(ptr)) return OpalStatus.Parameter;
-    if (tag >= BigInt(this.tagCount)) return OpalStatus.Parameter;
+    if (!this.addrValid(ptr))
+      return this.reject('OPAL_MPIPL_QUERY_TAG', 'invalid pointer', ptr, OpalStatus.Parameter);
+    if (tag >= BigInt(this.tagCount))
+      return this.reject(
+        'OPAL_MPIPL_QUERY_TAG',
+        `tag beyond the ${this.tagCount} this boot has`,
+        tag,
+        OpalStatus.Parameter,
+      );
     const at = Number(ptr & 0x0fffffffffffffffn);
-    if (!this.mem.accessible(at, 8)) return OpalStatus.Parameter;
+    if (!this.mem.accessible(at, 8))
+      return this.reject('OPAL_MPIPL_QUERY_TAG', 'pointer not writable', ptr, OpalStatus.Parameter);
     this.mem.writeU64(at, this.tags[Number(tag)]!, 'be');
     return OpalStatus.Success;
   }

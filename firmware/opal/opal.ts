@@ -67,6 +67,14 @@ export class Opal implements OpalEntry {
       args: args.map(String),
       status,
     });
+    if (!c || args.length !== c.nargs) {
+      this.events.emit('machine', 'reject', {
+        call: c?.name ?? 'unknown',
+        reason: c ? `${args.length} arguments, expected ${c.nargs}` : 'unknown token',
+        value: `0x${(c ? args.length : token).toString(16)}`,
+        status: OpalStatus.Parameter,
+      });
+    }
     return status;
   }
 }

@@ -164,7 +164,7 @@ export class SkibootFirmware {
   private cecReboot2(type: bigint, callerPir: number): number {
     switch (type) {
       case BigInt(RebootType.Mpipl):
-        if (!this.mpiplSupported) return OpalStatus.Unsupported;
+        if (!this.mpiplSupported) return this.reject('MPIPL not supported on this platform', type);
         // The BMC/QEMU terminate path saves the crashing PIR into the preserved metadata.
         this.mpipl.writeMetadata({ ...this.mpipl.metadata(), crashing_pir: callerPir });
         this.pendingReboot = 'mpipl';
@@ -183,7 +183,18 @@ export class SkibootFirmware {
         this.pendingReboot = 'fast';
         return OpalStatus.Success;
       default:
-        return OpalStatus.Unsupported;
+        return this.reject('unknown reboot type', type);
     }
+  }
+
+  /** OPAL_CEC_REBOOT2 refused: OPAL_UNSUPPORTED, with the reason and the type. */
+  private reject(reason: string, type: bigint): number {
+    this.machine.events.emit('machine', 'reject', {
+      call: 'OPAL_CEC_REBOOT2',
+      reason,
+      value: `0x${type.toString(16)}`,
+      status: OpalStatus.Unsupported,
+    });
+    return OpalStatus.Unsupported;
   }
 }

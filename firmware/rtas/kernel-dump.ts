@@ -49,8 +49,13 @@ export class KernelDump {
     return this.personality.quirks.has(name);
   }
 
-  private reject(reason: string, status: number): number[] {
-    this.machine.events.emit('rtas', 'reject', { call: 'ibm,configure-kernel-dump', reason, status });
+  private reject(reason: string, status: number, value?: number | bigint): number[] {
+    this.machine.events.emit('rtas', 'reject', {
+      call: 'ibm,configure-kernel-dump',
+      reason,
+      ...(value !== undefined && { value: `0x${value.toString(16)}` }),
+      status,
+    });
     return [status >>> 0];
   }
 
@@ -62,57 +67,70 @@ export class KernelDump {
    * active. Checks in QEMU's order (QEMU hw/ppc/spapr_fadump.c), then PowerVM's stricter ones.
    */
   call(ctx: RtasCallContext): number[] {
-    if (ctx.nret !== 1) return this.reject('nret != 1', RtasStatus.ParameterError);
-    if (ctx.args.length !== 3) return this.reject('nargs != 3', RtasStatus.ParameterError);
+    // The dispatcher has checked the arity (nargs 3, nret 1) against the registry.
     if (!this.quirk('neverBusy') && this.busyQueue.length > 0) {
       const s = this.busyQueue.shift()!;
-      return this.reject('busy (injected)', s);
+      return this.reject('busy (injected)', s, s);
     }
     const [cmd, addr, len] = ctx.args as [number, number, number];
     switch (cmd) {
       case KernelDumpCommand.Register:
         return this.register(addr, len);
       case KernelDumpCommand.Unregister:
-        if (this.active) return this.reject('unregister while a dump is active', RtasStatus.DumpActive);
+        if (this.active) return this.reject('unregister while a dump is active', RtasStatus.DumpActive, cmd);
         this.clear();
         return [RtasStatus.Success];
       case KernelDumpCommand.Invalidate:
         if (!this.active && !this.quirk('invalidateAlwaysSucceeds')) {
-          return this.reject('invalidate with no dump active', RtasStatus.ParameterError);
+          return this.reject('invalidate with no dump active', RtasStatus.ParameterError, cmd);
         }
         this.clear();
         this.active = false;
         this.machine.events.emit('rtas', 'invalidated', {});
         return [RtasStatus.Success];
       default:
-        return this.reject(`unknown command ${cmd}`, RtasStatus.ParameterError);
+        return this.reject('unknown command', RtasStatus.ParameterError, cmd);
     }
   }
 
   private register(addr: number, len: number): number[] {
-    if (this.registered) return this.reject('already registered', RtasStatus.DumpAlreadyRegistered);
-    if (this.active) return this.reject('dump active', RtasStatus.DumpActive);
-    if (len < DUMP_HEADER.size) return this.reject(`length ${len} < header`, RtasStatus.ParameterError);
+    if (this.registered) return this.reject('already registered', RtasStatus.DumpAlreadyRegistered, addr);
+    if (this.active) return this.reject('a dump is active', RtasStatus.DumpActive, addr);
+    if (len < DUMP_HEADER.size)
+      return this.reject(`length below the ${DUMP_HEADER.size}-byte header`, RtasStatus.ParameterError, len);
     // PAPR R1-2: the buffer must lie in the RMA.
     if (addr === 0 || addr + len > this.rmaSize)
-      return this.reject('buffer outside the RMA', RtasStatus.ParameterError);
+      return this.reject(
+        `buffer outside the RMA (0x${this.rmaSize.toString(16)} bytes)`,
+        RtasStatus.ParameterError,
+        addr,
+      );
     const mem = this.machine.memory;
     let header: ReturnType<typeof DUMP_HEADER.decode>;
     try {
       header = DUMP_HEADER.decode(mem.read(addr, DUMP_HEADER.size));
     } catch (e) {
-      if (e instanceof MachineCheck) return this.reject('header unreadable', RtasStatus.HardwareError);
+      if (e instanceof MachineCheck) return this.reject('header unreadable', RtasStatus.HardwareError, addr);
       throw e;
     }
     if (header.dump_format_version !== DUMP_FORMAT_VERSION) {
-      return this.reject(`format version ${header.dump_format_version}`, RtasStatus.ParameterError);
+      return this.reject(
+        `format version, expected ${DUMP_FORMAT_VERSION}`,
+        RtasStatus.ParameterError,
+        header.dump_format_version,
+      );
     }
     const n = header.dump_num_sections;
-    if (n > MAX_SECTIONS) return this.reject(`${n} sections > ${MAX_SECTIONS}`, RtasStatus.ParameterError);
+    if (n > MAX_SECTIONS)
+      return this.reject(`more than ${MAX_SECTIONS} sections`, RtasStatus.ParameterError, n);
     const first = header.offset_first_dump_section;
     const exact = first + n * DUMP_SECTION.size;
     if (!this.quirk('anyLengthFromHeader') && len !== exact) {
-      return this.reject(`length ${len} != exact structure size ${exact}`, RtasStatus.ParameterError);
+      return this.reject(
+        `length is not the structure's exact size 0x${exact.toString(16)}`,
+        RtasStatus.ParameterError,
+        len,
+      );
     }
     const copy = new Uint8Array(DUMP_HEADER.size + n * DUMP_SECTION.size);
     DUMP_HEADER.encodeInto(copy, 0, {
@@ -123,7 +141,7 @@ export class KernelDump {
     for (let i = 0; i < n; i++) {
       const at = addr + first + i * DUMP_SECTION.size;
       if (!mem.accessible(at, DUMP_SECTION.size))
-        return this.reject(`section ${i} unreadable`, RtasStatus.ParameterError);
+        return this.reject(`section ${i} unreadable`, RtasStatus.ParameterError, at);
       copy.set(mem.read(at, DUMP_SECTION.size), DUMP_HEADER.size + i * DUMP_SECTION.size);
     }
     this.stored = copy;
@@ -166,7 +184,7 @@ export class KernelDump {
       const s = DUMP_SECTION.decode(stored, 'be', at);
       s.error_flags = 0;
       s.bytes_dumped = 0n;
-      if (s.request_flag === REQUEST_FLAG_COPY) this.processSection(s);
+      if (s.request_flag === REQUEST_FLAG_COPY) this.processSection(s, i);
       if (s.error_flags !== 0) anyError = true;
       DUMP_SECTION.encodeInto(stored, at, s);
       results.push({ type: s.source_data_type, errorFlags: s.error_flags, bytesDumped: s.bytes_dumped });
@@ -180,7 +198,18 @@ export class KernelDump {
     return results;
   }
 
-  private processSection(s: ReturnType<typeof DUMP_SECTION.decode>): void {
+  /** Sets an error flag on section `i` and says why, as QEMU's guest-error log does. */
+  private sectionError(s: Section, i: number, flag: number, reason: string, value: number | bigint): void {
+    s.error_flags |= flag;
+    this.machine.events.emit('rtas', 'dump-error', {
+      what: `section ${i} (type 0x${s.source_data_type.toString(16)})`,
+      reason,
+      value: `0x${value.toString(16)}`,
+      flags: `0x${s.error_flags.toString(16)}`,
+    });
+  }
+
+  private processSection(s: Section, i: number): void {
     const mem = this.machine.memory;
     switch (s.source_data_type) {
       case SECTION_TYPE.CpuState: {
@@ -194,11 +223,23 @@ export class KernelDump {
           ? SECTION_ERROR.InvalidSource
           : SECTION_ERROR.InvalidDestination;
         if (dest === undefined || !mem.accessible(dest, data.length)) {
-          s.error_flags |= badDest;
+          this.sectionError(
+            s,
+            i,
+            badDest,
+            `CPU state destination not writable for ${data.length} bytes`,
+            s.destination_address,
+          );
           return;
         }
         if (BigInt(data.length) > s.source_len && !this.quirk('noDestinationSizeCheck')) {
-          s.error_flags |= SECTION_ERROR.DestinationTooSmall;
+          this.sectionError(
+            s,
+            i,
+            SECTION_ERROR.DestinationTooSmall,
+            `CPU state needs ${data.length} bytes`,
+            s.source_len,
+          );
           return;
         }
         mem.write(dest, data);
@@ -210,24 +251,36 @@ export class KernelDump {
         return;
       case SECTION_TYPE.RealModeRegion:
       case SECTION_TYPE.ParamArea:
-        this.copyRegion(s);
+        this.copyRegion(s, i);
         return;
       default:
-        s.error_flags |= SECTION_ERROR.InvalidType;
+        this.sectionError(s, i, SECTION_ERROR.InvalidType, 'unknown section type', s.source_data_type);
     }
   }
 
-  private copyRegion(s: ReturnType<typeof DUMP_SECTION.decode>): void {
+  private copyRegion(s: Section, i: number): void {
     const mem = this.machine.memory;
     const src = safeAddr(s.source_address);
     const dst = safeAddr(s.destination_address);
     const len = safeAddr(s.source_len);
     if (src === undefined || len === undefined || !mem.accessible(src, len)) {
-      s.error_flags |= SECTION_ERROR.InvalidSource;
+      this.sectionError(
+        s,
+        i,
+        SECTION_ERROR.InvalidSource,
+        `source not readable for 0x${s.source_len.toString(16)} bytes`,
+        s.source_address,
+      );
       return;
     }
     if (dst === undefined || (src !== dst && src < dst + len && dst < src + len)) {
-      s.error_flags |= SECTION_ERROR.InvalidDestination;
+      this.sectionError(
+        s,
+        i,
+        SECTION_ERROR.InvalidDestination,
+        'destination overlaps the source',
+        s.destination_address,
+      );
       return;
     }
     if (src === dst) {
@@ -238,7 +291,13 @@ export class KernelDump {
     while (done < len) {
       const n = Math.min(COPY_CHUNK, len - done);
       if (!mem.accessible(dst + done, n)) {
-        s.error_flags |= SECTION_ERROR.InvalidDestination;
+        this.sectionError(
+          s,
+          i,
+          SECTION_ERROR.InvalidDestination,
+          `destination not writable after 0x${done.toString(16)} bytes`,
+          dst + done,
+        );
         s.bytes_dumped = this.quirk('partialCopyReportsZero') ? 0n : BigInt(done);
         return;
       }
@@ -248,6 +307,8 @@ export class KernelDump {
     s.bytes_dumped = BigInt(len);
   }
 }
+
+type Section = ReturnType<typeof DUMP_SECTION.decode>;
 
 function safeAddr(v: bigint): number | undefined {
   try {

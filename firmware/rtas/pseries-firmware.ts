@@ -49,8 +49,8 @@ export class PseriesFirmware {
       nargs: 1,
       nret: 1,
       handler: (ctx) =>
-        // Arity first, as every RTAS handler (QEMU rtas_ibm_os_term: nargs 1, nret 1).
-        ctx.args.length !== 1 || ctx.nret !== 1 ? [RtasStatus.ParameterError] : this.osTerm(ctx.args),
+        // The dispatcher checked the arity (QEMU rtas_ibm_os_term: nargs 1, nret 1).
+        this.osTerm(ctx.args),
     });
   }
 

@@ -82,9 +82,27 @@ export class Rtas implements RtasEntry {
     const nargs = mem.readU32(argsAddr + 4, 'be');
     const nret = mem.readU32(argsAddr + 8, 'be');
     const call = this.calls.get(token);
-    if (!call || nargs + nret > MAX_CELLS || nret < 1) {
-      done('rtas', 'call', { token, name: call?.name ?? 'unknown', nargs, nret, status: -3 });
-      if (nret >= 1 && nargs + nret <= MAX_CELLS) mem.writeU32(argsAddr + 12 + nargs * 4, -3 >>> 0, 'be');
+    // Arity, checked once for every call against the registry (QEMU: each handler's first check).
+    const wrong: [string, number] | undefined = !call
+      ? ['unknown token', token]
+      : nargs !== call.nargs
+        ? [`nargs, expected ${call.nargs}`, nargs]
+        : nret !== call.nret
+          ? [`nret, expected ${call.nret}`, nret]
+          : undefined;
+    if (!call || wrong) {
+      const [reason, value] = wrong ?? ['unknown token', token];
+      const name = call?.name ?? 'unknown';
+      done('rtas', 'call', { token, name, nargs, nret, status: RtasStatus.ParameterError });
+      this.events.emit('rtas', 'reject', {
+        call: name,
+        reason,
+        value: `0x${value.toString(16)}`,
+        status: RtasStatus.ParameterError,
+      });
+      // The status cell, when the buffer has one within the cells the dispatcher reads.
+      if (nret >= 1 && nargs + nret <= MAX_CELLS)
+        mem.writeU32(argsAddr + 12 + nargs * 4, RtasStatus.ParameterError >>> 0, 'be');
       return;
     }
     const args = Array.from({ length: nargs }, (_, i) => mem.readU32(argsAddr + 12 + i * 4, 'be'));

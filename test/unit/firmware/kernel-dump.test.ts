@@ -263,3 +263,52 @@ describe('QEMU quirks in the device tree and the saved state', () => {
     }
   });
 });
+
+describe('firmware says why', () => {
+  /** The refusals the machine recorded since `from`, as call: reason (value) -> status. */
+  const refusals = (h: ReturnType<typeof harness>, from = 0) =>
+    h.machine.events.events
+      .slice(from)
+      .flatMap((e) =>
+        e.kind === 'reject'
+          ? [`${e.detail.call}: ${e.detail.reason} (${e.detail.value}) -> ${e.detail.status}`]
+          : [],
+      );
+
+  it('every -3 names its reason and the offending value; arity is checked once, by the dispatcher', () => {
+    const h = harness(POWERVM);
+    const len = h.writeFdm();
+    h.call([1, FDM, len], 2);
+    h.call([1, FDM]);
+    h.call([1, FDM, 39]);
+    h.call([1, 256 * MiB - 40, len]);
+    h.call([1, FDM, len + 40]);
+    h.call([7, FDM, len]);
+    h.writeFdm({ version: 2 });
+    h.call([1, FDM, len]);
+    expect(refusals(h)).toEqual([
+      'ibm,configure-kernel-dump: nret, expected 1 (0x2) -> -3',
+      'ibm,configure-kernel-dump: nargs, expected 3 (0x2) -> -3',
+      'ibm,configure-kernel-dump: length below the 40-byte header (0x27) -> -3',
+      `ibm,configure-kernel-dump: buffer outside the RMA (0x10000000 bytes) (0x${(256 * MiB - 40).toString(16)}) -> -3`,
+      `ibm,configure-kernel-dump: length is not the structure's exact size 0x${len.toString(16)} (0x${(len + 40).toString(16)}) -> -3`,
+      'ibm,configure-kernel-dump: unknown command (0x7) -> -3',
+      'ibm,configure-kernel-dump: format version, expected 1 (0x2) -> -3',
+    ]);
+  });
+
+  it('a section firmware cannot process says which, why, where, and the flags it set', () => {
+    const h = harness(POWERVM);
+    expect(h.call([1, FDM, h.writeFdm({ bootDest: 900 * MiB })])).toBe(0);
+    h.kd.process();
+    const errors = h.machine.events.events.flatMap((e) => (e.kind === 'dump-error' ? [e.detail] : []));
+    expect(errors).toEqual([
+      {
+        what: 'section 2 (type 0x11)',
+        reason: 'destination not writable after 0x6000000 bytes',
+        value: `0x${(900 * MiB + 96 * MiB).toString(16)}`,
+        flags: `0x${SECTION_ERROR.InvalidDestination.toString(16)}`,
+      },
+    ]);
+  });
+});

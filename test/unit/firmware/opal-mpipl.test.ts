@@ -168,3 +168,29 @@ describe('OPAL_CEC_REBOOT2', () => {
     expect(h.fw.pendingReboot).toBe('none');
   });
 });
+
+describe('skiboot says why', () => {
+  it('each OPAL_PARAMETER, OPAL_RESOURCE and OPAL_UNSUPPORTED names its reason and value', () => {
+    const h = harness();
+    const from = h.machine.events.events.length;
+    h.add(0x1000, 0x2000, 0);
+    h.call(OpalToken.MpiplUpdate, 9, 0, 0, 0);
+    h.call(OpalToken.MpiplRegisterTag, MpiplTag.BootMem, 0);
+    h.call(OpalToken.MpiplUpdate, 1);
+    h.call(OpalToken.CecReboot2, 7, 0);
+    const said = h.machine.events.events
+      .slice(from)
+      .flatMap((e) =>
+        e.kind === 'reject'
+          ? [`${e.detail.call}: ${e.detail.reason} (${e.detail.value}) -> ${e.detail.status}`]
+          : [],
+      );
+    expect(said).toEqual([
+      'OPAL_MPIPL_UPDATE: ADD_RANGE: size 0 (0x0) -> -1',
+      'OPAL_MPIPL_UPDATE: unknown operation (0x9) -> -1',
+      'OPAL_MPIPL_REGISTER_TAG: BOOT_MEM: 0 or above the top of RAM (0x0) -> -1',
+      'OPAL_MPIPL_UPDATE: 1 arguments, expected 4 (0x1) -> -1',
+      'OPAL_CEC_REBOOT2: unknown reboot type (0x7) -> -7',
+    ]);
+  });
+});

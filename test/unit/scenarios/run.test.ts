@@ -85,3 +85,19 @@ describe('runScenario', () => {
     expect(r.summary.verify.mismatchedBytes).toBeNull();
   });
 });
+
+describe('what firmware refused', () => {
+  it('is in the report: the call, the reason, the value and the answer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fadump-refused-'));
+    const r = await runScenario({ ...DEFAULT_RUN, memory: 2 * 2 ** 30 }, dir, {
+      // A kernel bug for the occasion: ibm,configure-kernel-dump with two arguments.
+      afterBoot: (_, kernel) => void kernel.rtasCall(kernel.rtasToken('ibm,configure-kernel-dump')!, [1, 2]),
+    });
+    expect(r.summary.dump.status).toBe('captured');
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('<h2>What firmware refused</h2>');
+    expect(html).toMatch(
+      /<td>ibm,configure-kernel-dump<\/td><td>nargs, expected 3<\/td><td>0x2<\/td><td>status -3<\/td>/,
+    );
+  });
+});
