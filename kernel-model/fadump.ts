@@ -24,25 +24,23 @@ import {
   ELF64_EHDR,
   ELF64_NHDR,
   ELF64_PHDR,
-  elfHeader,
-  PF_RWX,
-  PT_LOAD,
   PT_NOTE,
   PT_REGS,
   type PtRegs,
   prstatusNote,
   ptRegsFromRegisters,
 } from './elf.ts';
+import { buildElfcorehdr } from './elfcorehdr.ts';
 import type { FadumpBackend } from './fadump-backend.ts';
 import { injectedFaults } from './faults.ts';
-import { hash016, hashx, MiB, memparse, pageAlign, u64 } from './format.ts';
+import { hash016, hashx, MiB, memparse, pageAlign } from './format.ts';
 import type { Kernel } from './kernel.ts';
 import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel-consts.ts';
 import { CPU_NOTES_ADDR, ELFCOREHDR_ADDR, ELFCOREHDR_MAX } from './kernel-layout.ts';
 import type { OpalFadump } from './opal-fadump.ts';
 import type { RtasFadump } from './rtas-fadump.ts';
 import { appendCrashTime, VMCOREINFO_NOTE_SIZE } from './vmcoreinfo.ts';
-import { PAGE_SIZE, SYMBOLS, va } from './vmlinux.ts';
+import { PAGE_SIZE, SYMBOLS } from './vmlinux.ts';
 
 /** MAX_BOOT_MEM_RATIO: crashkernel= is capped at a quarter of RAM. */
 const MAX_BOOT_MEM_RATIO = 4;
@@ -556,76 +554,19 @@ export class Fadump {
     return undefined;
   }
 
-  /**
-   * The ELF core header: a CPU-notes placeholder, the vmcoreinfo note, one PT_LOAD per boot-memory
-   * region (read from its copy), then memory above boot memory with the reserved area cut out.
-   * fadump_populate_elfcorehdr (6.10+, capture kernel) keeps memblock ranges as they are, leaving a
-   * PT_NULL for a range wholly inside the reserved area; fadump_create_elfcore_headers (before
-   * 6.10, first kernel) folds adjacent ranges.
-   */
+  /** The ELF core header for this kernel's generation and memory (kernel-model/elfcorehdr.ts). */
   private elfcorehdr(vmcoreinfoAddr: bigint, vmcoreinfoSize: bigint): Uint8Array {
-    const order = this.k.order;
-    const phdrs: Uint8Array[] = [];
-    const load = (paddr: number, size: number, offset: number) =>
-      ELF64_PHDR.encode(
-        {
-          p_type: PT_LOAD,
-          p_flags: PF_RWX,
-          p_offset: u64(offset),
-          p_vaddr: va(paddr),
-          p_paddr: u64(paddr),
-          p_filesz: u64(size),
-          p_memsz: u64(size),
-          p_align: 0n,
-        },
-        order,
-      );
-    phdrs.push(new Uint8Array(ELF64_PHDR.size));
-    phdrs.push(
-      ELF64_PHDR.encode(
-        {
-          p_type: PT_NOTE,
-          p_flags: 0,
-          p_offset: vmcoreinfoAddr,
-          p_vaddr: 0n,
-          p_paddr: vmcoreinfoAddr,
-          p_filesz: vmcoreinfoSize,
-          p_memsz: vmcoreinfoSize,
-          p_align: 0n,
-        },
-        order,
-      ),
-    );
-    let dest = this.bootMemDestAddr;
     const offByOne = injectedFaults.has('boot-mem-off-by-one') && this.bootMemRegions.length > 1;
-    for (const r of offByOne ? this.bootMemRegions.slice(0, -1) : this.bootMemRegions) {
-      phdrs.push(load(r.base, r.size, dest));
-      dest += r.size;
-    }
-    const raStart = this.reserveStart;
-    const raEnd = raStart + this.areaSize();
-    const above: Range[] = [];
-    const add = (base: number, size: number) => {
-      const last = above[above.length - 1];
-      if (this.legacy && last && last.base + last.size === base) last.size += size;
-      else above.push({ base, size });
-    };
-    for (const m of this.k.memblock.memory) {
-      const end = m.base + m.size;
-      if (end <= this.bootMemTop) continue;
-      const start = Math.max(m.base, this.bootMemTop);
-      if (raStart < end && raEnd > start) {
-        if (start < raStart) add(start, raStart - start);
-        if (raEnd < end) add(raEnd, end - raEnd);
-        if (start >= raStart && end <= raEnd && !this.legacy) above.push({ base: 0, size: 0 });
-      } else add(start, end - start);
-    }
-    for (const r of above)
-      phdrs.push(r.size === 0 ? new Uint8Array(ELF64_PHDR.size) : load(r.base, r.size, r.base));
-    const buf = new Uint8Array(ELF64_EHDR.size + phdrs.length * ELF64_PHDR.size);
-    buf.set(elfHeader(order, phdrs.length), 0);
-    phdrs.forEach((p, i) => buf.set(p, ELF64_EHDR.size + i * ELF64_PHDR.size));
-    return buf;
+    return buildElfcorehdr({
+      order: this.k.order,
+      style: this.legacy ? 'first-kernel' : 'fadump-kernel',
+      vmcoreinfo: { addr: vmcoreinfoAddr, size: vmcoreinfoSize },
+      bootMemRegions: offByOne ? this.bootMemRegions.slice(0, -1) : this.bootMemRegions,
+      bootMemDestAddr: this.bootMemDestAddr,
+      bootMemTop: this.bootMemTop,
+      reservedArea: { base: this.reserveStart, size: this.areaSize() },
+      memory: this.k.memblock.memory,
+    });
   }
 
   /**

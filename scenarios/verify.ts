@@ -95,7 +95,11 @@ export interface Verification {
 
 const MAX_LISTED = 100;
 
-/** The registers the verifier compares, in pt_regs terms, from the CPU's architected state. */
+/**
+ * The registers the verifier compares, in pt_regs terms, from the CPU's architected state. Written
+ * again on purpose beside the kernel's ptRegsFromRegisters (kernel-model/elf.ts): a wrong mapping
+ * there would otherwise be read back by the same mistake.
+ */
 function truthPtRegs(r: Registers): Omit<PtRegs, 'result' | 'ppr' | 'exit_result' | 'kuap' | 'iamr'> {
   return {
     gpr: r.gpr,
