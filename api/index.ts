@@ -13,7 +13,6 @@ export { DtbError, decodeDtb } from '../emulator/dtb.ts';
 export type { SimEvent } from '../emulator/events.ts';
 export { fmtSize } from '../emulator/machine.ts';
 export { ConfigError } from '../emulator/memory-blocks.ts';
-export { asOutputError, OutputError, outputGuard } from '../emulator/output-guard.ts';
 export { ELF64_EHDR, ELF64_PHDR } from '../kernel-model/elf.ts';
 export { type CrashPoint, Scenario } from '../scenarios/builder.ts';
 export { EventLog } from '../scenarios/event-log.ts';

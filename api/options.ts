@@ -1,6 +1,8 @@
-// The light part of the library: run options, their defaults and the units they are written in.
+// The light part of the library: run options, their defaults and the units they are written in, and
+// the output-file errors.
 // It loads none of the model, so the command line's definitions (and --help) start fast on it.
 
+export { asOutputError, OutputError, outputGuard } from '../emulator/output-guard.ts';
 export { PERSONALITY_NAMES, type PersonalityName } from '../firmware/rtas/personality.ts';
 export { GENERATION_NAMES, type Generation } from '../kernel-model/generations.ts';
 export type { LogLevel } from '../scenarios/event-log.ts';

@@ -1,6 +1,6 @@
 // Entry point of the bundled CLI (dist/cli.mjs).
 import { hideBin } from 'yargs/helpers';
-import { OutputError } from '../api/index.ts';
+import { OutputError } from '../api/options.ts';
 import { failOnOutputError, interrupted } from './fail.ts';
 import { main } from './main.ts';
 

@@ -2,7 +2,7 @@
 
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { asOutputError, OutputError, outputGuard } from '../api/index.ts';
+import { asOutputError, OutputError, outputGuard } from '../api/options.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_DUMP_FAILED = 1;
