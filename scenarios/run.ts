@@ -8,21 +8,19 @@ import { join } from 'node:path';
 import { DUMP_FORMATS, type DumpFormatName, withDump } from '../dump/formats.ts';
 import { cloneRegisters } from '../emulator/cpu-thread.ts';
 import { fmtSize, Machine } from '../emulator/machine.ts';
-import { ConfigError, LMB_DRC_BASE, type Range } from '../emulator/memory-blocks.ts';
+import { ConfigError, type Range } from '../emulator/memory-blocks.ts';
 import { asOutputError, assertWritable } from '../emulator/output-guard.ts';
 import type { MemorySnapshot } from '../emulator/physical-memory.ts';
 import { subtract } from '../emulator/ranges.ts';
-import { SkibootFirmware } from '../firmware/opal/skiboot-firmware.ts';
 import {
   type FirmwarePersonality,
   PERSONALITY_NAMES,
   personalityByName,
 } from '../firmware/rtas/personality.ts';
-import { PseriesFirmware, RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
+import { type PseriesFirmware, RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
 import { type DumpImage, presentRanges } from '../kernel-model/dump-image.ts';
 import { GENERATION_NAMES } from '../kernel-model/generations.ts';
-import { KdumpUdevRule } from '../kernel-model/kdump-udev.ts';
-import { Kernel, type KernelConfig } from '../kernel-model/kernel.ts';
+import type { Kernel, KernelConfig } from '../kernel-model/kernel.ts';
 import { KERN_WARNING } from '../kernel-model/kernel-consts.ts';
 import { buildOpalCore } from '../kernel-model/opal-core.ts';
 import { OPAL_FADUMP_MIN_BOOT_MEM } from '../kernel-model/opal-fadump.ts';
@@ -30,9 +28,11 @@ import { procVmcore, VmcoreInitError } from '../kernel-model/proc-vmcore.ts';
 import { SYMBOLS } from '../kernel-model/symbols.ts';
 import { readVmcoreinfo } from '../kernel-model/vmcoreinfo.ts';
 import { EventLog } from './event-log.ts';
+import { applyHotplug, spareFor, stepsOf } from './hotplug-timeline.ts';
 import { type MemoryMap, memoryMap } from './memory-map.ts';
+import { platformOf } from './platforms.ts';
 import { renderReport } from './report.ts';
-import type { MemoryStep, RunOptions } from './run-options.ts';
+import type { RunOptions } from './run-options.ts';
 import {
   type AnnotatedStruct,
   annotateStructures,
@@ -41,14 +41,10 @@ import {
   locateStructures,
   STRUCTS_BY_PLATFORM,
 } from './structures.ts';
-import {
-  type CrashTruth,
-  type DumpSide,
-  NOT_IN_SAVE_AREAS,
-  type Verification,
-  verifyDump,
-} from './verify.ts';
+import { type CycleSummary, NO_HOTPLUG, NO_VERIFY, noDump, type Summary } from './summary.ts';
+import { type CrashTruth, verifyDump } from './verify.ts';
 
+export { stepsOf } from './hotplug-timeline.ts';
 export {
   type AfterCapture,
   DEFAULT_RUN,
@@ -56,117 +52,9 @@ export {
   type MemoryStep,
   type RunOptions,
 } from './run-options.ts';
-
-export type DumpStatus = 'captured' | 'refused' | 'not-triggered';
-
-export interface CycleSummary {
-  cycle: number;
-  /** What happened, from the crash-time snapshot. */
-  crash: {
-    cpu: number;
-    kind: 'panic' | 'nmi';
-    /** Simulated time of the crash, ns (a decimal string). */
-    at: string;
-    nip: string;
-    lr: string;
-    r1: string;
-    /** The interrupt the crashing CPU was in: 0x300 for the panic path, 0x100 for a system reset. */
-    trap: string;
-    /** Every CPU thread's registers at the crash. */
-    cpus: { cpu: number; pir: number; nip: string; lr: string; r1: string; trap: string }[];
-    /** Memory assigned at the crash, less the fadump reserved area: what a dump should hold. */
-    ranges: { start: string; size: string }[];
-  };
-  /** What the written files hold, read back from them (empty when there is no dump). */
-  dump: DumpSide & {
-    status: DumpStatus;
-    vmcore: string | null;
-    reason?: string;
-    bytes?: number;
-    opalcore?: string;
-  };
-  hotplug: HotplugSummary;
-  elfcorehdrOverflowBytes: number;
-  /** What `corrupt` did to the dump before the fadump kernel booted (first cycle). */
-  corrupted: string[];
-  /** The dump compared with the crash; null when there is no dump. */
-  verify: { [K in keyof Verification]: Verification[K] | null };
-  console: { crashed: string[]; capture: string[] };
-}
-
-export interface HotplugSummary {
-  added: number;
-  removed: number;
-  offlined: number;
-  uevents: number;
-  reRegistrations: number;
-  rtasCalls: number;
-  /** Simulated time fadump was unregistered while the udev rule re-registered. */
-  unregisteredNs: number;
-  /** Whether the crash came in the middle of handling an event (crashAtEvent). */
-  crashedInEvent: boolean;
-  /** Simulated time from the first memory event until udev had handled them all. */
-  settleNs: number;
-}
-
-const NO_HOTPLUG: HotplugSummary = {
-  added: 0,
-  removed: 0,
-  offlined: 0,
-  uevents: 0,
-  reRegistrations: 0,
-  rtasCalls: 0,
-  unregisteredNs: 0,
-  crashedInEvent: false,
-  settleNs: 0,
-};
-
-export interface Summary {
-  fadumpSim: 2;
-  machine: {
-    platform: string;
-    firmware: string;
-    memory: string;
-    lmbSize: string;
-    cpus: number;
-    endian: string;
-    kernel: string;
-    captureKernel: string;
-    captureEndian: string;
-    seed: number;
-    bootMemRegions: number;
-  };
-  crash: CycleSummary['crash'];
-  dump: CycleSummary['dump'];
-  verify: CycleSummary['verify'];
-  rtasCalls: number;
-  console: string[];
-  cycles: CycleSummary[];
-}
+export type { CycleSummary, DumpStatus, HotplugSummary, Summary } from './summary.ts';
 
 const hex = (v: number | bigint) => `0x${v.toString(16)}`;
-
-const noDump = (status: DumpStatus, reason?: string): CycleSummary['dump'] => ({
-  status,
-  ...(reason !== undefined && { reason }),
-  vmcore: null,
-  format: 'elf',
-  crash: null,
-  cpus: [],
-  loads: [],
-  vmcoreinfo: null,
-});
-const NO_VERIFY: CycleSummary['verify'] = {
-  mismatchedBytes: null,
-  missingBytes: null,
-  extraBytes: null,
-  notDumpedByDesignBytes: null,
-  registerMismatches: null,
-  registersNotSavedByDesign: null,
-  missingCpus: null,
-  extraCpus: null,
-  vmcoreinfoMismatch: null,
-};
 
 /** Default boot memory size: 5% of RAM rounded down to 256 MiB, at least 320 MiB (Linux fadump.c (fadump_calculate_reserve_size, fadump_reserve_mem)). */
 function defaultBootMem(memory: number): number {
@@ -279,65 +167,10 @@ export interface RunHooks {
   beforeCaptureBoot?: (machine: Machine, firmware: PseriesFirmware | undefined, cycle: number) => void;
 }
 
-/** What the runner needs of a platform's firmware. */
-interface Platform {
-  boot(cmdline: string): number;
-  kernel(cfg: KernelConfig): Kernel;
-  /** Whether the last crash made firmware take a dump (a memory-preserving reboot is pending). */
-  dumpTaken(): boolean;
-  /** Finishes the dump before the next boot (PowerNV: the SBE/hostboot step and the reset). */
-  completeDump(): void;
-  calls(): number;
-  /** Firmware-owned memory the dump boot legitimately rewrites: not compared by verification. */
-  reserved(): { name: string; base: number; size: number }[];
-  /** How the kernel numbers CPUs in its notes: logical ids (pSeries) or PIRs (PowerNV). */
-  noteIds: CrashTruth['noteIds'];
-  /** pt_regs words the firmware does not save for the CPUs other than the crashing one. */
-  notSavedForOthers: CrashTruth['notSavedForOthers'];
-  pseries?: PseriesFirmware;
-}
-
-function platformOf(o: RunOptions, machine: Machine, personality: FirmwarePersonality): Platform {
-  if (o.platform === 'powernv') {
-    const fw = new SkibootFirmware(machine);
-    let dumpBooting = false;
-    return {
-      boot: (cmdline) => {
-        dumpBooting = false;
-        return fw.boot(cmdline);
-      },
-      kernel: (cfg) => new Kernel(machine, undefined, cfg, fw.opal),
-      dumpTaken: () => fw.pendingReboot === 'mpipl' || dumpBooting,
-      completeDump: () => {
-        dumpBooting = fw.rebootIfPending();
-      },
-      calls: () => fw.opal.callCount,
-      reserved: () => fw.reservedRegions(),
-      noteIds: 'pir',
-      notSavedForOthers: NOT_IN_SAVE_AREAS,
-    };
-  }
-  const fw = new PseriesFirmware(machine, personality);
-  return {
-    boot: (cmdline) => fw.boot(cmdline),
-    kernel: (cfg) => new Kernel(machine, fw.rtas, cfg),
-    dumpTaken: () => fw.resetPending,
-    completeDump: () => {},
-    calls: () => fw.rtas.callCount,
-    reserved: () => [],
-    noteIds: 'logical',
-    // QEMU's staleCtrLrXerCfar: CTR, LR and XER come from the generic SPR array, saved as 0.
-    notSavedForOthers: personality.quirks.has('staleCtrLrXerCfar')
-      ? [...NOT_IN_SAVE_AREAS, 'ctr', 'link', 'xer']
-      : NOT_IN_SAVE_AREAS,
-    pseries: fw,
-  };
-}
-
 export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks = {}): Promise<RunResult> {
   const personality = validateRunOptions(o);
   const machine = new Machine(machineConfig(o));
-  const platform = platformOf(o, machine, personality);
+  const platform = platformOf(o.platform, machine, personality);
   const kcfg: KernelConfig = { order: o.endian, generation: o.kernel, notePids: o.notePids };
   const ccfg: KernelConfig = {
     order: o.captureEndian ?? o.endian,
@@ -406,12 +239,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     platform.completeDump();
     if (cycle === 1) {
       // The first dump's structures: damaged as the scenario says, then annotated for the report.
-      const located = locateStructures(
-        crashed,
-        machine.memory,
-        o,
-        platform.pseries?.kernelDump.injectableStructure(),
-      );
+      const located = locateStructures(crashed, machine.memory, o, platform.injectableStructure());
       for (const c of platform.dumpTaken() ? (o.corrupt ?? []) : []) {
         const what = applyCorruption(c, located, machine.memory);
         corrupted.push(what);
@@ -453,7 +281,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     cycles.push(summary);
     if (!platform.dumpTaken()) break;
 
-    hooks.beforeCaptureBoot?.(machine, platform.pseries, cycle);
+    hooks.beforeCaptureBoot?.(machine, platform.hookFirmware, cycle);
     kernel = platform.kernel(ccfg);
     kernel.boot(platform.boot(o.cmdline));
     const f = kernel.fadump;
@@ -567,138 +395,6 @@ export async function writeReport(
     failed,
   });
   await writeAtomic(join(outDir, 'report.html'), html);
-}
-
-const NEVER = 1n << 62n;
-
-/**
- * The first kernel's timeline before the crash: memory events (DLPAR add: firmware assigns, the
- * kernel adds; DLPAR remove: the kernel releases, firmware unassigns; offline, online), registration
- * changes and waits, with the kdump udev rule reacting on the simulated clock — for every memory
- * online/offline uevent it re-registers fadump unless /sys/kernel/fadump/hotplug_ready reads 1. A
- * step without an interval is one bulk event that udev handles fully before the next step; with an
- * interval, the blocks go one at a time while udev works. Stops early at crashAtEvent or crashAtTime.
- */
-function applyHotplug(o: RunOptions, platform: Platform, k: Kernel): HotplugSummary {
-  const fw = platform.pseries;
-  const clock = k.machine.clock;
-  const rtasBefore = platform.calls();
-  const t0 = clock.now();
-  const rule = new KdumpUdevRule(k, o.udevTiming);
-  const until = o.crashAtTime ?? NEVER;
-  if (clock.now() > until) {
-    throw new ConfigError(
-      `--crash-at-time ${fmtNs(until)} is before the first kernel is up and registered (${fmtNs(clock.now())})`,
-    );
-  }
-  let added = 0;
-  let removed = 0;
-  let offlined = 0;
-  let stop: 'in-event' | 'time' | undefined;
-  /** Lets time pass to `t` while udev works; true when the crash point was reached. */
-  const advance = (t: bigint): boolean => {
-    const limit = t < until ? t : until;
-    if (o.udev !== false && rule.run(o.crashAtEvent, limit) === 'in-event') stop = 'in-event';
-    else {
-      clock.advanceTo(limit);
-      if (limit === until && until !== NEVER) stop = 'time';
-    }
-    return stop !== undefined;
-  };
-  const one = (step: MemoryStep, count: number, drc?: number[]) => {
-    switch (step.op) {
-      case 'hot-add':
-        if (fw) added += k.hotplugAdd(fw.dlparAssign(count, drc));
-        break;
-      case 'hot-remove': {
-        const released = fw ? k.hotplugRemove(count, drc) : undefined;
-        if (fw && released) {
-          fw.dlparUnassign(released);
-          removed += released.length;
-        }
-        break;
-      }
-      case 'offline':
-        offlined += k.setOnline(count, false);
-        break;
-      case 'online':
-        k.setOnline(count, true);
-        break;
-      case 'register':
-      case 'unregister':
-        k.fadump.sysfsWrite('registered', step.op === 'register' ? '1' : '0');
-        break;
-    }
-  };
-  for (const step of stepsOf(o)) {
-    if (step.op === 'wait') {
-      if (advance(clock.now() + step.ns)) break;
-      continue;
-    }
-    const drc = 'drc' in step ? step.drc : undefined;
-    const count = 'count' in step ? (step.count ?? drc?.length ?? 0) : 0;
-    if ('interval' in step && step.interval !== undefined) {
-      // One block at a time, `interval` apart, the udev rule working in between.
-      const n = drc?.length ?? count;
-      for (let i = 0; i < n && !(i > 0 && advance(clock.now() + step.interval)); i++) {
-        one(step, 1, drc ? [drc[i]!] : undefined);
-      }
-    } else one(step, count, drc);
-    if (stop) break;
-    // The step is done when udev has handled its events (or the crash point comes first).
-    if (o.udev !== false) {
-      const r = rule.run(o.crashAtEvent, until);
-      if (r === 'in-event') stop = 'in-event';
-      else if (r === 'until') advance(until);
-    }
-    if (stop) break;
-  }
-  if (!stop && until !== NEVER) advance(until);
-  return {
-    added,
-    removed,
-    offlined,
-    uevents: k.uevents.length,
-    reRegistrations: rule.stats.reRegistrations,
-    rtasCalls: platform.calls() - rtasBefore,
-    unregisteredNs: Number(rule.stats.unregisteredNs),
-    crashedInEvent: stop === 'in-event',
-    settleNs: Number(clock.now() - t0),
-  };
-}
-
-function fmtNs(ns: bigint): string {
-  return `${(Number(ns) / 1e9).toFixed(3)}s`;
-}
-
-/** The memory events of a run: `steps` as given, or the `hotplug` plan as add, remove, offline. */
-export function stepsOf(o: RunOptions): MemoryStep[] {
-  if (o.steps) return o.steps;
-  const p = o.hotplug ?? {};
-  const steps: MemoryStep[] = [];
-  if (p.add || p.addDrc)
-    steps.push({ op: 'hot-add', count: p.add ?? 0, ...(p.addDrc ? { drc: p.addDrc } : {}) });
-  if (p.remove || p.removeDrc) {
-    steps.push({
-      op: 'hot-remove',
-      count: p.remove ?? p.removeDrc!.length,
-      ...(p.removeDrc ? { drc: p.removeDrc } : {}),
-    });
-  }
-  if (p.offline) steps.push({ op: 'offline', count: p.offline });
-  return steps;
-}
-
-/** Unassigned LMB slots above `present` LMBs that the adds need: enough for the counts and every DRC named. */
-function spareFor(steps: readonly MemoryStep[], present: number): number {
-  let counted = 0;
-  let highest = 0;
-  for (const s of steps) {
-    if (s.op !== 'hot-add') continue;
-    counted += s.count ?? 0;
-    for (const d of s.drc ?? []) highest = Math.max(highest, d - LMB_DRC_BASE + 1 - present);
-  }
-  return Math.max(0, highest) + counted;
 }
 
 /** The crashed kernel's VMCOREINFO note as it was at the crash. */

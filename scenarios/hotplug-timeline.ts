@@ -1,0 +1,142 @@
+// The first kernel's timeline before the crash: memory events through firmware and the kernel, the
+// kdump udev rule reacting on the simulated clock, registration changes and waits, up to the crash
+// point (an event, a time, or the end of the steps).
+
+import { ConfigError, LMB_DRC_BASE } from '../emulator/memory-blocks.ts';
+import { KdumpUdevRule } from '../kernel-model/kdump-udev.ts';
+import type { Kernel } from '../kernel-model/kernel.ts';
+import type { Platform } from './platforms.ts';
+import type { MemoryStep, RunOptions } from './run-options.ts';
+import type { HotplugSummary } from './summary.ts';
+
+/** A crash time that never comes. */
+const NEVER = 1n << 62n;
+
+/**
+ * The first kernel's timeline before the crash: memory events (DLPAR add: firmware assigns, the
+ * kernel adds; DLPAR remove: the kernel releases, firmware unassigns; offline, online), registration
+ * changes and waits, with the kdump udev rule reacting on the simulated clock — for every memory
+ * online/offline uevent it re-registers fadump unless /sys/kernel/fadump/hotplug_ready reads 1. A
+ * step without an interval is one bulk event that udev handles fully before the next step; with an
+ * interval, the blocks go one at a time while udev works. Stops early at crashAtEvent or crashAtTime.
+ */
+export function applyHotplug(o: RunOptions, platform: Platform, k: Kernel): HotplugSummary {
+  const clock = k.machine.clock;
+  const rtasBefore = platform.calls();
+  const t0 = clock.now();
+  const rule = new KdumpUdevRule(k, o.udevTiming);
+  const until = o.crashAtTime ?? NEVER;
+  if (clock.now() > until) {
+    throw new ConfigError(
+      `--crash-at-time ${fmtNs(until)} is before the first kernel is up and registered (${fmtNs(clock.now())})`,
+    );
+  }
+  let added = 0;
+  let removed = 0;
+  let offlined = 0;
+  let stop: 'in-event' | 'time' | undefined;
+  /** Lets time pass to `t` while udev works; true when the crash point was reached. */
+  const advance = (t: bigint): boolean => {
+    const limit = t < until ? t : until;
+    if (o.udev !== false && rule.run(o.crashAtEvent, limit) === 'in-event') stop = 'in-event';
+    else {
+      clock.advanceTo(limit);
+      if (limit === until && until !== NEVER) stop = 'time';
+    }
+    return stop !== undefined;
+  };
+  const one = (step: MemoryStep, count: number, drc?: number[]) => {
+    switch (step.op) {
+      case 'hot-add':
+        added += k.hotplugAdd(platform.dlparAssign(count, drc));
+        break;
+      case 'hot-remove': {
+        const released = k.hotplugRemove(count, drc);
+        if (released) {
+          platform.dlparUnassign(released);
+          removed += released.length;
+        }
+        break;
+      }
+      case 'offline':
+        offlined += k.setOnline(count, false);
+        break;
+      case 'online':
+        k.setOnline(count, true);
+        break;
+      case 'register':
+      case 'unregister':
+        k.fadump.sysfsWrite('registered', step.op === 'register' ? '1' : '0');
+        break;
+    }
+  };
+  for (const step of stepsOf(o)) {
+    if (step.op === 'wait') {
+      if (advance(clock.now() + step.ns)) break;
+      continue;
+    }
+    const drc = 'drc' in step ? step.drc : undefined;
+    const count = 'count' in step ? (step.count ?? drc?.length ?? 0) : 0;
+    if ('interval' in step && step.interval !== undefined) {
+      // One block at a time, `interval` apart, the udev rule working in between.
+      const n = drc?.length ?? count;
+      for (let i = 0; i < n && !(i > 0 && advance(clock.now() + step.interval)); i++) {
+        one(step, 1, drc ? [drc[i]!] : undefined);
+      }
+    } else one(step, count, drc);
+    if (stop) break;
+    // The step is done when udev has handled its events (or the crash point comes first).
+    if (o.udev !== false) {
+      const r = rule.run(o.crashAtEvent, until);
+      if (r === 'in-event') stop = 'in-event';
+      else if (r === 'until') advance(until);
+    }
+    if (stop) break;
+  }
+  if (!stop && until !== NEVER) advance(until);
+  return {
+    added,
+    removed,
+    offlined,
+    uevents: k.uevents.length,
+    reRegistrations: rule.stats.reRegistrations,
+    rtasCalls: platform.calls() - rtasBefore,
+    unregisteredNs: Number(rule.stats.unregisteredNs),
+    crashedInEvent: stop === 'in-event',
+    settleNs: Number(clock.now() - t0),
+  };
+}
+
+function fmtNs(ns: bigint): string {
+  return `${(Number(ns) / 1e9).toFixed(3)}s`;
+}
+
+/** The memory events of a run: `steps` as given, or the `hotplug` plan as add, remove, offline. */
+export function stepsOf(o: RunOptions): MemoryStep[] {
+  if (o.steps) return o.steps;
+  const p = o.hotplug ?? {};
+  const steps: MemoryStep[] = [];
+  if (p.add || p.addDrc)
+    steps.push({ op: 'hot-add', count: p.add ?? 0, ...(p.addDrc ? { drc: p.addDrc } : {}) });
+  if (p.remove || p.removeDrc) {
+    steps.push({
+      op: 'hot-remove',
+      count: p.remove ?? p.removeDrc!.length,
+      ...(p.removeDrc ? { drc: p.removeDrc } : {}),
+    });
+  }
+  if (p.offline) steps.push({ op: 'offline', count: p.offline });
+  return steps;
+}
+
+/** Unassigned LMB slots above `present` LMBs that the adds need: enough for the counts and every DRC named. */
+export function spareFor(steps: readonly MemoryStep[], present: number): number {
+  let counted = 0;
+  let highest = 0;
+  for (const s of steps) {
+    if (s.op !== 'hot-add') continue;
+    counted += s.count ?? 0;
+    for (const d of s.drc ?? []) highest = Math.max(highest, d - LMB_DRC_BASE + 1 - present);
+  }
+  return Math.max(0, highest) + counted;
+}
