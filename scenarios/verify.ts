@@ -176,9 +176,10 @@ export function verifyDump(reader: DumpReader, truth: CrashTruth): { dump: DumpS
     vmcoreinfoMismatch: compareVmcoreinfo(truth.vmcoreinfo, reader.contents.vmcoreinfo),
   };
   const seen = new Set<number>();
+  const byCpu = new Map(truth.cpus.map((x) => [x.cpu, x]));
   reader.contents.cpus.forEach((note, i) => {
     const cpu = ids[i]!;
-    const t = truth.cpus.find((x) => x.cpu === cpu);
+    const t = byCpu.get(cpu);
     if (!t || seen.has(cpu)) {
       verify.extraCpus.push(cpu);
       return;
