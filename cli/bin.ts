@@ -1,7 +1,7 @@
 // Entry point of the bundled CLI (dist/cli.mjs).
 import { hideBin } from 'yargs/helpers';
 import { OutputError } from '../api/options.ts';
-import { failOnOutputError, interrupted } from './fail.ts';
+import { failOnInternalError, failOnOutputError, interrupted } from './fail.ts';
 import { main } from './main.ts';
 
 // Output piped into `head` and closed early is not an error.
@@ -17,5 +17,5 @@ try {
   if (interrupted()) {
     // The interrupt handler exits.
   } else if (e instanceof OutputError) failOnOutputError(e);
-  else throw e;
+  else failOnInternalError(e);
 }

@@ -84,19 +84,39 @@ function makeWritableDir(dir: string): void {
   }
 }
 
+/** Exit status of a bug in fadump-sim itself (sysexits.h EX_SOFTWARE). */
+export const EXIT_INTERNAL = 70;
+
+/** Removes every file this run wrote in the directory claimOutputDir claimed (and it, if the run created it). */
+function removeClaimedOutputs(): void {
+  if (!claimed || !existsSync(claimed.dir)) return;
+  const { dir, existed } = claimed;
+  if (existed) for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true });
+  else rmSync(dir, { recursive: true, force: true });
+}
+
 /**
  * After the system refused an output (no space, file too large, …): nothing half-written stays —
  * every file this run wrote goes (the directory held nothing else: claimOutputDir made sure), and
  * the directory too when this run created it. Then one line naming the file and the cause, exit 2.
  */
 export function failOnOutputError(e: OutputError): never {
-  if (claimed) {
-    const { dir, existed } = claimed;
-    if (existed)
-      for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true });
-    else rmSync(dir, { recursive: true, force: true });
-  }
+  removeClaimedOutputs();
   fail(e.message);
+}
+
+/**
+ * A bug in fadump-sim cut the run short: the run's files go as after an output error, then one
+ * line saying so (the stack trace only with FADUMP_SIM_DEBUG=1), exit 70.
+ */
+export function failOnInternalError(e: unknown): never {
+  removeClaimedOutputs();
+  const err = e instanceof Error ? e : new Error(String(e));
+  process.stderr.write(
+    `fadump-sim: internal error: ${err.message.split('\n')[0]} (a bug: please report it; FADUMP_SIM_DEBUG=1 prints the stack)\n`,
+  );
+  if (process.env.FADUMP_SIM_DEBUG) process.stderr.write(`${err.stack}\n`);
+  process.exit(EXIT_INTERNAL);
 }
 
 /**

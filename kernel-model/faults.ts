@@ -7,6 +7,7 @@ export const FAULT_NAMES = [
   'note-wrong-nip',
   'note-cpu-dropped',
   'vmcoreinfo-damaged',
+  'capture-throws',
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
@@ -17,6 +18,8 @@ export type FaultName = (typeof FAULT_NAMES)[number];
  * note-wrong-nip: the fadump kernel writes nip = 0 into the crashing CPU's PRSTATUS note.
  * note-cpu-dropped: the fadump kernel leaves the last CPU's PRSTATUS note out (with two CPUs or more).
  * vmcoreinfo-damaged: /proc/vmcore exports the VMCOREINFO note with one digit of CRASHTIME changed.
+ * capture-throws: setting up /proc/vmcore throws, as a bug in the model would, after some outputs
+ * are written (to show that a run cut short by a bug leaves nothing half-written).
  */
 export const injectedFaults = new Set<FaultName>();
 

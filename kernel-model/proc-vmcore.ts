@@ -32,6 +32,7 @@ const MAX_NOTE_BYTES = 16 * 2 ** 20;
 
 /** /proc/vmcore from the elfcorehdr at `addr` in memory; throws VmcoreInitError when it cannot be read. */
 export function procVmcore(mem: PhysicalMemory, addr: number, order: ByteOrder): DumpImage {
+  if (injectedFaults.has('capture-throws')) throw new Error('injected fault capture-throws');
   // parse_crash_elf_headers reads old memory; what it cannot read leaves /proc/vmcore uninitialised.
   const read = (at: number | bigint, len: number | bigint, what: string) => {
     const a = Number(at);

@@ -106,7 +106,7 @@ describe('fadump-sim check', () => {
     [
       'an unknown fault',
       ['--inject-fault', 'nope'],
-      'unknown fault nope: boot-mem-off-by-one, note-wrong-nip, note-cpu-dropped, vmcoreinfo-damaged',
+      'unknown fault nope: boot-mem-off-by-one, note-wrong-nip, note-cpu-dropped, vmcoreinfo-damaged, capture-throws',
     ],
   ] as const) {
     it(`${what}: exit 2, one line`, () => {

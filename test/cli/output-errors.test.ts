@@ -115,3 +115,21 @@ describe('outputs the system refuses', () => {
     expect(readdirSync(out)).toEqual([]);
   });
 });
+
+describe('a bug that cuts a run short', () => {
+  it('leaves nothing half-written: one line, exit 70, the run directory gone (kept, empty, when it was given empty)', () => {
+    const fault = '--inject-fault capture-throws';
+    const out = join(root, 'bug');
+    const r = sh(`${run(out)} ${fault}`);
+    expect(r.code).toBe(70);
+    expect(r.stderr.trim()).toBe(
+      'fadump-sim: internal error: injected fault capture-throws (a bug: please report it; FADUMP_SIM_DEBUG=1 prints the stack)',
+    );
+    expect(existsSync(out)).toBe(false);
+    mkdirSync(out);
+    expect(sh(`${run(out)} ${fault}`).code).toBe(70);
+    expect(readdirSync(out)).toEqual([]);
+    // The stack, for a bug report, on request.
+    expect(sh(`FADUMP_SIM_DEBUG=1 ${run(join(root, 'bug2'))} ${fault}`).stderr).toMatch(/\n\s+at /);
+  });
+});

@@ -109,7 +109,7 @@ describe('an injected fault', () => {
 
   it('an unknown fault name is refused', () => {
     expect(() => injectFaults(['no-such-fault'])).toThrow(
-      'unknown fault no-such-fault: boot-mem-off-by-one, note-wrong-nip, note-cpu-dropped, vmcoreinfo-damaged',
+      'unknown fault no-such-fault: boot-mem-off-by-one, note-wrong-nip, note-cpu-dropped, vmcoreinfo-damaged, capture-throws',
     );
   });
 });
