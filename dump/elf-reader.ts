@@ -45,6 +45,11 @@ export interface ElfDumpContents extends DumpContents {
   phdrs: ElfPhdr[];
 }
 
+/** Whether the bytes start with the ELF magic, \x7fELF. */
+export function isElf(head: Uint8Array): boolean {
+  return head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
+}
+
 /** Opens an ELF core for reading; the caller closes it. */
 export function openElfDump(path: string): DumpReader & { contents: ElfDumpContents } {
   const fd = openSync(path, 'r');
@@ -66,7 +71,7 @@ class ElfDump implements DumpReader {
   ) {
     this.size = fstatSync(fd).size;
     const ident = this.bytes(0, 16, 'the ELF header');
-    if (ident[0] !== 0x7f || ident[1] !== 0x45 || ident[2] !== 0x4c || ident[3] !== 0x46) {
+    if (!isElf(ident)) {
       throw new DumpFileError('not an ELF file', 0);
     }
     if (ident[4] !== 2) throw new DumpFileError(`ELF class ${ident[4]}: only 64-bit cores are read`, 4);
