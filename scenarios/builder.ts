@@ -52,8 +52,8 @@ export class Scenario {
   hotAdd(lmbs: Lmbs, spread: Spread = {}): this {
     return this.event(
       typeof lmbs === 'number'
-        ? { op: 'hot-add', count: lmbs, ...spread }
-        : { op: 'hot-add', drc: lmbs.drc, ...spread },
+        ? { op: 'hotAdd', count: lmbs, ...spread }
+        : { op: 'hotAdd', drc: lmbs.drc, ...spread },
     );
   }
 
@@ -61,8 +61,8 @@ export class Scenario {
   hotRemove(lmbs: Lmbs, spread: Spread = {}): this {
     return this.event(
       typeof lmbs === 'number'
-        ? { op: 'hot-remove', count: lmbs, ...spread }
-        : { op: 'hot-remove', count: lmbs.drc.length, drc: lmbs.drc, ...spread },
+        ? { op: 'hotRemove', count: lmbs, ...spread }
+        : { op: 'hotRemove', count: lmbs.drc.length, drc: lmbs.drc, ...spread },
     );
   }
 

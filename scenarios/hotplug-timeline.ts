@@ -6,8 +6,24 @@ import { ConfigError, LMB_DRC_BASE } from '../emulator/memory-blocks.ts';
 import { KdumpUdevRule } from '../kernel-model/kdump-udev.ts';
 import type { Kernel } from '../kernel-model/kernel.ts';
 import type { Platform } from './platforms.ts';
-import type { MemoryStep, RunOptions } from './run-options.ts';
+import type { RunOptions } from './run-options.ts';
 import type { HotplugSummary } from './summary.ts';
+
+/**
+ * One step of the first kernel's timeline (what a verb of phase `before` or `either` in
+ * scenarios/verbs.ts adds to the run). A memory event is one bulk event, or with `interval` one
+ * event per memory block that far apart while the udev rule works concurrently; DRC indexes, when
+ * given, name the LMBs, otherwise firmware or the kernel picks. `register`/`unregister` write
+ * /sys/kernel/fadump/registered; `wait` lets simulated time pass.
+ */
+export type MemoryStep =
+  | { op: 'hotAdd'; count?: number; drc?: number[]; interval?: bigint }
+  | { op: 'hotRemove'; count?: number; drc?: number[]; interval?: bigint }
+  | { op: 'offline'; count: number; interval?: bigint }
+  | { op: 'online'; count: number; interval?: bigint }
+  | { op: 'register' }
+  | { op: 'unregister' }
+  | { op: 'wait'; ns: bigint };
 
 /** A crash time that never comes. */
 const NEVER = 1n << 62n;
@@ -47,10 +63,10 @@ export function applyHotplug(o: RunOptions, platform: Platform, k: Kernel): Hotp
   };
   const one = (step: MemoryStep, count: number, drc?: number[]) => {
     switch (step.op) {
-      case 'hot-add':
+      case 'hotAdd':
         added += k.hotplugAdd(platform.dlparAssign(count, drc));
         break;
-      case 'hot-remove': {
+      case 'hotRemove': {
         const released = k.hotplugRemove(count, drc);
         if (released) {
           platform.dlparUnassign(released);
@@ -117,10 +133,10 @@ export function stepsOf(o: RunOptions): MemoryStep[] {
   const p = o.hotplug ?? {};
   const steps: MemoryStep[] = [];
   if (p.add || p.addDrc)
-    steps.push({ op: 'hot-add', count: p.add ?? 0, ...(p.addDrc ? { drc: p.addDrc } : {}) });
+    steps.push({ op: 'hotAdd', count: p.add ?? 0, ...(p.addDrc ? { drc: p.addDrc } : {}) });
   if (p.remove || p.removeDrc) {
     steps.push({
-      op: 'hot-remove',
+      op: 'hotRemove',
       count: p.remove ?? p.removeDrc!.length,
       ...(p.removeDrc ? { drc: p.removeDrc } : {}),
     });
@@ -134,7 +150,7 @@ export function spareFor(steps: readonly MemoryStep[], present: number): number 
   let counted = 0;
   let highest = 0;
   for (const s of steps) {
-    if (s.op !== 'hot-add') continue;
+    if (s.op !== 'hotAdd') continue;
     counted += s.count ?? 0;
     for (const d of s.drc ?? []) highest = Math.max(highest, d - LMB_DRC_BASE + 1 - present);
   }

@@ -5,7 +5,10 @@ import type { PersonalityName } from '../firmware/rtas/personality.ts';
 import type { UdevTiming } from '../kernel-model/kdump-udev.ts';
 import type { Generation } from '../kernel-model/kernel.ts';
 import type { LogLevel } from './event-log.ts';
+import type { MemoryStep } from './hotplug-timeline.ts';
 import type { Corruption } from './structures.ts';
+
+export type { MemoryStep };
 
 export interface RunOptions {
   platform: 'pseries' | 'powernv';
@@ -52,21 +55,6 @@ export interface RunOptions {
   /** What the scenario shows, for the report. */
   description?: string;
 }
-
-/**
- * One step of the first kernel's timeline. A memory event is one bulk event, or with `interval` one
- * event per memory block that far apart while the udev rule works concurrently; DRC indexes, when
- * given, name the LMBs, otherwise firmware or the kernel picks. `register`/`unregister` write
- * /sys/kernel/fadump/registered; `wait` lets simulated time pass.
- */
-export type MemoryStep =
-  | { op: 'hot-add'; count?: number; drc?: number[]; interval?: bigint }
-  | { op: 'hot-remove'; count?: number; drc?: number[]; interval?: bigint }
-  | { op: 'offline'; count: number; interval?: bigint }
-  | { op: 'online'; count: number; interval?: bigint }
-  | { op: 'register' }
-  | { op: 'unregister' }
-  | { op: 'wait'; ns: bigint };
 
 /** What the fadump kernel does once the vmcore is saved (the kdump service: release, then register). */
 export type AfterCapture = 'release' | 'register' | 'unregister';

@@ -89,7 +89,7 @@ export function validateRunOptions(o: RunOptions): FirmwarePersonality {
       throw new ConfigError(`--${flag} ${g} must be ${GENERATION_NAMES.join(' or ')}`);
   }
   if (o.platform === 'powernv') {
-    if (stepsOf(o).some((s) => s.op === 'hot-add' || s.op === 'hot-remove')) {
+    if (stepsOf(o).some((s) => s.op === 'hotAdd' || s.op === 'hotRemove')) {
       throw new ConfigError('powernv has no DLPAR: use --offline, not --hot-add or --hot-remove');
     }
     if (o.bootMemRegions !== 1) throw new ConfigError('--boot-mem-regions applies to pseries only');

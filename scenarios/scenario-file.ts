@@ -13,96 +13,20 @@ import { GENERATION_NAMES } from '../kernel-model/generations.ts';
 import { DEFAULT_UDEV_TIMING } from '../kernel-model/kdump-udev.ts';
 import { Scenario } from './builder.ts';
 import { type CycleSummary, type RunOptions, validateRunOptions } from './run.ts';
-import { fieldsOf, STRUCT_NAMES } from './structures.ts';
-import { durationNs, sizeBytes } from './units.ts';
-
-const size = z
-  .union([
-    z.string().regex(/^(0x[0-9a-fA-F]+|\d+)\s*[KMGT]?$/, 'a size such as 512M, 8G or 1T'),
-    z.number().int().positive(),
-  ])
-  .describe('bytes, or a size such as 256M, 8G');
-const duration = z.string().regex(/^\d+(\.\d+)?\s*(ns|us|ms|s)$/, 'a duration such as 5ms or 0.2s');
-const count = z.number().int().min(0);
-const interval = duration.describe('one event per block, this far apart, udev working in between');
-const blocks = z.union([count, z.strictObject({ count, interval: interval.optional() })]);
-const lmbs = z.union([
+import { sizeBytes } from './units.ts';
+import {
+  applyStep,
   count,
-  z.strictObject({ count, interval: interval.optional() }),
-  z.strictObject({
-    drc: z
-      .union([
-        z.array(z.number().int().min(0)).min(1),
-        z.strictObject({
-          first: z.number().int().min(0),
-          count: z.number().int().min(1).max(262144),
-          stride: z.number().int().min(1).optional().describe('default 1'),
-        }),
-      ])
-      .describe(
-        'DRC indexes: a list, or { first, count, stride } (stride 2: every other LMB, each its own range)',
-      ),
-    interval: interval.optional(),
-  }),
-]);
+  duration,
+  integer,
+  parseDuration,
+  STEP_SCHEMA,
+  size,
+  stepOrderProblem,
+  VERB_NAMES,
+} from './verbs.ts';
+
 const generation = z.enum(GENERATION_NAMES);
-const integer = z
-  .union([
-    z.number().int(),
-    z.string().regex(/^(0x[0-9a-fA-F]+|\d+)$/, 'an integer such as 0 or 0x4641444d50534947'),
-  ])
-  .describe('a number, or a string for values past 2^53 ("0x...")');
-
-/** The verbs that may follow the crash (the fadump kernel's side). */
-const AFTER_CRASH = ['corrupt', 'release', 'register', 'unregister'];
-
-const step = z.union([
-  z
-    .enum(['boot', 'register', 'unregister', 'release'])
-    .describe(
-      'boot the first kernel; echo 1/0 > /sys/kernel/fadump/registered (in the first kernel, or in the fadump kernel after the crash); release the dump memory (after the crash)',
-    ),
-  z
-    .strictObject({ hotAdd: lmbs })
-    .describe('DLPAR memory add: a count, { count, interval }, or { drc: [indexes], interval }'),
-  z
-    .strictObject({ hotRemove: lmbs })
-    .describe('DLPAR memory remove: a count, { count, interval }, or { drc: [indexes], interval }'),
-  z
-    .strictObject({ offline: blocks })
-    .describe('offline this many memory blocks (highest removable first): a count or { count, interval }'),
-  z
-    .strictObject({ online: blocks })
-    .describe('online this many offline memory blocks: a count or { count, interval }'),
-  z.strictObject({ wait: duration }).describe('let simulated time pass; udev keeps working'),
-  z
-    .strictObject({
-      crash: z
-        .strictObject({
-          cpu: count.optional(),
-          atEvent: z.number().int().min(1).optional(),
-          at: duration.optional().describe('simulated time since power-on'),
-        })
-        .nullable(),
-    })
-    .describe('the panic: after the steps, at a time, or while udev handles the atEvent-th memory event'),
-  z
-    .strictObject({ nmi: z.strictObject({ cpu: count.optional() }).nullable() })
-    .describe('a system reset (NMI) on every CPU after the steps; cpu is the one that enters fadump first'),
-  z
-    .strictObject({
-      corrupt: z.strictObject({
-        struct: z.enum(STRUCT_NAMES).describe('the structure (see docs/scenarios.md)'),
-        field: z.string().describe('a field of its table (docs/structures.md)'),
-        value: integer.optional().describe('the new value'),
-        xor: integer.optional().describe('flip these bits instead'),
-        truncate: z.literal(true).optional().describe('zero the field and the rest of the entry instead'),
-        entry: count.optional().describe('entry of a table; default 0'),
-        index: count.optional().describe('element of an array field; default 0'),
-      }),
-    })
-    .describe('after the crash: overwrite a field of a dump structure before the fadump kernel boots'),
-]);
 
 export const SCENARIO_SCHEMA = z.strictObject({
   name: z
@@ -160,7 +84,7 @@ export const SCENARIO_SCHEMA = z.strictObject({
     })
     .optional()
     .describe('the kdump udev rule that reacts to memory events'),
-  steps: z.array(step).min(2).describe('boot, memory events, crash'),
+  steps: z.array(STEP_SCHEMA).min(2).describe('boot, memory events, crash'),
   expect: z
     .strictObject({
       dump: z
@@ -226,7 +150,6 @@ export class ScenarioError extends Error {}
 
 // Sizes and durations the schema has already checked.
 const parseSize = (v: string | number): number => (typeof v === 'number' ? v : sizeBytes(v)!);
-const parseDuration = (v: string): bigint => durationNs(v)!;
 
 /** Parses and validates a scenario; every problem is reported as `file:line:col: message`. */
 export function parseScenario(text: string, file: string): ScenarioFile {
@@ -264,48 +187,16 @@ export function parseScenario(text: string, file: string): ScenarioFile {
     const unknown = unknownVerb(value, issue.path);
     if (unknown !== undefined) {
       throw new ScenarioError(
-        `${at(range?.[0] ?? 0)}: unknown step "${unknown}": one of ${VERBS.join(', ')}${where}`,
+        `${at(range?.[0] ?? 0)}: unknown step "${unknown}": one of ${VERB_NAMES.join(', ')}${where}`,
       );
     }
     throw new ScenarioError(`${at(range?.[0] ?? 0)}: ${issue.message}${where}`);
   }
   const s = result.data;
-  const steps = s.steps;
-  const stepAt = (i: number) => {
-    const node = doc.getIn(['steps', i], true) as { range?: [number] } | undefined;
-    return at(node?.range?.[0] ?? 0);
-  };
-  if (steps[0] !== 'boot') throw new ScenarioError(`${stepAt(0)}: the first step must be boot`);
-  const verb = (x: (typeof steps)[number]) => (typeof x === 'string' ? x : Object.keys(x)[0]!);
-  const crashes = steps.flatMap((x, i) => (['crash', 'nmi'].includes(verb(x)) ? [i] : []));
-  if (crashes.length !== 1) {
-    throw new ScenarioError(
-      `${stepAt(crashes[1] ?? steps.length - 1)}: a scenario has one crash or nmi step (it has ${crashes.length})`,
-    );
-  }
-  const crashAt = crashes[0]!;
-  for (const [i, x] of steps.entries()) {
-    const v = verb(x);
-    if (i === 0 || i === crashAt) continue;
-    if (v === 'boot') throw new ScenarioError(`${stepAt(i)}: boot comes once, first`);
-    if (i > crashAt && !AFTER_CRASH.includes(v)) {
-      throw new ScenarioError(
-        `${stepAt(i)}: after the crash only ${AFTER_CRASH.join(', ')} may follow, not ${v}`,
-      );
-    }
-    if (i < crashAt && (v === 'corrupt' || v === 'release')) {
-      throw new ScenarioError(`${stepAt(i)}: ${v} acts on the dump, so it comes after the crash`);
-    }
-    if (typeof x === 'object' && 'corrupt' in x) {
-      const n = ['value', 'xor', 'truncate'].filter((k) => k in x.corrupt).length;
-      if (n !== 1)
-        throw new ScenarioError(`${stepAt(i)}: corrupt takes exactly one of value, xor and truncate`);
-    }
-    if (typeof x === 'object' && 'corrupt' in x && !fieldsOf(x.corrupt.struct).includes(x.corrupt.field)) {
-      throw new ScenarioError(
-        `${stepAt(i)}: ${x.corrupt.struct} has no field ${x.corrupt.field}; its fields: ${fieldsOf(x.corrupt.struct).join(', ')}`,
-      );
-    }
+  const order = stepOrderProblem(s.steps);
+  if (order) {
+    const node = doc.getIn(['steps', order.step], true) as { range?: [number] } | undefined;
+    throw new ScenarioError(`${at(node?.range?.[0] ?? 0)}: ${order.message}`);
   }
   // What the model cannot run (sizes that are not powers of two, memory too small for fadump, a CPU
   // that does not exist), reported at the machine section.
@@ -324,21 +215,6 @@ export function parseScenario(text: string, file: string): ScenarioFile {
 
 type Issue = z.core.$ZodIssue;
 
-const VERBS = [
-  'boot',
-  'hotAdd',
-  'hotRemove',
-  'offline',
-  'online',
-  'register',
-  'unregister',
-  'wait',
-  'crash',
-  'nmi',
-  'corrupt',
-  'release',
-];
-
 /** The verb of steps[i] when the problem is that no step has that name. */
 function unknownVerb(value: unknown, path: readonly PropertyKey[]): string | undefined {
   if (path[0] !== 'steps' || typeof path[1] !== 'number') return undefined;
@@ -349,7 +225,7 @@ function unknownVerb(value: unknown, path: readonly PropertyKey[]): string | und
       : st && typeof st === 'object' && !Array.isArray(st)
         ? Object.keys(st)[0]
         : undefined;
-  return verb !== undefined && !VERBS.includes(verb) ? verb : undefined;
+  return verb !== undefined && !(VERB_NAMES as string[]).includes(verb) ? verb : undefined;
 }
 
 /**
@@ -401,44 +277,7 @@ export function toBuilder(s: ScenarioFile): Scenario {
       perEventNs: s.udev.perEvent ? parseDuration(s.udev.perEvent) : DEFAULT_UDEV_TIMING.perEventNs,
     };
   }
-  let b = Scenario.create(options);
-  const spread = (v: number | { interval?: string }) =>
-    typeof v === 'object' && v.interval ? { interval: parseDuration(v.interval) } : {};
-  const drcList = (d: number[] | { first: number; count: number; stride?: number | undefined }) =>
-    Array.isArray(d) ? d : Array.from({ length: d.count }, (_, i) => d.first + i * (d.stride ?? 1));
-  const lmbsOf = (v: number | { count: number } | { drc: Parameters<typeof drcList>[0] }) =>
-    typeof v === 'number' ? v : 'drc' in v ? { drc: drcList(v.drc) } : v.count;
-  const blocksOf = (v: number | { count: number }) => (typeof v === 'number' ? v : v.count);
-  for (const st of s.steps) {
-    if (st === 'boot') b = b.boot();
-    else if (st === 'register') b = b.register();
-    else if (st === 'unregister') b = b.unregister();
-    else if (st === 'release') b = b.release();
-    else if ('hotAdd' in st) b = b.hotAdd(lmbsOf(st.hotAdd), spread(st.hotAdd));
-    else if ('hotRemove' in st) b = b.hotRemove(lmbsOf(st.hotRemove), spread(st.hotRemove));
-    else if ('offline' in st) b = b.offline(blocksOf(st.offline), spread(st.offline));
-    else if ('online' in st) b = b.online(blocksOf(st.online), spread(st.online));
-    else if ('wait' in st) b = b.wait(parseDuration(st.wait));
-    else if ('nmi' in st) b = b.nmi(st.nmi?.cpu !== undefined ? { cpu: st.nmi.cpu } : {});
-    else if ('corrupt' in st) {
-      const c = st.corrupt;
-      b = b.corrupt({
-        struct: c.struct,
-        field: c.field,
-        ...(c.value !== undefined && { value: BigInt(c.value) }),
-        ...(c.xor !== undefined && { xor: BigInt(c.xor) }),
-        ...(c.truncate && { truncate: true }),
-        ...(c.entry !== undefined && { entry: c.entry }),
-        ...(c.index !== undefined && { index: c.index }),
-      });
-    } else
-      b = b.crashAt({
-        ...(st.crash?.cpu !== undefined && { cpu: st.crash.cpu }),
-        ...(st.crash?.atEvent !== undefined && { event: st.crash.atEvent }),
-        ...(st.crash?.at !== undefined && { at: parseDuration(st.crash.at) }),
-      });
-  }
-  return b;
+  return s.steps.reduce(applyStep, Scenario.create(options));
 }
 
 /** Expectations that do not hold, one line each. */

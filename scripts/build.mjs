@@ -18,7 +18,7 @@ const common = {
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // CJS dependencies inside an ESM bundle need a require (LIBRARIES.md: esbuild ESM banner).
+  // CJS dependencies inside an ESM bundle need a require, which ESM lacks: the banner makes one.
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __esbCreateRequire } from 'node:module'; const require = __esbCreateRequire(import.meta.url);",
   },

@@ -29,6 +29,7 @@ import { OPAL_FADUMP_MEM_STRUCT } from '../kernel-model/opal-fadump.ts';
 import { PRB_DESC, PRINTK_INFO, PRINTK_RINGBUFFER } from '../kernel-model/printk-ring.ts';
 import { SCENARIO_SCHEMA } from '../scenarios/scenario-file.ts';
 import { CORRUPTIBLE, fieldsOf, STRUCT_NAMES, STRUCTS_BY_PLATFORM } from '../scenarios/structures.ts';
+import { type Phase, VERB_NAMES, VERBS, type Verb } from '../scenarios/verbs.ts';
 
 interface Documented {
   name: string;
@@ -166,22 +167,20 @@ export function scenarioReference(): string {
     'them it releases, then registers, as the kdump service does).',
     '',
   );
-  out.push('| step | form | meaning |', '|---|---|---|');
-  const WORDS: Record<string, string> = {
-    boot: 'boot the first kernel, which reserves memory and registers fadump',
-    register: 'echo 1 > /sys/kernel/fadump/registered (first kernel, or fadump kernel after the crash)',
-    unregister: 'echo 0 > /sys/kernel/fadump/registered (first kernel, or fadump kernel after the crash)',
-    release: 'after the crash: echo 1 > /sys/kernel/fadump/release_mem in the fadump kernel',
+  out.push('| step | form | where | meaning |', '|---|---|---|---|');
+  const WHERE: Record<Phase, string> = {
+    first: 'first, once',
+    before: 'before the crash',
+    crash: 'the crash: one crash or nmi',
+    after: 'after the crash',
+    either: 'before or after the crash',
   };
-  for (const alt of p.steps!.items!.anyOf!) {
-    if (alt.enum !== undefined) {
-      for (const w of alt.enum as string[]) out.push(`| \`${w}\` | \`- ${w}\` | ${WORDS[w] ?? ''} |`);
-    } else {
-      const [k, v] = Object.entries(alt.properties!)[0]!;
-      out.push(
-        `| \`${k}\` | ${typeOf(v).replaceAll('|', '\\|')} | ${(alt.description ?? v.description ?? '').replaceAll('|', '\\|')} |`,
-      );
-    }
+  for (const name of VERB_NAMES) {
+    const v = VERBS[name] as Verb<unknown>;
+    const form = v.value
+      ? typeOf(z.toJSONSchema(v.value, { target: 'draft-7' }) as JsonSchema).replaceAll('|', '\\|')
+      : `\`- ${name}\``;
+    out.push(`| \`${name}\` | ${form} | ${WHERE[v.phase]} | ${v.doc.replaceAll('|', '\\|')} |`);
   }
   out.push('');
   out.push(

@@ -8,11 +8,10 @@ import fc from 'fast-check';
 import { PERSONALITY_NAMES } from '../firmware/rtas/personality.ts';
 import { validateRunOptions } from '../scenarios/run.ts';
 import { type ScenarioFile, toBuilder } from '../scenarios/scenario-file.ts';
-import { fieldsOf, STRUCTS_BY_PLATFORM, type StructName } from '../scenarios/structures.ts';
+import { generateStep, type Platform, type Step, VERBS } from '../scenarios/verbs.ts';
 
-export type Platform = 'pseries' | 'powernv';
+export type { Platform, Step };
 export type MachineSection = NonNullable<ScenarioFile['machine']>;
-export type Step = ScenarioFile['steps'][number];
 
 /** Whether the run options a scenario amounts to are ones the model runs. */
 export function runnable(s: ScenarioFile): boolean {
@@ -53,34 +52,17 @@ export function machine(platform?: Platform): fc.Arbitrary<MachineSection> {
     }));
 }
 
-/** Memory events before the crash: DLPAR add/remove (pSeries), offline/online, waits; some spread over time. */
+/**
+ * Memory events before the crash: the steps of phase `before` in scenarios/verbs.ts that apply to
+ * the platform (DLPAR add and remove on pSeries, offline, online, waits), some spread over time.
+ */
 export function memorySteps(platform: Platform, maxLength = 6): fc.Arbitrary<Step[]> {
-  const n = fc.integer({ min: 1, max: 4 });
-  const spread = <T>(a: fc.Arbitrary<T>) =>
-    fc.tuple(a, fc.option(fc.constantFrom('1ms', '20ms', '300ms'), { nil: undefined }));
-  const blocks = (verb: 'hotAdd' | 'hotRemove' | 'offline' | 'online') =>
-    spread(n).map(([count, interval]) =>
-      interval ? ({ [verb]: { count, interval } } as Step) : ({ [verb]: count } as Step),
-    );
-  const verbs: fc.Arbitrary<Step>[] = [blocks('offline'), blocks('online')];
-  if (platform === 'pseries') verbs.push(blocks('hotAdd'), blocks('hotAdd'), blocks('hotRemove'));
-  verbs.push(fc.constantFrom('50ms', '1s').map((wait) => ({ wait }) as Step));
-  return fc.array(fc.oneof(...verbs), { maxLength });
+  return fc.array(generateStep(fc, { platform, cpus: 1 }, 'before')!, { maxLength });
 }
 
 /** The crash: a panic or an NMI on some CPU, after the steps, during the K-th udev event, or at a time. */
-export function crashPoint(cpus: number): fc.Arbitrary<Step> {
-  const cpu = fc.integer({ min: 0, max: cpus - 1 });
-  return fc.oneof(
-    cpu.map((c) => ({ crash: { cpu: c } }) as Step),
-    fc
-      .tuple(cpu, fc.integer({ min: 1, max: 6 }))
-      .map(([c, k]) => ({ crash: { cpu: c, atEvent: k } }) as Step),
-    fc
-      .tuple(cpu, fc.integer({ min: 1600, max: 4000 }))
-      .map(([c, ms]) => ({ crash: { cpu: c, at: `${ms}ms` } }) as Step),
-    cpu.map((c) => ({ nmi: { cpu: c } }) as Step),
-  );
+export function crashPoint(cpus: number, platform: Platform = 'pseries'): fc.Arbitrary<Step> {
+  return generateStep(fc, { platform, cpus }, 'crash')!;
 }
 
 /** The two kernels: first and fadump generation. */
@@ -105,7 +87,7 @@ export function scenario(
           ...(opts.captureKernel && { captureKernel: opts.captureKernel }),
         }),
         steps: fc
-          .tuple(memorySteps(m.platform ?? 'pseries'), crashPoint(m.cpus ?? 8))
+          .tuple(memorySteps(m.platform ?? 'pseries'), crashPoint(m.cpus ?? 8, m.platform))
           .map(([events, crash]): Step[] => ['boot', ...events, crash]),
       }),
     )
@@ -119,29 +101,7 @@ export type Mutation = Extract<Step, { corrupt: unknown }>['corrupt'];
  * (with a boundary value or any 64-bit value), a bit flipped, or the entry cut short at a field.
  */
 export function mutation(platform: Platform): fc.Arbitrary<Mutation> {
-  const structs = STRUCTS_BY_PLATFORM[platform];
-  return fc.constantFrom(...structs).chain((struct: StructName) =>
-    fc
-      .record(
-        {
-          struct: fc.constant(struct),
-          field: fc.constantFrom(...fieldsOf(struct).filter((f) => f !== 'pad' && f !== 'padding')),
-          entry: fc.integer({ min: 0, max: 3 }),
-          op: fc.oneof(
-            fc
-              .oneof(
-                fc.constantFrom(0n, 1n, 0xffffffffn, 0xffffffffffffffffn, 0x8000000000000000n),
-                fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-              )
-              .map((v) => ({ value: `0x${v.toString(16)}` })),
-            fc.integer({ min: 0, max: 63 }).map((b) => ({ xor: `0x${(1n << BigInt(b)).toString(16)}` })),
-            fc.constant({ truncate: true as const }),
-          ),
-        },
-        { requiredKeys: ['struct', 'field', 'op'] },
-      )
-      .map(({ op, entry, ...rest }) => ({ ...rest, ...(entry ? { entry } : {}), ...op }) as Mutation),
-  );
+  return VERBS.corrupt.generate!(fc, { platform, cpus: 1 })!;
 }
 
 /** A scenario whose dump is damaged by one to three mutations before the fadump kernel boots. */

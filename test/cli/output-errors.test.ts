@@ -2,7 +2,7 @@
 // file system, a file-size limit, a full file system, /proc and /sys — the run ends with one line
 // naming the path and the cause, exit 2, and nothing half-written; never a stack trace or a hang.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,8 @@ function sh(script: string) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
 
-const run = (out: string, extra = '') => `${extra} ${process.execPath} ${CLI} run --memory 2G --out ${out}`;
+const run = (out: string, extra = '', cli = CLI) =>
+  `${extra} ${process.execPath} ${cli} run --memory 2G --out ${out}`;
 
 /** One line on stderr, exit 2, no stack trace. */
 function expectOneLine(r: ReturnType<typeof sh>, message: RegExp) {
@@ -75,7 +76,12 @@ describe('outputs the system refuses', () => {
     mkdirSync(dir);
     chmodSync(dir, 0o755);
     chmodSync(root, 0o755);
-    const r = sh(run(join(dir, 'out'), 'runuser -u nobody --'));
+    // The checkout may sit where nobody cannot read it (a clone under a 0700 mktemp directory): the
+    // bundle, which needs nothing beside it, is copied to where nobody can.
+    const dist = join(root, 'dist');
+    cpSync(join(REPO, 'dist', 'cli.mjs'), join(dist, 'cli.mjs'));
+    cpSync(join(REPO, 'dist', 'chunks'), join(dist, 'chunks'), { recursive: true });
+    const r = sh(run(join(dir, 'out'), 'runuser -u nobody --', join(dist, 'cli.mjs')));
     expectOneLine(r, /--out .*locked\/out: cannot write: permission denied \(EACCES\)$/);
     expect(readdirSync(dir)).toEqual([]);
   });

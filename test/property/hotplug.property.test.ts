@@ -10,15 +10,15 @@ import { Scenario } from '../../scenarios/builder.ts';
 import type { MemoryStep } from '../../scenarios/run.ts';
 import { EXACT } from '../support/verify.ts';
 
-type MemEvent = Extract<MemoryStep, { op: 'hot-add' | 'hot-remove' | 'offline' | 'online' }>;
+type MemEvent = Extract<MemoryStep, { op: 'hotAdd' | 'hotRemove' | 'offline' | 'online' }>;
 
 const MiB = 2 ** 20;
 const PER_EVENT = 200_000_000;
 const dir = () => mkdtempSync(join(tmpdir(), 'fadump-prop-'));
 
 const step: fc.Arbitrary<MemEvent> = fc.oneof(
-  fc.record({ op: fc.constant('hot-add' as const), count: fc.integer({ min: 1, max: 3 }) }),
-  fc.record({ op: fc.constant('hot-remove' as const), count: fc.integer({ min: 1, max: 2 }) }),
+  fc.record({ op: fc.constant('hotAdd' as const), count: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ op: fc.constant('hotRemove' as const), count: fc.integer({ min: 1, max: 2 }) }),
   fc.record({ op: fc.constant('offline' as const), count: fc.integer({ min: 1, max: 2 }) }),
   fc.record({ op: fc.constant('online' as const), count: fc.integer({ min: 1, max: 2 }) }),
 );
@@ -31,8 +31,8 @@ function build(
 ) {
   let s = Scenario.create({ kernel, memory: 1536 * MiB, endian }).boot();
   for (const st of steps) {
-    if (st.op === 'hot-add') s = s.hotAdd(st.count!);
-    else if (st.op === 'hot-remove') s = s.hotRemove(st.count!);
+    if (st.op === 'hotAdd') s = s.hotAdd(st.count!);
+    else if (st.op === 'hotRemove') s = s.hotRemove(st.count!);
     else if (st.op === 'offline') s = s.offline(st.count);
     else s = s.online(st.count);
   }
@@ -64,7 +64,7 @@ describe('legacy kernels: failures where the model predicts them', () => {
   it('a crash inside the K-th re-registration loses the dump; after the last one the dump is complete', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 8 }), async (adds, k) => {
-        const { summary } = await build('legacy', [{ op: 'hot-add', count: adds }], k).run(dir());
+        const { summary } = await build('legacy', [{ op: 'hotAdd', count: adds }], k).run(dir());
         const c = summary.cycles[0]!;
         // Reference model: each hot-added LMB is onlined, one udev event each, one window each.
         const triggers = adds;
@@ -116,7 +116,7 @@ function referenceTriggers(steps: MemEvent[]): {
   let triggers = 0;
   const highestFirst = () => [...lmbs].sort((a, b) => b.index - a.index);
   for (const s of steps) {
-    if (s.op === 'hot-add') {
+    if (s.op === 'hotAdd') {
       for (let n = 0; n < s.count!; n++) {
         let i = 6;
         while (present.has(i)) i++;
@@ -124,7 +124,7 @@ function referenceTriggers(steps: MemEvent[]): {
         lmbs.push({ index: i, online: true });
         triggers++;
       }
-    } else if (s.op === 'hot-remove') {
+    } else if (s.op === 'hotRemove') {
       if (lmbs.length < s.count!) continue;
       for (const l of highestFirst().slice(0, s.count!)) {
         if (l.online) triggers++;

@@ -1,7 +1,7 @@
 // The layers of docs/architecture.md, enforced: imports point down only (cli → api and testing →
 // scenarios → dump → kernel-model → firmware → emulator), the command line reaches the model only
 // through api/ and testing/, and no runtime import cycle exists anywhere.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../support/tools.ts';
@@ -128,5 +128,26 @@ describe('architecture', () => {
     };
     for (const f of files) if (!index.has(f)) visit(f);
     expect(cycles).toEqual([]);
+  });
+
+  it("docs/architecture.md's extension table names at most three places to touch per extension, all real", () => {
+    const doc = readFileSync(join(REPO, 'docs', 'architecture.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## Extending it'));
+    const rows = [...section.matchAll(/^\| (a [^|]+) \| (.+) \|$/gm)];
+    expect(rows.map((r) => r[1])).toEqual([
+      'a dump format',
+      'a firmware personality',
+      'a kernel generation',
+      'a corruptible structure',
+      'a scenario verb',
+    ]);
+    for (const [, what, touch] of rows) {
+      const paths = [...new Set([...touch!.matchAll(/`([a-z-]+\/[A-Za-z./-]*)`/g)].map((m) => m[1]!))];
+      expect(paths.length, `${what}: ${paths.join(', ')}`).toBeGreaterThan(0);
+      expect(paths.length, `${what}: ${paths.join(', ')}`).toBeLessThanOrEqual(3);
+      // NAME stands for the new format's name: its directory exists.
+      for (const p of paths)
+        expect(existsSync(join(REPO, p.includes('NAME') ? dirname(p) : p)), p).toBe(true);
+    }
   });
 });
