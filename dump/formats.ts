@@ -4,7 +4,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { DumpImage } from '../kernel-model/dump-image.ts';
 import type { DumpReader } from './dump-reader.ts';
-import { isElf, openElfDump } from './elf-reader.ts';
+import { openElfDump } from './elf-reader.ts';
 import { writeElfCore } from './elf-writer.ts';
 
 export interface DumpFormat {

@@ -25,3 +25,8 @@ export function uncovered(r: Range, cuts: readonly Range[]): Range[] {
 export function bytesNotIn(a: readonly Range[], b: readonly Range[]): number {
   return a.reduce((total, r) => total + uncovered(r, b).reduce((s, x) => s + x.size, 0), 0);
 }
+
+/** The sum of the ranges' sizes: the bytes they cover when they do not overlap. */
+export function sizeOf(ranges: readonly Range[]): number {
+  return ranges.reduce((n, r) => n + r.size, 0);
+}

@@ -1,11 +1,15 @@
 // What the generic fadump code (fadump.ts) needs of a platform: the pSeries RTAS backend
 // (rtas-fadump.ts) and the PowerNV OPAL backend (opal-fadump.ts), as Linux's struct fadump_ops.
 
-import type { CrashState } from './fadump.ts';
+import type { Range } from '../emulator/memory-blocks.ts';
+import type { CrashState, Section } from './fadump.ts';
 
 export interface FadumpBackend {
-  /** The platform's early_init_dt_scan: whether firmware offers fadump (and what it reports). */
-  scan(): boolean;
+  /**
+   * The platform's early_init_dt_scan: what firmware offers, or undefined when it offers no fadump.
+   * The generic code keeps what it returns in fw_dump.
+   */
+  scan(): FirmwareScan | undefined;
   /** Log prefix: "rtas fadump" or "opal fadump". */
   readonly prefix: string;
   /** Smallest boot memory the platform accepts. */
@@ -32,4 +36,27 @@ export interface FadumpBackend {
   legacyChecks(): string | undefined;
   /** The CPU notes, and phdr[0] of the elfcorehdr at `elfcorehdrAt` pointing at them. */
   buildCpuNotes(fdh: CrashState, elfcorehdrAt: number): string | undefined;
+}
+
+/** What a backend's scan of the device tree found. */
+export interface FirmwareScan {
+  /** Bytes firmware needs for the CPU state and HPTE sections (pSeries; 0 on OPAL). */
+  cpuStateSize: number;
+  hpteSize: number;
+  /** The dump firmware holds for this boot (the fadump kernel's), as its *_get_config reads it. */
+  active?: ActiveDump;
+}
+
+/** A waiting dump's layout: where boot memory was copied, the header, the reserved area. */
+export interface ActiveDump {
+  /** The boot-memory regions firmware copied, in order from address 0. */
+  bootMemRegions: Range[];
+  /** Where the first region's copy starts; the rest follow back to back. */
+  bootMemDestAddr: number;
+  reserveStart: number;
+  fadumphdrAddr: number;
+  /** pSeries: where firmware saved the CPU state, the sections of the dump and the header status. */
+  cpuStateDest?: number;
+  sections?: Section[];
+  headerStatus?: number;
 }

@@ -19,7 +19,7 @@ import { type OpalEntry, OpalStatus, OpalToken } from '../firmware/opal/opal.ts'
 import { RebootType } from '../firmware/opal/skiboot-firmware.ts';
 import { NOTE_BUF_BYTES, PT_REGS, type PtRegs } from './elf.ts';
 import type { CrashState, Fadump } from './fadump.ts';
-import type { FadumpBackend } from './fadump-backend.ts';
+import type { FadumpBackend, FirmwareScan } from './fadump-backend.ts';
 import { hashx, pageAlign, u64 } from './format.ts';
 import type { Kernel } from './kernel.ts';
 import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel-consts.ts';
@@ -88,12 +88,13 @@ export class OpalFadump implements FadumpBackend {
    * opal_fadump_dt_scan: support from /ibm,opal/dump (compatible, fw-load-area below the minimum
    * boot memory); on an mpipl-boot, the dump described by the kernel metadata tag.
    */
-  scan(): boolean {
+  scan(): FirmwareScan | undefined {
     const dump = this.k.dt.find('/ibm,opal/dump');
-    if (!dump) return false;
+    const found: FirmwareScan = { cpuStateSize: 0, hpteSize: 0 };
+    if (!dump) return undefined;
     if (dump.getString('compatible') !== 'ibm,opal-dump') {
       this.k.printk(KERN_ERR, P, 'Support missing for this f/w version!');
-      return false;
+      return undefined;
     }
     const load = dump.getCells('fw-load-area') ?? [];
     for (let i = 0; i + 3 < load.length; i += 4) {
@@ -102,17 +103,17 @@ export class OpalFadump implements FadumpBackend {
       if (end > OPAL_FADUMP_MIN_BOOT_MEM) {
         this.k.printk(KERN_ERR, P, `F/W load area: ${hashx(base)}-${hashx(end)}`);
         this.k.printk(KERN_ERR, P, 'F/W version not supported!');
-        return false;
+        return undefined;
       }
     }
-    if (!dump.get('mpipl-boot')) return true;
+    if (!dump.get('mpipl-boot')) return found;
     const meta = this.queryTag(MpiplTag.Kernel);
     if (meta === undefined || meta === 0n) {
       if (meta === undefined) this.k.printk(KERN_ERR, P, 'Failed to get Kernel metadata (-1)');
-      return true;
+      return found;
     }
     const addr = Number(meta);
-    if (!this.k.mem.accessible(addr, OPAL_FADUMP_MEM_STRUCT.size)) return true;
+    if (!this.k.mem.accessible(addr, OPAL_FADUMP_MEM_STRUCT.size)) return found;
     const md = OPAL_FADUMP_MEM_STRUCT.decode(this.k.mem.read(addr, OPAL_FADUMP_MEM_STRUCT.size));
     if (md.version !== 1) {
       this.k.printk(KERN_ERR, P, `Supported kernel metadata version: 1, found: ${md.version}!`);
@@ -122,35 +123,28 @@ export class OpalFadump implements FadumpBackend {
         'WARNING: Kernel metadata format mismatch identified! Core file maybe corrupted..',
       );
     }
-    if (md.registered_regions === 0) return true;
+    if (md.registered_regions === 0) return found;
     this.cpuMetadata = Number(this.queryTag(MpiplTag.Cpu) ?? 0n);
     this.kernelMetadata = addr;
-    const f = this.f;
-    f.dumpActive = true;
     this.k.printk(KERN_INFO, P, 'Firmware-assisted dump is active.');
     // opal_fadump_get_config
     const n = Math.min(md.region_cnt, FADUMP_MAX_MEM_REGS);
-    f.bootMemRegions = [];
-    f.bootMemSize = 0;
-    let holes = 0;
-    let lastEnd = 0;
+    const bootMemRegions: { base: number; size: number }[] = [];
     for (let i = 0; i < n; i++) {
-      const [src, dest, size] = md.rgn.slice(3 * i, 3 * i + 3).map(Number) as [number, number, number];
-      if (i === 0) {
-        f.bootMemDestAddr = dest;
-        f.reserveStart = dest;
-      }
-      holes += src - lastEnd;
-      lastEnd = src + size;
-      f.bootMemRegions.push({ base: src, size });
-      f.bootMemSize += size;
+      const [src, , size] = md.rgn.slice(3 * i, 3 * i + 3).map(Number) as [number, number, number];
+      bootMemRegions.push({ base: src, size });
     }
-    f.bootMemTop = f.bootMemSize + holes;
-    f.fadumphdrAddr = Number(md.fadumphdr_addr);
+    const dest = n > 0 ? Number(md.rgn[1]) : 0;
     if (md.region_cnt > md.registered_regions) {
       this.k.printk(KERN_WARNING, P, 'Not all memory regions were saved!!!');
     }
-    return true;
+    found.active = {
+      bootMemRegions,
+      bootMemDestAddr: dest,
+      reserveStart: dest,
+      fadumphdrAddr: Number(md.fadumphdr_addr),
+    };
+    return found;
   }
 
   /** opal_fadump_init_mem_struct: regions copied back to back from the reservation start. */

@@ -4,6 +4,7 @@
 // save area. The generic part (reservation, header, elfcorehdr, sysfs) is fadump.ts.
 
 import { u64FromCells } from '../emulator/device-tree.ts';
+import { sizeOf } from '../emulator/ranges.ts';
 import { u64Ascii } from '../emulator/struct.ts';
 import {
   DUMP_HEADER,
@@ -18,7 +19,7 @@ import { RtasStatus } from '../firmware/rtas/rtas.ts';
 import { cpumaskHas } from './crash-info-header.ts';
 import { NOTE_BUF_BYTES, PT_REGS } from './elf.ts';
 import type { CrashState, Fadump } from './fadump.ts';
-import type { FadumpBackend } from './fadump-backend.ts';
+import type { ActiveDump, FadumpBackend, FirmwareScan } from './fadump-backend.ts';
 import { hashx, pageAlign, u64 } from './format.ts';
 import type { Kernel } from './kernel.ts';
 import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel-consts.ts';
@@ -69,64 +70,63 @@ export class RtasFadump implements FadumpBackend {
 
   /**
    * The RTAS part of early_init_dt_scan_fw_dump: section sizes from
-   * ibm,configure-kernel-dump-sizes, and a waiting dump from ibm,kernel-dump. Returns whether fadump
-   * is supported (it is, with the call present).
+   * ibm,configure-kernel-dump-sizes, and a waiting dump from ibm,kernel-dump. fadump is supported
+   * when the call is there.
    */
-  scan(): boolean {
-    const f = this.f;
+  scan(): FirmwareScan | undefined {
     const rtas = this.k.dt.find('/rtas');
-    if (!rtas) return false;
+    if (!rtas) return undefined;
+    const found: FirmwareScan = { cpuStateSize: 0, hpteSize: 0 };
     const sizes = rtas.getCells('ibm,configure-kernel-dump-sizes') ?? [];
     for (let i = 0; i + 2 < sizes.length; i += 3) {
       const size = u64FromCells(sizes, i + 1);
-      if (sizes[i] === SECTION_TYPE.CpuState) f.cpuStateSize = size;
-      if (sizes[i] === SECTION_TYPE.Hpte) f.hpteSize = size;
+      if (sizes[i] === SECTION_TYPE.CpuState) found.cpuStateSize = size;
+      if (sizes[i] === SECTION_TYPE.Hpte) found.hpteSize = size;
     }
     const active = rtas.get('ibm,kernel-dump');
     if (active) {
-      f.dumpActive = true;
       this.k.printk(KERN_INFO, R, 'Firmware-assisted dump is active.');
-      this.getConfig(active);
+      found.active = this.getConfig(active);
     }
-    return true;
+    return found;
   }
 
   /** rtas_fadump_get_config: the layout of the dump from the ibm,kernel-dump property. */
-  private getConfig(prop: Uint8Array): void {
+  private getConfig(prop: Uint8Array): ActiveDump {
     const active = new Uint8Array(Math.max(prop.length, FDM_STRUCT_SIZE));
     active.set(prop.subarray(0, Math.min(prop.length, FDM_STRUCT_SIZE)));
     this.k.mem.write(FDM_ACTIVE_ADDR, active.subarray(0, FDM_STRUCT_SIZE));
-    if (prop.length < DUMP_HEADER.size) return;
+    const dump: Required<ActiveDump> = {
+      bootMemRegions: [],
+      bootMemDestAddr: 0,
+      reserveStart: 0,
+      fadumphdrAddr: 0,
+      cpuStateDest: 0,
+      sections: [],
+      headerStatus: 0,
+    };
+    if (prop.length < DUMP_HEADER.size) return dump;
     const header = DUMP_HEADER.decode(prop);
-    this.f.activeHeaderStatus = header.dump_status_flag;
+    dump.headerStatus = header.dump_status_flag;
     const n = Math.min(
       header.dump_num_sections,
       10,
       Math.floor((prop.length - DUMP_HEADER.size) / DUMP_SECTION.size),
     );
-    let holes = 0;
-    let lastEnd = 0;
-    this.f.bootMemRegions = [];
-    this.f.bootMemSize = 0;
-    this.f.activeSections = [];
     for (let i = 0; i < n; i++) {
       const s = DUMP_SECTION.decode(prop, 'be', DUMP_HEADER.size + i * DUMP_SECTION.size);
-      this.f.activeSections.push(s);
+      dump.sections.push(s);
       const src = Number(s.source_address);
-      const len = Number(s.source_len);
       switch (s.source_data_type) {
         case SECTION_TYPE.CpuState:
-          this.f.cpuStateDest = Number(s.destination_address);
-          this.f.reserveStart = this.f.cpuStateDest;
+          dump.cpuStateDest = Number(s.destination_address);
+          dump.reserveStart = dump.cpuStateDest;
           break;
         case SECTION_TYPE.Hpte:
           break;
         case SECTION_TYPE.RealModeRegion:
-          if (src === 0) this.f.bootMemDestAddr = Number(s.destination_address);
-          holes += src - lastEnd;
-          lastEnd = src + len;
-          this.f.bootMemRegions.push({ base: src, size: len });
-          this.f.bootMemSize += len;
+          if (src === 0) dump.bootMemDestAddr = Number(s.destination_address);
+          dump.bootMemRegions.push({ base: src, size: Number(s.source_len) });
           break;
         default:
           this.k.printk(
@@ -136,8 +136,8 @@ export class RtasFadump implements FadumpBackend {
           );
       }
     }
-    this.f.bootMemTop = this.f.bootMemSize + holes;
-    this.f.fadumphdrAddr = this.f.bootMemDestAddr + this.f.bootMemSize;
+    dump.fadumphdrAddr = dump.bootMemDestAddr + sizeOf(dump.bootMemRegions);
+    return dump;
   }
 
   /** rtas_fadump_init_mem_struct: CPU state, HPTE, then one section per boot-memory region. */
