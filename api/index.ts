@@ -16,6 +16,8 @@ export { ConfigError } from '../emulator/memory-blocks.ts';
 export { ELF64_EHDR, ELF64_PHDR } from '../kernel-model/elf.ts';
 export { type CrashPoint, Scenario } from '../scenarios/builder.ts';
 export { EventLog } from '../scenarios/event-log.ts';
+export { checkExpectations } from '../scenarios/expectations.ts';
+export { libraryScenarios, resolveScenario } from '../scenarios/library.ts';
 export { formatMemoryMap, type MemoryMap, memoryMap } from '../scenarios/memory-map.ts';
 export { renderReport } from '../scenarios/report.ts';
 export {
@@ -29,10 +31,7 @@ export {
   writeReport,
 } from '../scenarios/run.ts';
 export {
-  checkExpectations,
-  libraryScenarios,
   parseScenario,
-  resolveScenario,
   SCENARIO_SCHEMA,
   ScenarioError,
   type ScenarioFile,

@@ -27,7 +27,7 @@ import { CRASH_INFO_HEADER, CRASH_INFO_HEADER_OLD } from '../kernel-model/crash-
 import { ELF_PRSTATUS, ELF64_EHDR, ELF64_NHDR, ELF64_PHDR, PT_REGS } from '../kernel-model/elf.ts';
 import { OPAL_FADUMP_MEM_STRUCT } from '../kernel-model/opal-fadump.ts';
 import { PRB_DESC, PRINTK_INFO, PRINTK_RINGBUFFER } from '../kernel-model/printk-ring.ts';
-import { SCENARIO_SCHEMA } from '../scenarios/scenario-file.ts';
+import { SCENARIO_SCHEMA } from '../scenarios/scenario-schema.ts';
 import { CORRUPTIBLE, fieldsOf, STRUCT_NAMES, STRUCTS_BY_PLATFORM } from '../scenarios/structures.ts';
 import { type Phase, VERB_NAMES, VERBS, type Verb } from '../scenarios/verbs.ts';
 

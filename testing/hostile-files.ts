@@ -13,8 +13,9 @@ import { DtbError, decodeDtb } from '../emulator/dtb.ts';
 import { ConfigError } from '../emulator/memory-blocks.ts';
 import { FDT_ADDR } from '../firmware/rtas/pseries-firmware.ts';
 import { Scenario } from '../scenarios/builder.ts';
+import { libraryScenarios } from '../scenarios/library.ts';
 import { validateRunOptions } from '../scenarios/run.ts';
-import { libraryScenarios, parseScenario, ScenarioError, toBuilder } from '../scenarios/scenario-file.ts';
+import { parseScenario, ScenarioError, toBuilder } from '../scenarios/scenario-file.ts';
 
 export interface HostileReport {
   files: number;

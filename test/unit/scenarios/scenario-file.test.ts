@@ -5,13 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Scenario } from '../../../scenarios/builder.ts';
-import {
-  checkExpectations,
-  libraryScenarios,
-  parseScenario,
-  ScenarioError,
-  toBuilder,
-} from '../../../scenarios/scenario-file.ts';
+import { checkExpectations } from '../../../scenarios/expectations.ts';
+import { libraryScenarios } from '../../../scenarios/library.ts';
+import { parseScenario, ScenarioError, toBuilder } from '../../../scenarios/scenario-file.ts';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'fadump-sf-'));
 

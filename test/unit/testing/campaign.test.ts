@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { injectedFaults } from '../../../kernel-model/faults.ts';
-import { checkExpectations, parseScenario, toBuilder } from '../../../scenarios/scenario-file.ts';
+import { checkExpectations } from '../../../scenarios/expectations.ts';
+import { parseScenario, toBuilder } from '../../../scenarios/scenario-file.ts';
 import * as arb from '../../../testing/arbitraries.ts';
 import {
   caseSeed,
