@@ -2,8 +2,8 @@
 // backing pages that hold data (never-written memory stays a file hole). Written under a temporary
 // name and renamed, so the final name never holds half a file. The ELF core writer lays files out on it.
 
-import { open, rename, rm } from 'node:fs/promises';
-import { asOutputError, assertWritable } from '../emulator/output-guard.ts';
+import { open, rm } from 'node:fs/promises';
+import { writeAtomically } from '../emulator/output-guard.ts';
 import { BACKING_PAGE, type MemoryView } from '../emulator/physical-memory.ts';
 
 export interface LoadSegment {
@@ -21,38 +21,32 @@ export async function writeSparseFile(
   header: Uint8Array,
   loads: readonly LoadSegment[],
 ): Promise<{ bytesWritten: number; fileSize: number }> {
-  assertWritable(path);
-  const tmp = `${path}.tmp-${process.pid}`;
-  let fh: Awaited<ReturnType<typeof open>> | undefined;
-  let bytesWritten = 0;
-  let fileSize = header.length;
-  try {
+  return writeAtomically(path, async (tmp) => {
     // A previous file under the final name is replaced: free its blocks first, so the new file is
     // not fragmented around them (extra extent blocks would defeat verification's allocation bound).
     await rm(path, { force: true });
-    fh = await open(tmp, 'w');
-    await fh.write(header, 0, header.length, 0);
-    bytesWritten += header.length;
-    for (const seg of loads) {
-      fileSize = Math.max(fileSize, seg.fileOffset + seg.size);
-      for (const [start, end] of presentRuns(seg)) {
-        for (let at = start; at < end; at += MAX_WRITE) {
-          const n = Math.min(MAX_WRITE, end - at);
-          const data = seg.source.peek(at, n);
-          await fh.write(data, 0, n, seg.fileOffset + (at - seg.sourceAddr));
-          bytesWritten += n;
+    const fh = await open(tmp, 'w');
+    let bytesWritten = 0;
+    let fileSize = header.length;
+    try {
+      await fh.write(header, 0, header.length, 0);
+      bytesWritten += header.length;
+      for (const seg of loads) {
+        fileSize = Math.max(fileSize, seg.fileOffset + seg.size);
+        for (const [start, end] of presentRuns(seg)) {
+          for (let at = start; at < end; at += MAX_WRITE) {
+            const n = Math.min(MAX_WRITE, end - at);
+            await fh.write(seg.source.peek(at, n), 0, n, seg.fileOffset + (at - seg.sourceAddr));
+            bytesWritten += n;
+          }
         }
       }
+      await fh.truncate(fileSize);
+    } finally {
+      await fh.close();
     }
-    await fh.truncate(fileSize);
-    await fh.close();
-    await rename(tmp, path);
-  } catch (e) {
-    await fh?.close().catch(() => {});
-    await rm(tmp, { force: true }).catch(() => {});
-    throw asOutputError(path, e);
-  }
-  return { bytesWritten, fileSize };
+    return { bytesWritten, fileSize };
+  });
 }
 
 /** Address runs [start, end) inside the segment covered by present backing pages. */

@@ -3,6 +3,8 @@
 // handler sets it, then removes the temporary files already there), and the one error a writer
 // ends in when the system refuses an output (permission, read-only, no space, file too large).
 
+import { rename, rm } from 'node:fs/promises';
+
 export const outputGuard = { stopped: false };
 
 /** Throws when the process is being interrupted (the caller's work is being cut short anyway). */
@@ -45,4 +47,27 @@ export function asOutputError(path: string, e: unknown): unknown {
   if (e instanceof OutputError) return e;
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   return typeof code === 'string' && code in CAUSES ? new OutputError(path, code) : e;
+}
+
+/** The temporary name an output is written under before it is renamed to `path`. */
+export function temporaryName(path: string): string {
+  return `${path}.tmp-${process.pid}`;
+}
+
+/**
+ * Writes an output under its temporary name with `write`, then renames it to `path`, so the final
+ * name never holds half a file. On failure the temporary file is removed and a refusal by the system
+ * becomes the OutputError for `path`.
+ */
+export async function writeAtomically<T>(path: string, write: (tmp: string) => Promise<T>): Promise<T> {
+  assertWritable(path);
+  const tmp = temporaryName(path);
+  try {
+    const result = await write(tmp);
+    await rename(tmp, path);
+    return result;
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw asOutputError(path, e);
+  }
 }

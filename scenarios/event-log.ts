@@ -5,7 +5,7 @@
 import { rename } from 'node:fs/promises';
 import pino from 'pino';
 import type { EventBus, SimEvent } from '../emulator/events.ts';
-import { asOutputError, assertWritable } from '../emulator/output-guard.ts';
+import { asOutputError, assertWritable, temporaryName } from '../emulator/output-guard.ts';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -32,7 +32,7 @@ export class EventLog {
     level: LogLevel = 'info',
   ) {
     assertWritable(path);
-    this.tmp = `${path}.tmp-${process.pid}`;
+    this.tmp = temporaryName(path);
     try {
       this.dest = pino.destination({ dest: this.tmp, sync: true });
     } catch (e) {

@@ -11,7 +11,8 @@ import { SCENARIO_SCHEMA, type ScenarioFile } from './scenario-schema.ts';
 
 export { SCENARIO_SCHEMA, type ScenarioFile };
 
-import { type RunOptions, validateRunOptions } from './run.ts';
+import { validateRunOptions } from './run-checks.ts';
+import type { RunOptions } from './run-options.ts';
 import { sizeBytes } from './units.ts';
 import { applyStep, parseDuration, stepOrderProblem, VERB_NAMES } from './verbs.ts';
 

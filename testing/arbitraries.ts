@@ -6,7 +6,7 @@
 
 import fc from 'fast-check';
 import { PERSONALITY_NAMES } from '../firmware/rtas/personality.ts';
-import { validateRunOptions } from '../scenarios/run.ts';
+import { validateRunOptions } from '../scenarios/run-checks.ts';
 import { type ScenarioFile, toBuilder } from '../scenarios/scenario-file.ts';
 import { generateStep, type Platform, type Step, VERBS } from '../scenarios/verbs.ts';
 

@@ -14,7 +14,7 @@ import { ConfigError } from '../emulator/memory-blocks.ts';
 import { FDT_ADDR } from '../firmware/rtas/pseries-firmware.ts';
 import { Scenario } from '../scenarios/builder.ts';
 import { libraryScenarios } from '../scenarios/library.ts';
-import { validateRunOptions } from '../scenarios/run.ts';
+import { validateRunOptions } from '../scenarios/run-checks.ts';
 import { parseScenario, ScenarioError, toBuilder } from '../scenarios/scenario-file.ts';
 
 export interface HostileReport {

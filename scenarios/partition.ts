@@ -1,0 +1,182 @@
+// A partition through its crash cycles, one phase per method: the first kernel's boot, its timeline
+// of memory events, the crash (with the ground truth taken as it happens), the fadump kernel's boot
+// with the dump image it offers, and what the kdump service does afterwards. The runner (run.ts)
+// hands each phase's result to the dump writer, the verifier and the summary; only bytes in
+// simulated memory and the device tree cross from one kernel to the next.
+
+import { cloneRegisters, type Registers } from '../emulator/cpu-thread.ts';
+import type { Machine } from '../emulator/machine.ts';
+import type { Range } from '../emulator/memory-blocks.ts';
+import type { MemorySnapshot } from '../emulator/physical-memory.ts';
+import { subtract } from '../emulator/ranges.ts';
+import type { FirmwarePersonality } from '../firmware/rtas/personality.ts';
+import type { DumpImage } from '../kernel-model/dump-image.ts';
+import type { Kernel, KernelConfig } from '../kernel-model/kernel.ts';
+import { KERN_WARNING } from '../kernel-model/kernel-consts.ts';
+import { buildOpalCore } from '../kernel-model/opal-core.ts';
+import { procVmcore, VmcoreInitError } from '../kernel-model/proc-vmcore.ts';
+import { SYMBOLS } from '../kernel-model/symbols.ts';
+import { readVmcoreinfo } from '../kernel-model/vmcoreinfo.ts';
+import { applyHotplug } from './hotplug-timeline.ts';
+import { type MemoryMap, memoryMap } from './memory-map.ts';
+import { type Platform, platformOf } from './platforms.ts';
+import type { AfterCapture, RunOptions } from './run-options.ts';
+import type { HotplugSummary } from './summary.ts';
+import type { CrashTruth } from './verify.ts';
+
+/** What the crash left: when, the crashing CPU's registers, and what a correct dump would hold. */
+export interface Crash {
+  at: bigint;
+  regs: Registers;
+  /** Every CPU's registers where it stopped. */
+  cpus: CrashTruth['cpus'];
+  /** Memory assigned at the crash, less the reserved area: what the vmcore should hold. */
+  expected: Range[];
+  /** Of `expected`, what lies below boot_mem_top outside the boot-memory regions (not dumped by design). */
+  notDumpedByDesign: Range[];
+  /** Crash-time memory and VMCOREINFO, when firmware took a dump. */
+  taken?: { memory: MemorySnapshot; vmcoreinfo: Record<string, string> | null };
+}
+
+/** What the fadump kernel offers after booting over a dump. */
+export type Capture =
+  | { status: 'captured'; image: DumpImage; opalcore: DumpImage | undefined }
+  | { status: 'refused'; reason: string }
+  | { status: 'none' };
+
+export const VMCORE_NOT_INITIALIZED = 'Kdump: vmcore not initialized';
+
+export class Partition {
+  readonly platform: Platform;
+  /** The kernel running now: the first kernel, then each fadump kernel. */
+  kernel!: Kernel;
+  /** The memory map at each phase, for the report. */
+  readonly maps: MemoryMap[] = [];
+  private stopped: CrashTruth['cpus'] = [];
+  private snapshot: MemorySnapshot | undefined;
+
+  constructor(
+    readonly machine: Machine,
+    personality: FirmwarePersonality,
+    private readonly o: RunOptions,
+  ) {
+    this.platform = platformOf(o.platform, machine, personality);
+    machine.events.on((e) => {
+      // Every CPU's registers where it stopped: at the panic (or system reset), before the crashing
+      // one goes on into firmware.
+      if (e.source === 'kernel' && (e.kind === 'panic' || e.kind === 'nmi'))
+        this.stopped = machine.cpus.map((c) => ({ cpu: c.id, pir: c.pir, regs: cloneRegisters(c.regs) }));
+      // Crash-time memory: when the crashing kernel hands over to firmware with a dump armed.
+      const rtas = e.source === 'rtas' && e.kind === 'os-term' && e.detail.dumpRegistered;
+      const opal =
+        e.kind === 'opal-call' && e.detail.name === 'OPAL_CEC_REBOOT2' && this.platform.dumpTaken();
+      if (rtas || opal) this.snapshot = machine.memory.snapshot();
+    });
+  }
+
+  /** Boots the first kernel, which reserves memory and registers fadump. */
+  bootFirst(config: KernelConfig): Kernel {
+    this.kernel = this.platform.kernel(config);
+    this.kernel.boot(this.platform.boot(this.o.cmdline));
+    this.map(
+      'registered',
+      this.kernel.fadump.registered
+        ? 'the first kernel booted, reserved memory for fadump and registered it with firmware'
+        : 'the first kernel booted; fadump is not registered',
+    );
+    return this.kernel;
+  }
+
+  /** The first kernel's timeline up to the crash point. */
+  timeline(): HotplugSummary {
+    return applyHotplug(this.o, this.platform, this.kernel);
+  }
+
+  /** The running kernel panics, or takes a system reset, on `cpu`; firmware takes the dump if armed. */
+  crash(kind: 'panic' | 'nmi', cpu: number, phase: string): Crash {
+    const k = this.kernel;
+    const f = k.fadump;
+    const cut = { base: f.reserveStart, size: f.registered ? f.areaSize() : 0 };
+    const expected = this.machine.blocks.assignedRanges().flatMap((r) => subtract(r, cut));
+    const notDumpedByDesign = belowBootMemTop(expected, k);
+    this.map(
+      phase,
+      f.registered
+        ? 'at the crash: firmware will copy boot memory into the reserved area'
+        : 'at the crash: fadump is not registered, so there will be no dump',
+    );
+    const at = this.machine.clock.now();
+    this.snapshot = undefined;
+    const regs = kind === 'nmi' ? k.systemReset(cpu) : k.panic(cpu, 'sysrq triggered crash');
+    this.platform.completeDump();
+    const crash: Crash = { at, regs, cpus: this.stopped, expected, notDumpedByDesign };
+    if (this.snapshot && this.platform.dumpTaken()) {
+      const keys = readVmcoreinfo(this.snapshot, k.order, SYMBOLS.vmcoreinfo_note);
+      crash.taken = { memory: this.snapshot, vmcoreinfo: keys ? Object.fromEntries(keys) : null };
+    }
+    return crash;
+  }
+
+  /** Boots a fadump kernel over the dump: the image /proc/vmcore offers, or why there is none. */
+  bootCapture(config: KernelConfig, phase: string): Capture {
+    this.kernel = this.platform.kernel(config);
+    const k = this.kernel;
+    k.boot(this.platform.boot(this.o.cmdline));
+    const f = k.fadump;
+    this.map(
+      phase,
+      f.outcome.status === 'captured'
+        ? 'the fadump kernel booted in boot memory; the old contents are in the reserved area, /proc/vmcore describes them'
+        : 'the fadump kernel booted and refused the dump',
+    );
+    if (f.outcome.status === 'refused') return { status: 'refused', reason: f.outcome.reason };
+    if (f.outcome.status !== 'captured' || f.elfcorehdrAddr === undefined) return { status: 'none' };
+    const image = initVmcore(k, f.elfcorehdrAddr);
+    if (!image) return { status: 'refused', reason: VMCORE_NOT_INITIALIZED };
+    return { status: 'captured', image, opalcore: buildOpalCore(k) };
+  }
+
+  /** What the kdump service does once the vmcore is saved (by default release, then register). */
+  afterCapture(acts: readonly AfterCapture[], saved: boolean, phase: string): void {
+    const f = this.kernel.fadump;
+    for (const act of acts) {
+      if (act === 'release') f.sysfsWrite('release_mem', '1');
+      else f.sysfsWrite('registered', act === 'register' ? '1' : '0');
+    }
+    this.map(
+      phase,
+      `${saved ? 'the vmcore is saved' : 'no vmcore'}; then ${acts.length ? acts.join(', ') : 'nothing'}: fadump is ${f.registered ? '' : 'not '}registered${acts.includes('release') ? ', the dump memory released' : ''}`,
+    );
+  }
+
+  private map(phase: string, note: string): void {
+    this.maps.push(memoryMap(this.machine, this.kernel, phase, note, this.platform.reserved()));
+  }
+}
+
+/**
+ * vmcore_init in the fadump kernel: /proc/vmcore from the elfcorehdr, or, when its headers or notes
+ * cannot be read from old memory, the kernel's warning and no /proc/vmcore.
+ * ASSUMPTION: a read of old memory that is not there fails parse_crash_elf_headers ("Kdump: vmcore not initialized").
+ */
+function initVmcore(k: Kernel, elfcorehdr: number): DumpImage | undefined {
+  try {
+    return procVmcore(k.machine.memory, elfcorehdr, k.order);
+  } catch (e) {
+    if (!(e instanceof VmcoreInitError)) throw e;
+    k.printk(KERN_WARNING, '', VMCORE_NOT_INITIALIZED);
+    k.machine.events.emit('kernel', 'dump-refused', { reason: `vmcore_init: ${e.message}` });
+    return undefined;
+  }
+}
+
+/** Of `ranges`, what lies below boot_mem_top outside the boot-memory regions (added into holes). */
+function belowBootMemTop(ranges: readonly Range[], k: Kernel): Range[] {
+  const f = k.fadump;
+  if (!f.registered || f.bootMemTop === 0) return [];
+  let low = ranges.flatMap((r) =>
+    subtract(r, { base: f.bootMemTop, size: Number.MAX_SAFE_INTEGER - f.bootMemTop }),
+  );
+  for (const b of f.bootMemRegions) low = low.flatMap((r) => subtract(r, b));
+  return low;
+}

@@ -1,0 +1,102 @@
+// What the model cannot run, checked before a run starts (one clear line, ConfigError), and the
+// machine a run's options describe: its memory, LMBs, CPUs, the holes that split boot memory and
+// the spare LMB slots hot-adds need.
+
+import { fmtSize, Machine } from '../emulator/machine.ts';
+import { ConfigError } from '../emulator/memory-blocks.ts';
+import {
+  type FirmwarePersonality,
+  PERSONALITY_NAMES,
+  personalityByName,
+} from '../firmware/rtas/personality.ts';
+import { RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
+import { GENERATION_NAMES } from '../kernel-model/generations.ts';
+import { OPAL_FADUMP_MIN_BOOT_MEM } from '../kernel-model/opal-fadump.ts';
+import { spareFor, stepsOf } from './hotplug-timeline.ts';
+import type { RunOptions } from './run-options.ts';
+import { fieldsOf, STRUCTS_BY_PLATFORM } from './structures.ts';
+
+/** Default boot memory size: 5% of RAM rounded down to 256 MiB, at least 320 MiB (Linux fadump.c: fadump_calculate_reserve_size, fadump_reserve_mem). */
+function defaultBootMem(memory: number): number {
+  return Math.max(320 * 2 ** 20, Math.floor(memory / 20 / 0x1000_0000) * 0x1000_0000);
+}
+
+/**
+ * Unassigned LMBs that split boot memory into `bootMemRegions` ranges. The RMA (first 256 MiB)
+ * stays whole; the rest of boot memory is cut into equal runs of LMBs with a hole after each.
+ */
+function holesFor(o: RunOptions): number[] {
+  if (o.bootMemRegions <= 1) return [];
+  const rmaLmbs = Math.ceil(RMA_MIN / o.lmbSize);
+  const restLmbs = Math.ceil(defaultBootMem(o.memory) / o.lmbSize) - rmaLmbs;
+  const extra = o.bootMemRegions - 1;
+  if (o.bootMemRegions > 7 || restLmbs < extra) {
+    throw new ConfigError(
+      `--boot-mem-regions ${o.bootMemRegions} is not possible with ${fmtSize(o.lmbSize)} LMBs: at most ${Math.min(7, 1 + restLmbs)} (use smaller LMBs)`,
+    );
+  }
+  const per = Math.floor(restLmbs / extra);
+  return Array.from({ length: extra }, (_, i) => rmaLmbs + i * (per + 1));
+}
+
+/** Checks what the model cannot run; throws ConfigError with one clear line. */
+export function validateRunOptions(o: RunOptions): FirmwarePersonality {
+  for (const [flag, g] of [
+    ['kernel', o.kernel],
+    ['capture-kernel', o.captureKernel ?? o.kernel],
+  ] as const) {
+    if (!(GENERATION_NAMES as readonly string[]).includes(g))
+      throw new ConfigError(`--${flag} ${g} must be ${GENERATION_NAMES.join(' or ')}`);
+  }
+  if (o.platform === 'powernv') {
+    if (stepsOf(o).some((s) => s.op === 'hotAdd' || s.op === 'hotRemove')) {
+      throw new ConfigError('powernv has no DLPAR: use --offline, not --hot-add or --hot-remove');
+    }
+    if (o.bootMemRegions !== 1) throw new ConfigError('--boot-mem-regions applies to pseries only');
+  } else if (o.platform !== 'pseries')
+    throw new ConfigError(`--platform ${o.platform} is not supported yet (pseries)`);
+  const p = personalityByName(o.firmware);
+  if (!p) throw new ConfigError(`--firmware ${o.firmware} must be ${PERSONALITY_NAMES.join(' or ')}`);
+  if (!Number.isInteger(o.cycles) || o.cycles < 1 || o.cycles > 16)
+    throw new ConfigError(`--cycles ${o.cycles} must be 1 to 16`);
+  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)
+    throw new ConfigError(`--seed ${o.seed} must be 0 to 4294967295`);
+  for (const c of o.corrupt ?? []) {
+    const names: readonly string[] = STRUCTS_BY_PLATFORM[o.platform];
+    if (!names.includes(c.struct))
+      throw new ConfigError(`--corrupt ${c.struct} is not a ${o.platform} structure: ${names.join(', ')}`);
+    if (!fieldsOf(c.struct).includes(c.field))
+      throw new ConfigError(
+        `--corrupt ${c.struct} has no field ${c.field}: ${fieldsOf(c.struct).join(', ')}`,
+      );
+  }
+  // Constructing the machine checks sizes and CPU counts.
+  const m = new Machine({ ...machineConfig(o), memory: o.memory });
+  if (!Number.isInteger(o.crashCpu) || o.crashCpu < 0 || o.crashCpu >= o.cpus) {
+    throw new ConfigError(`--crash-cpu ${o.crashCpu} does not exist: the machine has CPUs 0-${o.cpus - 1}`);
+  }
+  const bootMem =
+    o.platform === 'powernv'
+      ? Math.max(OPAL_FADUMP_MIN_BOOT_MEM, defaultBootMem(o.memory))
+      : defaultBootMem(o.memory);
+  // On PowerNV skiboot's own memory (about 60 MiB at 768 MiB) also has to fit.
+  const need = 2 * bootMem + (o.platform === 'powernv' ? 128 * 2 ** 20 : 2 ** 20);
+  if (m.blocks.assignedBytes() < need) {
+    throw new ConfigError(
+      `--memory ${fmtSize(o.memory)} is smaller than fadump needs: ${fmtSize(bootMem)} of boot memory plus a reserved area of the same size`,
+    );
+  }
+  return p;
+}
+
+export function machineConfig(o: RunOptions) {
+  return {
+    memory: o.memory,
+    lmbSize: o.lmbSize,
+    cpus: o.cpus,
+    threadsPerCore: o.threadsPerCore,
+    holes: holesFor(o),
+    spareLmbs: o.hotplug?.spareLmbs ?? spareFor(stepsOf(o), o.memory / o.lmbSize + holesFor(o).length),
+    seed: o.seed,
+  };
+}
