@@ -81,7 +81,7 @@ export const PROPERTIES: readonly PropertyDef[] = [
   {
     name: 'resilient-exact',
     description:
-      'Linux 6.10+ on both sides: whatever the machine, memory events and crash point, the dump is captured and byte-exact (no byte wrong, none missing, none extra)',
+      'Linux 6.10+ on both sides: whatever the machine, memory events and crash point, the dump is captured and byte-exact (no byte wrong, none missing, none extra), and the udev rule never re-registered (hotplug_ready)',
     arbitrary: arb.scenario({ kernel: 'resilient', captureKernel: 'resilient' }),
     replay: { dump: 'captured', verify: 'exact' },
     async check(s, dir) {
@@ -93,6 +93,11 @@ export const PROPERTIES: readonly PropertyDef[] = [
           problem: `dump ${c.dump.status}${c.dump.reason ? `: ${c.dump.reason}` : ''}`,
         };
       if (!exact(c.verify)) return { outcome: 'wrong', problem: `vmcore not exact: ${wrong(c.verify)}` };
+      if (c.hotplug.reRegistrations > 0 || c.hotplug.unregisteredNs > 0)
+        return {
+          outcome: 're-registered',
+          problem: `the udev rule re-registered ${c.hotplug.reRegistrations} times (${c.hotplug.unregisteredNs} ns unregistered)`,
+        };
       return { outcome: c.verify.notDumpedByDesignBytes ? 'exact, hole memory not dumped' : 'exact' };
     },
   },

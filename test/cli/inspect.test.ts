@@ -8,10 +8,10 @@ import { inspect } from '../../cli/inspect.ts';
 import { DumpFileError } from '../../dump/dump-reader.ts';
 import { SeededRng } from '../../emulator/clock.ts';
 import { DtbError, encodeDtb } from '../../emulator/dtb.ts';
-import { Machine } from '../../emulator/machine.ts';
 import { POWERVM } from '../../firmware/rtas/personality.ts';
 import { PseriesFirmware } from '../../firmware/rtas/pseries-firmware.ts';
 import { DEFAULT_RUN, runScenario } from '../../scenarios/run.ts';
+import { makeMachine, run } from '../support/partition.ts';
 import { REPO } from '../support/tools.ts';
 
 const CLI = join(REPO, 'dist', 'cli.mjs');
@@ -20,8 +20,7 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], {
 describe('fadump-sim inspect', () => {
   for (const endian of ['le', 'be'] as const) {
     it(`decodes a ${endian} vmcore: CPUs, crashing registers, VMCOREINFO, the crashed kernel's log`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'fadump-inspect-'));
-      const { summary } = await runScenario({ ...DEFAULT_RUN, memory: 2 * 2 ** 30, endian }, dir);
+      const { dir, summary } = await run({ endian });
       const r = cli('inspect', join(dir, 'vmcore'));
       expect(r.status).toBe(0);
       expect(r.stdout).toContain(`${endian === 'le' ? 'little' : 'big'}-endian`);
@@ -36,14 +35,7 @@ describe('fadump-sim inspect', () => {
   }
 
   it('prints a device tree blob', () => {
-    const m = new Machine({
-      memory: 2 * 2 ** 30,
-      lmbSize: 2 ** 28,
-      cpus: 4,
-      threadsPerCore: 1,
-      holes: [],
-      seed: 1,
-    });
+    const m = makeMachine({ memory: 2 * 2 ** 30 });
     const file = join(mkdtempSync(join(tmpdir(), 'fadump-inspect-')), 'pseries.dtb');
     writeFileSync(file, encodeDtb(new PseriesFirmware(m, POWERVM).buildTree('fadump=on')));
     const r = cli('inspect', file);

@@ -2,13 +2,13 @@
 // gdb-multiarch, vmcore-dmesg and the ppc64el makedumpfile. One capture per byte order and
 // firmware personality; a --note-pids capture for gdb; a second crash cycle.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withDump } from '../../dump/formats.ts';
-import { DEFAULT_RUN, type RunOptions, type RunResult, runScenario } from '../../scenarios/run.ts';
+import type { RunOptions, RunResult } from '../../scenarios/run.ts';
 import { compareMemory } from '../../scenarios/verify.ts';
+import { run as runIn } from '../support/partition.ts';
 import { tools } from '../support/tools.ts';
 import { EXACT } from '../support/verify.ts';
 
@@ -20,9 +20,8 @@ function run(cmd: string, args: string[]) {
 }
 
 async function capture(o: Partial<RunOptions>): Promise<RunResult & { dir: string; vmcore: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'fadump-interop-'));
-  const result = await runScenario({ ...DEFAULT_RUN, memory: 2048 * MiB, ...o }, dir);
-  return { ...result, dir, vmcore: join(dir, 'vmcore') };
+  const result = await runIn(o);
+  return { ...result, vmcore: join(result.dir, 'vmcore') };
 }
 
 /** eu-readelf -n: the PRSTATUS blocks, each with its named register values. */

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Scenario } from '../../scenarios/builder.ts';
 import type { MemoryStep } from '../../scenarios/run.ts';
+import { runCampaign } from '../../testing/campaign.ts';
 import { EXACT } from '../support/verify.ts';
 
 type MemEvent = Extract<MemoryStep, { op: 'hotAdd' | 'hotRemove' | 'offline' | 'online' }>;
@@ -40,23 +41,10 @@ function build(
 }
 
 describe('resilient kernels under any memory-event sequence', () => {
-  it('capture exactly the memory assigned at the crash, byte for byte, never re-registering', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(step, { maxLength: 5 }),
-        fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
-        fc.constantFrom('le' as const, 'be' as const),
-        async (steps, crashEvent, endian) => {
-          const { summary } = await build('resilient', steps, crashEvent, endian).run(dir());
-          const c = summary.cycles[0]!;
-          expect(c.dump.status).toBe('captured');
-          expect(c.verify).toEqual(EXACT);
-          expect(c.hotplug.reRegistrations).toBe(0);
-          expect(c.hotplug.unregisteredNs).toBe(0);
-        },
-      ),
-      { seed: 1124, numRuns: 25 },
-    );
+  it('capture exactly the memory assigned at the crash, byte for byte, never re-registering (the resilient-exact campaign, pSeries and PowerNV)', async () => {
+    const results = await runCampaign({ property: 'resilient-exact', runs: 40, seed: 1124 });
+    expect(results).toHaveLength(40);
+    expect(results.filter((r) => !r.ok).map((r) => `${r.index}: ${r.message}`)).toEqual([]);
   });
 });
 
@@ -178,31 +166,6 @@ describe('legacy kernels under any memory-event sequence', () => {
     expect(seen.captured).toBeGreaterThan(3);
     expect(seen.removes).toBeGreaterThan(0);
     expect(seen.offlines).toBeGreaterThan(0);
-  });
-});
-
-describe('resilient kernels on PowerNV under online/offline sequences', () => {
-  it('capture exactly the memory at the crash, byte for byte', async () => {
-    const onOff: fc.Arbitrary<{ op: 'offline' | 'online'; count: number }> = fc.oneof(
-      fc.record({ op: fc.constant('offline' as const), count: fc.integer({ min: 1, max: 3 }) }),
-      fc.record({ op: fc.constant('online' as const), count: fc.integer({ min: 1, max: 3 }) }),
-    );
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(onOff, { maxLength: 4 }),
-        fc.constantFrom('le' as const, 'be' as const),
-        async (steps, endian) => {
-          let s = Scenario.create({ platform: 'powernv', memory: 4096 * MiB, endian }).boot();
-          for (const st of steps) s = st.op === 'offline' ? s.offline(st.count) : s.online(st.count);
-          const { summary } = await s.crashAt().run(dir());
-          const c = summary.cycles[0]!;
-          expect(c.dump.status).toBe('captured');
-          expect(c.verify).toEqual(EXACT);
-          expect(c.hotplug.reRegistrations).toBe(0);
-        },
-      ),
-      { seed: 31, numRuns: 10 },
-    );
   });
 });
 

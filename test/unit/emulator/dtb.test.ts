@@ -7,22 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { SeededRng } from '../../../emulator/clock.ts';
 import { DtNode } from '../../../emulator/device-tree.ts';
 import { DtbError, decodeDtb, encodeDtb, FDT_HEADER } from '../../../emulator/dtb.ts';
-import { Machine } from '../../../emulator/machine.ts';
 import { POWERVM } from '../../../firmware/rtas/personality.ts';
 import { PseriesFirmware } from '../../../firmware/rtas/pseries-firmware.ts';
+import { makeMachine } from '../../support/partition.ts';
 import { tools } from '../../support/tools.ts';
 
 const MiB = 2 ** 20;
 
 function pseriesTree(): DtNode {
-  const m = new Machine({
-    memory: 2048 * MiB,
-    lmbSize: 256 * MiB,
-    cpus: 4,
-    threadsPerCore: 2,
-    holes: [3],
-    seed: 1,
-  });
+  const m = makeMachine({ memory: 2048 * MiB, threadsPerCore: 2, holes: [3] });
   return new PseriesFirmware(m, POWERVM).buildTree('root=/dev/sda2 fadump=on');
 }
 
@@ -175,14 +168,7 @@ function patch(b: Uint8Array, at: number, v: number): Uint8Array {
 describe.runIf(tools.dtc())('PowerNV DTB against dtc', () => {
   it('dtc -I dtb -O dts accepts the PowerNV tree without warnings', async () => {
     const { SkibootFirmware } = await import('../../../firmware/opal/skiboot-firmware.ts');
-    const m = new Machine({
-      memory: 4 * 2 ** 30,
-      lmbSize: 256 * MiB,
-      cpus: 8,
-      threadsPerCore: 4,
-      holes: [],
-      seed: 1,
-    });
+    const m = makeMachine({ memory: 4 * 2 ** 30, cpus: 8, threadsPerCore: 4 });
     const file = join(mkdtempSync(join(tmpdir(), 'fadump-dtb-')), 'powernv.dtb');
     writeFileSync(file, encodeDtb(new SkibootFirmware(m).buildTree('fadump=on', true)));
     const r = spawnSync(tools.dtc()!, ['-I', 'dtb', '-O', 'dts', file], { encoding: 'utf8' });

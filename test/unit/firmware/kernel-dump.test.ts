@@ -1,7 +1,6 @@
 // ibm,configure-kernel-dump through the RTAS argument buffer: every status code, and the dump
 // processing with each personality's behaviour (LoPAR ibm,configure-kernel-dump; QEMU hw/ppc/spapr_fadump.c).
 import { describe, expect, it } from 'vitest';
-import { Machine } from '../../../emulator/machine.ts';
 import {
   DUMP_HEADER,
   DUMP_SECTION,
@@ -12,6 +11,7 @@ import { KernelDump } from '../../../firmware/rtas/kernel-dump.ts';
 import { type FirmwarePersonality, POWERVM, QEMU } from '../../../firmware/rtas/personality.ts';
 import { regsaveSize } from '../../../firmware/rtas/regsave.ts';
 import { Rtas, RtasStatus } from '../../../firmware/rtas/rtas.ts';
+import { makeMachine } from '../../support/partition.ts';
 
 const MiB = 2 ** 20;
 const ARGS = 0x10_0000;
@@ -20,14 +20,7 @@ const RESERVE = 512 * MiB;
 const TOKEN = 0x202d;
 
 function harness(p: FirmwarePersonality) {
-  const machine = new Machine({
-    memory: 1024 * MiB,
-    lmbSize: 256 * MiB,
-    cpus: 4,
-    threadsPerCore: 1,
-    holes: [],
-    seed: 7,
-  });
+  const machine = makeMachine({ memory: 1024 * MiB, seed: 7 });
   const rtas = new Rtas(machine.memory, machine.events);
   const kd = new KernelDump(machine, p, 256 * MiB);
   rtas.register({
@@ -216,14 +209,7 @@ describe('QEMU quirks in the device tree and the saved state', () => {
 
   it('cpuSizeCountsCores: QEMU sizes CPU state by cores, PowerVM by threads', async () => {
     const { PseriesFirmware } = await import('../../../firmware/rtas/pseries-firmware.ts');
-    const m = new Machine({
-      memory: 1024 * MiB,
-      lmbSize: 256 * MiB,
-      cpus: 8,
-      threadsPerCore: 4,
-      holes: [],
-      seed: 1,
-    });
+    const m = makeMachine({ memory: 1024 * MiB, cpus: 8, threadsPerCore: 4 });
     const sizes = (p: FirmwarePersonality) =>
       new PseriesFirmware(m, p).buildTree('').find('/rtas')!.getCells('ibm,configure-kernel-dump-sizes');
     expect(sizes(QEMU)).toEqual([1, 0, 32 + 1264 * 2, 2, 0, 0]);

@@ -2,7 +2,6 @@
 // destinations, MDRT with the original addresses, HDAT thread records with the entry offset
 // relative to its field and inactive cores marked, and the tags handed to the capture kernel.
 import { describe, expect, it } from 'vitest';
-import { Machine } from '../../../emulator/machine.ts';
 import { MpiplOp, MpiplTag } from '../../../firmware/opal/mpipl.ts';
 import { THREAD_RECORD_BYTES } from '../../../firmware/opal/mpipl-dump.ts';
 import {
@@ -20,19 +19,13 @@ import {
 } from '../../../firmware/opal/mpipl-structs.ts';
 import { OpalStatus, OpalToken } from '../../../firmware/opal/opal.ts';
 import { SkibootFirmware } from '../../../firmware/opal/skiboot-firmware.ts';
+import { makeMachine } from '../../support/partition.ts';
 
 const GiB = 2 ** 30;
-const MiB = 2 ** 20;
+const _MiB = 2 ** 20;
 
 function crashed(opts: { offlineCore?: boolean } = {}) {
-  const machine = new Machine({
-    memory: 4 * GiB,
-    lmbSize: 256 * MiB,
-    cpus: 8,
-    threadsPerCore: 4,
-    holes: [],
-    seed: 3,
-  });
+  const machine = makeMachine({ memory: 4 * GiB, cpus: 8, threadsPerCore: 4, seed: 3 });
   const fw = new SkibootFirmware(machine);
   const call = (token: number, args: (number | bigint)[], pir = 0) =>
     fw.opal.call(token, args.map(BigInt), pir);
@@ -143,14 +136,7 @@ describe('MPIPL dump step and dump boot', () => {
 describe('PowerNV device tree', () => {
   it('describes /ibm,opal/dump, fw-load-area and skiboot reserved memory; mpipl-boot only on the dump boot', async () => {
     const { decodeDtb, FDT_HEADER } = await import('../../../emulator/dtb.ts');
-    const machine = new Machine({
-      memory: 4 * GiB,
-      lmbSize: 256 * MiB,
-      cpus: 8,
-      threadsPerCore: 4,
-      holes: [],
-      seed: 3,
-    });
+    const machine = makeMachine({ memory: 4 * GiB, cpus: 8, threadsPerCore: 4, seed: 3 });
     const fw = new SkibootFirmware(machine);
     const read = (addr: number) => {
       const size = FDT_HEADER.decode(machine.memory.peek(addr, 40)).totalsize;
@@ -175,14 +161,7 @@ describe('PowerNV device tree', () => {
   });
 
   it('has no /ibm,opal/dump when MPIPL is not supported', () => {
-    const machine = new Machine({
-      memory: 4 * GiB,
-      lmbSize: 256 * MiB,
-      cpus: 4,
-      threadsPerCore: 4,
-      holes: [],
-      seed: 3,
-    });
+    const machine = makeMachine({ memory: 4 * GiB, threadsPerCore: 4, seed: 3 });
     expect(new SkibootFirmware(machine, false).buildTree('', false).find('/ibm,opal/dump')).toBeUndefined();
   });
 });

@@ -1,7 +1,6 @@
 // skiboot's MPIPL calls through the OPAL entry: every status each call can return, the 64-entry
 // tables shared with OPAL's own entry, and the reboot types (skiboot core/opal-dump.c and doc/mpipl.rst).
 import { describe, expect, it } from 'vitest';
-import { Machine } from '../../../emulator/machine.ts';
 import { MpiplOp, MpiplTag } from '../../../firmware/opal/mpipl.ts';
 import {
   DUMP_REGION,
@@ -15,20 +14,14 @@ import {
 } from '../../../firmware/opal/mpipl-structs.ts';
 import { OpalStatus, OpalToken } from '../../../firmware/opal/opal.ts';
 import { SkibootFirmware } from '../../../firmware/opal/skiboot-firmware.ts';
+import { makeMachine } from '../../support/partition.ts';
 
-const MiB = 2 ** 20;
+const _MiB = 2 ** 20;
 const GiB = 2 ** 30;
 const P = OpalStatus.Parameter;
 
 function harness(mpiplSupported = true) {
-  const machine = new Machine({
-    memory: 4 * GiB,
-    lmbSize: 256 * MiB,
-    cpus: 4,
-    threadsPerCore: 4,
-    holes: [],
-    seed: 1,
-  });
+  const machine = makeMachine({ memory: 4 * GiB, threadsPerCore: 4 });
   const fw = new SkibootFirmware(machine, mpiplSupported);
   const call = (token: number, ...args: (number | bigint)[]) => fw.opal.call(token, args.map(BigInt));
   const add = (src: number | bigint, dest: number | bigint, size: number | bigint) =>

@@ -1,33 +1,17 @@
 // The two kernel generations (Linux fadump-internal.h; Linux fadump.c (fadump_populate_elfcorehdr); Linux rtas-fadump.c; the Linux 6.10 commit "powerpc: make fadump resilient with memory add/remove events"): legacy (before 6.10)
 // builds the elfcorehdr in the first kernel; resilient (6.10+) in the fadump kernel. Mixed pairs and
 // byte-order mismatches refuse with the kernel's messages, invalidate, and register again.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Machine } from '../../../emulator/machine.ts';
-import { POWERVM } from '../../../firmware/rtas/personality.ts';
-import { PseriesFirmware } from '../../../firmware/rtas/pseries-firmware.ts';
 import {
   CRASH_INFO_HEADER_OLD,
   FADUMP_CRASH_INFO_MAGIC_OLD,
 } from '../../../kernel-model/crash-info-header.ts';
 import { ELF64_EHDR, ELF64_PHDR, PT_LOAD, PT_NOTE } from '../../../kernel-model/elf.ts';
-import { Kernel } from '../../../kernel-model/kernel.ts';
-import { DEFAULT_RUN, type RunHooks, type RunOptions, runScenario } from '../../../scenarios/run.ts';
+import type { RunHooks, RunOptions } from '../../../scenarios/run.ts';
+import { GiB, MiB, pseries, run as runIn, lines as strip } from '../../support/partition.ts';
 import { EXACT } from '../../support/verify.ts';
 
-const MiB = 2 ** 20;
-const GiB = 2 ** 30;
-const strip = (lines: string[]) => lines.map((l) => l.replace(/^\[[^\]]*\] /, ''));
-
-async function run(o: Partial<RunOptions>, hooks: RunHooks = {}) {
-  return runScenario(
-    { ...DEFAULT_RUN, memory: 1024 * MiB, ...o },
-    mkdtempSync(join(tmpdir(), 'fadump-gen-')),
-    hooks,
-  );
-}
+const run = (o: Partial<RunOptions>, hooks: RunHooks = {}) => runIn({ memory: 1024 * MiB, ...o }, hooks);
 
 describe('first kernel and fadump kernel of either generation', () => {
   const pairs = [
@@ -73,11 +57,8 @@ describe('first kernel and fadump kernel of either generation', () => {
 
 describe('legacy first kernel', () => {
   function boot(memory = 8 * GiB) {
-    const m = new Machine({ memory, lmbSize: 256 * MiB, cpus: 4, threadsPerCore: 1, holes: [], seed: 2 });
-    const fw = new PseriesFirmware(m, POWERVM);
-    const k = new Kernel(m, fw.rtas, { order: 'le', generation: 'legacy', notePids: false });
-    k.boot(fw.boot('fadump=on'));
-    return { m, k, f: k.fadump };
+    const p = pseries({ memory, seed: 2 });
+    return { m: p.m, ...p.boot('fadump=on', { generation: 'legacy' }) };
   }
 
   it('writes the old header and builds the elfcorehdr right after it, at registration', () => {
@@ -110,18 +91,10 @@ describe('legacy first kernel', () => {
   });
 
   it('cannot register boot memory with holes', () => {
-    const m = new Machine({
-      memory: 2 * GiB,
-      lmbSize: 16 * MiB,
-      cpus: 4,
-      threadsPerCore: 1,
-      holes: [16],
-      seed: 2,
+    const { k } = pseries({ memory: 2 * GiB, lmbSize: 16 * MiB, holes: [16], seed: 2 }).boot('fadump=on', {
+      generation: 'legacy',
     });
-    const fw = new PseriesFirmware(m, POWERVM);
-    const k = new Kernel(m, fw.rtas, { order: 'le', generation: 'legacy', notePids: false });
-    k.boot(fw.boot('fadump=on'));
-    expect(strip(k.console)).toContain("rtas fadump: Can't have holes in boot memory area.");
+    expect(strip(k)).toContain("rtas fadump: Can't have holes in boot memory area.");
     expect(k.fadump.registered).toBe(false);
   });
 });
@@ -144,14 +117,11 @@ describe('legacy kernels on PowerNV', () => {
 
 describe('legacy fadump kernel checks', () => {
   it('refuses a dump whose header status is exactly 0x2000', async () => {
-    const { summary } = await run(
-      { kernel: 'legacy' },
-      {
-        beforeCaptureBoot: (_m, fw) => {
-          (fw!.kernelDump as unknown as { stored: Uint8Array }).stored.set(Uint8Array.of(0x20, 0x00), 6);
-        },
-      },
-    );
+    // Firmware presenting exactly the error status in the header of ibm,kernel-dump.
+    const { summary } = await run({
+      kernel: 'legacy',
+      corrupt: [{ struct: 'rtas-dump-header', field: 'dump_status_flag', value: 0x2000n }],
+    });
     expect(summary.dump.status).toBe('refused');
     expect(strip(summary.cycles[0]!.console.capture)).toContain(
       'rtas fadump: Dump taken by platform is not valid',

@@ -3,25 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { u64Cells } from '../../../emulator/device-tree.ts';
 import { encodeDtb } from '../../../emulator/dtb.ts';
-import { Machine } from '../../../emulator/machine.ts';
 import { MpiplOp, MpiplTag } from '../../../firmware/opal/mpipl.ts';
 import { HRMOR_BIT, MDST_ADDR } from '../../../firmware/opal/mpipl-structs.ts';
 import { OpalToken } from '../../../firmware/opal/opal.ts';
-import { POWERNV_FDT_ADDR, SkibootFirmware } from '../../../firmware/opal/skiboot-firmware.ts';
-import { Kernel } from '../../../kernel-model/kernel.ts';
+import { POWERNV_FDT_ADDR } from '../../../firmware/opal/skiboot-firmware.ts';
 import { OPAL_MAX_COPY_SIZE } from '../../../kernel-model/opal-fadump.ts';
+import { GiB, MiB, powernv as powernvPartition, lines as strip } from '../../support/partition.ts';
 
-const GiB = 2 ** 30;
-const MiB = 2 ** 20;
-const strip = (lines: string[]) => lines.map((l) => l.replace(/^\[[^\]]*\] /, ''));
-
-function powernv(memory: number) {
-  const m = new Machine({ memory, lmbSize: 256 * MiB, cpus: 4, threadsPerCore: 1, holes: [], seed: 9 });
-  const fw = new SkibootFirmware(m);
-  const kernel = () =>
-    new Kernel(m, undefined, { order: 'le', generation: 'resilient', notePids: false }, fw.opal);
-  return { m, fw, kernel };
-}
+const powernv = (memory: number) => powernvPartition({ memory, seed: 9 });
 
 describe('OPAL fadump registration', () => {
   it('registers tags and one add-range per region, splitting boot memory below 4 GiB', () => {

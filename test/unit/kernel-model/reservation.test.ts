@@ -2,22 +2,10 @@
 // minimum, crashkernel= and fadump_reserve_mem=, boot-memory regions around holes, first-fit
 // placement above boot memory, and the messages for each case.
 import { describe, expect, it } from 'vitest';
-import { Machine } from '../../../emulator/machine.ts';
-import { POWERVM } from '../../../firmware/rtas/personality.ts';
-import { PseriesFirmware } from '../../../firmware/rtas/pseries-firmware.ts';
-import { Kernel } from '../../../kernel-model/kernel.ts';
+import { GiB, MiB, pseries } from '../../support/partition.ts';
 
-const MiB = 2 ** 20;
-const GiB = 2 ** 30;
-
-function boot(cmdline: string, memory: number, lmbSize = 256 * MiB, holes: number[] = []) {
-  const m = new Machine({ memory, lmbSize, cpus: 4, threadsPerCore: 1, holes, seed: 3 });
-  const fw = new PseriesFirmware(m, POWERVM);
-  const k = new Kernel(m, fw.rtas, { order: 'le', generation: 'resilient', notePids: false });
-  k.boot(fw.boot(`root=/dev/sda2 ${cmdline}`));
-  const lines = k.console.map((l) => l.replace(/^\[[^\]]*\] /, ''));
-  return { k, f: k.fadump, lines, fw };
-}
+const boot = (cmdline: string, memory: number, lmbSize = 256 * MiB, holes: number[] = []) =>
+  pseries({ memory, lmbSize, holes, seed: 3 }).boot(`root=/dev/sda2 ${cmdline}`);
 
 describe('fadump reservation size', () => {
   it('defaults to the pSeries minimum of 320 MiB when 5% of RAM rounds down below it', () => {
@@ -113,17 +101,9 @@ describe('fadump reservation placement and boot-memory regions', () => {
 describe('registration through a busy PowerVM', () => {
   it('retries -2 and 990x answers, sleeping 1 ms or 10^x ms each time, then registers', () => {
     const bootWith = (busy: number[]) => {
-      const m = new Machine({
-        memory: 8 * GiB,
-        lmbSize: 256 * MiB,
-        cpus: 4,
-        threadsPerCore: 1,
-        holes: [],
-        seed: 3,
-      });
-      const fw = new PseriesFirmware(m, POWERVM);
+      const { m, fw, kernel } = pseries({ seed: 3 });
       fw.kernelDump.busyQueue.push(...busy);
-      const k = new Kernel(m, fw.rtas, { order: 'le', generation: 'resilient', notePids: false });
+      const k = kernel();
       const calls: number[] = [];
       m.events.on((e) => {
         if (e.kind === 'call' && e.detail.name === 'ibm,configure-kernel-dump')

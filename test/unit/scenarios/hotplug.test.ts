@@ -1,23 +1,14 @@
-// Memory add/remove/offline before a crash (issue 4, the Linux 6.10 commit "powerpc: make fadump resilient with memory add/remove events"): the resilient generation
-// captures exactly the memory assigned at the crash with no re-registration; the legacy one
-// re-registers for every memory event, and without that its elfcorehdr is stale.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RUN, type RunOptions, runScenario } from '../../../scenarios/run.ts';
+import type { RunOptions } from '../../../scenarios/run.ts';
+import { run as runIn } from '../../support/partition.ts';
 import { EXACT } from '../../support/verify.ts';
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
 
 async function run(o: Partial<RunOptions>) {
-  const { summary } = await runScenario(
-    { ...DEFAULT_RUN, memory: 2 * GiB, ...o },
-    mkdtempSync(join(tmpdir(), 'fadump-hp-')),
-  );
-  return summary.cycles[0]!;
+  return (await runIn(o)).summary.cycles[0]!;
 }
 
 describe('resilient (6.10+) kernels and memory events', () => {
@@ -80,15 +71,8 @@ describe('legacy elfcorehdr outgrowing its early-boot buffer', () => {
     const addDrc = Array.from({ length: spare / 2 }, (_, i) => base + 2 * i);
     const pattern = new TextEncoder().encode('user data that must survive: '.repeat(4));
     let patternAt = 0;
-    const r = await runScenario(
-      {
-        ...DEFAULT_RUN,
-        kernel: 'legacy',
-        memory: 1024 * MiB,
-        lmbSize: lmb,
-        hotplug: { addDrc, spareLmbs: spare },
-      },
-      mkdtempSync(join(tmpdir(), 'fadump-hp-')),
+    const r = await runIn(
+      { kernel: 'legacy', memory: 1024 * MiB, lmbSize: lmb, hotplug: { addDrc, spareLmbs: spare } },
       {
         afterBoot: (m, k) => {
           patternAt = k.fadump.reserveStart + k.fadump.reserveSize;
@@ -103,16 +87,12 @@ describe('legacy elfcorehdr outgrowing its early-boot buffer', () => {
     expect(c.verify.mismatchedBytes).toBe(0);
     const atCrash = r.snapshots[0]!.peek(patternAt, pattern.length);
     expect(Buffer.from(atCrash).equals(Buffer.from(pattern))).toBe(false);
-    const resilient = await runScenario(
-      {
-        ...DEFAULT_RUN,
-        kernel: 'resilient',
-        memory: 1024 * MiB,
-        lmbSize: lmb,
-        hotplug: { addDrc, spareLmbs: spare },
-      },
-      mkdtempSync(join(tmpdir(), 'fadump-hp-')),
-    );
+    const resilient = await runIn({
+      kernel: 'resilient',
+      memory: 1024 * MiB,
+      lmbSize: lmb,
+      hotplug: { addDrc, spareLmbs: spare },
+    });
     expect(resilient.summary.cycles[0]!.elfcorehdrOverflowBytes).toBe(0);
     expect(resilient.summary.cycles[0]!.verify).toEqual(EXACT);
   });

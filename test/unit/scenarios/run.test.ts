@@ -7,11 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { readPrintkRing } from '../../../kernel-model/printk-ring.ts';
 import { SYMBOLS } from '../../../kernel-model/symbols.ts';
 import { DEFAULT_RUN, type RunOptions, runScenario } from '../../../scenarios/run.ts';
+import { run as runIn } from '../../support/partition.ts';
 
 const MiB = 2 ** 20;
-const tmp = () => mkdtempSync(join(tmpdir(), 'fadump-run-'));
+const _tmp = () => mkdtempSync(join(tmpdir(), 'fadump-run-'));
 
-async function run(o: Partial<RunOptions>, dir = tmp()) {
+async function run(o: Partial<RunOptions>, dir?: string) {
+  if (!dir) return runIn({ memory: 1024 * MiB, ...o });
   return { dir, ...(await runScenario({ ...DEFAULT_RUN, memory: 1024 * MiB, ...o }, dir)) };
 }
 
@@ -88,11 +90,14 @@ describe('runScenario', () => {
 
 describe('what firmware refused', () => {
   it('is in the report: the call, the reason, the value and the answer', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fadump-refused-'));
-    const r = await runScenario({ ...DEFAULT_RUN, memory: 2 * 2 ** 30 }, dir, {
-      // A kernel bug for the occasion: ibm,configure-kernel-dump with two arguments.
-      afterBoot: (_, kernel) => void kernel.rtasCall(kernel.rtasToken('ibm,configure-kernel-dump')!, [1, 2]),
-    });
+    const { dir, ...r } = await runIn(
+      {},
+      {
+        // A kernel bug for the occasion: ibm,configure-kernel-dump with two arguments.
+        afterBoot: (_, kernel) =>
+          void kernel.rtasCall(kernel.rtasToken('ibm,configure-kernel-dump')!, [1, 2]),
+      },
+    );
     expect(r.summary.dump.status).toBe('captured');
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html).toContain('<h2>What firmware refused</h2>');

@@ -13,7 +13,8 @@ import { EXACT } from '../../support/verify.ts';
 const MiB = 2 ** 20;
 const ms = (n: number) => BigInt(n) * 1_000_000n;
 const dir = () => mkdtempSync(join(tmpdir(), 'fadump-verbs-'));
-const strip = (lines: string[]) => lines.map((l) => l.replace(/^\[[^\]]*\] /, ''));
+
+import { lines as strip } from '../../support/partition.ts';
 
 describe('memory events with an interval', () => {
   it('happen while udev re-registers: the events queue and each re-registration starts when the last ends', async () => {

@@ -1,19 +1,14 @@
 // compareMemory reads the whole dump back through its reader and compares it with crash-time
 // memory, reading only data pages when the file's allocation proves the rest are holes. Damage
 // anywhere must be counted.
-import { closeSync, mkdtempSync, openSync, statSync, truncateSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { closeSync, openSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { withDump } from '../../../dump/formats.ts';
-import { DEFAULT_RUN, runScenario } from '../../../scenarios/run.ts';
 import { compareMemory } from '../../../scenarios/verify.ts';
+import { run } from '../../support/partition.ts';
 
 async function captured() {
-  const r = await runScenario(
-    { ...DEFAULT_RUN, memory: 2 * 2 ** 30 },
-    mkdtempSync(join(tmpdir(), 'fadump-verify-')),
-  );
+  const r = await run();
   const { path, format } = r.captures[0]!;
   const loads = withDump(path, format, (d) => d.contents.loads);
   const verify = () => withDump(path, format, (d) => compareMemory(d, r.snapshots[0]!));

@@ -3,11 +3,12 @@
 // drives ibm,configure-kernel-dump and ibm,os-term against a four-state reference model.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Machine } from '../../../emulator/machine.ts';
+import type { Machine } from '../../../emulator/machine.ts';
 import { encodeDumpStructure, SECTION_TYPE } from '../../../firmware/rtas/fadump-structs.ts';
 import { personalityByName } from '../../../firmware/rtas/personality.ts';
 import { PseriesFirmware } from '../../../firmware/rtas/pseries-firmware.ts';
 import { enterRtas, fuzzOpal, fuzzRtas } from '../../../testing/firmware-fuzz.ts';
+import { makeMachine } from '../../support/partition.ts';
 
 describe('random call sequences (fixed seeds)', () => {
   for (const firmware of ['powervm', 'qemu'] as const) {
@@ -130,14 +131,7 @@ describe('ibm,configure-kernel-dump and ibm,os-term against a reference model', 
       ];
       fc.assert(
         fc.property(fc.commands(commands, { maxCommands: 25 }), (cmds) => {
-          const machine = new Machine({
-            memory: 1024 * MiB,
-            lmbSize: 256 * MiB,
-            cpus: 2,
-            threadsPerCore: 1,
-            holes: [],
-            seed: 1,
-          });
+          const machine = makeMachine({ memory: 1024 * MiB, cpus: 2 });
           const fw = new PseriesFirmware(machine, personalityByName(firmware)!);
           fw.boot('model');
           fc.modelRun(() => ({ model: { registered: false, active: false }, real: { fw, machine } }), cmds);
