@@ -31,6 +31,7 @@ export {
   writeReport,
 } from '../scenarios/run.ts';
 export {
+  configErrorAt,
   parseScenario,
   SCENARIO_SCHEMA,
   ScenarioError,
@@ -44,6 +45,7 @@ export {
   STRUCTS_BY_PLATFORM,
   type StructName,
 } from '../scenarios/structures.ts';
+export { bytesText, type Verdict, verdict } from '../scenarios/summary.ts';
 export {
   type CrashTruth,
   compareMemory,

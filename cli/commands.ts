@@ -8,6 +8,7 @@ import {
   ConfigError,
   type CycleSummary,
   checkExpectations,
+  configErrorAt,
   DtbError,
   DumpFileError,
   type LogLevel,
@@ -20,13 +21,20 @@ import {
   type ScenarioFile,
   toBuilder,
   validateRunOptions,
-  verifyProblems,
+  verdict,
   writeReport,
 } from '../api/index.ts';
 import { injectFaults } from '../testing/campaign.ts';
 import { paint } from './colour.ts';
 import { explain } from './explain.ts';
-import { claimOutputDir, cleanUpOnInterrupt, EXIT_DUMP_FAILED, fail, UsageError } from './fail.ts';
+import {
+  claimOutputDir,
+  cleanUpOnInterrupt,
+  EXIT_DUMP_FAILED,
+  fail,
+  failAfterStart,
+  UsageError,
+} from './fail.ts';
 import { inspect } from './inspect.ts';
 
 /** Turns on test-only model faults (`--inject-fault`, to replay check counterexamples). */
@@ -53,26 +61,45 @@ export function prepare(out: string, force: boolean, variants: () => RunOptions[
   return all;
 }
 
-/** `run` on the default machine changed by the options. */
-export async function runOne(o: RunOptions, out: string, json: boolean): Promise<void> {
-  const { summary } = await runScenario(o, out);
-  if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  else {
-    const d = summary.dump;
-    // The crash as the dump tells it, when there is one.
-    const crash = d.crash ?? summary.crash;
-    process.stdout.write(
-      `dump: ${paint.status(d.status)}${d.reason ? ` (${d.reason})` : ''}${d.vmcore ? ` -> ${out}/${d.vmcore}` : ''}\n` +
-        `crash: CPU ${crash.cpu} nip ${crash.nip}\n` +
-        `verify: ${summary.verify.mismatchedBytes ?? 'n/a'} mismatched bytes\n` +
-        verifyProblems({ ...summary.verify, mismatchedBytes: 0 })
-          .map((p) => `verify: ${p}\n`)
-          .join('') +
-        `wrote ${out}/summary.json, ${out}/console.log, ${out}/report.html\n`,
-    );
+/** The outcome of a cycle for people: the dump and why, what it holds against the crash, warnings. */
+function outcomeLines(c: CycleSummary, dir: string, indent = ''): string {
+  const v = verdict(c);
+  const dump = `dump: ${v.dump.replace(/^(captured|refused|not taken)/, (w) => paint.status(w))}${c.dump.vmcore ? ` -> ${dir}/${c.dump.vmcore}` : ''}`;
+  // The crash as the dump tells it, when there is one.
+  const crash = c.dump.crash ?? c.crash;
+  return [
+    dump,
+    `crash: CPU ${crash.cpu} nip ${crash.nip}${c.dump.crash ? '' : ' (at the crash)'}`,
+    ...v.verify.map((l) => `verify: ${l.startsWith('exact') ? paint.good(l) : paint.bad(l)}`),
+    ...v.warnings.map((w) => `warning: ${w}`),
+  ]
+    .map((l) => `${indent}${l}\n`)
+    .join('');
+}
+
+/** A run stopped by options only the run could find wrong: the run's files go, one line, exit 2. */
+async function running<T>(work: () => Promise<T>, message: (e: ConfigError) => string): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof ConfigError) failAfterStart(message(e));
+    throw e;
   }
-  if (summary.dump.status !== 'captured' || verifyProblems(summary.verify).length > 0)
-    process.exitCode = EXIT_DUMP_FAILED;
+}
+
+/** `run` on the default machine changed by the options; exit 1 unless the dump is captured and exact. */
+export async function runOne(o: RunOptions, out: string, json: boolean): Promise<void> {
+  const { summary } = await running(
+    () => runScenario(o, out),
+    (e) => e.message,
+  );
+  const last = summary.cycles.at(-1)!;
+  if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else
+    process.stdout.write(
+      `${outcomeLines(last, out)}wrote ${out}/summary.json, ${out}/console.log, ${out}/report.html\n`,
+    );
+  if (!summary.cycles.every((c) => verdict(c).ok)) process.exitCode = EXIT_DUMP_FAILED;
 }
 
 /**
@@ -87,13 +114,14 @@ export async function runFiles(
   logLevel: LogLevel,
   force: boolean,
 ): Promise<void> {
-  let loaded: { name: string; scenario: ScenarioFile }[];
+  let loaded: { name: string; scenario: ScenarioFile; file: string; text: string }[];
   try {
     loaded = args.map((arg) => {
       const file = resolveScenario(arg);
-      const scenario = parseScenario(readFileSync(file, 'utf8'), file);
+      const text = readFileSync(file, 'utf8');
+      const scenario = parseScenario(text, file);
       validateRunOptions(toBuilder(scenario).toOptions());
-      return { name: scenario.name ?? basename(file).replace(/\.ya?ml$/, ''), scenario };
+      return { name: scenario.name ?? basename(file).replace(/\.ya?ml$/, ''), scenario, file, text };
     });
     claimOutputDir(out, force);
   } catch (e) {
@@ -111,7 +139,7 @@ export async function runFiles(
     : undefined;
   bar?.start(loaded.length, 0, { name: '' });
   const results = [];
-  for (const { name, scenario } of loaded) {
+  for (const { name, scenario, file, text } of loaded) {
     bar?.update({ name });
     const dir = loaded.length === 1 ? out : join(out, name);
     const options = {
@@ -120,7 +148,10 @@ export async function runFiles(
       title: name,
       ...(scenario.description ? { description: scenario.description } : {}),
     };
-    const result = await runScenario(options, dir);
+    const result = await running(
+      () => runScenario(options, dir),
+      (e) => configErrorAt(text, file, e),
+    );
     const { summary } = result;
     const failed = checkExpectations(scenario, summary.cycles.at(-1)!);
     // The report names the expectations that failed, too.
@@ -128,8 +159,9 @@ export async function runFiles(
     results.push({ name, dir, dump: summary.dump.status, failed });
     bar?.increment();
     if (!json) {
-      const verdict = failed.length === 0 ? paint.good('ok') : paint.bad('FAILED');
-      process.stdout.write(`${name}: ${paint.status(summary.dump.status)} ${verdict} -> ${dir}\n`);
+      const verdictWord = failed.length === 0 ? paint.good('ok') : paint.bad('FAILED');
+      process.stdout.write(`${name}: ${paint.status(summary.dump.status)} ${verdictWord} -> ${dir}\n`);
+      process.stdout.write(outcomeLines(summary.cycles.at(-1)!, dir, '  '));
       for (const f of failed) process.stdout.write(`  expectation failed: ${f}\n`);
     }
   }

@@ -106,6 +106,15 @@ export function failOnOutputError(e: OutputError): never {
 }
 
 /**
+ * Options only the run could find wrong (a crash time before the first kernel is up): the run's
+ * files go as after an output error, then one line, exit 2.
+ */
+export function failAfterStart(message: string): never {
+  removeClaimedOutputs();
+  fail(message);
+}
+
+/**
  * A bug in fadump-sim cut the run short: the run's files go as after an output error, then one
  * line saying so (the stack trace only with FADUMP_SIM_DEBUG=1), exit 70.
  */

@@ -19,7 +19,18 @@ export interface Range {
   size: number;
 }
 
-export class ConfigError extends Error {}
+/**
+ * Options the model cannot run, in one line that names the option as the command line spells it
+ * (`--crash-cpu 9 …`); `step`, when set, is the index of the timeline step (RunOptions.steps) at fault.
+ */
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly step?: number,
+  ) {
+    super(message);
+  }
+}
 
 export function isPowerOfTwo(n: number): boolean {
   return Number.isSafeInteger(n) && n > 0 && 2 ** Math.round(Math.log2(n)) === n;

@@ -42,6 +42,13 @@ export class KdumpUdevRule {
     private timing: UdevTiming = DEFAULT_UDEV_TIMING,
   ) {}
 
+  /** Whether the rule has fadump unregistered right now, between its `echo 0` and `echo 1`. */
+  get midReRegistration(): boolean {
+    return this.inFlight !== undefined || this.stoppedInWindow;
+  }
+
+  private stoppedInWindow = false;
+
   /** Whether uevents are waiting or a re-registration is in progress. */
   get busy(): boolean {
     return (
@@ -93,6 +100,7 @@ export class KdumpUdevRule {
         const half = this.timing.perEventNs / 2n;
         clock.advanceTo(start + half);
         this.stats.unregisteredNs += half;
+        this.stoppedInWindow = true;
         return 'in-event';
       }
       this.inFlight = { start, end: start + this.timing.perEventNs };

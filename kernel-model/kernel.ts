@@ -60,6 +60,8 @@ export class Kernel {
   readonly memblock = new Memblock();
   /** Console lines of this boot, as `dmesg` prints them. */
   readonly console: string[] = [];
+  /** What this kernel printed at KERN_WARNING or worse, without timestamps: the outcome's warnings. */
+  readonly complaints: string[] = [];
   readonly fadump: Fadump;
   dt!: DtNode;
   cmdline = '';
@@ -192,8 +194,10 @@ export class Kernel {
   }
 
   printk(level: number, prefix: string, text: string): void {
-    const record = this.ring.append(this.uptimeNs(), level, prefix ? `${prefix}: ${text}` : text);
+    const line = prefix ? `${prefix}: ${text}` : text;
+    const record = this.ring.append(this.uptimeNs(), level, line);
     this.console.push(formatDmesgLine(record));
+    if (level <= KERN_WARNING) this.complaints.push(line);
     this.machine.clock.advance(10_000n);
   }
 

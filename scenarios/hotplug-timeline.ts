@@ -36,7 +36,15 @@ const NEVER = 1n << 62n;
  * step without an interval is one bulk event that udev handles fully before the next step; with an
  * interval, the blocks go one at a time while udev works. Stops early at crashAtEvent or crashAtTime.
  */
-export function applyHotplug(o: RunOptions, platform: Platform, k: Kernel): HotplugSummary {
+export interface Timeline {
+  summary: HotplugSummary;
+  /** Requests the timeline could not carry out, in words for the outcome. */
+  warnings: string[];
+  /** Whether the kdump udev rule had fadump unregistered when the crash point came. */
+  midReRegistration: boolean;
+}
+
+export function applyHotplug(o: RunOptions, platform: Platform, k: Kernel): Timeline {
   const clock = k.machine.clock;
   const rtasBefore = platform.calls();
   const t0 = clock.now();
@@ -51,6 +59,9 @@ export function applyHotplug(o: RunOptions, platform: Platform, k: Kernel): Hotp
   let removed = 0;
   let offlined = 0;
   let stop: 'in-event' | 'time' | undefined;
+  const warnings: string[] = [];
+  const steps = stepsOf(o);
+  let done = 0;
   /** Lets time pass to `t` while udev works; true when the crash point was reached. */
   const advance = (t: bigint): boolean => {
     const limit = t < until ? t : until;
@@ -63,9 +74,16 @@ export function applyHotplug(o: RunOptions, platform: Platform, k: Kernel): Hotp
   };
   const one = (step: MemoryStep, count: number, drc?: number[]) => {
     switch (step.op) {
-      case 'hotAdd':
-        added += k.hotplugAdd(platform.dlparAssign(count, drc));
+      case 'hotAdd': {
+        const assigned = platform.dlparAssign(count, drc);
+        const missed = drc?.filter((d) => !assigned.includes(d)) ?? [];
+        if (missed.length)
+          warnings.push(`hot-add: ${missed.map(hexDrc).join(', ')} not free to add (assigned already)`);
+        else if (!drc && assigned.length < count)
+          warnings.push(`hot-add of ${count} LMBs: firmware had only ${assigned.length} free to assign`);
+        added += k.hotplugAdd(assigned);
         break;
+      }
       case 'hotRemove': {
         const released = k.hotplugRemove(count, drc);
         if (released) {
@@ -86,7 +104,8 @@ export function applyHotplug(o: RunOptions, platform: Platform, k: Kernel): Hotp
         break;
     }
   };
-  for (const step of stepsOf(o)) {
+  for (const step of steps) {
+    done++;
     if (step.op === 'wait') {
       if (advance(clock.now() + step.ns)) break;
       continue;
@@ -110,7 +129,17 @@ export function applyHotplug(o: RunOptions, platform: Platform, k: Kernel): Hotp
     if (stop) break;
   }
   if (!stop && until !== NEVER) advance(until);
-  return {
+  if (stop && done < steps.length) {
+    const left = steps.length - done;
+    warnings.push(
+      `the crash came before the last ${left} step${left > 1 ? 's' : ''} of the timeline, which did not run`,
+    );
+  }
+  if (o.crashAtEvent !== undefined && stop !== 'in-event' && !(stop === 'time'))
+    warnings.push(
+      `the crash was to come while udev handled memory event ${o.crashAtEvent}, but it handled ${rule.stats.handled}: it came after the steps`,
+    );
+  const summary: HotplugSummary = {
     added,
     removed,
     offlined,
@@ -121,7 +150,10 @@ export function applyHotplug(o: RunOptions, platform: Platform, k: Kernel): Hotp
     crashedInEvent: stop === 'in-event',
     settleNs: Number(clock.now() - t0),
   };
+  return { summary, warnings, midReRegistration: o.udev !== false && rule.midReRegistration };
 }
+
+const hexDrc = (d: number) => `DRC 0x${d.toString(16)}`;
 
 function fmtNs(ns: bigint): string {
   return `${(Number(ns) / 1e9).toFixed(3)}s`;

@@ -17,11 +17,10 @@ import { buildOpalCore } from '../kernel-model/opal-core.ts';
 import { procVmcore, VmcoreInitError } from '../kernel-model/proc-vmcore.ts';
 import { SYMBOLS } from '../kernel-model/symbols.ts';
 import { readVmcoreinfo } from '../kernel-model/vmcoreinfo.ts';
-import { applyHotplug } from './hotplug-timeline.ts';
+import { applyHotplug, type Timeline } from './hotplug-timeline.ts';
 import { type MemoryMap, memoryMap } from './memory-map.ts';
 import { type Platform, platformOf } from './platforms.ts';
 import type { AfterCapture, RunOptions } from './run-options.ts';
-import type { HotplugSummary } from './summary.ts';
 import type { CrashTruth } from './verify.ts';
 
 /** What the crash left: when, the crashing CPU's registers, and what a correct dump would hold. */
@@ -34,6 +33,8 @@ export interface Crash {
   expected: Range[];
   /** Of `expected`, what lies below boot_mem_top outside the boot-memory regions (not dumped by design). */
   notDumpedByDesign: Range[];
+  /** Why firmware took no dump: fadump was not registered at the crash, and why not. */
+  notTaken?: string;
   /** Crash-time memory and VMCOREINFO, when firmware took a dump. */
   taken?: { memory: MemorySnapshot; vmcoreinfo: Record<string, string> | null };
 }
@@ -54,6 +55,7 @@ export class Partition {
   readonly maps: MemoryMap[] = [];
   private stopped: CrashTruth['cpus'] = [];
   private snapshot: MemorySnapshot | undefined;
+  private lastTimeline: Timeline | undefined;
 
   constructor(
     readonly machine: Machine,
@@ -88,8 +90,9 @@ export class Partition {
   }
 
   /** The first kernel's timeline up to the crash point. */
-  timeline(): HotplugSummary {
-    return applyHotplug(this.o, this.platform, this.kernel);
+  timeline(): Timeline {
+    this.lastTimeline = applyHotplug(this.o, this.platform, this.kernel);
+    return this.lastTimeline;
   }
 
   /** The running kernel panics, or takes a system reset, on `cpu`; firmware takes the dump if armed. */
@@ -106,10 +109,13 @@ export class Partition {
         : 'at the crash: fadump is not registered, so there will be no dump',
     );
     const at = this.machine.clock.now();
+    const unarmed = f.registered ? undefined : whyNotArmed(k, this.lastTimeline?.midReRegistration ?? false);
+    this.lastTimeline = undefined;
     this.snapshot = undefined;
     const regs = kind === 'nmi' ? k.systemReset(cpu) : k.panic(cpu, 'sysrq triggered crash');
     this.platform.completeDump();
     const crash: Crash = { at, regs, cpus: this.stopped, expected, notDumpedByDesign };
+    if (unarmed) crash.notTaken = unarmed;
     if (this.snapshot && this.platform.dumpTaken()) {
       const keys = readVmcoreinfo(this.snapshot, k.order, SYMBOLS.vmcoreinfo_note);
       crash.taken = { memory: this.snapshot, vmcoreinfo: keys ? Object.fromEntries(keys) : null };
@@ -168,6 +174,30 @@ function initVmcore(k: Kernel, elfcorehdr: number): DumpImage | undefined {
     k.machine.events.emit('kernel', 'dump-refused', { reason: `vmcore_init: ${e.message}` });
     return undefined;
   }
+}
+
+/**
+ * Why the crashing kernel had no dump armed, in its own words where it said why: no fadump=on, no
+ * firmware support, a reservation or registration that failed (the last thing the fadump code
+ * complained of), or an unregistration (by the kdump udev rule mid re-registration, or by a write
+ * to /sys/kernel/fadump/registered).
+ */
+function whyNotArmed(k: Kernel, midReRegistration: boolean): string {
+  const f = k.fadump;
+  const arg = k.cmdlineParam('fadump');
+  if (arg !== 'on' && arg !== 'nocma')
+    return `fadump=on is not on the kernel command line (${k.cmdline || 'empty'}): nothing was reserved for a dump`;
+  if (!f.supported) return 'Firmware-Assisted Dump is not supported on this hardware';
+  const said = k.complaints.filter((l) => /^(fadump|rtas fadump|opal fadump): /.test(l)).at(-1);
+  if (!f.enabled || f.reserveSize === 0) return said ?? 'fadump reserved no memory';
+  if (midReRegistration)
+    return 'fadump was unregistered: the crash came while the kdump udev rule re-registered it after a memory event';
+  const unregistered = k.machine.events.events.some(
+    (e) => e.kind === 'fadump-unregistered' && e.detail.boot === k.machine.bootCount,
+  );
+  if (unregistered)
+    return 'fadump was unregistered (echo 0 > /sys/kernel/fadump/registered) and not registered again';
+  return said ?? 'fadump was not registered';
 }
 
 /** Of `ranges`, what lies below boot_mem_top outside the boot-memory regions (added into holes). */

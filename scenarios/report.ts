@@ -6,6 +6,7 @@ import type { SimEvent } from '../emulator/events.ts';
 import { fmtSize } from '../emulator/machine.ts';
 import { type AreaKind, approxSize, type MemoryMap } from './memory-map.ts';
 import type { RunOptions, Summary } from './run.ts';
+import { verdict } from './summary.ts';
 
 export interface ReportInput {
   title: string;
@@ -269,15 +270,21 @@ const LEGEND = [
   .map(([c, t]) => `<span style="background:${c}"></span>${t}`)
   .join('');
 
-/** The outcome in one sentence. */
+/** The outcome in one sentence: what happened to the dump, and why when there is none. */
 function outcomeSentence(c: Summary['cycles'][number]): string {
+  const v = verdict(c);
   switch (c.dump.status) {
     case 'captured':
-      return 'The dump was captured.';
+      return v.ok
+        ? 'The dump was captured, exact.'
+        : `The dump was captured but is not right: ${v.verify[0]}.`;
     case 'refused':
       return `The fadump kernel refused the dump: ${c.dump.reason ?? ''}`.replace(/\.?$/, '.');
     default:
-      return 'No dump: fadump was not registered when the kernel crashed.';
+      return `No dump: ${c.dump.reason ?? 'fadump was not registered when the kernel crashed'}`.replace(
+        /\.?$/,
+        '.',
+      );
   }
 }
 
@@ -309,7 +316,8 @@ export function renderReport(r: ReportInput): string {
     ],
     ['re-registrations', String(s.cycles[0]!.hotplug.reRegistrations)],
     ['time unregistered', seconds(BigInt(s.cycles[0]!.hotplug.unregisteredNs))],
-    ['verify', JSON.stringify(c.verify)],
+    ...verdict(c).verify.map((l, i): [string, string] => [i === 0 ? 'verify' : '', l]),
+    ...c.warnings.map((w, i): [string, string] => [i === 0 ? 'warnings' : '', w]),
   ];
   const table = (t: [string, string][]) =>
     `<table>${t.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;

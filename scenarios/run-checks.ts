@@ -3,7 +3,7 @@
 // the spare LMB slots hot-adds need.
 
 import { fmtSize, Machine } from '../emulator/machine.ts';
-import { ConfigError } from '../emulator/memory-blocks.ts';
+import { ConfigError, LMB_DRC_BASE } from '../emulator/memory-blocks.ts';
 import {
   type FirmwarePersonality,
   PERSONALITY_NAMES,
@@ -61,6 +61,16 @@ export function validateRunOptions(o: RunOptions): FirmwarePersonality {
     throw new ConfigError(`--cycles ${o.cycles} must be 1 to 16`);
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)
     throw new ConfigError(`--seed ${o.seed} must be 0 to 4294967295`);
+  checkDrcIndexes(o);
+  const memoryEvents = stepsOf(o).filter((st) =>
+    ['hotAdd', 'hotRemove', 'offline', 'online'].includes(st.op),
+  );
+  if (o.crashAtEvent !== undefined && memoryEvents.length === 0)
+    throw new ConfigError(
+      `--crash-at-event ${o.crashAtEvent}: there are no memory events before the crash to crash in`,
+    );
+  if (o.platform === 'powernv' && o.firmware !== 'powervm')
+    throw new ConfigError(`--firmware ${o.firmware} is a pSeries firmware; powernv runs skiboot (OPAL)`);
   for (const c of o.corrupt ?? []) {
     const names: readonly string[] = STRUCTS_BY_PLATFORM[o.platform];
     if (!names.includes(c.struct))
@@ -99,4 +109,38 @@ export function machineConfig(o: RunOptions) {
     spareLmbs: o.hotplug?.spareLmbs ?? spareFor(stepsOf(o), o.memory / o.lmbSize + holesFor(o).length),
     seed: o.seed,
   };
+}
+
+/**
+ * DRC indexes a DLPAR step names must be LMBs': at or above the first LMB's (0x80000000), an LMB
+ * that is there to remove, and for an add before any remove, an LMB slot that is not assigned.
+ */
+function checkDrcIndexes(o: RunOptions): void {
+  const holes = new Set(holesFor(o));
+  const present = o.memory / o.lmbSize + holes.size;
+  let removed = false;
+  const hex = (d: number) => `0x${d.toString(16)}`;
+  for (const [i, st] of stepsOf(o).entries()) {
+    if (st.op !== 'hotAdd' && st.op !== 'hotRemove') continue;
+    const flag = st.op === 'hotAdd' ? '--hot-add' : '--hot-remove';
+    for (const d of st.drc ?? []) {
+      const slot = d - LMB_DRC_BASE;
+      if (slot < 0)
+        throw new ConfigError(
+          `${flag} DRC index ${d} (${hex(d)}) is no LMB's: LMB DRC indexes start at ${hex(LMB_DRC_BASE)}, the LMB at address 0`,
+          i,
+        );
+      if (st.op === 'hotRemove' && slot >= present)
+        throw new ConfigError(
+          `${flag} DRC index ${hex(d)} is no LMB of this partition: its LMBs are ${hex(LMB_DRC_BASE)}-${hex(LMB_DRC_BASE + present - 1)}`,
+          i,
+        );
+      if (st.op === 'hotAdd' && !removed && slot < present && !holes.has(slot))
+        throw new ConfigError(
+          `${flag} DRC index ${hex(d)} is assigned already: hot-add takes free LMB slots (from ${hex(LMB_DRC_BASE + present)})`,
+          i,
+        );
+    }
+    if (st.op === 'hotRemove') removed = true;
+  }
 }

@@ -89,12 +89,14 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
 
   const firstKernel = partition.bootFirst(kcfg);
   hooks.afterBoot?.(machine, firstKernel);
-  const hotplug = partition.timeline();
+  const timeline = partition.timeline();
   const cycles: CycleSummary[] = [];
   for (let cycle = 1; cycle <= o.cycles; cycle++) {
     const crashed = partition.kernel;
     const suffix = o.cycles > 1 ? ` ${cycle}` : '';
     const kind = o.crashKind === 'nmi' && cycle === 1 ? 'nmi' : 'panic';
+    // What the kernel complained of before the crash (the panic's own lines are the crash).
+    const complaints = [...crashed.complaints];
     const crash = partition.crash(kind, o.crashCpu, `crash${suffix}`);
     if (crash.taken) snapshots.push(crash.taken.memory);
     if (cycle === 1) {
@@ -114,12 +116,16 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     const summary: CycleSummary = {
       cycle,
       crash: crashSummary(o.crashCpu, kind, crash),
-      dump: noDump('not-triggered'),
-      hotplug: cycle === 1 ? hotplug : NO_HOTPLUG,
+      dump: noDump('not-triggered', crash.notTaken),
+      hotplug: cycle === 1 ? timeline.summary : NO_HOTPLUG,
       elfcorehdrOverflowBytes: crashed.fadump.elfcorehdrOverflowBytes,
       corrupted: cycle === 1 ? corrupted : [],
       verify: NO_VERIFY,
       console: { crashed: crashed.console, capture: [] },
+      // What the first kernel complained of and the timeline could not do; the fadump kernel's
+      // complaints follow when it has booted. Later cycles' crashed kernels were earlier ones'
+      // fadump kernels, whose complaints are already there.
+      warnings: cycle === 1 ? [...timeline.warnings, ...complaints] : [],
     };
     cycles.push(summary);
     if (!crash.taken) break;
@@ -127,6 +133,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     hooks.beforeCaptureBoot?.(machine, platform.hookFirmware, cycle);
     const capture = partition.bootCapture(ccfg, `fadump kernel${suffix}`);
     summary.console.capture = partition.kernel.console;
+    summary.warnings.push(...partition.kernel.complaints);
     if (capture.status === 'refused') summary.dump = noDump('refused', capture.reason);
     if (capture.status === 'captured') {
       const name = cycle === 1 ? 'vmcore' : `vmcore.${cycle}`;
@@ -165,6 +172,9 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
       consoleLog.push(`=== boot ${machine.bootCount}: capture kernel ===`, ...partition.kernel.console);
   }
 
+  // Each warning once, and not the reason the dump was refused or not taken, which is said already.
+  for (const c of cycles)
+    c.warnings = [...new Set(c.warnings)].filter((w) => !c.dump.reason || !w.endsWith(c.dump.reason));
   const first = cycles[0]!;
   const summary: Summary = {
     fadumpSim: 2,
@@ -184,6 +194,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     crash: first.crash,
     dump: first.dump,
     verify: first.verify,
+    warnings: first.warnings,
     rtasCalls: platform.calls(),
     console: consoleLog,
     cycles,

@@ -14,7 +14,7 @@ export { SCENARIO_SCHEMA, type ScenarioFile };
 import { validateRunOptions } from './run-checks.ts';
 import type { RunOptions } from './run-options.ts';
 import { sizeBytes } from './units.ts';
-import { applyStep, parseDuration, stepOrderProblem, VERB_NAMES } from './verbs.ts';
+import { applyStep, parseDuration, stepOrderProblem, VERB_NAMES, VERBS, verbOf } from './verbs.ts';
 
 export class ScenarioError extends Error {}
 
@@ -69,16 +69,12 @@ export function parseScenario(text: string, file: string): ScenarioFile {
     throw new ScenarioError(`${at(node?.range?.[0] ?? 0)}: ${order.message}`);
   }
   // What the model cannot run (sizes that are not powers of two, memory too small for fadump, a CPU
-  // that does not exist), reported at the machine section.
+  // that does not exist, DRC indexes no LMB has), reported where the file says it.
   try {
     validateRunOptions(toBuilder(s).toOptions());
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    const machine = isMap(doc.contents) ? doc.contents.get('machine', true) : undefined;
-    const offset = (machine as { range?: [number] } | undefined)?.range?.[0] ?? 0;
-    throw new ScenarioError(
-      `${at(offset)}: ${e.message.replace(/--([a-z-]+) /, (_, f: string) => `${camel(f)} `)}`,
-    );
+    throw new ScenarioError(configErrorIn(doc, s, e, at));
   }
   return s;
 }
@@ -114,9 +110,59 @@ function deepestIssue(issue: Issue): Issue {
   return best && best.path.length > issue.path.length ? best : issue;
 }
 
+/**
+ * A ConfigError about a scenario file, as `file:line:col: message` in the file's words: at the step
+ * it is about (a memory step, or the crash for crash.cpu, crash.atEvent and crash.at), else at the
+ * machine key, else at the machine section.
+ */
+function configErrorIn(
+  doc: ReturnType<typeof parseDocument>,
+  s: ScenarioFile,
+  e: ConfigError,
+  at: (offset: number) => string,
+): string {
+  const flag = /^--([a-z-]+)/.exec(e.message)?.[1];
+  const key = flag ? camel(flag) : undefined;
+  const message = flag ? e.message.replace(`--${flag}`, key!) : e.message;
+  const node = (path: unknown[]) => doc.getIn(path, true) as { range?: [number] } | undefined;
+  const crashAt = s.steps.findIndex((st) => typeof st === 'object' && ('crash' in st || 'nmi' in st));
+  // RunOptions.steps are the file's steps of the first kernel's timeline, in order.
+  const timeline = s.steps.flatMap((st, i) => {
+    const phase = VERBS[verbOf(st).name].phase;
+    return i < crashAt && (phase === 'before' || phase === 'either') ? [i] : [];
+  });
+  let target: { range?: [number] } | undefined;
+  if (e.step !== undefined && timeline[e.step] !== undefined) target = node(['steps', timeline[e.step]]);
+  else if (key?.startsWith('crash.') && crashAt >= 0) {
+    const verb = Object.keys(s.steps[crashAt] as object)[0]!;
+    target = node(['steps', crashAt, verb, key.slice(6)]) ?? node(['steps', crashAt]);
+  } else if (key) target = node(['machine', key]);
+  target ??= node(['machine']);
+  return `${at(target?.range?.[0] ?? 0)}: ${message}`;
+}
+
+/**
+ * A ConfigError raised while a scenario file ran (one that only the run could find, such as a
+ * crash time before the first kernel is up), as `file:line:col: message` in the file's words.
+ */
+export function configErrorAt(text: string, file: string, e: ConfigError): string {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const at = (offset: number) => {
+    const p = lineCounter.linePos(offset);
+    return `${file}:${p.line}:${p.col}`;
+  };
+  return configErrorIn(doc, parseScenario(text, file), e, at);
+}
+
 /** A CLI flag name as the scenario key that sets it (lmb-size → lmbSize). */
 function camel(flag: string): string {
-  const keys: Record<string, string> = { 'crash-cpu': 'crash.cpu', 'boot-mem-regions': 'bootMemRegions' };
+  const keys: Record<string, string> = {
+    'crash-cpu': 'crash.cpu',
+    'crash-at-event': 'crash.atEvent',
+    'crash-at-time': 'crash.at',
+    'boot-mem-regions': 'bootMemRegions',
+  };
   return keys[flag] ?? flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 

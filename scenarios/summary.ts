@@ -39,6 +39,11 @@ export interface CycleSummary {
   /** The dump compared with the crash; null when there is no dump. */
   verify: { [K in keyof Verification]: Verification[K] | null };
   console: { crashed: string[]; capture: string[] };
+  /**
+   * What did not go as asked without stopping the run: lines the kernels printed at KERN_WARNING or
+   * worse (without timestamps), and requests the timeline could not carry out.
+   */
+  warnings: string[];
 }
 
 export interface HotplugSummary {
@@ -86,6 +91,7 @@ export interface Summary {
   crash: CycleSummary['crash'];
   dump: CycleSummary['dump'];
   verify: CycleSummary['verify'];
+  warnings: CycleSummary['warnings'];
   rtasCalls: number;
   console: string[];
   cycles: CycleSummary[];
@@ -112,3 +118,63 @@ export const NO_VERIFY: CycleSummary['verify'] = {
   extraCpus: null,
   vmcoreinfoMismatch: null,
 };
+
+/** What a cycle's outcome says to people, read from its summary. */
+export interface Verdict {
+  /** Captured, and every byte, register, CPU note and VMCOREINFO key as at the crash. */
+  ok: boolean;
+  /** `captured`, `refused: why` or `not taken: why`. */
+  dump: string;
+  /** What the dump holds against the crash, one line each (empty without a dump). */
+  verify: string[];
+  warnings: string[];
+}
+
+/** A byte count for people: `536870912 bytes (512 MiB)`. */
+export function bytesText(n: number): string {
+  const units: [number, string][] = [
+    [2 ** 40, 'TiB'],
+    [2 ** 30, 'GiB'],
+    [2 ** 20, 'MiB'],
+    [2 ** 10, 'KiB'],
+  ];
+  const [u, name] = units.find(([u]) => n >= u) ?? [1, ''];
+  if (u === 1) return `${n} byte${n === 1 ? '' : 's'}`;
+  const v = n / u;
+  return `${n} bytes (${Number.isInteger(v) ? v : v.toFixed(1)} ${name})`;
+}
+
+export function verdict(c: CycleSummary): Verdict {
+  const d = c.dump;
+  const dump =
+    d.status === 'captured'
+      ? 'captured'
+      : `${d.status === 'refused' ? 'refused' : 'not taken'}${d.reason ? `: ${d.reason}` : ''}`;
+  if (d.status !== 'captured') return { ok: false, dump, verify: [], warnings: c.warnings };
+  const v = c.verify;
+  const byDesign = v.notDumpedByDesignBytes ?? 0;
+  const missing = (v.missingBytes ?? 0) - byDesign;
+  const lines: string[] = [];
+  if (missing > 0)
+    lines.push(`INCOMPLETE: ${bytesText(missing)} of the memory assigned at the crash is not in the dump`);
+  if (v.extraBytes) lines.push(`${bytesText(v.extraBytes)} in the dump was not memory assigned at the crash`);
+  if (v.mismatchedBytes) lines.push(`${bytesText(v.mismatchedBytes)} differ from memory at the crash`);
+  for (const m of v.registerMismatches ?? [])
+    lines.push(`CPU ${m.cpu} ${m.register}: the dump has ${m.got}, the CPU had ${m.expected}`);
+  if (v.missingCpus?.length) lines.push(`no note for CPU ${v.missingCpus.join(', ')}`);
+  if (v.extraCpus?.length)
+    lines.push(`notes for CPUs that did not exist or twice: ${v.extraCpus.join(', ')}`);
+  if (v.vmcoreinfoMismatch?.length) lines.push(`VMCOREINFO differs: ${v.vmcoreinfoMismatch.join(', ')}`);
+  const ok = lines.length === 0;
+  if (ok) {
+    const held = c.crash.ranges.reduce((n, r) => n + Number(r.size), 0) - byDesign;
+    lines.push(
+      `exact: ${bytesText(held)} of memory, ${d.cpus.length} CPU notes and VMCOREINFO as they were at the crash`,
+    );
+  }
+  if (byDesign > 0)
+    lines.push(
+      `${bytesText(byDesign)} added into a hole below boot_mem_top is not dumped, by design (Linux dumps boot memory and what lies above boot_mem_top)`,
+    );
+  return { ok, dump, verify: lines, warnings: c.warnings };
+}

@@ -37,7 +37,8 @@ function build(
     else if (st.op === 'offline') s = s.offline(st.count);
     else s = s.online(st.count);
   }
-  return s.crashAt(crashEvent === undefined ? {} : { event: crashEvent });
+  // A crash during an event needs an event to crash in.
+  return s.crashAt(crashEvent === undefined || steps.length === 0 ? {} : { event: crashEvent });
 }
 
 describe('resilient kernels under any memory-event sequence', () => {
@@ -197,7 +198,7 @@ describe('legacy kernels on PowerNV under online/offline sequences', () => {
           let s = Scenario.create({ platform: 'powernv', kernel: 'legacy', memory: 4096 * MiB }).boot();
           for (const st of steps) s = st.op === 'offline' ? s.offline(st.count) : s.online(st.count);
           const { summary } = await s
-            .crashAt(crashEvent === undefined ? {} : { event: crashEvent })
+            .crashAt(crashEvent === undefined || steps.length === 0 ? {} : { event: crashEvent })
             .run(dir());
           const c = summary.cycles[0]!;
           const triggers = triggersOf(steps);

@@ -77,6 +77,7 @@ describe('runScenario', () => {
     const r = await run({ cmdline: 'root=/dev/sda2' });
     expect(r.summary.dump).toEqual({
       status: 'not-triggered',
+      reason: 'fadump=on is not on the kernel command line (root=/dev/sda2): nothing was reserved for a dump',
       vmcore: null,
       format: 'elf',
       crash: null,

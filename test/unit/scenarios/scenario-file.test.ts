@@ -245,16 +245,47 @@ describe('README', () => {
 });
 
 describe('impossible machines in scenario files', () => {
-  it('are reported at the machine section, in the file words', () => {
+  it('are reported at the key or step they are about, in the file words', () => {
     const text = 'description: x\nmachine:\n  memory: 512M\nsteps: [boot, crash: {}]\n';
     expect(() => parseScenario(text, 'small.yaml')).toThrow(
-      /^small\.yaml:3:3: memory 512M is smaller than fadump needs/,
+      /^small\.yaml:3:11: memory 512M is smaller than fadump needs/,
     );
+    // The CPU number itself, on its own line.
     const cpu = 'machine: { cpus: 4 }\nsteps: [boot, crash: { cpu: 9 }]\n';
-    expect(() => parseScenario(cpu, 'cpu.yaml')).toThrow(/^cpu\.yaml:1:10: crash\.cpu 9 does not exist/);
+    expect(() => parseScenario(cpu, 'cpu.yaml')).toThrow(/^cpu\.yaml:2:29: crash\.cpu 9 does not exist/);
     const lmb = 'machine: { lmbSize: 100M }\nsteps: [boot, crash: {}]\n';
     expect(() => parseScenario(lmb, 'lmb.yaml')).toThrow(
-      /^lmb\.yaml:1:10: lmbSize 100M must be a power of two/,
+      /^lmb\.yaml:1:21: lmbSize 100M must be a power of two/,
     );
+  });
+
+  it('refuse requests that cannot happen, at the step, never naming a command-line flag', () => {
+    const drc = 'steps:\n  - boot\n  - hotAdd: { drc: [40, 42] }\n  - crash: {}\n';
+    expect(() => parseScenario(drc, 'drc.yaml')).toThrow(
+      /^drc\.yaml:3:5: hotAdd DRC index 40 \(0x28\) is no LMB's: LMB DRC indexes start at 0x80000000/,
+    );
+    const assigned = 'steps:\n  - boot\n  - hotAdd: { drc: [0x80000003] }\n  - crash: {}\n';
+    expect(() => parseScenario(assigned, 'a.yaml')).toThrow(
+      /^a\.yaml:3:5: hotAdd DRC index 0x80000003 is assigned already/,
+    );
+    const gone = 'steps:\n  - boot\n  - hotRemove: { drc: [0x80001000] }\n  - crash: {}\n';
+    expect(() => parseScenario(gone, 'g.yaml')).toThrow(
+      /^g\.yaml:3:5: hotRemove DRC index 0x80001000 is no LMB of this partition/,
+    );
+    const event = 'steps:\n  - boot\n  - crash: { atEvent: 2 }\n';
+    expect(() => parseScenario(event, 'e.yaml')).toThrow(
+      /^e\.yaml:3:23: crash\.atEvent 2: there are no memory events before the crash to crash in$/,
+    );
+    const qemu = 'machine: { platform: powernv, firmware: qemu, memory: 4G }\nsteps: [boot, crash: {}]\n';
+    expect(() => parseScenario(qemu, 'q.yaml')).toThrow(
+      /^q\.yaml:1:41: firmware qemu is a pSeries firmware; powernv runs skiboot/,
+    );
+    for (const bad of [drc, assigned, gone, event, qemu]) {
+      try {
+        parseScenario(bad, 'x.yaml');
+      } catch (e) {
+        expect((e as Error).message).not.toMatch(/--[a-z]/);
+      }
+    }
   });
 });
