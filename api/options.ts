@@ -2,10 +2,11 @@
 // the output-file errors.
 // It loads none of the model, so the command line's definitions (and --help) start fast on it.
 
-export { asOutputError, OutputError, outputGuard } from '../emulator/output-guard.ts';
+export { asOutputError, errnoCause, OutputError, outputGuard } from '../emulator/output-guard.ts';
 export { PERSONALITY_NAMES, type PersonalityName } from '../firmware/rtas/personality.ts';
 export { GENERATION_NAMES, type Generation } from '../kernel-model/generations.ts';
 export type { LogLevel } from '../scenarios/event-log.ts';
+export { nearest } from '../scenarios/nearest.ts';
 export {
   type AfterCapture,
   DEFAULT_RUN,
@@ -14,3 +15,6 @@ export {
   type RunOptions,
 } from '../scenarios/run-options.ts';
 export { durationNs, sizeBytes } from '../scenarios/units.ts';
+
+/** The package's version (package.json's; a test keeps them equal). */
+export const VERSION = '0.1.0';

@@ -1,7 +1,7 @@
 // What the commands do, loaded by cli/main.ts only when one runs: everything here pulls in the
 // model, the scenario language and the report.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import {
@@ -11,6 +11,7 @@ import {
   configErrorAt,
   DtbError,
   DumpFileError,
+  errnoCause,
   type LogLevel,
   libraryScenarios,
   parseScenario,
@@ -35,7 +36,7 @@ import {
   failAfterStart,
   UsageError,
 } from './fail.ts';
-import { inspect } from './inspect.ts';
+import { inspectFile } from './inspect.ts';
 
 /** Turns on test-only model faults (`--inject-fault`, to replay check counterexamples). */
 export function setFaults(names: readonly string[]): void {
@@ -238,12 +239,20 @@ export async function explainCommand(scenario: string, out: string, force: boole
   process.stdout.write(`${await explain(builder, out)}\n`);
 }
 
+/** `inspect FILE`: exit 2 for a file it cannot read, 1 when the file lacks what its headers promise. */
 export function inspectCommand(file: string, json: boolean): void {
+  let r: ReturnType<typeof inspectFile>;
   try {
-    process.stdout.write(`${inspect(file, json)}\n`);
+    if (statSync(file).isDirectory()) fail(`${file}: cannot read: is a directory (EISDIR)`);
+    r = inspectFile(file, json);
   } catch (e) {
     if (e instanceof DumpFileError || e instanceof DtbError) fail(`${file}: ${e.message}`);
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') fail(`${file}: no such file`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') fail(`${file}: no such file`);
+    if (typeof code === 'string') fail(`${file}: cannot read: ${errnoCause(code)} (${code})`);
     throw e;
   }
+  process.stdout.write(`${r.text}\n`);
+  for (const w of r.warnings) process.stderr.write(`fadump-sim: warning: ${file}: ${w}\n`);
+  if (r.warnings.length) process.exitCode = EXIT_DUMP_FAILED;
 }

@@ -17,9 +17,12 @@ export function fail(message: string): never {
   process.exit(EXIT_USAGE);
 }
 
-/** Names a run writes (and `--force` may replace). */
+/**
+ * Names a run writes (and `--force` may replace), with the temporary names they are written under
+ * (`NAME.tmp-PID`): a run killed before it could clean up must not block the next one.
+ */
 const OUTPUT_NAME =
-  /^(vmcore(\.\d+)?|opalcore(\.\d+)?|summary\.json|console\.log|events\.jsonl|report\.html)$/;
+  /^(vmcore(\.\d+)?|opalcore(\.\d+)?|summary\.json|console\.log|events\.jsonl|report\.html)(\.tmp-\d+)?$/;
 
 /** Whether `dir` holds only what runs write: output files, and subdirectories that do too. */
 function onlyOutputs(dir: string, depth = 0): boolean {

@@ -1,6 +1,6 @@
 // `fadump-sim inspect FILE`: what a vmcore (or OPAL core) or a device tree blob holds, as text or JSON.
 
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { type DtNode, decodeDtb, type ElfDumpContents, formatOf, withDump } from '../api/index.ts';
 
 const hex = (v: bigint | number) => `0x${v.toString(16)}`;
@@ -17,16 +17,39 @@ function head(path: string): Uint8Array {
   }
 }
 
+/** What inspect shows, and what it found wrong with the file while still showing what is there. */
+export interface Inspection {
+  text: string;
+  /** Parts of the file the headers promise that the file does not hold (a truncated core). */
+  warnings: string[];
+}
+
 export function inspect(path: string, json: boolean): string {
+  return inspectFile(path, json).text;
+}
+
+export function inspectFile(path: string, json: boolean): Inspection {
   const magic = head(path);
   if (magic[0] === 0xd0 && magic[1] === 0x0d && magic[2] === 0xfe && magic[3] === 0xed) {
     const dtb = decodeDtb(new Uint8Array(readFileSync(path)));
-    return json ? JSON.stringify(treeJson(dtb.root), null, 2) : `/dts-v1/;\n${treeText(dtb.root, 0)}`;
+    const text = json ? JSON.stringify(treeJson(dtb.root), null, 2) : `/dts-v1/;\n${treeText(dtb.root, 0)}`;
+    return { text, warnings: [] };
   }
   // Anything that is not a device tree blob is read as the default format, whose reader says what is wrong.
   const format = formatOf(path) ?? 'elf';
   const r = withDump(path, format, (d) => d.contents as ElfDumpContents);
-  return json ? JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? hex(v) : v), 2) : vmcoreText(path, r);
+  const size = statSync(path).size;
+  const warnings = r.loads.flatMap((l, i) =>
+    l.fileOffset + l.fileSize > size
+      ? [
+          `PT_LOAD ${i} (paddr ${hex(l.paddr)}, ${l.fileSize} bytes at offset ${hex(l.fileOffset)}) ends past the end of the file (${size} bytes): the file is truncated, and what it lacks reads as zeros`,
+        ]
+      : [],
+  );
+  const text = json
+    ? JSON.stringify({ ...r, warnings }, (_, v) => (typeof v === 'bigint' ? hex(v) : v), 2)
+    : vmcoreText(path, r);
+  return { text, warnings };
 }
 
 function vmcoreText(path: string, r: ElfDumpContents): string {

@@ -11,10 +11,12 @@ import {
   GENERATION_NAMES,
   type Generation,
   type LogLevel,
+  nearest,
   PERSONALITY_NAMES,
   type PersonalityName,
   type RunOptions,
   sizeBytes,
+  VERSION,
 } from '../api/options.ts';
 import { fail, UsageError } from './fail.ts';
 
@@ -56,16 +58,43 @@ function outputOptions<T>(y: Argv<T>) {
 /** Options shared by run and compare: the machine, the memory events and the crash. */
 function scenarioOptions<T>(y: Argv<T>) {
   return outputOptions(y)
-    .option('platform', { type: 'string', default: DEFAULT_RUN.platform, choices: ['pseries', 'powernv'] })
-    .option('firmware', { type: 'string', default: DEFAULT_RUN.firmware, choices: PERSONALITY_NAMES })
+    .option('platform', {
+      type: 'string',
+      default: DEFAULT_RUN.platform,
+      choices: ['pseries', 'powernv'],
+      describe: 'pseries: an LPAR with RTAS; powernv: bare metal with skiboot (OPAL)',
+    })
+    .option('firmware', {
+      type: 'string',
+      default: DEFAULT_RUN.firmware,
+      choices: PERSONALITY_NAMES,
+      describe: 'pSeries firmware: PowerVM, or QEMU as its source behaves',
+    })
     .option('memory', { type: 'string', default: '8G', describe: 'Assigned memory' })
     .option('lmb-size', { type: 'string', default: '256M', describe: 'LMB size: power of two, 16M-1G' })
     .option('cpus', { type: 'number', default: DEFAULT_RUN.cpus, describe: 'Hardware threads' })
     .option('smt', { type: 'number', default: DEFAULT_RUN.threadsPerCore, describe: 'Threads per core' })
-    .option('endian', { type: 'string', default: DEFAULT_RUN.endian, choices: ['le', 'be'] })
-    .option('crash-cpu', { type: 'number', default: DEFAULT_RUN.crashCpu })
-    .option('seed', { type: 'number', default: DEFAULT_RUN.seed })
-    .option('boot-mem-regions', { type: 'number', default: DEFAULT_RUN.bootMemRegions })
+    .option('endian', {
+      type: 'string',
+      default: DEFAULT_RUN.endian,
+      choices: ['le', 'be'],
+      describe: 'Byte order of the first kernel: le (ppc64le) or be (ppc64)',
+    })
+    .option('crash-cpu', {
+      type: 'number',
+      default: DEFAULT_RUN.crashCpu,
+      describe: 'The CPU that panics (or, with an NMI, enters fadump first)',
+    })
+    .option('seed', {
+      type: 'number',
+      default: DEFAULT_RUN.seed,
+      describe: 'Seed of every random choice (memory contents, firmware picks): same seed, same bytes',
+    })
+    .option('boot-mem-regions', {
+      type: 'number',
+      default: DEFAULT_RUN.bootMemRegions,
+      describe: 'Spread boot memory over this many regions (unassigned LMBs make the holes; pseries)',
+    })
     .option('note-pids', {
       type: 'boolean',
       default: false,
@@ -75,12 +104,12 @@ function scenarioOptions<T>(y: Argv<T>) {
     .option('hot-add', {
       type: 'number',
       default: 0,
-      describe: 'LMBs hot-added before the crash (one bulk event)',
+      describe: 'LMBs hot-added before the crash (one DLPAR request; a uevent per LMB, udev after)',
     })
     .option('hot-remove', {
       type: 'number',
       default: 0,
-      describe: 'LMBs hot-removed before the crash (one bulk event)',
+      describe: 'LMBs hot-removed before the crash (one DLPAR request; a uevent per LMB, udev after)',
     })
     .option('offline', { type: 'number', default: 0, describe: 'Memory blocks offlined before the crash' })
     .option('crash-at-event', {
@@ -150,7 +179,29 @@ function toRunOptions(a: ScenarioArgs, extra: Partial<RunOptions> = {}): RunOpti
   };
 }
 
+const COMMANDS = ['run', 'compare', 'check', 'list', 'explain', 'inspect'];
+
+/** The text given for `--flag` on the command line (yargs has already turned it into a number). */
+function rawValue(argv: readonly string[], flag: string): string {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith(`--${flag}=`)) return a.slice(flag.length + 3);
+    if (a === `--${flag}`) return argv[i + 1] ?? '';
+  }
+  return '';
+}
+
+/** "did you mean" for a mistyped name, or nothing. */
+function didYouMean(word: string, known: readonly string[], prefix = ''): string {
+  const guess = nearest(word, known);
+  return guess ? ` (did you mean ${prefix}${guess}?)` : '';
+}
+
 export async function main(argv: string[]): Promise<void> {
+  // An unknown command is an error even with --help (yargs would print the general help).
+  const first = argv[0];
+  if (first !== undefined && !first.startsWith('-') && !COMMANDS.includes(first))
+    fail(`unknown command "${first}"${didYouMean(first, COMMANDS)}: one of ${COMMANDS.join(', ')}`);
   await yargs(argv)
     .scriptName('fadump-sim')
     .usage(
@@ -304,16 +355,52 @@ export async function main(argv: string[]): Promise<void> {
       (y) =>
         y
           .positional('file', { type: 'string', demandOption: true })
-          .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' }),
+          .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' })
+          .epilogue(
+            'Exit status: 0 when the file was read whole; 1 when it lacks what its headers promise (a truncated core: a warning per missing part on stderr, what is there still shown); 2 when it cannot be read or is not a core or device tree blob.',
+          ),
       async (a) => (await commands()).inspectCommand(a.file, a.json),
     )
-    .demandCommand(1, 'Name a command: run, compare, check, list, explain or inspect')
+    // A number yargs could not read is NaN: say what was given instead.
+    .middleware((a) => {
+      for (const [key, v] of Object.entries(a)) {
+        if (typeof v === 'number' && Number.isNaN(v) && /^[a-z]/.test(key) && !/[A-Z]/.test(key))
+          fail(`--${key} ${rawValue(argv, key) || '(nothing)'}: expected a number`);
+      }
+    }, true)
+    .demandCommand(1, `Name a command: ${COMMANDS.join(', ')} (fadump-sim --help lists them)`)
     .strict()
-    .fail((msg, err) => {
+    .fail((msg, err, y) => {
       if (err) throw err;
+      // Unknown options: the nearest known one.
+      const unknown = /^Unknown arguments?: (.+)$/.exec(msg ?? '');
+      if (unknown) {
+        // The usage instance yargs passes knows every option the command describes.
+        const known = Object.keys(
+          (y as unknown as { getDescriptions(): Record<string, unknown> }).getDescriptions(),
+        );
+        // yargs also names the camelCase twin of a dashed option (hot-ad, hotAd): once is enough.
+        const all = unknown[1]!.split(', ');
+        const names = all
+          .filter((n) => !/[A-Z]/.test(n) || !all.some((m) => m.includes('-')))
+          // yargs reads --no-X as X = false and names X: say what was typed.
+          .map((n) => (argv.some((a) => a.split('=')[0] === `--no-${n}`) ? `no-${n}` : n));
+        fail(
+          names
+            .map(
+              (n) =>
+                `unknown option ${n.length > 1 ? '--' : '-'}${n}${didYouMean(
+                  n,
+                  known.filter((k) => k.length > 1),
+                  '--',
+                )}`,
+            )
+            .join('; '),
+        );
+      }
       fail(msg);
     })
     .help()
-    .version(false)
+    .version(VERSION)
     .parseAsync();
 }

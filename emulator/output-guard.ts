@@ -32,6 +32,11 @@ const CAUSES: Readonly<Record<string, string>> = {
   ENXIO: 'no such device or address',
 };
 
+/** strerror(3)'s words for an errno name, or the name itself. */
+export function errnoCause(code: string): string {
+  return CAUSES[code] ?? code;
+}
+
 /** The system refused an output file: which one, and why. */
 export class OutputError extends Error {
   constructor(

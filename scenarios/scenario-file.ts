@@ -3,18 +3,18 @@
 // line and column. The expectations are expectations.ts, the built-in library library.ts.
 
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ConfigError } from '../emulator/memory-blocks.ts';
 import { DEFAULT_UDEV_TIMING } from '../kernel-model/kdump-udev.ts';
 import { Scenario } from './builder.ts';
-import { SCENARIO_SCHEMA, type ScenarioFile } from './scenario-schema.ts';
-
-export { SCENARIO_SCHEMA, type ScenarioFile };
-
+import { nearest } from './nearest.ts';
 import { validateRunOptions } from './run-checks.ts';
 import type { RunOptions } from './run-options.ts';
+import { SCENARIO_SCHEMA, type ScenarioFile } from './scenario-schema.ts';
 import { sizeBytes } from './units.ts';
 import { applyStep, parseDuration, stepOrderProblem, VERB_NAMES, VERBS, verbOf } from './verbs.ts';
+
+export { SCENARIO_SCHEMA, type ScenarioFile };
 
 export class ScenarioError extends Error {}
 
@@ -60,6 +60,18 @@ export function parseScenario(text: string, file: string): ScenarioFile {
         `${at(range?.[0] ?? 0)}: unknown step "${unknown}": one of ${VERB_NAMES.join(', ')}${where}`,
       );
     }
+    if (issue.code === 'unrecognized_keys') {
+      // At the key itself, with the known key it is nearest to.
+      const key = issue.keys[0]!;
+      const pair = isMap(node)
+        ? node.items.find((p) => (p.key as { value?: unknown })?.value === key)
+        : undefined;
+      const keyAt = (pair?.key as { range?: [number] } | undefined)?.range?.[0] ?? range?.[0] ?? 0;
+      const guess = nearest(key, schemaKeys());
+      throw new ScenarioError(
+        `${at(keyAt)}: unknown key "${key}"${guess ? `: did you mean "${guess}"?` : ''}${where}`,
+      );
+    }
     throw new ScenarioError(`${at(range?.[0] ?? 0)}: ${issue.message}${where}`);
   }
   const s = result.data;
@@ -80,6 +92,23 @@ export function parseScenario(text: string, file: string): ScenarioFile {
 }
 
 type Issue = z.core.$ZodIssue;
+
+let keys: string[] | undefined;
+/** Every key a scenario file may use anywhere, for "did you mean". */
+function schemaKeys(): string[] {
+  if (keys) return keys;
+  const found = new Set<string>();
+  const walk = (v: unknown) => {
+    if (!v || typeof v !== 'object') return;
+    const o = v as Record<string, unknown>;
+    if (o.properties && typeof o.properties === 'object')
+      for (const k of Object.keys(o.properties)) found.add(k);
+    for (const x of Object.values(o)) walk(x);
+  };
+  walk(z.toJSONSchema(SCENARIO_SCHEMA, { target: 'draft-7', unrepresentable: 'any' }));
+  keys = [...found];
+  return keys;
+}
 
 /** The verb of steps[i] when the problem is that no step has that name. */
 function unknownVerb(value: unknown, path: readonly PropertyKey[]): string | undefined {

@@ -1,0 +1,148 @@
+// The usual mistakes get one clear line (issue 12): unreadable inspect inputs, truncated cores,
+// numbers that are not numbers, unknown commands and options with the nearest valid one, a scenario
+// key misspelt, --version, and a killed run's leftovers never blocking --force.
+import { spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { VERSION } from '../../api/options.ts';
+import { REPO } from '../support/tools.ts';
+
+const CLI = join(REPO, 'dist', 'cli.mjs');
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'fadump-mistake-'));
+
+/** Exit 2 and exactly this one line on stderr. */
+function oneLine(r: ReturnType<typeof cli>, line: string) {
+  expect(r.code).toBe(2);
+  expect(r.stderr).toBe(`fadump-sim: error: ${line}\n`);
+}
+
+describe('inspect on what it cannot read', () => {
+  it('a directory: one line, exit 2', () => {
+    const dir = tmp();
+    oneLine(cli('inspect', dir), `${dir}: cannot read: is a directory (EISDIR)`);
+  });
+
+  it('a core truncated to 100,000 bytes: what is there, a warning per missing part, exit 1', () => {
+    const dir = tmp();
+    expect(cli('run', '--out', join(dir, 'run'), '--memory', '2G').code).toBe(0);
+    const cut = join(dir, 'cut.core');
+    // The first 100,000 bytes only (the vmcore is a sparse file of gigabytes).
+    const head = Buffer.alloc(100_000);
+    const fd = openSync(join(dir, 'run', 'vmcore'), 'r');
+    readSync(fd, head, 0, head.length, 0);
+    closeSync(fd);
+    writeFileSync(cut, head);
+    const r = cli('inspect', cut);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('VMCOREINFO: ');
+    const warnings = r.stderr.trim().split('\n');
+    expect(warnings.length).toBeGreaterThan(0);
+    for (const w of warnings)
+      expect(w).toMatch(
+        /^fadump-sim: warning: .*cut\.core: PT_LOAD \d+ \(paddr 0x[0-9a-f]+, \d+ bytes at offset 0x[0-9a-f]+\) ends past the end of the file \(100000 bytes\): the file is truncated/,
+      );
+    expect(cli('inspect', '--help').stdout.replace(/\s+/g, ' ')).toContain(
+      '1 when it lacks what its headers promise',
+    );
+  });
+});
+
+describe('numbers, commands and options', () => {
+  it('a number that is not one is echoed as given, not as NaN', () => {
+    oneLine(cli('run', '--cpus', 'abc'), '--cpus abc: expected a number');
+    oneLine(cli('run', '--seed=x'), '--seed x: expected a number');
+  });
+
+  it('an unknown command is an error, even with --help, with the nearest command', () => {
+    oneLine(
+      cli('lab', '--help'),
+      'unknown command "lab": one of run, compare, check, list, explain, inspect',
+    );
+    oneLine(
+      cli('chek'),
+      'unknown command "chek" (did you mean check?): one of run, compare, check, list, explain, inspect',
+    );
+  });
+
+  it('an unknown option names the nearest known one', () => {
+    oneLine(cli('run', '--memroy', '2G'), 'unknown option --memroy (did you mean --memory?)');
+    oneLine(
+      cli('run', '--memroy', '2G', '--hot-ad', '1'),
+      'unknown option --memroy (did you mean --memory?); unknown option --hot-ad (did you mean --hot-add?)',
+    );
+    oneLine(cli('run', '--zzzzzz', '1'), 'unknown option --zzzzzz');
+  });
+
+  it('--version prints the package version', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+    expect(VERSION).toBe(pkg.version);
+    const r = cli('--version');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${pkg.version}\n`);
+  });
+
+  it('every run option says what it does in --help', () => {
+    const help = cli('run', '--help').stdout;
+    for (const [flag, words] of [
+      ['--platform', 'pseries: an LPAR with RTAS'],
+      ['--firmware', 'pSeries firmware'],
+      ['--endian', 'Byte order of the first kernel'],
+      ['--crash-cpu', 'The CPU that panics'],
+      ['--seed', 'Seed of every random choice'],
+      ['--boot-mem-regions', 'Spread boot memory over'],
+    ] as const) {
+      const line = help.split('\n').find((l) => l.trimStart().startsWith(flag));
+      expect(line, flag).toBeDefined();
+      // yargs wraps long descriptions: the words follow the flag on its line or the next.
+      const at = help.indexOf(line!);
+      expect(help.slice(at, at + 400).replace(/\s+/g, ' '), flag).toContain(words);
+    }
+  });
+});
+
+describe('scenario files', () => {
+  it('a misspelt key: at the key, with the nearest known key', () => {
+    const dir = tmp();
+    const file = join(dir, 'm.yaml');
+    writeFileSync(file, 'description: x\nmachnie: {}\nsteps: [boot, crash: {}]\n');
+    oneLine(
+      cli('run', file, '--out', join(dir, 'out')),
+      `${file}:2:1: unknown key "machnie": did you mean "machine"?`,
+    );
+  });
+});
+
+describe('--force and a killed run', () => {
+  it("a run's own temporary leftovers do not make --force refuse", () => {
+    const dir = tmp();
+    const out = join(dir, 'out');
+    expect(cli('run', '--out', out, '--memory', '2G').code).toBe(0);
+    // What a run killed mid-way (SIGKILL, power loss) leaves.
+    writeFileSync(join(out, 'events.jsonl.tmp-4242'), 'partial');
+    writeFileSync(join(out, 'vmcore.tmp-4242'), 'partial');
+    const r = cli('run', '--out', out, '--memory', '2G', '--force');
+    expect(r.code).toBe(0);
+    expect(readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    // Anything else still stops it.
+    mkdirSync(join(out, 'mine'));
+    writeFileSync(join(out, 'mine', 'notes.txt'), 'keep');
+    expect(cli('run', '--out', out, '--force').stderr).toContain('holds files fadump-sim did not write');
+  });
+});
