@@ -1,8 +1,9 @@
 // docs/tutorial.md stays true: every `$ fadump-sim ...` command in its console blocks runs (in a
 // fresh directory holding the tutorial's files) with the exit status it states, and every output
-// line quoted under it appears in the real output, in order.
+// line quoted under it appears in the real output, in order (a `…` line stands for lines left out).
+// It starts where a newcomer does: right after the README's `npm start`, which leaves `out/`.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,15 +27,18 @@ for (const block of text.matchAll(/```console\n([\s\S]*?)```/g)) {
   for (const line of block[1]!.split('\n')) {
     const cmd = /^\$ fadump-sim (.*?)(?:\s+# exits (\d+))?$/.exec(line);
     if (cmd) steps.push({ args: cmd[1]!.split(/\s+/), status: Number(cmd[2] ?? 0), expect: [] });
-    else if (line.trim() !== '') steps.at(-1)!.expect.push(line);
+    else if (line.trim() !== '' && line.trim() !== '…') steps.at(-1)!.expect.push(line);
   }
 }
 
 describe('docs/tutorial.md', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'fadump-tutorial-'));
   for (const f of files) writeFileSync(join(cwd, f.name), f.body);
+  // What `npm start` leaves: the default run in out/.
+  spawnSync(process.execPath, [CLI, 'run', '--out', 'out'], { cwd });
 
-  it('has commands to check', () => {
+  it('has commands to check, and starts after npm start has left out/', () => {
+    expect(existsSync(join(cwd, 'out', 'vmcore'))).toBe(true);
     expect(steps.length).toBeGreaterThanOrEqual(8);
     expect(files.map((f) => f.name)).toEqual(['damaged.yaml']);
   });
