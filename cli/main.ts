@@ -29,6 +29,11 @@ const commands = () => import('./commands.ts');
 export function parseSize(flag: string, text: string): number {
   const n = sizeBytes(text);
   if (n === undefined) throw new UsageError(`--${flag} ${text}: expected a size such as 512M, 8G or 1T`);
+  // A small number without a unit is a forgotten unit, not a size in bytes.
+  if (/^\d+$/.test(text.trim()) && n < 2 ** 20)
+    throw new UsageError(
+      `--${flag} ${text} is ${n} bytes, too small to be meant: add a unit, as in ${text}G or ${text}M`,
+    );
   if (!Number.isSafeInteger(n)) throw new UsageError(`--${flag} ${text} is too large`);
   return n;
 }

@@ -54,12 +54,19 @@ export function parseScenario(text: string, file: string): ScenarioFile {
     }
     const range = (node as { range?: [number, number, number] } | null)?.range;
     const where = issue.path.length ? ` (at ${issue.path.join('.')})` : '';
+    // Problems with a step as a whole are reported at the step.
+    const step = issue.path[0] === 'steps' && typeof issue.path[1] === 'number' ? issue.path[1] : undefined;
+    const stepNode =
+      step !== undefined ? (doc.getIn(['steps', step], true) as { range?: [number] }) : undefined;
+    const stepAt = at(stepNode?.range?.[0] ?? range?.[0] ?? 0);
     const unknown = unknownVerb(value, issue.path);
     if (unknown !== undefined) {
       throw new ScenarioError(
-        `${at(range?.[0] ?? 0)}: unknown step "${unknown}": one of ${VERB_NAMES.join(', ')}${where}`,
+        `${stepAt}: unknown step "${unknown}"${didYouMean(unknown, VERB_NAMES)}: one of ${VERB_NAMES.join(', ')} (at steps.${step})`,
       );
     }
+    const shape = stepShapeProblem(value, issue.path);
+    if (shape) throw new ScenarioError(`${stepAt}: ${shape} (at steps.${step})`);
     if (issue.code === 'unrecognized_keys') {
       // At the key itself, with the known key it is nearest to.
       const key = issue.keys[0]!;
@@ -93,6 +100,11 @@ export function parseScenario(text: string, file: string): ScenarioFile {
 
 type Issue = z.core.$ZodIssue;
 
+const didYouMean = (word: string, known: readonly string[]) => {
+  const guess = nearest(word, known);
+  return guess ? ` (did you mean ${guess}?)` : '';
+};
+
 let keys: string[] | undefined;
 /** Every key a scenario file may use anywhere, for "did you mean". */
 function schemaKeys(): string[] {
@@ -108,6 +120,29 @@ function schemaKeys(): string[] {
   walk(z.toJSONSchema(SCENARIO_SCHEMA, { target: 'draft-7', unrepresentable: 'any' }));
   keys = [...found];
   return keys;
+}
+
+/**
+ * When steps[i] is not shaped as a step at all: what a step looks like. A verb that takes a value
+ * written as a bare word (`- crash`) is told how to write it.
+ */
+function stepShapeProblem(value: unknown, path: readonly PropertyKey[]): string | undefined {
+  if (path[0] !== 'steps' || typeof path[1] !== 'number') return undefined;
+  const st = (value as { steps?: unknown[] }).steps?.[path[1]];
+  const words = VERB_NAMES.filter((n) => !VERBS[n].value);
+  const known = (v: unknown): v is string => typeof v === 'string' && (VERB_NAMES as string[]).includes(v);
+  if (known(st) && !(words as string[]).includes(st)) {
+    const example = st === 'crash' || st === 'nmi' ? ` (or "- ${st}: { cpu: 2 }")` : '';
+    return `${st} takes a value: write "- ${st}: {}"${example}; see docs/scenarios.md`;
+  }
+  if (typeof st === 'string') return undefined;
+  if (st !== null && typeof st === 'object' && !Array.isArray(st)) {
+    const keys = Object.keys(st);
+    return keys.length === 1
+      ? undefined
+      : `a step has one verb, this one has ${keys.length} (${keys.join(', ')}): write each as its own "- " item`;
+  }
+  return `a step is a word (${words.join(', ')}) or a map with one verb and its value, such as "- hotAdd: 2" or "- crash: { cpu: 2 }"; see docs/scenarios.md`;
 }
 
 /** The verb of steps[i] when the problem is that no step has that name. */

@@ -13,13 +13,37 @@ import { fieldsOf, STRUCT_NAMES, STRUCTS_BY_PLATFORM, type StructName } from './
 import { durationNs } from './units.ts';
 
 // The value types of scenario files.
+/** Sizes smaller than this without a unit are taken for a forgotten unit (`memory: 8`), not bytes. */
+const SMALLEST_UNITLESS = 2 ** 20;
+
+// Sizes are spelled as on the command line (units.ts sizeBytes): 512M, 8G, 8GiB, 8GB, 0x10000000.
 export const size = z
   .union([
-    z.string().regex(/^(0x[0-9a-fA-F]+|\d+)\s*[KMGT]?$/, 'a size such as 512M, 8G or 1T'),
-    z.number().int().positive(),
+    z
+      .string()
+      .regex(/^(0x[0-9a-fA-F]+|\d+)\s*([KMGTkmgt]i?[Bb]?)?$/, 'a size such as 512M, 8G or 1T')
+      .refine((v) => /[KMGTkmgt]/.test(v.replace(/^0x[0-9a-fA-F]+/, '')) || Number(v) >= SMALLEST_UNITLESS, {
+        error: (iss) =>
+          `${iss.input} bytes is too small to be meant: add a unit, as in ${iss.input}G or ${iss.input}M`,
+      }),
+    z
+      .number()
+      .int()
+      .positive()
+      .refine((v) => v >= SMALLEST_UNITLESS, {
+        error: (iss) =>
+          `${iss.input} bytes is too small to be meant: add a unit, as in ${iss.input}G or ${iss.input}M`,
+      }),
   ])
   .describe('bytes, or a size such as 256M, 8G');
-export const duration = z.string().regex(/^\d+(\.\d+)?\s*(ns|us|ms|s)$/, 'a duration such as 5ms or 0.2s');
+export const duration = z
+  .string({
+    error: (iss) =>
+      typeof iss.input === 'number'
+        ? `${iss.input} needs a unit: a duration such as ${iss.input}ms`
+        : undefined,
+  })
+  .regex(/^\d+(\.\d+)?\s*(ns|us|ms|s)$/, 'a duration such as 5ms or 0.2s');
 export const count = z.number().int().min(0);
 export const integer = z
   .union([

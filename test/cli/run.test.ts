@@ -22,6 +22,7 @@ describe('fadump-sim run: bad configuration', () => {
     [['--crash-cpu', '8'], /--crash-cpu 8 does not exist: the machine has CPUs 0-7/],
     [['--cpus', '0'], /--cpus 0 must be from 1 to 2048/],
     [['--memory', 'lots'], /--memory lots: expected a size such as 512M, 8G or 1T/],
+    [['--memory', '8'], /--memory 8 is 8 bytes, too small to be meant: add a unit, as in 8G or 8M/],
     [['--firmware', 'slof'], /Invalid values/],
     [['--boot-mem-regions', '3'], /--boot-mem-regions 3 is not possible with 256M LMBs: at most 2/],
     [['--platform', 'powernv', '--hot-add', '2'], /powernv has no DLPAR: use --offline/],

@@ -204,7 +204,32 @@ describe('malformed scenario files', () => {
     [
       'a misspelt verb',
       'steps:\n  - boot\n  - hotAd: 2\n  - crash: {}\n',
-      /^bad\.yaml:3:5: unknown step "hotAd": one of boot, hotAdd, hotRemove, offline, online, register, unregister, wait, crash, nmi, corrupt, release \(at steps\.1/,
+      /^bad\.yaml:3:5: unknown step "hotAd" \(did you mean hotAdd\?\): one of boot, hotAdd, hotRemove, offline, online, register, unregister, wait, crash, nmi, corrupt, release \(at steps\.1\)$/,
+    ],
+    [
+      'a verb that takes a value, written as a word',
+      'steps: [boot, crash]\n',
+      /^bad\.yaml:1:15: crash takes a value: write "- crash: \{\}" \(or "- crash: \{ cpu: 2 \}"\); see docs\/scenarios\.md \(at steps\.1\)$/,
+    ],
+    [
+      'a step that is no step',
+      'steps: [boot, [1], crash: {}]\n',
+      /^bad\.yaml:1:15: a step is a word \(boot, register, unregister, release\) or a map with one verb and its value/,
+    ],
+    [
+      'two verbs in one step',
+      'steps: [boot, { hotAdd: 1, offline: 1 }, crash: {}]\n',
+      /^bad\.yaml:1:15: a step has one verb, this one has 2 \(hotAdd, offline\): write each as its own "- " item \(at steps\.1\)$/,
+    ],
+    [
+      'a size with no unit',
+      'machine: { memory: 8 }\nsteps: [boot, crash: {}]\n',
+      /^bad\.yaml:1:20: 8 bytes is too small to be meant: add a unit, as in 8G or 8M \(at machine\.memory\)$/,
+    ],
+    [
+      'a duration with no unit',
+      'udev: { perEvent: 200 }\nsteps: [boot, crash: {}]\n',
+      /^bad\.yaml:1:19: 200 needs a unit: a duration such as 200ms \(at udev\.perEvent\)$/,
     ],
     [
       'a corrupt value that is not an integer',
@@ -286,6 +311,15 @@ describe('impossible machines in scenario files', () => {
       } catch (e) {
         expect((e as Error).message).not.toMatch(/--[a-z]/);
       }
+    }
+  });
+});
+
+describe('units', () => {
+  it('a scenario file takes sizes as the command line does (2GB, 2GiB, 2G)', () => {
+    for (const memory of ['2G', '2GB', '2GiB', '2048M']) {
+      const s = parseScenario(`machine: { memory: ${memory} }\nsteps: [boot, crash: {}]\n`, 'u.yaml');
+      expect(toBuilder(s).toOptions().memory).toBe(2 ** 31);
     }
   });
 });
