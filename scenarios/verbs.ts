@@ -158,7 +158,7 @@ export const VERBS = {
   hotAdd: verb<Lmbs>({
     value: lmbs,
     phase: 'before',
-    doc: 'DLPAR memory add: a count, { count, interval }, or { drc: [indexes], interval }',
+    doc: 'DLPAR memory add: a count, { count, interval }, or { drc, interval } where drc is a list of DRC indexes or { first, count, stride } (stride 2: every other LMB, each its own range); interval: one event per LMB, this far apart',
     apply: (b, v) => b.hotAdd(lmbsOf(v), spread(v)),
     generate: (fc, m) => (m.platform === 'pseries' ? someBlocks(fc) : undefined),
     weight: 2,
@@ -166,7 +166,7 @@ export const VERBS = {
   hotRemove: verb<Lmbs>({
     value: lmbs,
     phase: 'before',
-    doc: 'DLPAR memory remove: a count, { count, interval }, or { drc: [indexes], interval }',
+    doc: 'DLPAR memory remove: a count, { count, interval }, or { drc, interval } where drc is a list of DRC indexes or { first, count, stride } (stride 2: every other LMB, each its own range); interval: one event per LMB, this far apart',
     apply: (b, v) => b.hotRemove(lmbsOf(v), spread(v)),
     generate: (fc, m) => (m.platform === 'pseries' ? someBlocks(fc) : undefined),
   }),

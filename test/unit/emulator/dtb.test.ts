@@ -151,7 +151,7 @@ describe.runIf(tools.dtc())('DTB against dtc', () => {
     const src = join(dir, 'in.dts');
     writeFileSync(
       src,
-      '/dts-v1/;\n/ {\n\t#address-cells = <2>;\n\tcpus {\n\t\tcpu@0 { reg = <0>; device_type = "cpu"; };\n\t};\n};\n',
+      '/dts-v1/;\n/ {\n\t#address-cells = <2>;\n\t#size-cells = <2>;\n\tcpus {\n\t\t#address-cells = <1>;\n\t\t#size-cells = <0>;\n\t\tcpu@0 { reg = <0>; device_type = "cpu"; };\n\t};\n};\n',
     );
     execFileSync(tools.dtc()!, ['-I', 'dts', '-O', 'dtb', '-o', join(dir, 'in.dtb'), src]);
     const root = decodeDtb(new Uint8Array(readFileSync(join(dir, 'in.dtb')))).root;
