@@ -98,7 +98,10 @@ export async function runOne(o: RunOptions, out: string, json: boolean): Promise
   if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else
     process.stdout.write(
-      `${outcomeLines(last, out)}wrote ${out}/summary.json, ${out}/console.log, ${out}/report.html\n`,
+      `${outcomeLines(last, out)}wrote ${summary.outputs
+        .filter((n) => !/^(vmcore|opalcore)/.test(n))
+        .map((n) => `${out}/${n}`)
+        .join(', ')}\n`,
     );
   if (!summary.cycles.every((c) => verdict(c).ok)) process.exitCode = EXIT_DUMP_FAILED;
 }

@@ -8,6 +8,11 @@ import { renderReport } from './report.ts';
 import type { RunResult } from './run.ts';
 import type { RunOptions } from './run-options.ts';
 
+/** Writes `bytes` to `path` atomically. */
+export function writeBytes(path: string, bytes: Uint8Array): Promise<void> {
+  return writeAtomically(path, (tmp) => writeFile(tmp, bytes));
+}
+
 /** Writes `text` to `path` atomically. */
 export function writeText(path: string, text: string): Promise<void> {
   return writeAtomically(path, (tmp) => writeFile(tmp, text));

@@ -5,6 +5,7 @@
 // simulated memory and the device tree cross from one kernel to the next.
 
 import { cloneRegisters, type Registers } from '../emulator/cpu-thread.ts';
+import { FDT_HEADER } from '../emulator/dtb.ts';
 import type { Machine } from '../emulator/machine.ts';
 import type { Range } from '../emulator/memory-blocks.ts';
 import type { MemorySnapshot } from '../emulator/physical-memory.ts';
@@ -53,6 +54,8 @@ export class Partition {
   kernel!: Kernel;
   /** The memory map at each phase, for the report. */
   readonly maps: MemoryMap[] = [];
+  /** The device tree blob each boot received, in boot order (DIR/bootN.dtb). */
+  readonly dtbs: Uint8Array[] = [];
   private stopped: CrashTruth['cpus'] = [];
   private snapshot: MemorySnapshot | undefined;
   private lastTimeline: Timeline | undefined;
@@ -79,7 +82,7 @@ export class Partition {
   /** Boots the first kernel, which reserves memory and registers fadump. */
   bootFirst(config: KernelConfig): Kernel {
     this.kernel = this.platform.kernel(config);
-    this.kernel.boot(this.platform.boot(this.o.cmdline));
+    this.kernel.boot(this.bootFirmware());
     this.map(
       'registered',
       this.kernel.fadump.registered
@@ -127,7 +130,7 @@ export class Partition {
   bootCapture(config: KernelConfig, phase: string): Capture {
     this.kernel = this.platform.kernel(config);
     const k = this.kernel;
-    k.boot(this.platform.boot(this.o.cmdline));
+    k.boot(this.bootFirmware());
     const f = k.fadump;
     this.map(
       phase,
@@ -153,6 +156,14 @@ export class Partition {
       phase,
       `${saved ? 'the vmcore is saved' : 'no vmcore'}; then ${acts.length ? acts.join(', ') : 'nothing'}: fadump is ${f.registered ? '' : 'not '}registered${acts.includes('release') ? ', the dump memory released' : ''}`,
     );
+  }
+
+  /** Firmware boots the partition; the blob it left in memory for the kernel is kept. */
+  private bootFirmware(): number {
+    const at = this.platform.boot(this.o.cmdline);
+    const { totalsize } = FDT_HEADER.decode(this.machine.memory.peek(at, FDT_HEADER.size));
+    this.dtbs.push(this.machine.memory.peek(at, totalsize));
+    return at;
   }
 
   private map(phase: string, note: string): void {

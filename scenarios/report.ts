@@ -365,6 +365,8 @@ ${r.maps.map((m) => `<section class="phase"><h3>${esc(m.phase)} <small>at ${esc(
 <h2>Structures</h2>
 ${r.structures.map((st) => `<details open class="structure" data-struct="${esc(st.name)}"><summary>${esc(st.title)}</summary><pre>${esc(st.text)}</pre></details>`).join('\n')}
 ${refused}
+<h2>Outputs</h2>
+<p>Every file this run wrote beside this page: ${s.outputs.map((n) => `<code>${esc(n)}</code>`).join(', ')}.</p>
 <h2>Outcome</h2>
 ${table(outcome)}
 <h2>Consoles</h2>

@@ -15,7 +15,7 @@ import { presentRanges } from '../kernel-model/dump-image.ts';
 import type { Kernel, KernelConfig } from '../kernel-model/kernel.ts';
 import { EventLog } from './event-log.ts';
 import type { MemoryMap } from './memory-map.ts';
-import { writeReport, writeText } from './outputs.ts';
+import { writeBytes, writeReport, writeText } from './outputs.ts';
 import { type Crash, Partition } from './partition.ts';
 import { machineConfig, validateRunOptions } from './run-checks.ts';
 import type { RunOptions } from './run-options.ts';
@@ -175,6 +175,9 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
   // Each warning once, and not the reason the dump was refused or not taken, which is said already.
   for (const c of cycles)
     c.warnings = [...new Set(c.warnings)].filter((w) => !c.dump.reason || !w.endsWith(c.dump.reason));
+  // The device tree each boot received, as the kernel found it in memory.
+  const dtbNames = partition.dtbs.map((_, i) => `boot${i + 1}.dtb`);
+  for (const [i, name] of dtbNames.entries()) await writeBytes(join(outDir, name), partition.dtbs[i]!);
   const first = cycles[0]!;
   const summary: Summary = {
     fadumpSim: 2,
@@ -198,6 +201,14 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     rtasCalls: platform.calls(),
     console: consoleLog,
     cycles,
+    outputs: [
+      ...cycles.flatMap((c) => [c.dump.vmcore, c.dump.opalcore].filter((n): n is string => !!n)),
+      ...dtbNames,
+      'summary.json',
+      'console.log',
+      'events.jsonl',
+      'report.html',
+    ],
   };
   await writeText(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeText(join(outDir, 'console.log'), `${consoleLog.join('\n')}\n`);

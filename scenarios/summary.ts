@@ -95,6 +95,8 @@ export interface Summary {
   rtasCalls: number;
   console: string[];
   cycles: CycleSummary[];
+  /** Every file the run wrote in its directory. */
+  outputs: string[];
 }
 
 export const noDump = (status: DumpStatus, reason?: string): CycleSummary['dump'] => ({

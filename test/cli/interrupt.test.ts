@@ -45,6 +45,11 @@ function assertComplete(dir: string): void {
       const core = readElfCore(f);
       const end = Math.max(...core.phdrs.map((p) => p.offset + p.filesz));
       expect(statSync(f).size, name).toBeGreaterThanOrEqual(end);
+    } else if (f.endsWith('.dtb')) {
+      // A flattened device tree is as long as its header's totalsize.
+      const b = readFileSync(f);
+      expect(b.readUInt32BE(0), name).toBe(0xd00dfeed);
+      expect(b.length, name).toBe(b.readUInt32BE(4));
     } else throw new Error(`unexpected output ${name}`);
   }
 }

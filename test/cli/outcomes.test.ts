@@ -190,3 +190,33 @@ describe('requests that cannot happen are errors: exit 2, one line, nothing writ
     for (const s of atEvent) expect(events(s).length).toBeGreaterThan(0);
   });
 });
+
+describe('outputs people expect', () => {
+  it("each boot's device tree is written, readable by inspect, and the report lists every output", () => {
+    const out = fresh();
+    const r = cli('run', '--out', out, '--memory', '2G', '--cycles', '2');
+    expect(r.code).toBe(0);
+    const s = summaryOf(out);
+    expect(s.outputs).toEqual([
+      'vmcore',
+      'vmcore.2',
+      'boot1.dtb',
+      'boot2.dtb',
+      'boot3.dtb',
+      'summary.json',
+      'console.log',
+      'events.jsonl',
+      'report.html',
+    ]);
+    expect(readdirSync(out).sort()).toEqual([...s.outputs].sort());
+    const dtb = cli('inspect', join(out, 'boot2.dtb'));
+    expect(dtb.code).toBe(0);
+    // The fadump kernel's boot: firmware presents the waiting dump in the device tree.
+    expect(dtb.stdout).toContain('ibm,kernel-dump');
+    const html = report(out);
+    for (const name of s.outputs) expect(html).toContain(`<code>${name}</code>`);
+    expect(r.stdout).toContain(
+      `wrote ${out}/boot1.dtb, ${out}/boot2.dtb, ${out}/boot3.dtb, ${out}/summary.json`,
+    );
+  });
+});
