@@ -55,7 +55,7 @@ export function prepare(out: string, force: boolean, variants: () => RunOptions[
     for (const o of all) validateRunOptions(o);
     claimOutputDir(out, force);
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof UsageError) fail(e.message);
+    if (e instanceof ConfigError || e instanceof UsageError || e instanceof ScenarioError) fail(e.message);
     throw e;
   }
   cleanUpOnInterrupt(out);
@@ -175,6 +175,11 @@ export async function runFiles(
 }
 
 /** The figures `compare` reports for one generation. */
+/** Simulated time for people: ms below a second, s above. */
+function duration(ns: number): string {
+  return ns < 1e9 ? `${(ns / 1e6).toFixed(1)} ms` : `${(ns / 1e9).toFixed(3)} s`;
+}
+
 function outcome(c: CycleSummary) {
   return {
     reRegistrations: c.hotplug.reRegistrations,
@@ -203,8 +208,8 @@ export async function compare(
   const rows: [string, (o: ReturnType<typeof outcome>) => string][] = [
     ['dump', (o) => o.dump.status],
     ['re-registrations', (o) => String(o.reRegistrations)],
-    ['RTAS calls for events', (o) => String(o.rtasCalls)],
-    ['time unregistered', (o) => `${(o.unregisteredNs / 1e6).toFixed(1)} ms`],
+    [`${legacy.platform === 'powernv' ? 'OPAL' : 'RTAS'} calls for events`, (o) => String(o.rtasCalls)],
+    ['time unregistered', (o) => duration(o.unregisteredNs)],
     ['elfcorehdr overflow', (o) => `${o.elfcorehdrOverflowBytes} bytes`],
     ['vmcore mismatched bytes', (o) => String(o.verify.mismatchedBytes ?? 'n/a')],
     ['memory missing from vmcore', (o) => String(o.verify.missingBytes ?? 'n/a')],
@@ -228,18 +233,20 @@ export function list(json: boolean): void {
   else for (const s of all) process.stdout.write(`${s.name.padEnd(40)} ${s.description}\n`);
 }
 
-export async function explainCommand(scenario: string, out: string, force: boolean): Promise<void> {
-  let builder: ReturnType<typeof toBuilder>;
-  try {
-    const file = resolveScenario(scenario);
-    builder = toBuilder(parseScenario(readFileSync(file, 'utf8'), file));
-    claimOutputDir(out, force);
-  } catch (e) {
-    if (e instanceof ScenarioError || e instanceof UsageError) fail(e.message);
-    throw e;
-  }
-  cleanUpOnInterrupt(out);
-  process.stdout.write(`${await explain(builder, out)}\n`);
+/** The run options a scenario file or built-in name amounts to; ScenarioError when it is bad. */
+export function scenarioOptions(scenario: string): RunOptions {
+  const file = resolveScenario(scenario);
+  return toBuilder(parseScenario(readFileSync(file, 'utf8'), file)).toOptions();
+}
+
+/** `explain`: the run, narrated. The options are validated and the directory claimed (prepare). */
+export async function explainCommand(o: RunOptions, out: string): Promise<void> {
+  process.stdout.write(
+    `${await running(
+      () => explain(o, out),
+      (e) => e.message,
+    )}\n`,
+  );
 }
 
 /** `inspect FILE`: exit 2 for a file it cannot read, 1 when the file lacks what its headers promise. */

@@ -9,7 +9,8 @@ import {
   ELF64_PHDR,
   fmtSize,
   formatMemoryMap,
-  type Scenario,
+  type RunOptions,
+  runScenario,
   type SimEvent,
   withDump,
 } from '../api/index.ts';
@@ -21,7 +22,7 @@ function describeEvent(e: SimEvent): string | undefined {
   const t = `${(Number(e.t) / 1e9).toFixed(6).padStart(12)} s`;
   switch (e.kind) {
     case 'boot':
-      return `${t}  firmware boots the partition (boot ${e.detail.boot}); the device tree (${e.detail.bytes ?? '?'} bytes) is at ${hex(Number(e.detail.fdt))}${e.detail.mpiplBoot ? ', with mpipl-boot' : ''}`;
+      return `${t}  firmware boots the partition (boot ${e.detail.boot}); the device tree (${e.detail.bytes} bytes) is at ${hex(Number(e.detail.fdt))}${e.detail.mpiplBoot ? ', with mpipl-boot' : ''}`;
     case 'call': {
       const args = e.detail.args?.map((a) => hex(a >>> 0)).join(', ') ?? '';
       return `${t}  RTAS ${e.detail.name}(${args}) -> ${e.detail.status}`;
@@ -73,16 +74,15 @@ function describeEvent(e: SimEvent): string | undefined {
 }
 
 /** Runs the scenario and narrates it. */
-export async function explain(scenario: Scenario, outDir: string): Promise<string> {
-  const { summary, machine, captures, maps, structures } = await scenario.run(outDir);
-  const o = scenario.toOptions();
+export async function explain(o: RunOptions, outDir: string): Promise<string> {
+  const { summary, machine, captures, maps, structures } = await runScenario(o, outDir);
   const out: string[] = [];
   const section = (title: string) =>
     out.push('', paint.bold(`== ${title} ${'='.repeat(Math.max(0, 74 - title.length))}`));
 
   section('The machine');
   out.push(
-    `${o.platform} partition, ${fmtSize(o.memory)} in ${fmtSize(o.lmbSize)} LMBs, ${o.cpus} CPU threads, ${o.endian === 'le' ? 'ppc64le' : 'ppc64 (big-endian)'}, ${o.platform === 'pseries' ? `${o.firmware} firmware` : 'skiboot'}; first kernel ${o.kernel}, fadump kernel ${o.captureKernel ?? o.kernel}.`,
+    `${o.platform === 'pseries' ? 'pSeries LPAR' : 'PowerNV system'}, ${fmtSize(o.memory)} in ${fmtSize(o.lmbSize)} ${o.platform === 'pseries' ? 'LMBs' : 'memory blocks'}, ${o.cpus} CPU threads, ${o.endian === 'le' ? 'ppc64le' : 'ppc64 (big-endian)'}, ${o.platform === 'pseries' ? `${o.firmware} firmware` : 'skiboot'}; first kernel ${o.kernel}, fadump kernel ${o.captureKernel ?? o.kernel}.`,
   );
   const first = maps[0];
   if (first) {

@@ -145,6 +145,57 @@ function scenarioOptions<T>(y: Argv<T>) {
     });
 }
 
+/** The kernels of a run: the first kernel, the fadump kernel, and how many crash cycles. */
+function kernelOptions<T>(y: Argv<T>) {
+  return y
+    .option('kernel', {
+      type: 'string',
+      default: DEFAULT_RUN.kernel,
+      choices: GENERATION_NAMES,
+      describe: 'First kernel: 6.10+ (resilient) or before 6.10 (legacy)',
+    })
+    .option('capture-kernel', {
+      type: 'string',
+      choices: GENERATION_NAMES,
+      describe: 'fadump kernel generation [default: --kernel]',
+    })
+    .option('capture-endian', {
+      type: 'string',
+      choices: ['le', 'be'],
+      describe: 'fadump kernel byte order [default: --endian]',
+    })
+    .option('cycles', { type: 'number', default: 1, describe: 'Crash/capture cycles' });
+}
+
+function kernelsOf(a: {
+  kernel: string;
+  'capture-kernel'?: string | undefined;
+  'capture-endian'?: string | undefined;
+  cycles: number;
+}): Partial<RunOptions> {
+  return {
+    kernel: a.kernel as Generation,
+    captureKernel: a['capture-kernel'] as Generation | undefined,
+    captureEndian: a['capture-endian'] as 'le' | 'be' | undefined,
+    cycles: a.cycles,
+  };
+}
+
+/** Options that only shape the output, not the machine: allowed beside a scenario file. */
+const OUTPUT_FLAGS = ['out', 'force', 'json', 'log-level', 'inject-fault', 'help'];
+
+/** A scenario file sets its own machine: machine options beside one are an error, not ignored. */
+function noMachineFlags(argv: readonly string[], command: string): void {
+  const given = argv
+    .filter((x) => x.startsWith('--'))
+    .map((x) => x.slice(2).split('=')[0]!.replace(/^no-/, ''))
+    .filter((f) => !OUTPUT_FLAGS.includes(f));
+  if (given.length)
+    fail(
+      `${command}: --${given[0]} does not apply to a scenario file, which sets its own machine (change the file, or leave the file out to change the default machine)`,
+    );
+}
+
 type ScenarioArgs = ReturnType<typeof scenarioOptions> extends Argv<infer A> ? A : never;
 
 function toRunOptions(a: ScenarioArgs, extra: Partial<RunOptions> = {}): RunOptions {
@@ -216,29 +267,12 @@ export async function main(argv: string[]): Promise<void> {
       'run [scenarios..]',
       'Boot, register fadump, crash, capture the vmcore and verify it: the default machine changed by the options, or scenario files / built-in scenario names',
       (y) =>
-        scenarioOptions(y)
+        kernelOptions(scenarioOptions(y))
           .positional('scenarios', {
             type: 'string',
             array: true,
             describe: 'Scenario files or built-in names (fadump-sim list)',
           })
-          .option('kernel', {
-            type: 'string',
-            default: DEFAULT_RUN.kernel,
-            choices: GENERATION_NAMES,
-            describe: 'First kernel: 6.10+ (resilient) or before 6.10 (legacy)',
-          })
-          .option('capture-kernel', {
-            type: 'string',
-            choices: GENERATION_NAMES,
-            describe: 'fadump kernel generation [default: --kernel]',
-          })
-          .option('capture-endian', {
-            type: 'string',
-            choices: ['le', 'be'],
-            describe: 'fadump kernel byte order [default: --endian]',
-          })
-          .option('cycles', { type: 'number', default: 1, describe: 'Crash/capture cycles' })
           .option('inject-fault', {
             type: 'string',
             array: true,
@@ -250,29 +284,29 @@ export async function main(argv: string[]): Promise<void> {
         const c = await commands();
         c.setFaults(a['inject-fault'] ?? []);
         if (names.length > 0) {
+          noMachineFlags(argv, 'run');
           await c.runFiles(names, a.out, a.json, a['log-level'] as LogLevel, a.force);
           return;
         }
-        const [opts] = c.prepare(a.out, a.force, () => [
-          toRunOptions(a, {
-            kernel: a.kernel as Generation,
-            captureKernel: a['capture-kernel'] as Generation | undefined,
-            captureEndian: a['capture-endian'] as 'le' | 'be' | undefined,
-            cycles: a.cycles,
-          }),
-        ]);
+        const [opts] = c.prepare(a.out, a.force, () => [toRunOptions(a, kernelsOf(a))]);
         await c.runOne(opts!, a.out, a.json);
       },
     )
     .command(
-      'compare',
-      'Run one scenario with legacy (before 6.10) and resilient (6.10+) kernels and compare the outcomes',
-      (y) => scenarioOptions(y),
+      'compare [scenario]',
+      'Run one scenario (the default machine changed by the options, or a scenario file / built-in name) with legacy (before 6.10) and resilient (6.10+) kernels and compare the outcomes',
+      (y) =>
+        scenarioOptions(y).positional('scenario', {
+          type: 'string',
+          describe: 'Scenario file or built-in name (its kernels are replaced by each generation)',
+        }),
       async (a) => {
         const c = await commands();
+        if (a.scenario) noMachineFlags(argv, 'compare');
+        const base = () => (a.scenario ? c.scenarioOptions(a.scenario) : toRunOptions(a));
         const [legacy, resilient] = c.prepare(a.out, a.force, () => [
-          toRunOptions(a, { kernel: 'legacy', captureKernel: 'legacy' }),
-          toRunOptions(a, { kernel: 'resilient', captureKernel: 'resilient' }),
+          { ...base(), kernel: 'legacy', captureKernel: 'legacy' },
+          { ...base(), kernel: 'resilient', captureKernel: 'resilient' },
         ]);
         await c.compare(legacy!, resilient!, a.out, a.json);
       },
@@ -345,14 +379,20 @@ export async function main(argv: string[]): Promise<void> {
     )
     .command(
       'explain [scenario]',
-      'Run a scenario (default: the built-in default) and narrate it: events, firmware calls, annotated structures',
+      'Run a scenario (the default machine changed by the options, or a scenario file / built-in name) and narrate it: events, firmware calls, annotated structures',
       (y) =>
-        outputOptions(y).positional('scenario', {
+        kernelOptions(scenarioOptions(y)).positional('scenario', {
           type: 'string',
           describe: 'Scenario file or built-in name',
-          default: 'default',
         }),
-      async (a) => (await commands()).explainCommand(a.scenario, a.out, a.force),
+      async (a) => {
+        const c = await commands();
+        if (a.scenario) noMachineFlags(argv, 'explain');
+        const [opts] = c.prepare(a.out, a.force, () => [
+          a.scenario ? c.scenarioOptions(a.scenario) : toRunOptions(a, kernelsOf(a)),
+        ]);
+        await c.explainCommand(opts!, a.out);
+      },
     )
     .command(
       'inspect <file>',

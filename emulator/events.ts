@@ -8,7 +8,7 @@ export interface EventDetails {
   /** A place reserved by EventBus.begin() and not yet filled. */
   pending: Record<string, never>;
   // The machine and firmware.
-  boot: { boot: number; fdt: number; bytes?: number; mpiplBoot?: boolean };
+  boot: { boot: number; fdt: number; bytes: number; mpiplBoot?: boolean };
   reset: { reason: string; keepMemory: boolean };
   call: { token: number; name: string; args?: number[]; nargs?: number; nret?: number; status: number };
   'opal-call': { token: number; name: string; args: string[]; status: number };

@@ -136,6 +136,7 @@ export class SkibootFirmware {
     this.machine.events.emit('machine', 'boot', {
       boot: this.machine.bootCount,
       fdt: POWERNV_FDT_ADDR,
+      bytes: dtb.length,
       mpiplBoot: dumpBoot,
     });
     return POWERNV_FDT_ADDR;

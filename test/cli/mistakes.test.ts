@@ -146,3 +146,70 @@ describe('--force and a killed run', () => {
     expect(cli('run', '--out', out, '--force').stderr).toContain('holds files fadump-sim did not write');
   });
 });
+
+describe('explain and compare take what run takes', () => {
+  it('machine options (explain, compare) and scenario names (compare)', () => {
+    const dir = tmp();
+    const e = cli(
+      'explain',
+      '--out',
+      join(dir, 'e'),
+      '--memory',
+      '2G',
+      '--hot-add',
+      '1',
+      '--kernel',
+      'legacy',
+    );
+    expect(e.code).toBe(0);
+    expect(e.stdout).toContain('pSeries LPAR, 2G in 256M LMBs, 8 CPU threads');
+    expect(e.stdout).toContain('first kernel legacy');
+    const c = cli('compare', 'legacy-crash-in-reregistration-window', '--out', join(dir, 'c'));
+    expect(c.code).toBe(0);
+    expect(c.stdout).toMatch(/^dump +not-triggered +captured$/m);
+  });
+
+  it('machine options beside a scenario file are an error, not ignored', () => {
+    for (const command of ['run', 'explain', 'compare'])
+      oneLine(
+        cli(command, 'default', '--cpus', '4'),
+        `${command}: --cpus does not apply to a scenario file, which sets its own machine (change the file, or leave the file out to change the default machine)`,
+      );
+  });
+
+  it('PowerNV: explain names the machine and the device tree size, compare counts OPAL calls', () => {
+    const dir = tmp();
+    const e = cli('explain', 'powernv-mpipl', '--out', join(dir, 'e'));
+    expect(e.stdout).toContain('PowerNV system, 4G in 256M memory blocks');
+    expect(e.stdout).toMatch(/the device tree \(\d+ bytes\) is at 0x/);
+    expect(e.stdout).not.toContain('?');
+    const c = cli(
+      'compare',
+      '--platform',
+      'powernv',
+      '--memory',
+      '4G',
+      '--offline',
+      '3',
+      '--out',
+      join(dir, 'c'),
+    );
+    expect(c.stdout).toMatch(/^OPAL calls for events +12 +0$/m);
+    expect(c.stdout).not.toContain('RTAS');
+  });
+
+  it('compare prints long unregistered times in seconds', () => {
+    const c = cli(
+      'compare',
+      '--memory',
+      '4G',
+      '--hot-add',
+      '8',
+      '--udev-per-event',
+      '60s',
+      '--out',
+      join(tmp(), 'c'),
+    );
+    expect(c.stdout).toMatch(/^time unregistered +480\.000 s +0\.0 ms$/m);
+  });
+});
