@@ -17,6 +17,7 @@ export type AreaKind =
   | 'header'
   | 'elfcorehdr'
   | 'metadata'
+  | 'preserved'
   | 'firmware';
 
 export interface MapArea {
@@ -75,12 +76,22 @@ export function memoryMap(
       if (size > 0) areas.push({ base, size, kind, label });
     };
     add(f.reserveStart, f.reserveSize, 'reserved', 'fadump reserved area');
+    // The copy firmware will make (registered) or made (a dump waiting); none when unarmed.
+    const copying = f.registered || f.dumpActive;
     let to = f.bootMemDestAddr;
     for (const r of f.bootMemRegions) {
       add(r.base, r.size, 'boot-memory', 'boot memory');
-      if (to > 0) copies.push({ from: r.base, to, size: r.size });
+      if (to > 0 && copying) copies.push({ from: r.base, to, size: r.size });
       to += r.size;
     }
+    // The fadump kernel keeps the crashed kernel's memory above boot memory untouched until the dump
+    // is released (fadump_reserve_crash_area: "Reserving … for preserving crash data").
+    if (f.dumpActive)
+      for (const m of kernel.memblock.memory) {
+        const start = Math.max(m.base, f.bootMemTop);
+        const end = m.base + m.size;
+        add(start, end - start, 'preserved', 'kept for the dump (crashed kernel memory)');
+      }
     if (f.cpuStateSize > 0 && f.cpuStateDest > 0)
       add(f.cpuStateDest, f.cpuStateSize, 'cpu-state', 'CPU state');
     if (f.bootMemDestAddr > 0) add(f.bootMemDestAddr, f.bootMemSize, 'boot-copy', 'boot memory copy');

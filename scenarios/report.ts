@@ -6,6 +6,7 @@ import type { SimEvent } from '../emulator/events.ts';
 import { fmtSize } from '../emulator/machine.ts';
 import { type AreaKind, approxSize, type MemoryMap } from './memory-map.ts';
 import type { RunOptions, Summary } from './run.ts';
+import type { Corruption } from './structures.ts';
 import { verdict } from './summary.ts';
 
 export interface ReportInput {
@@ -35,6 +36,7 @@ const AREA_LABEL: Record<AreaKind, string> = {
   header: 'crash info header',
   elfcorehdr: 'elfcorehdr',
   metadata: 'kernel metadata',
+  preserved: 'kept for the dump',
   firmware: 'firmware memory',
 };
 
@@ -52,13 +54,19 @@ export function memoryMapSvg(m: MemoryMap): string {
       `<rect class="block ${b.state}" x="${px(x(b.base))}" y="18" width="${px(width(b.base, b.size))}" height="34"><title>${esc(`${hex(b.base)} +${approxSize(b.size)} ${b.state}`)}</title></rect>`,
     );
   }
-  const outer = m.areas.filter((a) => ['boot-memory', 'reserved', 'firmware'].includes(a.kind));
+  const reserved = m.areas.find((a) => a.kind === 'reserved');
+  const inReserved = (a: { base: number }) =>
+    reserved !== undefined && a.base >= reserved.base && a.base < reserved.base + reserved.size;
+  // On the address line: the large areas, and any part outside the reserved area (the fadump
+  // kernel's elfcorehdr lives in boot memory), drawn after what it lies in.
+  const outer = m.areas.filter(
+    (a) => ['boot-memory', 'reserved', 'firmware', 'preserved'].includes(a.kind) || !inReserved(a),
+  );
   for (const a of outer) {
     parts.push(
       `<rect class="area ${a.kind}" data-kind="${a.kind}" x="${px(x(a.base))}" y="58" width="${px(width(a.base, a.size))}" height="16"><title>${esc(`${a.label}: ${hex(a.base)} +${approxSize(a.size)}`)}</title></rect>`,
     );
   }
-  const reserved = m.areas.find((a) => a.kind === 'reserved');
   let height = 84;
   if (reserved) {
     // The reserved area drawn schematically below: each part at least wide enough for its label.
@@ -216,7 +224,7 @@ export function timelineSvg(events: readonly SimEvent[]): string {
             e.t,
             `the fadump kernel built the elfcorehdr: /proc/vmcore ready at ${seconds(e.t)}`,
           ),
-          `<text class="label small" x="${px(x(e.t) + 3)}" y="${laneY(4) + 14}">vmcore</text>`,
+          label('small', 4, e.t, 'vmcore'),
         );
         break;
       case 'dump-refused':
@@ -224,6 +232,12 @@ export function timelineSvg(events: readonly SimEvent[]): string {
         break;
       case 'reset':
         parts.push(tick('reset', 0, e.t, `reset keeping memory at ${seconds(e.t)}`));
+        break;
+      case 'corrupt':
+        parts.push(
+          tick('corrupt', 4, e.t, `(injected) ${e.detail.what} at ${seconds(e.t)}`),
+          label('small corrupt-label', 4, e.t, 'corrupt'),
+        );
         break;
     }
   }
@@ -249,12 +263,14 @@ svg text { font: 11px system-ui, sans-serif; fill: #1d2329; } svg .small { font-
 .area.boot-memory { fill: #4a7fc1; } .area.reserved { fill: #8a5cc2; } .area.firmware { fill: #59636e; }
 .area.zoomed { fill: #efe8f8; } .area.cpu-state { fill: #c9b3e6; } .area.boot-copy { fill: #dacdf0; }
 .area.header { fill: #e4a0c8; } .area.elfcorehdr { fill: #f5c16c; } .area.metadata { fill: #b7d3f0; }
+.area.preserved { fill: #9fb8d6; fill-opacity: 0.6; }
 .zoom { stroke: #8a5cc2; stroke-dasharray: 3 3; fill: none; } .copy { stroke: #4a7fc1; fill: none; stroke-width: 1.5; }
 .arrowhead { fill: #4a7fc1; }
 .registered { fill: #9fd3a6; } .unregistered-window { fill: #e0533d; }
 .uevent { stroke: #4a7fc1; stroke-width: 1.5; } .uevent.offline, .uevent.remove { stroke: #c98a12; }
 .fw-call { stroke: #59636e; } .boot, .reset { stroke: #1d2329; stroke-width: 1.5; } .dump { stroke: #8a5cc2; stroke-width: 3; }
 .capture { stroke: #17692b; stroke-width: 3; } .refused { stroke: #d0201f; stroke-width: 3; }
+.corrupt { stroke: #b45f06; stroke-width: 3; stroke-dasharray: 3 2; } mark.corrupted { background: #ffd8a8; color: #5c2b00; }
 .crash { stroke: #d0201f; stroke-width: 2; } .crash-label { fill: #d0201f; font-weight: 600; }
 .legend span { display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 12px; vertical-align: -2px; }
 `;
@@ -266,6 +282,8 @@ const LEGEND = [
   ['#4a7fc1', 'boot memory'],
   ['#8a5cc2', 'fadump reserved area'],
   ['#59636e', 'firmware memory'],
+  ['#9fb8d6', 'kept for the dump (fadump kernel)'],
+  ['#f5c16c', 'elfcorehdr'],
 ]
   .map(([c, t]) => `<span style="background:${c}"></span>${t}`)
   .join('');
@@ -286,6 +304,23 @@ function outcomeSentence(c: Summary['cycles'][number]): string {
         '.',
       );
   }
+}
+
+/**
+ * An annotated structure, escaped, with each field a `corrupt` step damaged marked: the line of that
+ * field in the entry it names, highlighted and labelled.
+ */
+function markCorrupted(st: { name: string; text: string }, corrupt: readonly Corruption[]): string {
+  const lines = st.text.split('\n');
+  const marked = new Set<number>();
+  for (const c of corrupt.filter((x) => x.struct === st.name)) {
+    const field = new RegExp(`^\\s+\\+[0-9a-f]+\\s.*\\s${c.field.replace(/[^\w]/g, '')}\\s`);
+    const at = lines.flatMap((l, i) => (field.test(l) ? [i] : []))[c.entry ?? 0];
+    if (at !== undefined) marked.add(at);
+  }
+  return lines
+    .map((l, i) => (marked.has(i) ? `<mark class="corrupted">${esc(l)}  ← corrupted</mark>` : esc(l)))
+    .join('\n');
 }
 
 /** The whole page. */
@@ -363,7 +398,7 @@ ${timelineSvg(r.events)}
 <p class="legend">${LEGEND}</p>
 ${r.maps.map((m) => `<section class="phase"><h3>${esc(m.phase)} <small>at ${esc(seconds(m.t))}</small></h3><p>${esc(m.note)}</p>${memoryMapSvg(m)}</section>`).join('\n')}
 <h2>Structures</h2>
-${r.structures.map((st) => `<details open class="structure" data-struct="${esc(st.name)}"><summary>${esc(st.title)}</summary><pre>${esc(st.text)}</pre></details>`).join('\n')}
+${r.structures.map((st) => `<details open class="structure" data-struct="${esc(st.name)}"><summary>${esc(st.title)}</summary><pre>${markCorrupted(st, o.corrupt ?? [])}</pre></details>`).join('\n')}
 ${refused}
 <h2>Outputs</h2>
 <p>Every file this run wrote beside this page: ${s.outputs.map((n) => `<code>${esc(n)}</code>`).join(', ')}.</p>

@@ -220,3 +220,55 @@ describe('outputs people expect', () => {
     );
   });
 });
+
+describe('the report draws what happened', () => {
+  /** The report's memory-map sections by phase name, as HTML. */
+  const phases = (html: string) =>
+    new Map(
+      [...html.matchAll(/<section class="phase"><h3>([^<]+) <small>[\s\S]*?<\/section>/g)].map((m) => [
+        m[1]!,
+        m[0],
+      ]),
+    );
+
+  it('a corrupted field is marked in its structure and the corrupt step is on the timeline', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fadump-outcome-'));
+    const file = join(dir, 'damaged.yaml');
+    writeFileSync(
+      file,
+      'steps:\n  - boot\n  - crash: { cpu: 2 }\n  - corrupt: { struct: crash-info-header, field: pt_regs_sz, value: 400 }\n',
+    );
+    cli('run', file, '--out', join(dir, 'out'));
+    const html = report(join(dir, 'out'));
+    const marked = [...html.matchAll(/<mark class="corrupted">([^<]*)<\/mark>/g)].map((m) => m[1]!);
+    expect(marked).toHaveLength(1);
+    expect(marked[0]).toMatch(/^ {2}\+0020 .* pt_regs_sz +0x00000190 {2}← corrupted$/);
+    expect(html).toMatch(/<line class="corrupt"[^>]*><title>\(injected\) crash-info-header\.pt_regs_sz/);
+  });
+
+  it("the fadump kernel's map has its elfcorehdr and the memory kept for the dump; after release, neither", () => {
+    const out = fresh();
+    cli('run', '--out', out, '--memory', '2G');
+    const p = phases(report(out));
+    const capture = p.get('fadump kernel')!;
+    expect(capture).toContain('data-kind="elfcorehdr"');
+    expect(capture).toContain('data-kind="preserved"');
+    const after = p.get('after capture')!;
+    expect(after).not.toContain('data-kind="preserved"');
+    expect(after).not.toContain('elfcorehdr (fadump kernel)');
+    // The vmcore label is kept inside the timeline at its right edge.
+    expect(report(out)).toMatch(
+      /<text class="label small" x="[\d.]+" y="\d+" text-anchor="end">vmcore<\/text>/,
+    );
+  });
+
+  it('a crash while fadump is unregistered draws no copy firmware will not make', () => {
+    const out = fresh();
+    cli('run', 'legacy-crash-in-reregistration-window', '--out', out);
+    const crash = phases(report(out)).get('crash')!;
+    expect(crash).toContain('fadump is not registered');
+    expect(crash).not.toContain('class="copy"');
+    const registered = phases(report(out)).get('registered')!;
+    expect(registered).toContain('class="copy"');
+  });
+});
