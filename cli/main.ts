@@ -443,6 +443,14 @@ export async function main(argv: string[]): Promise<void> {
             .join('; '),
         );
       }
+      // A value outside an option's choices: the choices, and the nearest.
+      const bad = /Argument: ([\w-]+), Given: "([^"]*)", Choices: (.*)$/m.exec(msg ?? '');
+      if (bad) {
+        const choices = bad[3]!.split(', ').map((c) => c.replace(/^"|"$/g, ''));
+        fail(`--${bad[1]} ${bad[2]}: one of ${choices.join(', ')}${didYouMean(bad[2]!, choices)}`);
+      }
+      if (/^Not enough non-option arguments/.test(msg ?? '') && argv[0] === 'inspect')
+        fail('inspect: name the file to decode (a vmcore, an OPAL core or a device tree blob)');
       fail(msg);
     })
     .help()

@@ -77,7 +77,9 @@ export function validateMachineConfig(c: MachineConfig): void {
     throw new ConfigError(`--cpus ${c.cpus} must be from 1 to ${MAX_CPUS}`);
   }
   if (![1, 2, 4, 8].includes(c.threadsPerCore) || c.cpus % c.threadsPerCore !== 0) {
-    throw new ConfigError(`threads per core ${c.threadsPerCore} must be 1, 2, 4 or 8 and divide --cpus`);
+    throw new ConfigError(
+      `--smt ${c.threadsPerCore} (threads per core) must be 1, 2, 4 or 8 and divide --cpus ${c.cpus}`,
+    );
   }
   const count = c.memory / c.lmbSize + c.holes.length;
   for (const h of c.holes) {

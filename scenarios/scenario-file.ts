@@ -187,7 +187,8 @@ function configErrorIn(
 ): string {
   const flag = /^--([a-z-]+)/.exec(e.message)?.[1];
   const key = flag ? camel(flag) : undefined;
-  const message = flag ? e.message.replace(`--${flag}`, key!) : e.message;
+  // Every flag the message names, in the file's words.
+  const message = e.message.replace(/--([a-z][a-z-]*)/g, (_, f: string) => camel(f));
   const node = (path: unknown[]) => doc.getIn(path, true) as { range?: [number] } | undefined;
   const crashAt = s.steps.findIndex((st) => typeof st === 'object' && ('crash' in st || 'nmi' in st));
   // RunOptions.steps are the file's steps of the first kernel's timeline, in order.

@@ -213,3 +213,22 @@ describe('explain and compare take what run takes', () => {
     expect(c.stdout).toMatch(/^time unregistered +480\.000 s +0\.0 ms$/m);
   });
 });
+
+describe('more of the same kind, found in a sweep', () => {
+  it('inspect without a file says what it wants', () => {
+    oneLine(
+      cli('inspect'),
+      'inspect: name the file to decode (a vmcore, an OPAL core or a device tree blob)',
+    );
+  });
+
+  it('a scenario error names no command-line flag anywhere in its message', () => {
+    const dir = tmp();
+    const file = join(dir, 's.yaml');
+    writeFileSync(file, 'machine: { smt: 2, cpus: 3 }\nsteps: [boot, crash: {}]\n');
+    oneLine(
+      cli('run', file, '--out', join(dir, 'out')),
+      `${file}:1:17: smt 2 (threads per core) must be 1, 2, 4 or 8 and divide cpus 3`,
+    );
+  });
+});

@@ -23,7 +23,12 @@ describe('fadump-sim run: bad configuration', () => {
     [['--cpus', '0'], /--cpus 0 must be from 1 to 2048/],
     [['--memory', 'lots'], /--memory lots: expected a size such as 512M, 8G or 1T/],
     [['--memory', '8'], /--memory 8 is 8 bytes, too small to be meant: add a unit, as in 8G or 8M/],
-    [['--firmware', 'slof'], /Invalid values/],
+    [['--firmware', 'slof'], /^fadump-sim: error: --firmware slof: one of powervm, qemu\n$/],
+    [
+      ['--log-level', 'inf'],
+      /--log-level inf: one of debug, info, warn, error, silent \(did you mean info\?\)/,
+    ],
+    [['--smt', '3'], /--smt 3 \(threads per core\) must be 1, 2, 4 or 8 and divide --cpus 8/],
     [['--boot-mem-regions', '3'], /--boot-mem-regions 3 is not possible with 256M LMBs: at most 2/],
     [['--platform', 'powernv', '--hot-add', '2'], /powernv has no DLPAR: use --offline/],
     [
