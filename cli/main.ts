@@ -374,7 +374,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(
       'list',
       'List the built-in scenarios',
-      (y) => y.option('json', { type: 'boolean', default: false }),
+      (y) => y.option('json', { type: 'boolean', default: false, describe: 'Print the list as JSON' }),
       async (a) => (await commands()).list(a.json),
     )
     .command(

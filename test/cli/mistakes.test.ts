@@ -98,6 +98,15 @@ describe('numbers, commands and options', () => {
     expect(r.stdout).toBe(`${pkg.version}\n`);
   });
 
+  it('every option of every command has a description in --help', () => {
+    for (const command of ['run', 'compare', 'check', 'list', 'explain', 'inspect']) {
+      const help = cli(command, '--help').stdout;
+      // An option line whose flag is followed straight by its [type] has no description.
+      const bare = help.split('\n').filter((l) => /^\s+--[a-z-]+\s+\[/.test(l));
+      expect(bare, command).toEqual([]);
+    }
+  });
+
   it('every run option says what it does in --help', () => {
     const help = cli('run', '--help').stdout;
     for (const [flag, words] of [
