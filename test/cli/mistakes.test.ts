@@ -98,6 +98,14 @@ describe('numbers, commands and options', () => {
     expect(r.stdout).toBe(`${pkg.version}\n`);
   });
 
+  it('--hot-add says what it does: one DLPAR request, a uevent per LMB; the drc forms are documented', () => {
+    expect(cli('run', '--help').stdout.replace(/\s+/g, ' ')).toContain(
+      'one DLPAR request; a uevent per LMB, udev after',
+    );
+    const doc = readFileSync(join(REPO, 'docs', 'scenarios.md'), 'utf8');
+    expect(doc).toContain('a list of DRC indexes or { first, count, stride }');
+  });
+
   it('every option of every command has a description in --help', () => {
     for (const command of ['run', 'compare', 'check', 'list', 'explain', 'inspect']) {
       const help = cli(command, '--help').stdout;

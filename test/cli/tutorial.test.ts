@@ -37,6 +37,12 @@ describe('docs/tutorial.md', () => {
   // What `npm start` leaves: the default run in out/.
   spawnSync(process.execPath, [CLI, 'run', '--out', 'out'], { cwd });
 
+  it('cites files that exist, and says how to call fadump-sim in a clone', () => {
+    for (const [path] of text.matchAll(/\b(?:test|docs|scenarios)\/[\w./-]+\.(?:ts|md|yaml)\b/g))
+      expect(existsSync(join(REPO, path)), path).toBe(true);
+    expect(text).toContain('npx fadump-sim');
+  });
+
   it('has commands to check, and starts after npm start has left out/', () => {
     expect(existsSync(join(cwd, 'out', 'vmcore'))).toBe(true);
     expect(steps.length).toBeGreaterThanOrEqual(8);
