@@ -3,7 +3,7 @@
 // handler sets it, then removes the temporary files already there), and the one error a writer
 // ends in when the system refuses an output (permission, read-only, no space, file too large).
 
-import { rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 
 export const outputGuard = { stopped: false };
 
@@ -42,8 +42,34 @@ export class OutputError extends Error {
   constructor(
     readonly path: string,
     readonly code: string,
+    /** What was being asked of the system, when it helps to say (`a file of up to 64 TiB`). */
+    detail?: string,
   ) {
-    super(`${path}: cannot write: ${CAUSES[code] ?? code} (${code})`);
+    super(`${path}: cannot write: ${CAUSES[code] ?? code} (${code})${detail ? `: ${detail}` : ''}`);
+  }
+}
+
+/**
+ * Before the work: whether the file system (and the process's file-size limit) can hold a file of
+ * `bytes` at `path`, found by sizing a sparse temporary file to it and removing it. Sparse, so it
+ * costs no space; a refusal is the OutputError the real write would meet, minutes later.
+ */
+export async function probeFileSize(path: string, bytes: number, detail: string): Promise<void> {
+  assertWritable(path);
+  const tmp = temporaryName(path);
+  try {
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.truncate(bytes);
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException | undefined)?.code;
+    if (typeof code === 'string' && code in CAUSES) throw new OutputError(path, code, detail);
+    throw e;
+  } finally {
+    await rm(tmp, { force: true }).catch(() => {});
   }
 }
 

@@ -8,11 +8,12 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DUMP_FORMATS, type DumpFormatName, withDump } from '../dump/formats.ts';
 import { fmtSize, Machine } from '../emulator/machine.ts';
-import { asOutputError } from '../emulator/output-guard.ts';
+import { asOutputError, probeFileSize } from '../emulator/output-guard.ts';
 import type { MemorySnapshot } from '../emulator/physical-memory.ts';
 import type { PseriesFirmware } from '../firmware/rtas/pseries-firmware.ts';
 import { presentRanges } from '../kernel-model/dump-image.ts';
 import type { Kernel, KernelConfig } from '../kernel-model/kernel.ts';
+import { RTAS_FADUMP_MIN_BOOT_MEM } from '../kernel-model/rtas-fadump.ts';
 import { EventLog } from './event-log.ts';
 import type { MemoryMap } from './memory-map.ts';
 import { writeBytes, writeReport, writeText } from './outputs.ts';
@@ -20,7 +21,7 @@ import { type Crash, Partition } from './partition.ts';
 import { machineConfig, validateRunOptions } from './run-checks.ts';
 import type { RunOptions } from './run-options.ts';
 import { type AnnotatedStruct, annotateStructures, applyCorruption, locateStructures } from './structures.ts';
-import { type CycleSummary, NO_HOTPLUG, NO_VERIFY, noDump, type Summary } from './summary.ts';
+import { bytesText, type CycleSummary, NO_HOTPLUG, NO_VERIFY, noDump, type Summary } from './summary.ts';
 import { type CrashTruth, verifyDump } from './verify.ts';
 
 export { stepsOf } from './hotplug-timeline.ts';
@@ -76,6 +77,15 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
   await mkdir(outDir, { recursive: true }).catch((e) => {
     throw asOutputError(outDir, e);
   });
+  // A vmcore holds at most the memory of every LMB slot less the reserved area (at least the 320 MiB
+  // of boot memory fadump always reserves), plus headers well under 64 MiB: the file system must
+  // take a file that large, which is known now rather than after the work (ext4 stops at 16 TiB).
+  const largest = machine.blocks.blocks.length * o.lmbSize - RTAS_FADUMP_MIN_BOOT_MEM + 64 * 2 ** 20;
+  await probeFileSize(
+    join(outDir, 'vmcore'),
+    largest,
+    `a vmcore of up to ${bytesText(largest)} does not fit here`,
+  );
   const eventLog = new EventLog(join(outDir, 'events.jsonl'), machine.events, o.logLevel);
   const partition = new Partition(machine, personality, o);
   const platform = partition.platform;

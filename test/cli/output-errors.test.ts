@@ -98,10 +98,28 @@ describe('outputs the system refuses', () => {
     expect(readdirSync(src)).toEqual([]);
   });
 
-  it('a file-size limit (ulimit -f): the vmcore is too large, and nothing is left behind', () => {
+  it('a file-size limit (ulimit -f): the vmcore would be too large, found before the work, nothing left behind', () => {
     const out = join(root, 'limited');
     const r = sh(`ulimit -f 10240; ${run(out)}`);
-    expectOneLine(r, /^fadump-sim: error: .*limited\/vmcore: cannot write: file too large \(EFBIG\)$/);
+    // The up-front check (a sparse file sized to the largest vmcore the partition can give), not
+    // the write at the end of the run, says so.
+    expectOneLine(
+      r,
+      /^fadump-sim: error: .*limited\/vmcore: cannot write: file too large \(EFBIG\): a vmcore of up to 1879048192 bytes \(1\.8 GiB\) does not fit here$/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a partition larger than the file system can hold as one file (ext4: 16 TiB): refused before the work', () => {
+    // A 17 TiB LPAR; the file-size limit stands in for ext4's, which this test cannot count on.
+    const out = join(root, 'huge');
+    const r = sh(
+      `ulimit -f ${16 * 2 ** 30}; ${process.execPath} ${CLI} run --memory 17T --lmb-size 1G --out ${out}`,
+    );
+    expectOneLine(
+      r,
+      /huge\/vmcore: cannot write: file too large \(EFBIG\): a vmcore of up to \d+ bytes \(17\.0 TiB\)/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
