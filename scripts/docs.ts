@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
+import { DISK_DUMP_HEADER, KDUMP_SUB_HEADER, PAGE_DESC } from '../dump/kdump-structs.ts';
 import { FDT_HEADER, FDT_RESERVE_ENTRY } from '../emulator/dtb.ts';
 import type { FieldLayout } from '../emulator/struct.ts';
 import {
@@ -70,6 +71,7 @@ const GROUPS: [string, Documented[]][] = [
     ],
   ],
   ['ELF core', [ELF64_EHDR, ELF64_PHDR, ELF64_NHDR, ELF_PRSTATUS]],
+  ['kdump-compressed dump (makedumpfile; not written yet)', [DISK_DUMP_HEADER, KDUMP_SUB_HEADER, PAGE_DESC]],
   ['Flattened device tree', [FDT_HEADER, FDT_RESERVE_ENTRY]],
 ];
 
