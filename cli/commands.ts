@@ -99,7 +99,7 @@ export async function runOne(o: RunOptions, out: string, json: boolean): Promise
   else
     process.stdout.write(
       `${outcomeLines(last, out)}wrote ${summary.outputs
-        .filter((n) => !/^(vmcore|opalcore)/.test(n))
+        .filter((n) => !/^(vmcore|opalcore)(\.\d+)?$/.test(n))
         .map((n) => `${out}/${n}`)
         .join(', ')}\n`,
     );

@@ -163,8 +163,11 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
         vmcoreinfo: crash.taken.vmcoreinfo,
         notSavedForOthers: platform.notSavedForOthers,
       };
-      const read = withDump(path, format, (r) => verifyDump(r, truth));
-      summary.dump = { status: 'captured', vmcore: name, bytes, ...read.dump };
+      const read = withDump(path, format, (r) => ({ ...verifyDump(r, truth), dmesg: r.contents.dmesg }));
+      // What the kdump service saves first: the crashed kernel's log, read from the dump.
+      const dmesgName = cycle === 1 ? 'vmcore-dmesg.txt' : `vmcore-dmesg.${cycle}.txt`;
+      await writeText(join(outDir, dmesgName), read.dmesg.length ? `${read.dmesg.join('\n')}\n` : '');
+      summary.dump = { status: 'captured', vmcore: name, bytes, dmesg: dmesgName, ...read.dump };
       summary.verify = read.verify;
       if (capture.opalcore) {
         const ocName = cycle === 1 ? 'opalcore' : `opalcore.${cycle}`;
@@ -212,7 +215,9 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     console: consoleLog,
     cycles,
     outputs: [
-      ...cycles.flatMap((c) => [c.dump.vmcore, c.dump.opalcore].filter((n): n is string => !!n)),
+      ...cycles.flatMap((c) =>
+        [c.dump.vmcore, c.dump.dmesg, c.dump.opalcore].filter((n): n is string => !!n),
+      ),
       ...dtbNames,
       'summary.json',
       'console.log',

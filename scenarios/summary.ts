@@ -31,6 +31,8 @@ export interface CycleSummary {
     reason?: string;
     bytes?: number;
     opalcore?: string;
+    /** The crashed kernel's log read from the dump, as vmcore-dmesg prints it (the kdump service's vmcore-dmesg.txt). */
+    dmesg?: string;
   };
   hotplug: HotplugSummary;
   elfcorehdrOverflowBytes: number;

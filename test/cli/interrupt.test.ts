@@ -40,7 +40,8 @@ function assertComplete(dir: string): void {
       for (const line of readFileSync(f, 'utf8').trimEnd().split('\n'))
         expect(() => JSON.parse(line), name).not.toThrow();
     else if (f.endsWith('.html')) expect(readFileSync(f, 'utf8').endsWith('</html>\n'), name).toBe(true);
-    else if (f.endsWith('.log')) expect(readFileSync(f, 'utf8').endsWith('\n'), name).toBe(true);
+    else if (f.endsWith('.log') || f.endsWith('.txt'))
+      expect(readFileSync(f, 'utf8').endsWith('\n'), name).toBe(true);
     else if (/(vmcore|opalcore)(\.\d+)?$/.test(f)) {
       const core = readElfCore(f);
       const end = Math.max(...core.phdrs.map((p) => p.offset + p.filesz));

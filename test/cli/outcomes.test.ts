@@ -199,7 +199,9 @@ describe('outputs people expect', () => {
     const s = summaryOf(out);
     expect(s.outputs).toEqual([
       'vmcore',
+      'vmcore-dmesg.txt',
       'vmcore.2',
+      'vmcore-dmesg.2.txt',
       'boot1.dtb',
       'boot2.dtb',
       'boot3.dtb',
@@ -216,7 +218,7 @@ describe('outputs people expect', () => {
     const html = report(out);
     for (const name of s.outputs) expect(html).toContain(`<code>${name}</code>`);
     expect(r.stdout).toContain(
-      `wrote ${out}/boot1.dtb, ${out}/boot2.dtb, ${out}/boot3.dtb, ${out}/summary.json`,
+      `wrote ${out}/vmcore-dmesg.txt, ${out}/vmcore-dmesg.2.txt, ${out}/boot1.dtb, ${out}/boot2.dtb, ${out}/boot3.dtb, ${out}/summary.json`,
     );
   });
 });

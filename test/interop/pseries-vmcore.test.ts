@@ -138,6 +138,8 @@ for (const [endian, firmware, kernel, extra] of CAPTURES) {
         expect(r.code).toBe(0);
         const crashed = c.summary.cycles[0]!.console.crashed;
         expect(r.stdout.trimEnd().split('\n')).toEqual(crashed);
+        // The run's own vmcore-dmesg.txt, read from the dump, is what vmcore-dmesg prints.
+        expect(readFileSync(join(c.dir, 'vmcore-dmesg.txt'), 'utf8')).toBe(r.stdout);
         expect(r.stdout).toContain('Kernel panic - not syncing: sysrq triggered crash');
         expect(r.stdout).not.toContain('Firmware-assisted dump is active');
       },
