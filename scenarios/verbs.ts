@@ -149,27 +149,30 @@ const someBlocks = (fc: typeof FastCheck) =>
     )
     .map(([n, interval]) => (interval ? { count: n, interval } : n));
 
+/** A DLPAR memory verb (pSeries only): the same value, docs and generator, a different builder call. */
+function dlpar(
+  what: 'add' | 'remove',
+  call: (b: Scenario, lmbs: number | { drc: number[] }, spread: { interval?: bigint }) => Scenario,
+  weight: number,
+): Verb<Lmbs> {
+  return verb<Lmbs>({
+    value: lmbs,
+    phase: 'before',
+    doc: `DLPAR memory ${what}: a count, { count, interval }, or { drc, interval } where drc is a list of DRC indexes or { first, count, stride } (stride 2: every other LMB, each its own range); interval: one event per LMB, this far apart`,
+    apply: (b, v) => call(b, lmbsOf(v), spread(v)),
+    generate: (fc, m) => (m.platform === 'pseries' ? someBlocks(fc) : undefined),
+    weight,
+  });
+}
+
 export const VERBS = {
   boot: verb<undefined>({
     phase: 'first',
     doc: 'boot the first kernel, which reserves memory and registers fadump',
     apply: (b) => b.boot(),
   }),
-  hotAdd: verb<Lmbs>({
-    value: lmbs,
-    phase: 'before',
-    doc: 'DLPAR memory add: a count, { count, interval }, or { drc, interval } where drc is a list of DRC indexes or { first, count, stride } (stride 2: every other LMB, each its own range); interval: one event per LMB, this far apart',
-    apply: (b, v) => b.hotAdd(lmbsOf(v), spread(v)),
-    generate: (fc, m) => (m.platform === 'pseries' ? someBlocks(fc) : undefined),
-    weight: 2,
-  }),
-  hotRemove: verb<Lmbs>({
-    value: lmbs,
-    phase: 'before',
-    doc: 'DLPAR memory remove: a count, { count, interval }, or { drc, interval } where drc is a list of DRC indexes or { first, count, stride } (stride 2: every other LMB, each its own range); interval: one event per LMB, this far apart',
-    apply: (b, v) => b.hotRemove(lmbsOf(v), spread(v)),
-    generate: (fc, m) => (m.platform === 'pseries' ? someBlocks(fc) : undefined),
-  }),
+  hotAdd: dlpar('add', (b, l, sp) => b.hotAdd(l, sp), 2),
+  hotRemove: dlpar('remove', (b, l, sp) => b.hotRemove(l, sp), 1),
   offline: verb<Blocks>({
     value: blocks,
     phase: 'before',
