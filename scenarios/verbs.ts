@@ -165,6 +165,20 @@ function dlpar(
   });
 }
 
+/** A memory-block state verb (both platforms): the same value and generator, a different builder call. */
+function memoryBlocks(
+  doc: string,
+  call: (b: Scenario, blocks: number, spread: { interval?: bigint }) => Scenario,
+): Verb<Blocks> {
+  return verb<Blocks>({
+    value: blocks,
+    phase: 'before',
+    doc,
+    apply: (b, v) => call(b, blocksOf(v), spread(v)),
+    generate: someBlocks,
+  });
+}
+
 export const VERBS = {
   boot: verb<undefined>({
     phase: 'first',
@@ -173,20 +187,13 @@ export const VERBS = {
   }),
   hotAdd: dlpar('add', (b, l, sp) => b.hotAdd(l, sp), 2),
   hotRemove: dlpar('remove', (b, l, sp) => b.hotRemove(l, sp), 1),
-  offline: verb<Blocks>({
-    value: blocks,
-    phase: 'before',
-    doc: 'offline this many memory blocks (highest removable first): a count or { count, interval }',
-    apply: (b, v) => b.offline(blocksOf(v), spread(v)),
-    generate: someBlocks,
-  }),
-  online: verb<Blocks>({
-    value: blocks,
-    phase: 'before',
-    doc: 'online this many offline memory blocks: a count or { count, interval }',
-    apply: (b, v) => b.online(blocksOf(v), spread(v)),
-    generate: someBlocks,
-  }),
+  offline: memoryBlocks(
+    'offline this many memory blocks (highest removable first): a count or { count, interval }',
+    (b, n, sp) => b.offline(n, sp),
+  ),
+  online: memoryBlocks('online this many offline memory blocks: a count or { count, interval }', (b, n, sp) =>
+    b.online(n, sp),
+  ),
   register: verb<undefined>({
     phase: 'either',
     doc: 'echo 1 > /sys/kernel/fadump/registered (first kernel, or fadump kernel after the crash)',
