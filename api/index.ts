@@ -8,6 +8,7 @@ export type { DumpContents, DumpCpuNote, DumpLoad, DumpReader } from '../dump/du
 export { DumpFileError } from '../dump/dump-reader.ts';
 export type { ElfDumpContents } from '../dump/elf-reader.ts';
 export { DUMP_FORMATS, type DumpFormatName, formatOf, withDump } from '../dump/formats.ts';
+export type { KdumpContents } from '../dump/kdump-reader.ts';
 export type { DtNode } from '../emulator/device-tree.ts';
 export { DtbError, decodeDtb } from '../emulator/dtb.ts';
 export type { SimEvent } from '../emulator/events.ts';

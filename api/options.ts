@@ -2,6 +2,7 @@
 // the output-file errors.
 // It loads none of the model, so the command line's definitions (and --help) start fast on it.
 
+export type { DumpFormatName } from '../dump/formats.ts';
 export { asOutputError, errnoCause, OutputError, outputGuard } from '../emulator/output-guard.ts';
 export { PERSONALITY_NAMES, type PersonalityName } from '../firmware/rtas/personality.ts';
 export { GENERATION_NAMES, type Generation } from '../kernel-model/generations.ts';
@@ -10,6 +11,7 @@ export { nearest } from '../scenarios/nearest.ts';
 export {
   type AfterCapture,
   DEFAULT_RUN,
+  dumpLevelOf,
   type HotplugPlan,
   type MemoryStep,
   type RunOptions,

@@ -1,7 +1,15 @@
 // `fadump-sim inspect FILE`: what a vmcore (or OPAL core) or a device tree blob holds, as text or JSON.
 
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { type DtNode, decodeDtb, type ElfDumpContents, formatOf, withDump } from '../api/index.ts';
+import {
+  type DtNode,
+  type DumpContents,
+  decodeDtb,
+  type ElfDumpContents,
+  formatOf,
+  type KdumpContents,
+  withDump,
+} from '../api/index.ts';
 
 const hex = (v: bigint | number) => `0x${v.toString(16)}`;
 const PT_NAMES: Record<number, string> = { 0: 'NULL', 1: 'LOAD', 4: 'NOTE' };
@@ -37,6 +45,13 @@ export function inspectFile(path: string, json: boolean): Inspection {
   }
   // Anything that is not a device tree blob is read as the default format, whose reader says what is wrong.
   const format = formatOf(path) ?? 'elf';
+  if (format === 'kdump') {
+    const k = withDump(path, format, (d) => d.contents as KdumpContents);
+    const text = json
+      ? JSON.stringify({ ...k, warnings: [] }, (_, v) => (typeof v === 'bigint' ? hex(v) : v), 2)
+      : kdumpText(path, k);
+    return { text, warnings: [] };
+  }
   const r = withDump(path, format, (d) => d.contents as ElfDumpContents);
   const size = statSync(path).size;
   const warnings = r.loads.flatMap((l, i) =>
@@ -52,6 +67,17 @@ export function inspectFile(path: string, json: boolean): Inspection {
   return { text, warnings };
 }
 
+function kdumpText(path: string, k: KdumpContents): string {
+  const out = [
+    `${path}: kdump-compressed (makedumpfile header version ${k.headerVersion}), ${k.order === 'le' ? 'little' : 'big'}-endian, release ${k.release}`,
+    `block size ${k.blockSize}, dump level ${k.dumpLevel}, status ${hex(k.status)}, ${k.nrCpus} CPUs, max_mapnr ${hex(k.maxMapnr)}`,
+    `pages: ${k.pagesDescribed} in memory, ${k.pagesDumped} dumped, ${k.pagesDescribed - k.pagesDumped} left out`,
+    `memory (${k.loads.length} ranges):`,
+    ...k.loads.map((l) => `  paddr ${hex(l.paddr).padEnd(14)} size ${hex(l.size)}`),
+  ];
+  return [...out, ...commonText(k)].join('\n');
+}
+
 function vmcoreText(path: string, r: ElfDumpContents): string {
   const out = [`${path}: ELF64 core, ${r.order === 'le' ? 'little' : 'big'}-endian, machine ${r.machine}`];
   out.push(`program headers (${r.phdrs.length}):`);
@@ -60,6 +86,12 @@ function vmcoreText(path: string, r: ElfDumpContents): string {
       `  ${(PT_NAMES[p.type] ?? hex(p.type)).padEnd(5)} offset ${hex(p.offset).padEnd(12)} paddr ${hex(p.paddr).padEnd(14)} size ${hex(p.memsz)}`,
     );
   }
+  return [...out, ...commonText(r)].join('\n');
+}
+
+/** The notes, CPUs, VMCOREINFO and log: what every format holds. */
+function commonText(r: DumpContents): string[] {
+  const out: string[] = [];
   const kinds = new Map<string, number>();
   for (const n of r.notes) kinds.set(`${n.name}/${n.type}`, (kinds.get(`${n.name}/${n.type}`) ?? 0) + 1);
   out.push(`notes: ${[...kinds].map(([k, n]) => `${n} × ${k}`).join(', ')}`);
@@ -72,7 +104,7 @@ function vmcoreText(path: string, r: ElfDumpContents): string {
   const keys = ['OSRELEASE', 'PAGESIZE', 'CRASHTIME'].filter((k) => info[k] !== undefined);
   out.push(`VMCOREINFO: ${Object.keys(info).length} keys; ${keys.map((k) => `${k}=${info[k]}`).join(' ')}`);
   out.push(`dmesg (${r.dmesg.length} lines):`, ...r.dmesg.map((l) => `  ${l}`));
-  return out.join('\n');
+  return out;
 }
 
 function propText(v: Uint8Array): string {

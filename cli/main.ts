@@ -7,6 +7,7 @@ import type { Argv } from 'yargs';
 import yargs from 'yargs';
 import {
   DEFAULT_RUN,
+  type DumpFormatName,
   durationNs,
   GENERATION_NAMES,
   type Generation,
@@ -167,6 +168,32 @@ function kernelOptions<T>(y: Argv<T>) {
     .option('cycles', { type: 'number', default: 1, describe: 'Crash/capture cycles' });
 }
 
+/** How the kdump service saves the dump (run). */
+function dumpOptions<T>(y: Argv<T>) {
+  return y
+    .option('dump-format', {
+      type: 'string',
+      default: 'elf',
+      choices: ['elf', 'kdump'],
+      describe:
+        'elf: /proc/vmcore copied as it is (readelf and gdb open it); kdump: compressed as makedumpfile -c writes it',
+    })
+    .option('dump-level', {
+      type: 'number',
+      describe:
+        "makedumpfile's -d: the sum of 1 zero pages, 2 cache, 4 cache with private data, 8 user data, 16 free pages [default: 31 with kdump, 0 with elf]",
+    });
+}
+
+function dumpOf(a: { 'dump-format': string; 'dump-level'?: number | undefined }): Partial<RunOptions> {
+  return {
+    dump: {
+      format: a['dump-format'] as DumpFormatName,
+      ...(a['dump-level'] !== undefined && { level: a['dump-level'] }),
+    },
+  };
+}
+
 function kernelsOf(a: {
   kernel: string;
   'capture-kernel'?: string | undefined;
@@ -267,7 +294,7 @@ export async function main(argv: string[]): Promise<void> {
       'run [scenarios..]',
       'Boot, register fadump, crash, capture the vmcore and verify it: the default machine changed by the options, or scenario files / built-in scenario names',
       (y) =>
-        kernelOptions(scenarioOptions(y))
+        dumpOptions(kernelOptions(scenarioOptions(y)))
           .positional('scenarios', {
             type: 'string',
             array: true,
@@ -288,7 +315,7 @@ export async function main(argv: string[]): Promise<void> {
           await c.runFiles(names, a.out, a.json, a['log-level'] as LogLevel, a.force);
           return;
         }
-        const [opts] = c.prepare(a.out, a.force, () => [toRunOptions(a, kernelsOf(a))]);
+        const [opts] = c.prepare(a.out, a.force, () => [toRunOptions(a, { ...kernelsOf(a), ...dumpOf(a) })]);
         await c.runOne(opts!, a.out, a.json);
       },
     )

@@ -43,6 +43,11 @@ export interface DumpContents {
   loads: DumpLoad[];
   /** The kernel log, from the printk ring VMCOREINFO points at (empty without one). */
   dmesg: string[];
+  /**
+   * The smallest unit of memory the format records: 1 (byte) for ELF, the page size for kdump,
+   * whose bitmaps hold whole pages (a partly covered page is dumped with the rest read as zeros).
+   */
+  granule: number;
   /** Bytes at the start of the file taken by headers and notes. */
   headerBytes: number;
 }

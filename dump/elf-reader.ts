@@ -5,28 +5,13 @@
 // in one DumpFileError saying what is wrong and where; every read is bounded by the file's size.
 
 import { closeSync, fstatSync, openSync, readSync, statfsSync } from 'node:fs';
-import type { MemoryView } from '../emulator/physical-memory.ts';
 import type { ByteOrder } from '../emulator/struct.ts';
-import {
-  ELF_PRSTATUS,
-  ELF64_EHDR,
-  ELF64_NHDR,
-  ELF64_PHDR,
-  ET_CORE,
-  NT_PRSTATUS,
-  PT_LOAD,
-  PT_NOTE,
-  PT_REGS,
-  type PtRegs,
-} from '../kernel-model/elf.ts';
-import { formatDmesgLine, readPrintkRing } from '../kernel-model/printk-ring.ts';
-import { KERNEL_VBASE } from '../kernel-model/symbols.ts';
+import { ELF64_EHDR, ELF64_PHDR, ET_CORE, PT_LOAD, PT_NOTE } from '../kernel-model/elf.ts';
 import { type DumpContents, DumpFileError, type DumpLoad, type DumpReader } from './dump-reader.ts';
+import { kernelLog, parseNotes } from './notes.ts';
 
 /** Largest note segment the reader accepts. */
 const MAX_NOTES = 64 * 2 ** 20;
-const PR_REG = ELF_PRSTATUS.offsetOf('pr_reg');
-const PR_PID = ELF_PRSTATUS.offsetOf('pr_pid');
 
 export interface ElfPhdr {
   type: number;
@@ -106,6 +91,7 @@ class ElfDump implements DumpReader {
       vmcoreinfo: null,
       loads: [],
       dmesg: [],
+      granule: 1,
       headerBytes: 0,
     };
     for (const p of phdrs.filter((x) => x.type === PT_NOTE)) {
@@ -131,47 +117,14 @@ class ElfDump implements DumpReader {
     }
     contents.headerBytes = headerEnd;
     this.contents = contents;
-    // The kernel log, through the PT_LOADs, when VMCOREINFO says where the printk ring is.
-    const prb = contents.vmcoreinfo?.['SYMBOL(prb)'];
-    if (prb && /^[0-9a-f]+$/i.test(prb)) {
-      const view: MemoryView = {
-        peek: (addr, len) => this.read(addr, len).data,
-        presentPages: () => [],
-        isPresent: () => false,
-      };
-      const paddr = Number(BigInt.asUintN(64, BigInt(`0x${prb}`) - KERNEL_VBASE));
-      contents.dmesg = readPrintkRing(view, order, paddr).map(formatDmesgLine);
-    }
+    contents.dmesg = kernelLog(contents.vmcoreinfo, order, (addr, len) => this.read(addr, len).data);
   }
 
   private readNotes(seg: Uint8Array, segOffset: number, c: ElfDumpContents): void {
-    let off = 0;
-    while (off + ELF64_NHDR.size <= seg.length) {
-      const n = ELF64_NHDR.decode(seg, c.order, off);
-      if (n.n_namesz === 0 && n.n_descsz === 0) break;
-      const nameLen = Math.ceil(n.n_namesz / 4) * 4;
-      const descLen = Math.ceil(n.n_descsz / 4) * 4;
-      const nameAt = off + ELF64_NHDR.size;
-      const end = nameAt + nameLen + descLen;
-      if (end > seg.length) throw new DumpFileError('a note runs past its segment', segOffset + off);
-      const name = new TextDecoder().decode(seg.subarray(nameAt, nameAt + Math.max(0, n.n_namesz - 1)));
-      const desc = seg.subarray(nameAt + nameLen, nameAt + nameLen + n.n_descsz);
-      c.notes.push({ name, type: n.n_type, descsz: n.n_descsz });
-      if (name === 'CORE' && n.n_type === NT_PRSTATUS && desc.length >= ELF_PRSTATUS.size) {
-        const pid = new DataView(desc.buffer, desc.byteOffset + PR_PID, 4).getInt32(0, c.order === 'le');
-        const regs: PtRegs = PT_REGS.decode(desc, c.order, PR_REG);
-        c.cpus.push({ pid, regs });
-      }
-      if (name === 'VMCOREINFO') {
-        const keys: Record<string, string> = {};
-        for (const line of new TextDecoder().decode(desc).split('\n')) {
-          const eq = line.indexOf('=');
-          if (eq > 0) keys[line.slice(0, eq)] = line.slice(eq + 1);
-        }
-        c.vmcoreinfo = keys;
-      }
-      off = end;
-    }
+    const parsed = parseNotes(seg, c.order, segOffset);
+    c.notes.push(...parsed.notes);
+    c.cpus.push(...parsed.cpus);
+    if (parsed.vmcoreinfo) c.vmcoreinfo = parsed.vmcoreinfo;
   }
 
   /** `len` bytes of the file at `at`, or DumpFileError when they lie beyond its end. */

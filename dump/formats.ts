@@ -4,17 +4,34 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { DumpImage } from '../kernel-model/dump-image.ts';
 import type { DumpReader } from './dump-reader.ts';
-import { openElfDump } from './elf-reader.ts';
+import { isElf, openElfDump } from './elf-reader.ts';
 import { writeElfCore } from './elf-writer.ts';
+import { isKdump, openKdumpDump } from './kdump-reader.ts';
+import { type PfnRange, writeKdump } from './kdump-writer.ts';
+
+export interface DumpWriteOptions {
+  /** makedumpfile's dump level (-d): what the page filter left out is in `excluded`. */
+  level: number;
+  excluded?: readonly PfnRange[];
+}
 
 export interface DumpFormat {
   /** Writes the image to `path` (under a temporary name, then renamed); returns the file's size. */
-  write(path: string, image: DumpImage): Promise<number>;
+  write(path: string, image: DumpImage, options: DumpWriteOptions): Promise<number>;
   open(path: string): DumpReader;
 }
 
 export const DUMP_FORMATS = {
-  elf: { write: writeElfCore, open: openElfDump },
+  /** An ELF core, as copying /proc/vmcore gives (unfiltered). */
+  elf: {
+    write: (path: string, image: DumpImage, _: DumpWriteOptions) => writeElfCore(path, image),
+    open: openElfDump,
+  },
+  /** kdump-compressed, as `makedumpfile -c -d LEVEL` writes it. */
+  kdump: {
+    write: async (path, image, o) => (await writeKdump(path, image, o)).fileSize,
+    open: openKdumpDump,
+  },
 } as const satisfies Record<string, DumpFormat>;
 
 export type DumpFormatName = keyof typeof DUMP_FORMATS;
@@ -23,11 +40,9 @@ export type DumpFormatName = keyof typeof DUMP_FORMATS;
 export function formatOf(path: string): DumpFormatName | undefined {
   const fd = openSync(path, 'r');
   try {
-    const magic = new Uint8Array(4);
-    readSync(fd, magic, 0, 4, 0);
-    return magic[0] === 0x7f && magic[1] === 0x45 && magic[2] === 0x4c && magic[3] === 0x46
-      ? 'elf'
-      : undefined;
+    const magic = new Uint8Array(8);
+    readSync(fd, magic, 0, 8, 0);
+    return isElf(magic) ? 'elf' : isKdump(magic) ? 'kdump' : undefined;
   } finally {
     closeSync(fd);
   }

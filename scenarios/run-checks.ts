@@ -2,6 +2,7 @@
 // machine a run's options describe: its memory, LMBs, CPUs, the holes that split boot memory and
 // the spare LMB slots hot-adds need.
 
+import { DUMP_FORMATS } from '../dump/formats.ts';
 import { fmtSize, Machine } from '../emulator/machine.ts';
 import { ConfigError, LMB_DRC_BASE } from '../emulator/memory-blocks.ts';
 import {
@@ -13,7 +14,7 @@ import { RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
 import { GENERATION_NAMES } from '../kernel-model/generations.ts';
 import { OPAL_FADUMP_MIN_BOOT_MEM } from '../kernel-model/opal-fadump.ts';
 import { spareFor, stepsOf } from './hotplug-timeline.ts';
-import type { RunOptions } from './run-options.ts';
+import { dumpLevelOf, type RunOptions } from './run-options.ts';
 import { fieldsOf, STRUCTS_BY_PLATFORM } from './structures.ts';
 
 /** Default boot memory size: 5% of RAM rounded down to 256 MiB, at least 320 MiB (Linux fadump.c: fadump_calculate_reserve_size, fadump_reserve_mem). */
@@ -39,6 +40,26 @@ function holesFor(o: RunOptions): number[] {
   return Array.from({ length: extra }, (_, i) => rmaLmbs + i * (per + 1));
 }
 
+/** The dump's format and level: makedumpfile's -d takes 0 to 31. */
+function checkDump(o: RunOptions): void {
+  const format = o.dump?.format ?? 'elf';
+  if (!(format in DUMP_FORMATS))
+    throw new ConfigError(`--dump-format ${format} must be ${Object.keys(DUMP_FORMATS).join(' or ')}`);
+  const level = dumpLevelOf(o);
+  if (!Number.isInteger(level) || level < 0 || level > 31)
+    throw new ConfigError(
+      `--dump-level ${level} must be 0 to 31 (1 zero, 2 cache, 4 cache with private data, 8 user data, 16 free pages)`,
+    );
+  if (level & ~1)
+    throw new ConfigError(
+      `--dump-level ${level}: leaving out pages by their struct page (levels 2 to 31) is not built yet; use 0 or 1`,
+    );
+  if (format === 'elf' && level !== 0)
+    throw new ConfigError(
+      `--dump-level ${level} with an ELF dump: a filtered ELF (makedumpfile -E) is not built yet; use --dump-format kdump`,
+    );
+}
+
 /** Checks what the model cannot run; throws ConfigError with one clear line. */
 export function validateRunOptions(o: RunOptions): FirmwarePersonality {
   for (const [flag, g] of [
@@ -61,6 +82,7 @@ export function validateRunOptions(o: RunOptions): FirmwarePersonality {
     throw new ConfigError(`--cycles ${o.cycles} must be 1 to 16`);
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)
     throw new ConfigError(`--seed ${o.seed} must be 0 to 4294967295`);
+  checkDump(o);
   checkDrcIndexes(o);
   const memoryEvents = stepsOf(o).filter((st) =>
     ['hotAdd', 'hotRemove', 'offline', 'online'].includes(st.op),

@@ -1,6 +1,7 @@
 // What a run is made of: the machine, the kernels, the timeline steps and the crash. Plain data with
 // no model code behind it, so the command line can read the defaults without loading the model.
 
+import type { DumpFormatName } from '../dump/formats.ts';
 import type { PersonalityName } from '../firmware/rtas/personality.ts';
 import type { UdevTiming } from '../kernel-model/kdump-udev.ts';
 import type { Generation } from '../kernel-model/kernel.ts';
@@ -44,6 +45,11 @@ export interface RunOptions {
   crashAtTime?: bigint;
   /** panic (sysrq crash, the default) or nmi (a system reset on every CPU; crashCpu enters fadump first). */
   crashKind?: 'panic' | 'nmi';
+  /**
+   * How the kdump service saves the dump: `elf`, the unfiltered /proc/vmcore (the default), or
+   * `kdump`, makedumpfile's compressed format, at dump level `level` (default 31 for kdump, 0 for elf).
+   */
+  dump?: { format: DumpFormatName; level?: number };
   /** What the fadump kernel does after saving the vmcore; default release, then register. */
   afterCapture?: AfterCapture[];
   /** Level of DIR/events.jsonl (default info; debug adds every firmware call). */
@@ -67,6 +73,11 @@ export interface HotplugPlan {
   offline?: number;
   /** Unassigned LMB slots above assigned memory for adds (default: enough for `add` and `addDrc`). */
   spareLmbs?: number;
+}
+
+/** makedumpfile's dump level for a format when none is given: what distributions' kdump service uses (-d 31) for kdump, nothing left out for ELF. */
+export function dumpLevelOf(o: Pick<RunOptions, 'dump'>): number {
+  return o.dump?.level ?? (o.dump?.format === 'kdump' ? 31 : 0);
 }
 
 export const DEFAULT_RUN: RunOptions = {

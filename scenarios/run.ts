@@ -19,7 +19,7 @@ import type { MemoryMap } from './memory-map.ts';
 import { writeBytes, writeReport, writeText } from './outputs.ts';
 import { type Crash, Partition } from './partition.ts';
 import { machineConfig, validateRunOptions } from './run-checks.ts';
-import type { RunOptions } from './run-options.ts';
+import { dumpLevelOf, type RunOptions } from './run-options.ts';
 import { type AnnotatedStruct, annotateStructures, applyCorruption, locateStructures } from './structures.ts';
 import { bytesText, type CycleSummary, NO_HOTPLUG, NO_VERIFY, noDump, type Summary } from './summary.ts';
 import { type CrashTruth, verifyDump } from './verify.ts';
@@ -147,9 +147,9 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     if (capture.status === 'refused') summary.dump = noDump('refused', capture.reason);
     if (capture.status === 'captured') {
       const name = cycle === 1 ? 'vmcore' : `vmcore.${cycle}`;
-      const format: DumpFormatName = 'elf';
+      const format: DumpFormatName = o.dump?.format ?? 'elf';
       const path = join(outDir, name);
-      const bytes = await DUMP_FORMATS[format].write(path, capture.image);
+      const bytes = await DUMP_FORMATS[format].write(path, capture.image, { level: dumpLevelOf(o) });
       captures.push({ path, format });
       const truth: CrashTruth = {
         memory: crash.taken.memory,
@@ -171,9 +171,10 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
       summary.verify = read.verify;
       if (capture.opalcore) {
         const ocName = cycle === 1 ? 'opalcore' : `opalcore.${cycle}`;
-        await DUMP_FORMATS[format].write(join(outDir, ocName), capture.opalcore);
+        // /sys/firmware/opal/mpipl/core is saved as it is: an ELF core, never filtered.
+        await DUMP_FORMATS.elf.write(join(outDir, ocName), capture.opalcore, { level: 0 });
         summary.dump.opalcore = ocName;
-        opalcores.push({ path: join(outDir, ocName), format });
+        opalcores.push({ path: join(outDir, ocName), format: 'elf' });
       }
     }
     partition.afterCapture(

@@ -251,6 +251,9 @@ export function toBuilder(s: ScenarioFile): Scenario {
     ...(m.bootMemRegions !== undefined && { bootMemRegions: m.bootMemRegions }),
     ...(m.cycles !== undefined && { cycles: m.cycles }),
     ...(s.udev?.enabled === false && { udev: false }),
+    ...(s.dump && {
+      dump: { format: s.dump.format ?? 'elf', ...(s.dump.level !== undefined && { level: s.dump.level }) },
+    }),
   };
   if (s.udev?.latency || s.udev?.perEvent) {
     options.udevTiming = {

@@ -57,6 +57,24 @@ export const SCENARIO_SCHEMA = z.strictObject({
     })
     .optional()
     .describe('the partition and its kernels'),
+  dump: z
+    .strictObject({
+      format: z
+        .enum(['elf', 'kdump'])
+        .optional()
+        .describe('elf: /proc/vmcore as it is; kdump: compressed as makedumpfile -c writes it; default elf'),
+      level: z
+        .number()
+        .int()
+        .min(0)
+        .max(31)
+        .optional()
+        .describe(
+          "makedumpfile's -d (1 zero, 2 cache, 4 cache private, 8 user, 16 free); default 31 for kdump, 0 for elf",
+        ),
+    })
+    .optional()
+    .describe('how the kdump service in the fadump kernel saves the dump'),
   udev: z
     .strictObject({
       enabled: z.boolean().optional().describe('run the kdump udev rule; default true'),

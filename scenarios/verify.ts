@@ -164,10 +164,14 @@ export function readDumpSide(reader: DumpReader, truth: CrashTruth): { side: Dum
 export function verifyDump(reader: DumpReader, truth: CrashTruth): { dump: DumpSide; verify: Verification } {
   const { side, ids } = readDumpSide(reader, truth);
   const loads = reader.contents.loads.map((l) => ({ base: l.paddr, size: l.size }));
+  // A format that records whole pages holds the pages the ranges touch, zeros where they do not reach.
+  const g = reader.contents.granule;
+  const ranges = g > 1 ? roundOut(truth.ranges, g) : truth.ranges;
+  const memory = g > 1 ? zeroOutside(truth.memory, truth.ranges) : truth.memory;
   const verify: Verification = {
-    mismatchedBytes: compareMemory(reader, truth.memory, truth.exclude, truth.hints),
-    missingBytes: bytesNotIn(truth.ranges, loads),
-    extraBytes: bytesNotIn(loads, truth.ranges),
+    mismatchedBytes: compareMemory(reader, memory, truth.exclude, truth.hints),
+    missingBytes: bytesNotIn(ranges, loads),
+    extraBytes: bytesNotIn(loads, ranges),
     notDumpedByDesignBytes: bytesNotIn(truth.notDumpedByDesign, loads),
     registerMismatches: [],
     registersNotSavedByDesign: 0,
@@ -205,6 +209,36 @@ export function verifyDump(reader: DumpReader, truth: CrashTruth): { dump: DumpS
   });
   verify.missingCpus = truth.cpus.map((x) => x.cpu).filter((cpu) => !seen.has(cpu));
   return { dump: side, verify };
+}
+
+/** The ranges widened to whole granules, merged. */
+function roundOut(ranges: readonly Range[], g: number): Range[] {
+  const out: Range[] = [];
+  for (const r of [...ranges].sort((a, b) => a.base - b.base)) {
+    const base = Math.floor(r.base / g) * g;
+    const end = Math.ceil((r.base + r.size) / g) * g;
+    const last = out[out.length - 1];
+    if (last && base <= last.base + last.size) last.size = Math.max(last.size, end - last.base);
+    else out.push({ base, size: end - base });
+  }
+  return out;
+}
+
+/** Memory as a page-granular dump should hold it: zero outside `ranges`. */
+function zeroOutside(memory: MemoryView, ranges: readonly Range[]): MemoryView {
+  return {
+    peek(addr, len) {
+      const out = new Uint8Array(len);
+      for (const r of ranges) {
+        const from = Math.max(addr, r.base);
+        const to = Math.min(addr + len, r.base + r.size);
+        if (from < to) out.set(memory.peek(from, to - from), from - addr);
+      }
+      return out;
+    },
+    presentPages: () => memory.presentPages(),
+    isPresent: (p) => memory.isPresent(p),
+  };
 }
 
 function compareVmcoreinfo(

@@ -97,6 +97,43 @@ describe('fadump-sim run: the default scenario', () => {
   });
 });
 
+describe('fadump-sim run --dump-format kdump', () => {
+  it('writes a kdump-compressed vmcore that verifies, and inspect reads it', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'fadump-cli-')), 'out');
+    const r = cli('run', '--out', out, '--memory', '2G', '--dump-format', 'kdump', '--dump-level', '1');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(out, 'vmcore')).subarray(0, 8).toString('latin1')).toBe('KDUMP   ');
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.dump).toMatchObject({ status: 'captured', format: 'kdump' });
+    const i = cli('inspect', join(out, 'vmcore'));
+    expect(i.code).toBe(0);
+    expect(i.stdout).toMatch(
+      /^.*vmcore: kdump-compressed \(makedumpfile header version 6\), little-endian, release 6\.10\.0/,
+    );
+    expect(i.stdout).toMatch(/^block size 65536, dump level 1, status 0x1, 8 CPUs/m);
+    expect(i.stdout).toContain('Kernel command line: root=/dev/sda2 ro fadump=on');
+  });
+
+  for (const [args, message] of [
+    [['--dump-level', '32', '--dump-format', 'kdump'], /--dump-level 32 must be 0 to 31/],
+    [
+      ['--dump-level', '1'],
+      /--dump-level 1 with an ELF dump: a filtered ELF \(makedumpfile -E\) is not built yet/,
+    ],
+    [['--dump-format', 'lzo'], /--dump-format lzo: one of elf, kdump/],
+  ] as const) {
+    it(`${args.join(' ')} → exit 2, one line, nothing written`, () => {
+      const out = join(mkdtempSync(join(tmpdir(), 'fadump-cli-')), 'out');
+      const r = cli('run', '--out', out, ...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(existsSync(out)).toBe(false);
+    });
+  }
+});
+
 describe('fadump-sim run: a dump that says the wrong thing', () => {
   // Test-only faults in the fadump kernel: the memory is right, the notes are not. The verdict is
   // read back from the vmcore, so each one fails the run and is named.

@@ -45,16 +45,25 @@ export const tools = {
   /** Debian's headless Chromium, driven by playwright-core in the report tests. */
   chromium: () => tool('chromium-headless-shell', APT('--no-install-recommends chromium-headless-shell')),
   /** The ppc64el makedumpfile under qemu-user; needs its sysroot prepared (scripts/makedumpfile-ppc64le --setup). */
-  makedumpfile: (): string | undefined => {
-    const script = join(REPO, 'scripts', 'makedumpfile-ppc64le');
-    const cache =
-      process.env.FADUMP_SIM_CACHE ??
-      join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '/root', '.cache'), 'fadump-sim');
-    if (
-      onPath('qemu-ppc64le-static') &&
-      existsSync(join(cache, 'ppc64el-sysroot', 'usr', 'bin', 'makedumpfile'))
-    )
-      return script;
-    return tool('makedumpfile-ppc64le (sysroot)', `${script} --setup (as root)`);
-  },
+  makedumpfile: (): string | undefined => makedumpfileFrom('bookworm'),
+  /**
+   * Trixie's makedumpfile 1.7.6, the first Debian release that reads the vmemmap of ppc64 kernels 6.9
+   * and later (NUMBER(VMALLOC_START)); run it as `env MAKEDUMPFILE_SUITE=trixie <script>`.
+   */
+  makedumpfileTrixie: (): string | undefined => makedumpfileFrom('trixie'),
 };
+
+/** The makedumpfile-ppc64le script when the sysroot of that Debian suite is prepared. */
+function makedumpfileFrom(suite: 'bookworm' | 'trixie'): string | undefined {
+  const script = join(REPO, 'scripts', 'makedumpfile-ppc64le');
+  const cache =
+    process.env.FADUMP_SIM_CACHE ??
+    join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '/root', '.cache'), 'fadump-sim');
+  const root = suite === 'bookworm' ? 'ppc64el-sysroot' : `ppc64el-sysroot-${suite}`;
+  if (onPath('qemu-ppc64le-static') && existsSync(join(cache, root, 'usr', 'bin', 'makedumpfile')))
+    return script;
+  return tool(
+    `makedumpfile-ppc64le (${suite} sysroot)`,
+    `MAKEDUMPFILE_SUITE=${suite} ${script} --setup (as root)`,
+  );
+}

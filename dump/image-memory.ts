@@ -1,0 +1,87 @@
+// Crash-time physical memory as a dump image offers it (what /proc/vmcore reads give makedumpfile):
+// bytes by physical address through the image's PT_LOADs, and whole page frames, where a page the
+// source never wrote is known to be zero without reading it. The kdump writer and the page filter
+// read the dump through this, never through the model's own state.
+
+import { BACKING_PAGE } from '../emulator/physical-memory.ts';
+import type { DumpImage, DumpSegment } from '../kernel-model/dump-image.ts';
+import { PAGE_SIZE } from '../kernel-model/symbols.ts';
+
+/** Page frames [start, end). */
+export interface PfnRange {
+  start: number;
+  end: number;
+}
+
+export class ImageMemory {
+  private readonly segments: DumpSegment[];
+
+  constructor(image: DumpImage) {
+    this.segments = [...image.segments].sort((a, b) => a.paddr - b.paddr);
+  }
+
+  /** The page frames the PT_LOADs cover, merged (makedumpfile's 1st bitmap). */
+  pfnRanges(): PfnRange[] {
+    const out: PfnRange[] = [];
+    for (const s of this.segments) {
+      if (s.size <= 0) continue;
+      const start = Math.floor(s.paddr / PAGE_SIZE);
+      const end = Math.ceil((s.paddr + s.size) / PAGE_SIZE);
+      const last = out[out.length - 1];
+      if (last && start <= last.end) last.end = Math.max(last.end, end);
+      else out.push({ start, end });
+    }
+    return out;
+  }
+
+  /** `len` bytes at `paddr`; bytes no PT_LOAD covers read as zero. */
+  read(paddr: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    for (const s of this.overlapping(paddr, len)) {
+      const from = Math.max(paddr, s.paddr);
+      const to = Math.min(paddr + len, s.paddr + s.size);
+      out.set(s.source.peek(s.sourceAddr + (from - s.paddr), to - from), from - paddr);
+    }
+    return out;
+  }
+
+  /** Whether every byte of [paddr, paddr+len) lies in some PT_LOAD. */
+  covers(paddr: number, len: number): boolean {
+    let at = paddr;
+    for (const s of this.overlapping(paddr, len)) {
+      if (s.paddr > at) return false;
+      at = Math.max(at, s.paddr + s.size);
+    }
+    return at >= paddr + len;
+  }
+
+  /** Page frame `pfn`'s bytes, or undefined when they are known to be all zero without reading them. */
+  page(pfn: number): Uint8Array | undefined {
+    const paddr = pfn * PAGE_SIZE;
+    const s = this.segmentAt(paddr);
+    if (s && paddr + PAGE_SIZE <= s.paddr + s.size) {
+      const src = s.sourceAddr + (paddr - s.paddr);
+      if (src % BACKING_PAGE === 0 && PAGE_SIZE === BACKING_PAGE && !s.source.isPresent(src / BACKING_PAGE))
+        return undefined;
+      return s.source.peek(src, PAGE_SIZE);
+    }
+    return this.read(paddr, PAGE_SIZE);
+  }
+
+  private segmentAt(paddr: number): DumpSegment | undefined {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = this.segments[mid]!;
+      if (paddr < s.paddr) hi = mid - 1;
+      else if (paddr >= s.paddr + s.size) lo = mid + 1;
+      else return s;
+    }
+    return undefined;
+  }
+
+  private overlapping(paddr: number, len: number): DumpSegment[] {
+    return this.segments.filter((s) => s.paddr < paddr + len && paddr < s.paddr + s.size);
+  }
+}
