@@ -113,6 +113,17 @@ export class PhysicalMemory implements MemoryView {
     });
   }
 
+  /**
+   * Makes backing page `page` hold `content` (BACKING_PAGE bytes) without copying it: many pages may
+   * share one buffer, so identical pages cost nothing; the first write to one copies it, as a
+   * snapshot's pages are copied. `content` must not change afterwards. Inspection path: no checks.
+   */
+  share(page: number, content: Uint8Array): void {
+    if (content.length !== BACKING_PAGE) throw new RangeError('a shared page is one backing page');
+    this.pages.set(page, content);
+    this.shared.add(page);
+  }
+
   /** Zeroes a range, dropping backing pages that become entirely zero. */
   zero(addr: number, len: number): void {
     forEachChunk(addr, len, (page, off, n) => {

@@ -38,6 +38,7 @@ export function invalidateReleaseMem(f: Fadump): void {
     for (const p of pieces) {
       if (p.size <= 0) continue;
       k.printk(KERN_INFO, F, `freeing reserved memory (${hashx(p.base)} - ${hashx(p.base + p.size)})`);
+      k.memmap.release(p.base, p.size);
     }
   };
   for (const m of k.memblock.memory) {

@@ -17,6 +17,7 @@ import { GENERATIONS, type Generation, type KernelGeneration } from './generatio
 import { Errno, KERN_EMERG, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel-consts.ts';
 import { RTAS_ARGS_ADDR, RTAS_MSG_ADDR, STACK_SIZE, STACKS_ADDR } from './kernel-layout.ts';
 import { Memblock } from './memblock.ts';
+import { Memmap } from './memmap.ts';
 import { OpalFadump } from './opal-fadump.ts';
 import { formatDmesgLine, PrintkRing } from './printk-ring.ts';
 import { RtasFadump } from './rtas-fadump.ts';
@@ -75,6 +76,8 @@ export class Kernel {
   /** LMBs from ibm,dynamic-memory-v2 (drmem) by DRC index, with their state in this kernel. */
   readonly lmbs = new Map<number, Lmb>();
   lmbSize = 0;
+  /** struct pages, mem_section and the vmemmap in memory, as this kernel keeps them (memmap.ts). */
+  memmap!: Memmap;
   /** uevents of the memory subsystem, in order (the udev model consumes them). */
   readonly uevents: Uevent[] = [];
 
@@ -117,6 +120,13 @@ export class Kernel {
     this.printk(KERN_INFO, '', this.banner());
     this.printk(KERN_INFO, '', `Kernel command line: ${this.cmdline}`);
     this.fadump.earlyInit(this.fadumpPlatform());
+    this.memmap = new Memmap(this.mem, {
+      order: this.order,
+      seed: this.machine.config.seed,
+      maxAddress: this.machine.blocks.blocks.length * this.machine.config.lmbSize,
+      usedBelow: Math.max(this.fadump.bootMemTop, 512 * 2 ** 20),
+    });
+    this.memmap.boot(this.memblock.memory, this.memblock.reserved);
     this.printk(
       KERN_INFO,
       '',
@@ -358,6 +368,8 @@ export class Kernel {
       const lmb = this.lmbs.get(drc);
       if (!lmb || lmb.present) continue;
       this.memblock.add(lmb.base, this.lmbSize);
+      this.memmap.add(lmb.base, this.lmbSize);
+      this.memmap.online(lmb.base, this.lmbSize);
       lmb.present = true;
       lmb.online = true;
       this.uevent('add', lmb);
@@ -367,10 +379,18 @@ export class Kernel {
     return added;
   }
 
-  /** LMBs that may be removed or offlined: not fadump memory (is_fadump_memory_area), highest first. */
+  /**
+   * LMBs that may be removed or offlined: not fadump memory (is_fadump_memory_area) and no pages
+   * that cannot migrate (kernel data, slab, page tables), highest first.
+   */
   private removableLmbs(): Lmb[] {
     return [...this.lmbs.values()]
-      .filter((l) => l.present && !this.fadump.isFadumpMemoryArea(l.base, this.lmbSize))
+      .filter(
+        (l) =>
+          l.present &&
+          !this.fadump.isFadumpMemoryArea(l.base, this.lmbSize) &&
+          !this.memmap.unmovable(l.base, this.lmbSize),
+      )
       .sort((a, b) => b.base - a.base);
   }
 
@@ -395,6 +415,8 @@ export class Kernel {
     for (const lmb of picked) {
       if (lmb.online) this.uevent('offline', lmb);
       lmb.online = false;
+      this.memmap.offline(lmb.base, this.lmbSize);
+      this.memmap.remove(lmb.base, this.lmbSize);
       this.memblock.remove(lmb.base, this.lmbSize);
       lmb.present = false;
       this.uevent('remove', lmb);
@@ -435,6 +457,10 @@ export class Kernel {
     if (lmb.online === online) return 0;
     // Memory fadump relies on cannot go offline (is_fadump_memory_area).
     if (!online && this.fadump.isFadumpMemoryArea(lmb.base, this.lmbSize)) return -Errno.EBUSY;
+    // offline_pages fails on pages it cannot migrate.
+    if (!online && this.memmap.unmovable(lmb.base, this.lmbSize)) return -Errno.EBUSY;
+    if (online) this.memmap.online(lmb.base, this.lmbSize);
+    else this.memmap.offline(lmb.base, this.lmbSize);
     lmb.online = online;
     this.uevent(want, lmb);
     return 0;

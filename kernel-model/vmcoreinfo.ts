@@ -1,11 +1,29 @@
-// VMCOREINFO (kernel/vmcore_info.c): KEY=VALUE lines describing the kernel to dump tools, kept as
-// an ELF note in memory. The key set is what vmcore-dmesg and makedumpfile need for a FLATMEM
-// ppc64 kernel with the lockless printk ring (what vmcore-dmesg and makedumpfile read); keys that would send makedumpfile
-// into vmalloc or SPARSEMEM walks are left out. At a crash the kernel appends CRASHTIME.
+// VMCOREINFO (kernel/vmcore_info.c crash_save_vmcoreinfo_init() and, for ppc64,
+// arch/powerpc/kexec/vmcore_info.c arch_crash_save_vmcoreinfo()): KEY=VALUE lines describing the
+// kernel to dump tools, kept as an ELF note in memory, in the kernel's order. The keys are those a
+// 6.10 ppc64 kernel (SPARSEMEM_VMEMMAP, hash MMU) emits for what the model keeps in memory: the
+// utsname, the memory map (mem_section, struct page, the page flags and types, the vmemmap_list),
+// the lockless printk ring, the MMU. Keys for structures the model does not keep (node_data, zones,
+// kallsyms) are left out. At a crash the kernel appends CRASHTIME.
 
 import type { MemoryView, PhysicalMemory } from '../emulator/physical-memory.ts';
 import type { ByteOrder } from '../emulator/struct.ts';
 import { ELF64_NHDR } from './elf.ts';
+import {
+  CPU_SPEC_OFFSETS,
+  MAX_PHYSMEM_BITS,
+  MEM_SECTION,
+  MMU_PSIZE_DEF,
+  NR_PAGE_ORDERS,
+  NR_SECTION_ROOTS,
+  PAGE_TYPE,
+  PG,
+  SECTION_SIZE_BITS,
+  STRUCT_PAGE,
+  VMALLOC_START,
+  VMEMMAP_BACKING,
+  VMEMMAP_BASE,
+} from './page-structs.ts';
 import { PRB_DESC, PRINTK_INFO, PRINTK_RINGBUFFER } from './printk-ring.ts';
 import { OSRELEASE, PAGE_SIZE, SYMBOLS, va } from './symbols.ts';
 
@@ -15,6 +33,7 @@ export const VMCOREINFO_NOTE_SIZE = 36 + VMCOREINFO_BYTES;
 const NOTE_NAME = 'VMCOREINFO';
 
 const sym = (name: keyof typeof SYMBOLS) => va(SYMBOLS[name]).toString(16);
+const page = (f: Parameters<typeof STRUCT_PAGE.offsetOf>[0]) => STRUCT_PAGE.offsetOf(f);
 
 export function vmcoreinfoText(opts: { order: ByteOrder; memoryEnd: number; osrelease?: string }): string {
   const lines = [
@@ -22,31 +41,57 @@ export function vmcoreinfoText(opts: { order: ByteOrder; memoryEnd: number; osre
     `PAGESIZE=${PAGE_SIZE}`,
     `SYMBOL(init_uts_ns)=${sym('init_uts_ns')}`,
     'OFFSET(uts_namespace.name)=0',
+    `SYMBOL(swapper_pg_dir)=${sym('swapper_pg_dir')}`,
     `SYMBOL(_stext)=${sym('_stext')}`,
-    `SYMBOL(mem_map)=${sym('mem_map')}`,
-    'NUMBER(MAX_PHYSMEM_BITS)=51',
-    'SIZE(page)=64',
-    'OFFSET(page.flags)=0',
-    'OFFSET(page._refcount)=52',
-    'OFFSET(page.mapping)=24',
-    'OFFSET(page.lru)=8',
-    'OFFSET(page._mapcount)=48',
-    'OFFSET(page.private)=40',
-    'OFFSET(page.compound_head)=8',
+    `NUMBER(VMALLOC_START)=0x${VMALLOC_START.toString(16)}`,
+    `SYMBOL(vmemmap)=${VMEMMAP_BASE.toString(16)}`,
+    `SYMBOL(mem_section)=${sym('mem_section')}`,
+    `LENGTH(mem_section)=${NR_SECTION_ROOTS}`,
+    `SIZE(mem_section)=${MEM_SECTION.size}`,
+    `OFFSET(mem_section.section_mem_map)=${MEM_SECTION.offsetOf('section_mem_map')}`,
+    `NUMBER(SECTION_SIZE_BITS)=${SECTION_SIZE_BITS}`,
+    `NUMBER(MAX_PHYSMEM_BITS)=${MAX_PHYSMEM_BITS}`,
+    `SIZE(page)=${STRUCT_PAGE.size}`,
+    `OFFSET(page.flags)=${page('flags')}`,
+    `OFFSET(page._refcount)=${page('_refcount')}`,
+    `OFFSET(page.mapping)=${page('mapping')}`,
+    `OFFSET(page.lru)=${page('lru_next')}`,
+    `OFFSET(page._mapcount)=${page('_mapcount')}`,
+    `OFFSET(page.private)=${page('private')}`,
+    `OFFSET(page.compound_head)=${page('lru_next')}`,
+    'SIZE(list_head)=16',
+    'OFFSET(list_head.next)=0',
+    'OFFSET(list_head.prev)=8',
+    `LENGTH(zone.free_area)=${NR_PAGE_ORDERS}`,
     `SYMBOL(prb)=${sym('prb')}`,
     `SYMBOL(printk_rb_static)=${sym('printk_rb_static')}`,
     `SYMBOL(clear_seq)=${sym('clear_seq')}`,
     ...printkLayout(),
     'SIZE(atomic_long_t)=8',
     'OFFSET(atomic_long_t.counter)=0',
-    'NUMBER(PG_lru)=4',
-    'NUMBER(PG_private)=13',
-    'NUMBER(PG_swapcache)=10',
-    'NUMBER(PG_swapbacked)=19',
-    'NUMBER(PG_head_mask)=65536',
-    'NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129',
-    'NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-257',
-    'NUMBER(RADIX_MMU)=1',
+    `NUMBER(PG_lru)=${PG.lru}`,
+    `NUMBER(PG_private)=${PG.private}`,
+    `NUMBER(PG_swapcache)=${PG.swapcache}`,
+    `NUMBER(PG_swapbacked)=${PG.swapbacked}`,
+    `NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=${~PAGE_TYPE.slab}`,
+    `NUMBER(PG_hwpoison)=${PG.hwpoison}`,
+    `NUMBER(PG_head_mask)=${2 ** PG.head}`,
+    `NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=${~PAGE_TYPE.buddy}`,
+    `NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)=${~PAGE_TYPE.hugetlb}`,
+    `NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=${~PAGE_TYPE.offline}`,
+    `SYMBOL(vmemmap_list)=${sym('vmemmap_list')}`,
+    `SYMBOL(mmu_vmemmap_psize)=${sym('mmu_vmemmap_psize')}`,
+    `SYMBOL(mmu_psize_defs)=${sym('mmu_psize_defs')}`,
+    `SIZE(vmemmap_backing)=${VMEMMAP_BACKING.size}`,
+    `OFFSET(vmemmap_backing.list)=${VMEMMAP_BACKING.offsetOf('list')}`,
+    `OFFSET(vmemmap_backing.phys)=${VMEMMAP_BACKING.offsetOf('phys')}`,
+    `OFFSET(vmemmap_backing.virt_addr)=${VMEMMAP_BACKING.offsetOf('virt_addr')}`,
+    `SIZE(mmu_psize_def)=${MMU_PSIZE_DEF.size}`,
+    `OFFSET(mmu_psize_def.shift)=${MMU_PSIZE_DEF.offsetOf('shift')}`,
+    `SYMBOL(cur_cpu_spec)=${sym('cur_cpu_spec')}`,
+    `OFFSET(cpu_spec.cpu_features)=${CPU_SPEC_OFFSETS.cpu_features}`,
+    `OFFSET(cpu_spec.mmu_features)=${CPU_SPEC_OFFSETS.mmu_features}`,
+    'NUMBER(RADIX_MMU)=0',
     'KERNELOFFSET=0',
   ];
   return `${lines.join('\n')}\n`;

@@ -1,5 +1,5 @@
 // The kernel image ("vmlinux") at its fixed low physical addresses: text, init_uts_ns, the printk
-// ring, the mem_map pointer and the vmcoreinfo note. Every boot loads it at the same place, so the
+// ring and the vmcoreinfo note (memmap.ts writes the memory map at boot). Every boot loads it at the same place, so the
 // capture kernel overwrites the crashed kernel's copy in boot memory.
 
 import type { PhysicalMemory } from '../emulator/physical-memory.ts';
@@ -57,7 +57,6 @@ export function loadKernelImage(mem: PhysicalMemory, opts: KernelImageOptions): 
   ];
   fields.forEach((f, i) => uts.set(new TextEncoder().encode(f), i * UTS_FIELD));
   mem.write(SYMBOLS.init_uts_ns, uts);
-  mem.writeU64(SYMBOLS.mem_map, va(SYMBOLS.mem_map_array), opts.order);
   mem.writeU64(SYMBOLS.clear_seq, 0n, opts.order);
   new PrintkRing(mem, opts.order).init();
   writeVmcoreinfoNote(

@@ -2,7 +2,7 @@
 // line naming the install command; with CI=true a missing tool is an error, so CI never goes green
 // without running them.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,4 +66,29 @@ function makedumpfileFrom(suite: 'bookworm' | 'trixie'): string | undefined {
     `makedumpfile-ppc64le (${suite} sysroot)`,
     `MAKEDUMPFILE_SUITE=${suite} ${script} --setup (as root)`,
   );
+}
+
+/** Runs makedumpfile of that Debian suite (its sysroot must be prepared; see tools.makedumpfile*). */
+export function makedumpfile(
+  suite: 'bookworm' | 'trixie',
+  args: readonly string[],
+): { code: number | null; out: string } {
+  const script = makedumpfileFrom(suite);
+  if (!script) throw new Error(`makedumpfile (${suite}) is not prepared`);
+  const r = spawnSync(script, args, {
+    encoding: 'utf8',
+    timeout: 300_000,
+    maxBuffer: 2 ** 27,
+    env: { ...process.env, MAKEDUMPFILE_SUITE: suite },
+  });
+  return { code: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.replaceAll('\r', '\n') };
+}
+
+/**
+ * A log as makedumpfile 1.7.3 and later print it, less the caller id they add after the timestamp
+ * when VMCOREINFO exports printk_info.caller_id ("[    0.000000] [      T0] Linux version …"),
+ * which vmcore-dmesg 2.0.26 and makedumpfile 1.7.2 do not print.
+ */
+export function withoutCaller(log: string): string {
+  return log.replace(/^(\[[ \d.]+\]) \[ *[TC]\d+\] /gm, '$1 ');
 }

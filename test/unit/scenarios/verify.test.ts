@@ -25,7 +25,9 @@ describe('compareMemory', () => {
   it('finds a clean capture clean, and the file is sparse', async () => {
     const { path, verify } = await captured();
     expect(verify()).toBe(0);
-    expect(statSync(path).blocks * 512).toBeLessThan(statSync(path).size / 100);
+    // 2 GiB of memory: the kernel image, the memory map and the used pages' contents are data
+    // (about 26 MiB); the free and zero memory is holes.
+    expect(statSync(path).blocks * 512).toBeLessThan(statSync(path).size / 20);
   });
 
   it('counts bytes written into a hole of the file', async () => {
