@@ -1,0 +1,302 @@
+// makedumpfile's page filter (makedumpfile.c exclude_unnecessary_pages(), __exclude_unnecessary_pages(),
+// get_mm_sparsemem(), arch/ppc64.c vaddr_to_paddr_ppc64()): which page frames a dump level leaves
+// out, decided from the dumped kernel's own struct pages, found as makedumpfile finds them — through
+// VMCOREINFO, the mem_section array and the vmemmap_list — in the memory of the dump. It runs over
+// any physical memory: the dump image the writer filters, the crash-time snapshot verification
+// judges against, and a written dump whose left-out pages it classifies. The model's own state is
+// never consulted. Rules, in makedumpfile 1.7.6's order for a page that is not a compound tail:
+//   16 free       _mapcount == PAGE_BUDDY_MAPCOUNT_VALUE and not slab: the block of 2^private pages
+//    2 cache      PG_lru (or swapcache), no PG_private, not anonymous
+//    4 cache      PG_lru (or swapcache), not anonymous; counted as private with PG_private
+//    8 user       mapping & 1 (PAGE_MAPPING_ANON), not slab
+//  any hwpoison   PG_hwpoison;   any offline: _mapcount == PAGE_OFFLINE_MAPCOUNT_VALUE
+// Zero pages (dump level 1) are found when the pages are written, among those kept.
+
+import type { ByteOrder } from '../emulator/struct.ts';
+import { KERNEL_VBASE } from '../kernel-model/symbols.ts';
+import type { PfnRange } from './image-memory.ts';
+
+/** Pages by what makedumpfile's report calls them. */
+export interface PageCounts {
+  /** Pages filled with zero (counted by the writer). */
+  zero: number;
+  /** Non-private cache pages. */
+  cache: number;
+  /** Private cache pages. */
+  cachePrivate: number;
+  /** User process data pages. */
+  user: number;
+  free: number;
+  hwpoison: number;
+  offline: number;
+}
+
+export type PageKind = keyof PageCounts;
+
+export const DUMP_LEVEL_BITS = { zero: 1, cache: 2, cachePrivate: 4, user: 8, free: 16 } as const;
+
+/** The dump's memory as a filter reads it. */
+export interface FilterMemory {
+  /** `len` bytes of crash-time physical memory at `paddr` (zeros where the dump holds none). */
+  read(paddr: number, len: number): Uint8Array;
+  /** The page frames the dump describes (its PT_LOADs), sorted and merged. */
+  pfnRanges: readonly PfnRange[];
+  vmcoreinfo: Record<string, string> | null;
+  order: ByteOrder;
+  /** Whether the dump holds every byte of the range (makedumpfile cannot read what it does not). */
+  covers?(paddr: number, len: number): boolean;
+}
+
+/** The filter cannot work: makedumpfile's words where it has them. */
+export class PageFilterError extends Error {}
+
+export interface FilterResult {
+  /** Page frames left out, sorted and disjoint, each with why. */
+  excluded: (PfnRange & { kind: Exclude<PageKind, 'zero'> })[];
+  counts: PageCounts;
+}
+
+const SECTION_MARKED_PRESENT = 1n;
+const SECTION_MAP_MASK = ~0x1fn;
+
+/** What the filter reads from VMCOREINFO, with makedumpfile's complaint when a key is missing. */
+function layout(info: Record<string, string>) {
+  const num = (key: string): number | undefined => {
+    const v = info[key];
+    if (v === undefined) return undefined;
+    const n = /^0x/i.test(v) ? Number.parseInt(v, 16) : Number.parseInt(v, 10);
+    return Number.isFinite(n) ? n : undefined;
+  };
+  const sym = (name: string): bigint | undefined => {
+    const v = info[`SYMBOL(${name})`];
+    return v && /^[0-9a-f]+$/i.test(v) && BigInt(`0x${v}`) !== 0n ? BigInt(`0x${v}`) : undefined;
+  };
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new PageFilterError(what);
+    return v;
+  };
+  const page = {
+    size: need(num('SIZE(page)'), "Can't distinguish the memory type (no SIZE(page))."),
+    flags: need(num('OFFSET(page.flags)'), "Can't distinguish the memory type (no OFFSET(page.flags))."),
+    mapping: need(
+      num('OFFSET(page.mapping)'),
+      "Can't distinguish the memory type (no OFFSET(page.mapping)).",
+    ),
+    mapcount: num('OFFSET(page._mapcount)'),
+    private: num('OFFSET(page.private)'),
+    compoundHead: num('OFFSET(page.compound_head)'),
+  };
+  need(num('OFFSET(page._refcount)'), "Can't distinguish the memory type (no OFFSET(page._refcount)).");
+  const bit = (name: string, dflt?: number) => {
+    const v = num(`NUMBER(${name})`);
+    return v ?? dflt;
+  };
+  return {
+    pageSize: need(num('PAGESIZE'), 'no PAGESIZE in VMCOREINFO'),
+    memSection: need(sym('mem_section'), "Can't get the address of mem_section."),
+    memSectionSize: need(
+      num('SIZE(mem_section)'),
+      "Can't get the address of mem_section (no SIZE(mem_section)).",
+    ),
+    sectionMemMap: need(
+      num('OFFSET(mem_section.section_mem_map)'),
+      "Can't get the address of mem_section (no OFFSET(mem_section.section_mem_map)).",
+    ),
+    sectionSizeBits: num('NUMBER(SECTION_SIZE_BITS)') ?? 24,
+    page,
+    pgLru: bit('PG_lru', 5)!,
+    pgPrivate: bit('PG_private', 11)!,
+    pgSwapcache: bit('PG_swapcache', 15)!,
+    pgSwapbacked: bit('PG_swapbacked'),
+    pgSlab: bit('PG_slab', 7)!,
+    pgHwpoison: bit('PG_hwpoison'),
+    buddy: bit('PAGE_BUDDY_MAPCOUNT_VALUE', -128)!,
+    offline: bit('PAGE_OFFLINE_MAPCOUNT_VALUE'),
+    slab: bit('PAGE_SLAB_MAPCOUNT_VALUE'),
+    maxOrder: num('LENGTH(zone.free_area)'),
+    vmemmapList: sym('vmemmap_list'),
+    psizeAt: sym('mmu_vmemmap_psize'),
+    psizeDefs: sym('mmu_psize_defs'),
+    psizeDefSize: num('SIZE(mmu_psize_def)'),
+    psizeShift: num('OFFSET(mmu_psize_def.shift)'),
+    backingSize: num('SIZE(vmemmap_backing)'),
+    backingList: num('OFFSET(vmemmap_backing.list)'),
+    backingPhys: num('OFFSET(vmemmap_backing.phys)'),
+    backingVirt: num('OFFSET(vmemmap_backing.virt_addr)'),
+  };
+}
+
+/** The page frames a dump level leaves out, and why, read from the kernel's struct pages. */
+export function filterPages(mem: FilterMemory, level: number): FilterResult {
+  const counts: PageCounts = {
+    zero: 0,
+    cache: 0,
+    cachePrivate: 0,
+    user: 0,
+    free: 0,
+    hwpoison: 0,
+    offline: 0,
+  };
+  const excluded: FilterResult['excluded'] = [];
+  if (!mem.vmcoreinfo) {
+    if (level & ~1) throw new PageFilterError('no VMCOREINFO: only dump levels 0 and 1 are possible');
+    return { excluded, counts };
+  }
+  const L = layout(mem.vmcoreinfo);
+  const le = mem.order === 'le';
+  const linear = (va: bigint) => Number(BigInt.asUintN(64, va - KERNEL_VBASE));
+  const u64 = (b: Uint8Array, at: number) => new DataView(b.buffer, b.byteOffset).getBigUint64(at, le);
+  const i32 = (b: Uint8Array, at: number) => new DataView(b.buffer, b.byteOffset).getInt32(at, le);
+  const toPhys = vmemmapTranslation(mem, L, linear, u64, i32);
+
+  const maxMapnr = mem.pfnRanges.length ? mem.pfnRanges[mem.pfnRanges.length - 1]!.end : 0;
+  const pagesPerSection = 2 ** (L.sectionSizeBits - Math.log2(L.pageSize));
+  const perRoot = L.pageSize / L.memSectionSize;
+  const sections = Math.ceil(maxMapnr / pagesPerSection);
+  const roots = mem.read(linear(L.memSection), 8 * Math.ceil(sections / perRoot));
+  const inMemory = pfnMembership(mem.pfnRanges);
+  const bit = (flags: bigint, nr: number | undefined) =>
+    nr !== undefined && ((Number(flags & 0xffffffffn) | 0) & (1 << (nr & 31))) !== 0;
+  const push = (start: number, n: number, kind: Exclude<PageKind, 'zero'>) => {
+    counts[kind] += n;
+    const last = excluded[excluded.length - 1];
+    if (last && last.end === start && last.kind === kind) last.end += n;
+    else excluded.push({ start, end: start + n, kind });
+  };
+  let rootPage: Uint8Array | undefined;
+  let rootAt = -1n;
+  for (let nr = 0; nr < sections; nr++) {
+    const root = u64(roots, 8 * Math.floor(nr / perRoot));
+    if (root === 0n) continue;
+    if (root !== rootAt) {
+      rootPage = mem.read(linear(root), L.pageSize);
+      rootAt = root;
+    }
+    const map = u64(rootPage!, (nr % perRoot) * L.memSectionSize + L.sectionMemMap);
+    if (!(map & SECTION_MARKED_PRESENT)) continue;
+    const memMap = BigInt.asUintN(64, (map & SECTION_MAP_MASK) + BigInt(nr * pagesPerSection * L.page.size));
+    const first = nr * pagesPerSection;
+    const end = Math.min(first + pagesPerSection, maxMapnr);
+    const structs = readVirtual(mem, toPhys, memMap, (end - first) * L.page.size, L.pageSize);
+    for (let pfn = first; pfn < end; pfn++) {
+      if (!inMemory(pfn)) continue;
+      const at = (pfn - first) * L.page.size;
+      const flags = u64(structs, at + L.page.flags);
+      const mapping = u64(structs, at + L.page.mapping);
+      const mapcount = L.page.mapcount === undefined ? -1 : i32(structs, at + L.page.mapcount);
+      if (L.page.compoundHead !== undefined && u64(structs, at + L.page.compoundHead) & 1n) continue;
+      const slab =
+        (L.slab !== undefined && ((mapcount & (0xf0000000 | ~L.slab)) | 0) === (0xf0000000 | 0)) ||
+        bit(flags, L.pgSlab);
+      const anon = (mapping & 1n) === 1n && !slab;
+      const cache =
+        bit(flags, L.pgLru) ||
+        ((L.pgSwapbacked === undefined || bit(flags, L.pgSwapbacked)) && bit(flags, L.pgSwapcache));
+      const priv = bit(flags, L.pgPrivate);
+      if (level & DUMP_LEVEL_BITS.free && !slab && mapcount === L.buddy) {
+        const order = L.page.private === undefined ? 0 : Number(u64(structs, at + L.page.private));
+        if (L.maxOrder !== undefined && order >= L.maxOrder) continue;
+        const n = Math.min(2 ** order, maxMapnr - pfn);
+        push(pfn, n, 'free');
+        pfn += n - 1;
+      } else if (level & DUMP_LEVEL_BITS.cache && cache && !priv && !anon) push(pfn, 1, 'cache');
+      else if (level & DUMP_LEVEL_BITS.cachePrivate && cache && !anon)
+        push(pfn, 1, priv ? 'cachePrivate' : 'cache');
+      else if (level & DUMP_LEVEL_BITS.user && anon) push(pfn, 1, 'user');
+      else if (bit(flags, L.pgHwpoison) && L.pgHwpoison !== undefined) push(pfn, 1, 'hwpoison');
+      else if (L.offline !== undefined && !slab && mapcount === L.offline) push(pfn, 1, 'offline');
+    }
+  }
+  return { excluded, counts };
+}
+
+/** Whether a pfn lies in the ranges; lookups must come in ascending order. */
+function pfnMembership(ranges: readonly PfnRange[]): (pfn: number) => boolean {
+  let i = 0;
+  return (pfn) => {
+    while (i < ranges.length && ranges[i]!.end <= pfn) i++;
+    return i < ranges.length && ranges[i]!.start <= pfn;
+  };
+}
+
+type Translate = (va: bigint) => number | undefined;
+
+/**
+ * ppc64's vmemmap translation as makedumpfile's get_vmemmap_list_info() sets it up: the
+ * vmemmap_backing list gives each 2^shift piece of the vmemmap its physical memory; everything
+ * else is the linear map.
+ */
+function vmemmapTranslation(
+  mem: FilterMemory,
+  L: ReturnType<typeof layout>,
+  linear: (va: bigint) => number,
+  u64: (b: Uint8Array, at: number) => bigint,
+  i32: (b: Uint8Array, at: number) => number,
+): Translate {
+  const pieces: { virt: bigint; phys: number }[] = [];
+  let size = 0n;
+  if (
+    L.vmemmapList !== undefined &&
+    L.psizeAt !== undefined &&
+    L.psizeDefs !== undefined &&
+    L.psizeDefSize !== undefined &&
+    L.psizeShift !== undefined &&
+    L.backingSize !== undefined &&
+    L.backingList !== undefined &&
+    L.backingPhys !== undefined &&
+    L.backingVirt !== undefined
+  ) {
+    const psize = i32(mem.read(linear(L.psizeAt), 4), 0);
+    const shift = i32(mem.read(linear(L.psizeDefs) + L.psizeDefSize * psize + L.psizeShift, 4), 0);
+    size = 1n << BigInt(shift);
+    const head = u64(mem.read(linear(L.vmemmapList), 8), 0);
+    let cur = head;
+    for (let n = 0; cur !== 0n && n < 1 << 24; n++) {
+      const b = mem.read(linear(cur), L.backingSize);
+      pieces.push({ virt: u64(b, L.backingVirt), phys: Number(u64(b, L.backingPhys)) });
+      cur = u64(b, L.backingList);
+      if (cur === head) break;
+    }
+  }
+  pieces.sort((a, b) => (a.virt < b.virt ? -1 : a.virt > b.virt ? 1 : 0));
+  const start = pieces[0]?.virt;
+  return (va) => {
+    if (start === undefined || va < start) return linear(va);
+    let lo = 0;
+    let hi = pieces.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const p = pieces[mid]!;
+      if (va < p.virt) hi = mid - 1;
+      else if (va >= p.virt + size) lo = mid + 1;
+      else return p.phys + Number(va - p.virt);
+    }
+    return undefined;
+  };
+}
+
+/** `len` bytes at kernel virtual address `va`, page by page through the translation. */
+function readVirtual(
+  mem: FilterMemory,
+  toPhys: Translate,
+  va: bigint,
+  len: number,
+  pageSize: number,
+): Uint8Array {
+  const out = new Uint8Array(len);
+  const page = BigInt(pageSize);
+  for (let done = 0; done < len; ) {
+    const at = va + BigInt(done);
+    const n = Math.min(len - done, Number(page - (at % page)));
+    const phys = toPhys(at);
+    if (phys === undefined)
+      throw new PageFilterError(
+        `readmem: Can't convert a virtual address(${at.toString(16)}) to physical address.`,
+      );
+    if (mem.covers && !mem.covers(phys, n))
+      throw new PageFilterError(`readpage_elf: Attempt to read non-existent page at 0x${phys.toString(16)}.`);
+    out.set(mem.read(phys, n), done);
+    done += n;
+  }
+  return out;
+}
