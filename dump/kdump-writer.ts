@@ -16,7 +16,7 @@ import { deflateSync } from 'node:zlib';
 import { writeAtomically } from '../emulator/output-guard.ts';
 import type { DumpImage } from '../kernel-model/dump-image.ts';
 import { NT_PRSTATUS } from '../kernel-model/elf.ts';
-import { KERNEL_VBASE, PAGE_SIZE } from '../kernel-model/symbols.ts';
+import { PAGE_SIZE } from '../kernel-model/symbols.ts';
 import { ImageMemory, type PfnRange } from './image-memory.ts';
 
 export type { PfnRange } from './image-memory.ts';
@@ -29,7 +29,7 @@ import {
   KDUMP_SUB_HEADER,
   PAGE_DESC,
 } from './kdump-structs.ts';
-import { parseNotes } from './notes.ts';
+import { parseNotes, symbolPaddr } from './notes.ts';
 
 export interface KdumpWriteOptions {
   /** makedumpfile's -d: 1 zero pages, 2 cache, 4 cache with private data, 8 user data, 16 free. */
@@ -206,13 +206,9 @@ export async function writeKdump(
 function utsname(mem: ImageMemory, info: Record<string, string>) {
   const names = ['sysname', 'nodename', 'release', 'version', 'machine', 'domainname'] as const;
   const empty = new Uint8Array(UTS);
-  const sym = info['SYMBOL(init_uts_ns)'];
-  let bytes: Uint8Array | undefined;
-  if (sym && /^[0-9a-f]+$/i.test(sym)) {
-    const off = Number(info['OFFSET(uts_namespace.name)'] ?? 0);
-    const paddr = Number(BigInt.asUintN(64, BigInt(`0x${sym}`) - KERNEL_VBASE)) + off;
-    bytes = mem.read(paddr, 6 * UTS);
-  }
+  const at = symbolPaddr(info, 'init_uts_ns');
+  const bytes =
+    at === undefined ? undefined : mem.read(at + Number(info['OFFSET(uts_namespace.name)'] ?? 0), 6 * UTS);
   return Object.fromEntries(
     names.map((n, i) => [n, bytes ? bytes.subarray(i * UTS, (i + 1) * UTS) : empty]),
   ) as Record<(typeof names)[number], Uint8Array>;

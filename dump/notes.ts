@@ -69,9 +69,16 @@ export function kernelLog(
   order: ByteOrder,
   read: (paddr: number, len: number) => Uint8Array,
 ): string[] {
-  const prb = vmcoreinfo?.['SYMBOL(prb)'];
-  if (!prb || !/^[0-9a-f]+$/i.test(prb)) return [];
+  const paddr = symbolPaddr(vmcoreinfo, 'prb');
+  if (paddr === undefined) return [];
   const view = { peek: read, presentPages: () => [], isPresent: () => false };
-  const paddr = Number(BigInt.asUintN(64, BigInt(`0x${prb}`) - KERNEL_VBASE));
   return readPrintkRing(view, order, paddr).map(formatDmesgLine);
+}
+
+/** The physical address of VMCOREINFO's SYMBOL(name) in the linear map, or undefined without one. */
+export function symbolPaddr(vmcoreinfo: Record<string, string> | null, name: string): number | undefined {
+  const v = vmcoreinfo?.[`SYMBOL(${name})`];
+  if (!v || !/^[0-9a-f]+$/i.test(v)) return undefined;
+  // u64 arithmetic, as in C: a damaged address wraps rather than overflowing.
+  return Number(BigInt.asUintN(64, BigInt(`0x${v}`) - KERNEL_VBASE));
 }
