@@ -93,6 +93,9 @@ class ElfDump implements DumpReader {
       dmesg: [],
       granule: 1,
       headerBytes: 0,
+      dumpLevel: 0,
+      leftOut: [],
+      zeroPages: 0,
     };
     for (const p of phdrs.filter((x) => x.type === PT_NOTE)) {
       if (p.filesz > BigInt(MAX_NOTES))

@@ -6,8 +6,9 @@ import type { DumpImage } from '../kernel-model/dump-image.ts';
 import type { DumpReader } from './dump-reader.ts';
 import { isElf, openElfDump } from './elf-reader.ts';
 import { writeElfCore } from './elf-writer.ts';
+import type { PfnRange } from './image-memory.ts';
 import { isKdump, openKdumpDump } from './kdump-reader.ts';
-import { type PfnRange, writeKdump } from './kdump-writer.ts';
+import { writeKdump } from './kdump-writer.ts';
 
 export interface DumpWriteOptions {
   /** makedumpfile's dump level (-d): what the page filter left out is in `excluded`. */

@@ -13,6 +13,30 @@ export interface PfnRange {
   end: number;
 }
 
+/** `ranges` less `cut`, both sorted and disjoint. */
+export function subtractPfns(ranges: readonly PfnRange[], cut: readonly PfnRange[]): PfnRange[] {
+  const out: PfnRange[] = [];
+  let j = 0;
+  for (const r of ranges) {
+    let start = r.start;
+    while (j < cut.length && cut[j]!.end <= start) j++;
+    let k = j;
+    while (k < cut.length && cut[k]!.start < r.end) {
+      const c = cut[k]!;
+      if (c.start > start) out.push({ start, end: c.start });
+      start = Math.max(start, c.end);
+      k++;
+    }
+    if (start < r.end) out.push({ start, end: r.end });
+  }
+  return out;
+}
+
+/** Page frames in the ranges. */
+export function pfnCount(ranges: readonly PfnRange[]): number {
+  return ranges.reduce((n, r) => n + r.end - r.start, 0);
+}
+
 export class ImageMemory {
   private readonly segments: DumpSegment[];
 

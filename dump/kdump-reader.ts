@@ -7,7 +7,7 @@
 // code with the writer. Hostile input ends in one DumpFileError saying what is wrong and where.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { inflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import type { ByteOrder } from '../emulator/struct.ts';
 import { KERNEL_VBASE } from '../kernel-model/symbols.ts';
 import { type DumpContents, DumpFileError, type DumpLoad, type DumpReader } from './dump-reader.ts';
@@ -32,7 +32,6 @@ export interface KdumpContents extends DumpContents {
   blockSize: number;
   /** disk_dump_header.status: the compression flag and EXCLUDED_VMEMMAP/INCOMPLETE. */
   status: number;
-  dumpLevel: number;
   maxMapnr: number;
   nrCpus: number;
   /** The utsname release in the header. */
@@ -63,12 +62,15 @@ class KdumpDump implements DumpReader {
   private readonly size: number;
   private readonly bitmap1: Uint8Array;
   private readonly bitmap2: Uint8Array;
+  /** Page frames whose descriptor is the shared zero page: known zero without reading. */
+  private readonly sharedZero: Uint8Array;
   /** rank[i] = set bits of the 2nd bitmap below page frame i*RANK_STEP. */
   private readonly rank: Float64Array;
   private readonly offDesc: number;
   private readonly block: number;
   private readonly order: ByteOrder;
   private cached: { pfn: number; data: Uint8Array } | undefined;
+  private cursor: { pfn: number; pos: number } | undefined;
 
   constructor(
     readonly path: string,
@@ -110,6 +112,7 @@ class KdumpDump implements DumpReader {
     const offBitmap = (1 + dh.sub_hdr_size) * B;
     this.bitmap1 = this.bytes(offBitmap, half, 'the 1st bitmap');
     this.bitmap2 = this.bytes(offBitmap + half, half, 'the 2nd bitmap');
+    this.sharedZero = new Uint8Array(half);
     this.offDesc = offBitmap + 2 * half;
     this.rank = new Float64Array(Math.ceil(maxMapnr / RANK_STEP) + 1);
     let count = 0;
@@ -127,6 +130,8 @@ class KdumpDump implements DumpReader {
         fileSize: (e - s) * B,
       }),
     );
+    const leftOut = new Uint8Array(half);
+    for (let i = 0; i < half; i++) leftOut[i] = this.bitmap1[i]! & ~this.bitmap2[i]!;
     const uts = DISK_DUMP_HEADER.decode(raw, order).release;
     this.contents = {
       format: 'kdump',
@@ -138,6 +143,8 @@ class KdumpDump implements DumpReader {
       dmesg: [],
       granule: B,
       headerBytes: this.offDesc,
+      leftOut: runs(leftOut, maxMapnr).map(([s, e]) => ({ base: s * B, size: (e - s) * B })),
+      zeroPages: 0,
       headerVersion: dh.header_version,
       blockSize: B,
       status: dh.status,
@@ -148,7 +155,37 @@ class KdumpDump implements DumpReader {
       pagesDescribed: popcount(this.bitmap1),
       pagesDumped: count,
     };
+    if (kh.dump_level & 1) this.contents.zeroPages = this.sharedZeroPages(count, maxMapnr);
     this.contents.dmesg = kernelLog(notes.vmcoreinfo, order, (a, n) => this.read(a, n).data);
+  }
+
+  /**
+   * The descriptors pointing at the page data's first bytes: with dump level bit 1, makedumpfile
+   * writes the zero page there once and every zero page's descriptor points at it. Marks them in
+   * `sharedZero` and returns how many there are.
+   */
+  private sharedZeroPages(dumped: number, maxMapnr: number): number {
+    const first = this.offDesc + dumped * PAGE_DESC.size;
+    const offset = PAGE_DESC.offsetOf('offset');
+    const per = 65536;
+    let n = 0;
+    let i = 0;
+    let b: Uint8Array = new Uint8Array(0);
+    let v = new DataView(b.buffer);
+    for (const [s, e] of runs(this.bitmap2, maxMapnr)) {
+      for (let pfn = s; pfn < e; pfn++, i++) {
+        if (i % per === 0) {
+          const k = Math.min(per, dumped - i);
+          b = this.bytes(this.offDesc + i * PAGE_DESC.size, k * PAGE_DESC.size, 'the page descriptors');
+          v = new DataView(b.buffer);
+        }
+        if (Number(v.getBigInt64((i % per) * PAGE_DESC.size + offset, this.order === 'le')) !== first)
+          continue;
+        this.sharedZero[pfn >> 3]! |= 1 << (pfn & 7);
+        n++;
+      }
+    }
+    return n;
   }
 
   /** `len` bytes of the file at `at`, or DumpFileError when they lie beyond its end. */
@@ -167,9 +204,18 @@ class KdumpDump implements DumpReader {
   /** Page frame `pfn`'s bytes through its descriptor (the page must be set in the 2nd bitmap). */
   private page(pfn: number): Uint8Array {
     if (this.cached?.pfn === pfn) return this.cached.data;
+    // The descriptor's index: dumped pages below pfn, counted from the rank checkpoint or, when
+    // pages are read in ascending order as they usually are, from the last page read.
     const i = Math.floor(pfn / RANK_STEP);
+    const last = this.cursor;
+    let from = i * RANK_STEP;
     let pos = this.rank[i]!;
-    for (let p = i * RANK_STEP; p < pfn; p++) if (this.dumped(p)) pos++;
+    if (last && last.pfn < pfn && last.pfn >= from) {
+      from = last.pfn;
+      pos = last.pos;
+    }
+    for (let p = from; p < pfn; p++) if (this.dumped(p)) pos++;
+    this.cursor = { pfn, pos };
     const at = this.offDesc + pos * PAGE_DESC.size;
     const pd = PAGE_DESC.decode(
       this.bytes(at, PAGE_DESC.size, `the descriptor of page frame ${pfn}`),
@@ -184,6 +230,8 @@ class KdumpDump implements DumpReader {
       if (pd.size !== B)
         throw new DumpFileError(`page frame ${pfn}: ${pd.size} bytes stored uncompressed`, at + 8);
       data = stored;
+    } else if (pd.flags === KDUMP_FLAGS.CompressedZlib && isZeroPacked(stored, B)) {
+      data = new Uint8Array(B);
     } else if (pd.flags === KDUMP_FLAGS.CompressedZlib) {
       try {
         data = new Uint8Array(inflateSync(stored));
@@ -215,7 +263,9 @@ class KdumpDump implements DumpReader {
     for (let at = paddr; at < paddr + len; ) {
       const pfn = Math.floor(at / B);
       const end = Math.min(paddr + len, (pfn + 1) * B);
-      if (this.dumped(pfn)) data.set(this.page(pfn).subarray(at - pfn * B, end - pfn * B), at - paddr);
+      if (this.sharedZero[pfn >> 3]! & (1 << (pfn & 7))) {
+        // the shared zero page: the buffer is zero already
+      } else if (this.dumped(pfn)) data.set(this.page(pfn).subarray(at - pfn * B, end - pfn * B), at - paddr);
       else unread += end - at;
       at = end;
     }
@@ -226,14 +276,14 @@ class KdumpDump implements DumpReader {
   mayHoldDataOutside(ranges: readonly { base: number; size: number }[]): boolean {
     const B = this.block;
     const sorted = [...ranges].sort((a, b) => a.base - b.base);
-    for (const [s, e] of runs(this.bitmap2, this.contents.maxMapnr)) {
+    // Pages with data of their own: dumped, and not the shared zero page.
+    const stored = this.bitmap2.map((b, i) => b & ~this.sharedZero[i]!);
+    let j = 0;
+    for (const [s, e] of runs(stored, this.contents.maxMapnr)) {
       let at = s * B;
-      for (const r of sorted) {
-        if (r.base + r.size <= at) continue;
-        if (r.base > at) break;
-        at = r.base + r.size;
-        if (at >= e * B) break;
-      }
+      while (j < sorted.length && sorted[j]!.base + sorted[j]!.size <= at) j++;
+      for (let k = j; k < sorted.length && sorted[k]!.base <= at && at < e * B; k++)
+        at = Math.max(at, sorted[k]!.base + sorted[k]!.size);
       if (at < e * B) return true;
     }
     return false;
@@ -242,6 +292,17 @@ class KdumpDump implements DumpReader {
   close(): void {
     closeSync(this.fd);
   }
+}
+
+const zeroPacked = new Map<number, Uint8Array>();
+/** Whether the bytes are zlib level 1's stream for a zero page of `size` bytes (no need to inflate). */
+function isZeroPacked(stored: Uint8Array, size: number): boolean {
+  let z = zeroPacked.get(size);
+  if (!z) {
+    z = deflateSync(new Uint8Array(size), { level: 1 });
+    zeroPacked.set(size, z);
+  }
+  return stored.length === z.length && Buffer.compare(stored, z) === 0;
 }
 
 function plausible(dh: ReturnType<typeof DISK_DUMP_HEADER.decode>): boolean {

@@ -17,9 +17,7 @@ import { writeAtomically } from '../emulator/output-guard.ts';
 import type { DumpImage } from '../kernel-model/dump-image.ts';
 import { NT_PRSTATUS } from '../kernel-model/elf.ts';
 import { PAGE_SIZE } from '../kernel-model/symbols.ts';
-import { ImageMemory, type PfnRange } from './image-memory.ts';
-
-export type { PfnRange } from './image-memory.ts';
+import { ImageMemory, type PfnRange, subtractPfns } from './image-memory.ts';
 
 import {
   DISK_DUMP_HEADER,
@@ -51,6 +49,8 @@ const UTS = 65;
 const divideUp = (a: number, b: number) => Math.ceil(a / b);
 /** Descriptors and data are written in chunks of about this many bytes. */
 const CHUNK = 8 * 2 ** 20;
+/** A zero page as `makedumpfile -c` stores it when it does not share one (zlib level 1). */
+export const ZERO_PACKED = deflateSync(new Uint8Array(B), { level: 1 });
 
 /** Writes the image to `path` as a kdump-compressed file; returns what it wrote. */
 export async function writeKdump(
@@ -63,7 +63,7 @@ export async function writeKdump(
   const mem = new ImageMemory(image);
   const present = mem.pfnRanges();
   const maxMapnr = present.length ? present[present.length - 1]!.end : 0;
-  const dumpable = subtract(present, opts.excluded ?? []);
+  const dumpable = subtractPfns(present, opts.excluded ?? []);
   const numDumpable = dumpable.reduce((s, r) => s + r.end - r.start, 0);
 
   const notes = parseNotes(image.notes, order, 0);
@@ -173,7 +173,8 @@ export async function writeKdump(
       for (const r of dumpable) {
         for (let pfn = r.start; pfn < r.end; pfn++) {
           const page = mem.page(pfn);
-          if (page === undefined || isZero(page)) {
+          const zeroPage = page === undefined || isZero(page);
+          if (zeroPage) {
             zero++;
             if (zeroShared) {
               await descriptor(zeroAt, B, 0);
@@ -181,7 +182,8 @@ export async function writeKdump(
             }
           }
           const bytes = page ?? new Uint8Array(B);
-          const packed = deflateSync(bytes, { level: 1 });
+          // zlib is deterministic: every zero page compresses to the same bytes.
+          const packed = zeroPage ? ZERO_PACKED : deflateSync(bytes, { level: 1 });
           if (packed.length < B) {
             await descriptor(dataEnd, packed.length, KDUMP_FLAGS.CompressedZlib);
             await put(packed);
@@ -218,25 +220,6 @@ function isZero(page: Uint8Array): boolean {
   const w = new BigUint64Array(page.buffer, page.byteOffset, page.length / 8);
   for (let i = 0; i < w.length; i++) if (w[i] !== 0n) return false;
   return true;
-}
-
-/** `ranges` less `cut`, both sorted and disjoint. */
-export function subtract(ranges: readonly PfnRange[], cut: readonly PfnRange[]): PfnRange[] {
-  const out: PfnRange[] = [];
-  let j = 0;
-  for (const r of ranges) {
-    let start = r.start;
-    while (j < cut.length && cut[j]!.end <= start) j++;
-    let k = j;
-    while (k < cut.length && cut[k]!.start < r.end) {
-      const c = cut[k]!;
-      if (c.start > start) out.push({ start, end: c.start });
-      start = Math.max(start, c.end);
-      k++;
-    }
-    if (start < r.end) out.push({ start, end: r.end });
-  }
-  return out;
 }
 
 /** The bitmap of `ranges`, `size` bytes, as chunks holding set bits (the rest of the file stays a hole). */

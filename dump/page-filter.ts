@@ -12,9 +12,13 @@
 //  any hwpoison   PG_hwpoison;   any offline: _mapcount == PAGE_OFFLINE_MAPCOUNT_VALUE
 // Zero pages (dump level 1) are found when the pages are written, among those kept.
 
+import { without } from '../emulator/ranges.ts';
 import type { ByteOrder } from '../emulator/struct.ts';
-import { KERNEL_VBASE } from '../kernel-model/symbols.ts';
-import type { PfnRange } from './image-memory.ts';
+import type { DumpImage } from '../kernel-model/dump-image.ts';
+import { KERNEL_VBASE, PAGE_SIZE } from '../kernel-model/symbols.ts';
+import type { DumpReader } from './dump-reader.ts';
+import { ImageMemory, type PfnRange } from './image-memory.ts';
+import { parseNotes, symbolPaddr } from './notes.ts';
 
 /** Pages by what makedumpfile's report calls them. */
 export interface PageCounts {
@@ -67,10 +71,8 @@ function layout(info: Record<string, string>) {
     const n = /^0x/i.test(v) ? Number.parseInt(v, 16) : Number.parseInt(v, 10);
     return Number.isFinite(n) ? n : undefined;
   };
-  const sym = (name: string): bigint | undefined => {
-    const v = info[`SYMBOL(${name})`];
-    return v && /^[0-9a-f]+$/i.test(v) && BigInt(`0x${v}`) !== 0n ? BigInt(`0x${v}`) : undefined;
-  };
+  const sym = (name: string): number | undefined =>
+    /^0*$/.test(info[`SYMBOL(${name})`] ?? '') ? undefined : symbolPaddr(info, name);
   const need = <T>(v: T | undefined, what: string): T => {
     if (v === undefined) throw new PageFilterError(what);
     return v;
@@ -153,7 +155,7 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
   const pagesPerSection = 2 ** (L.sectionSizeBits - Math.log2(L.pageSize));
   const perRoot = L.pageSize / L.memSectionSize;
   const sections = Math.ceil(maxMapnr / pagesPerSection);
-  const roots = mem.read(linear(L.memSection), 8 * Math.ceil(sections / perRoot));
+  const roots = mem.read(L.memSection, 8 * Math.ceil(sections / perRoot));
   const inMemory = pfnMembership(mem.pfnRanges);
   const bit = (flags: bigint, nr: number | undefined) =>
     nr !== undefined && ((Number(flags & 0xffffffffn) | 0) & (1 << (nr & 31))) !== 0;
@@ -246,10 +248,10 @@ function vmemmapTranslation(
     L.backingPhys !== undefined &&
     L.backingVirt !== undefined
   ) {
-    const psize = i32(mem.read(linear(L.psizeAt), 4), 0);
-    const shift = i32(mem.read(linear(L.psizeDefs) + L.psizeDefSize * psize + L.psizeShift, 4), 0);
+    const psize = i32(mem.read(L.psizeAt, 4), 0);
+    const shift = i32(mem.read(L.psizeDefs + L.psizeDefSize * psize + L.psizeShift, 4), 0);
     size = 1n << BigInt(shift);
-    const head = u64(mem.read(linear(L.vmemmapList), 8), 0);
+    const head = u64(mem.read(L.vmemmapList, 8), 0);
     let cur = head;
     for (let n = 0; cur !== 0n && n < 1 << 24; n++) {
       const b = mem.read(linear(cur), L.backingSize);
@@ -299,4 +301,73 @@ function readVirtual(
     done += n;
   }
   return out;
+}
+
+/** Page frames touched by byte ranges, merged. */
+export function pfnsOf(ranges: readonly { base: number; size: number }[]): PfnRange[] {
+  const out: PfnRange[] = [];
+  for (const r of [...ranges].sort((a, b) => a.base - b.base)) {
+    if (r.size <= 0) continue;
+    const start = Math.floor(r.base / PAGE_SIZE);
+    const end = Math.ceil((r.base + r.size) / PAGE_SIZE);
+    const last = out[out.length - 1];
+    if (last && start <= last.end) last.end = Math.max(last.end, end);
+    else out.push({ start, end });
+  }
+  return out;
+}
+
+/** Whether [addr, addr+len) lies wholly inside the sorted, disjoint byte ranges. */
+function coveredBy(ranges: readonly { base: number; size: number }[]) {
+  return (addr: number, len: number): boolean => {
+    let lo = 0;
+    let hi = ranges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = ranges[mid]!;
+      if (addr < r.base) hi = mid - 1;
+      else if (addr >= r.base + r.size) lo = mid + 1;
+      else return addr + len <= r.base + r.size;
+    }
+    return false;
+  };
+}
+
+/** /proc/vmcore as makedumpfile reads it in the fadump kernel: the dump image's notes and PT_LOADs. */
+export function imageFilterMemory(image: DumpImage): FilterMemory {
+  const mem = new ImageMemory(image);
+  return {
+    read: (a, n) => mem.read(a, n),
+    pfnRanges: mem.pfnRanges(),
+    vmcoreinfo: parseNotes(image.notes, image.order, 0).vmcoreinfo,
+    order: image.order,
+    covers: (a, n) => mem.covers(a, n),
+  };
+}
+
+/**
+ * A written dump as the filter reads it: every page the file describes is classified, from the
+ * struct pages the file holds (a page the file left out reads as zeros and cannot be the source).
+ */
+export function dumpFilterMemory(r: DumpReader): FilterMemory {
+  const c = r.contents;
+  const described = c.loads.map((l) => ({ base: l.paddr, size: l.size })).sort((a, b) => a.base - b.base);
+  return {
+    read: (a, n) => r.read(a, n).data,
+    pfnRanges: pfnsOf(described),
+    vmcoreinfo: c.vmcoreinfo,
+    order: c.order,
+    covers: coveredBy(without(described, c.leftOut)),
+  };
+}
+
+/** Crash-time memory as it was: the bytes of `ranges` (anything else reads as zero). */
+export function snapshotFilterMemory(
+  peek: (paddr: number, len: number) => Uint8Array,
+  ranges: readonly { base: number; size: number }[],
+  vmcoreinfo: Record<string, string> | null,
+  order: ByteOrder,
+): FilterMemory {
+  const sorted = [...ranges].sort((a, b) => a.base - b.base);
+  return { read: peek, pfnRanges: pfnsOf(sorted), vmcoreinfo, order, covers: coveredBy(sorted) };
 }

@@ -21,6 +21,24 @@ export function uncovered(r: Range, cuts: readonly Range[]): Range[] {
   return left.sort((a, b) => a.base - b.base);
 }
 
+/** `ranges` less `cuts`, both sorted by base and disjoint, in one pass. */
+export function without(ranges: readonly Range[], cuts: readonly Range[]): Range[] {
+  const out: Range[] = [];
+  let j = 0;
+  for (const r of ranges) {
+    let at = r.base;
+    const end = r.base + r.size;
+    while (j < cuts.length && cuts[j]!.base + cuts[j]!.size <= at) j++;
+    for (let k = j; k < cuts.length && cuts[k]!.base < end; k++) {
+      const c = cuts[k]!;
+      if (c.base > at) out.push({ base: at, size: c.base - at });
+      at = Math.max(at, c.base + c.size);
+    }
+    if (at < end) out.push({ base: at, size: end - at });
+  }
+  return out;
+}
+
 /** Bytes of `a` not covered by `b`. */
 export function bytesNotIn(a: readonly Range[], b: readonly Range[]): number {
   return a.reduce((total, r) => total + uncovered(r, b).reduce((s, x) => s + x.size, 0), 0);

@@ -50,10 +50,6 @@ function checkDump(o: RunOptions): void {
     throw new ConfigError(
       `--dump-level ${level} must be 0 to 31 (1 zero, 2 cache, 4 cache with private data, 8 user data, 16 free pages)`,
     );
-  if (level & ~1)
-    throw new ConfigError(
-      `--dump-level ${level}: leaving out pages by their struct page (levels 2 to 31) is not built yet; use 0 or 1`,
-    );
   if (format === 'elf' && level !== 0)
     throw new ConfigError(
       `--dump-level ${level} with an ELF dump: a filtered ELF (makedumpfile -E) is not built yet; use --dump-format kdump`,

@@ -15,6 +15,7 @@ import { presentRanges } from '../kernel-model/dump-image.ts';
 import type { Kernel, KernelConfig } from '../kernel-model/kernel.ts';
 import { RTAS_FADUMP_MIN_BOOT_MEM } from '../kernel-model/rtas-fadump.ts';
 import { EventLog } from './event-log.ts';
+import { saveDump } from './kdump-service.ts';
 import type { MemoryMap } from './memory-map.ts';
 import { writeBytes, writeReport, writeText } from './outputs.ts';
 import { type Crash, Partition } from './partition.ts';
@@ -147,9 +148,10 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     if (capture.status === 'refused') summary.dump = noDump('refused', capture.reason);
     if (capture.status === 'captured') {
       const name = cycle === 1 ? 'vmcore' : `vmcore.${cycle}`;
-      const format: DumpFormatName = o.dump?.format ?? 'elf';
       const path = join(outDir, name);
-      const bytes = await DUMP_FORMATS[format].write(path, capture.image, { level: dumpLevelOf(o) });
+      const saved = await saveDump(path, capture.image, o.dump?.format ?? 'elf', dumpLevelOf(o));
+      if (saved.warning) summary.warnings.push(saved.warning);
+      const { format, bytes } = saved;
       captures.push({ path, format });
       const truth: CrashTruth = {
         memory: crash.taken.memory,
@@ -161,6 +163,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
         exclude: platform.reserved(),
         hints: presentRanges(capture.image),
         vmcoreinfo: crash.taken.vmcoreinfo,
+        order: crashed.order,
         notSavedForOthers: platform.notSavedForOthers,
       };
       const read = withDump(path, format, (r) => ({ ...verifyDump(r, truth), dmesg: r.contents.dmesg }));

@@ -110,6 +110,8 @@ export const noDump = (status: DumpStatus, reason?: string): CycleSummary['dump'
   cpus: [],
   loads: [],
   vmcoreinfo: null,
+  level: 0,
+  pages: null,
 });
 export const NO_VERIFY: CycleSummary['verify'] = {
   mismatchedBytes: null,
@@ -121,6 +123,8 @@ export const NO_VERIFY: CycleSummary['verify'] = {
   missingCpus: null,
   extraCpus: null,
   vmcoreinfoMismatch: null,
+  excludablePages: null,
+  wronglyLeftOutPages: null,
 };
 
 /** What a cycle's outcome says to people, read from its summary. */
@@ -169,11 +173,17 @@ export function verdict(c: CycleSummary): Verdict {
   if (v.extraCpus?.length)
     lines.push(`notes for CPUs that did not exist or twice: ${v.extraCpus.join(', ')}`);
   if (v.vmcoreinfoMismatch?.length) lines.push(`VMCOREINFO differs: ${v.vmcoreinfoMismatch.join(', ')}`);
+  if (v.wronglyLeftOutPages)
+    lines.push(`${v.wronglyLeftOutPages} pages left out that dump level ${d.level} does not allow`);
   const ok = lines.length === 0;
   if (ok) {
     const held = c.crash.ranges.reduce((n, r) => n + Number(r.size), 0) - byDesign;
+    const p = d.pages;
+    const leftOut = p ? p.cache + p.cachePrivate + p.user + p.free + p.hwpoison + p.offline : 0;
     lines.push(
-      `exact: ${bytesText(held)} of memory, ${d.cpus.length} CPU notes and VMCOREINFO as they were at the crash`,
+      leftOut && p
+        ? `exact: ${p.remaining + p.zero} pages kept of ${bytesText(held)} of memory, ${leftOut} left out as dump level ${d.level} allows; ${d.cpus.length} CPU notes and VMCOREINFO as they were at the crash`
+        : `exact: ${bytesText(held)} of memory, ${d.cpus.length} CPU notes and VMCOREINFO as they were at the crash`,
     );
   }
   if (byDesign > 0)

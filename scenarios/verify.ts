@@ -3,11 +3,22 @@
 // dump side of summary.json and every verdict come from here, never from the model's own objects.
 
 import type { DumpReader } from '../dump/dump-reader.ts';
+import { type PfnRange, pfnCount, subtractPfns } from '../dump/image-memory.ts';
+import {
+  dumpFilterMemory,
+  filterPages,
+  type PageCounts,
+  PageFilterError,
+  pfnsOf,
+  snapshotFilterMemory,
+} from '../dump/page-filter.ts';
 import type { Registers } from '../emulator/cpu-thread.ts';
 import type { Range } from '../emulator/memory-blocks.ts';
 import { BACKING_PAGE, type MemoryView } from '../emulator/physical-memory.ts';
-import { bytesNotIn, uncovered } from '../emulator/ranges.ts';
+import { bytesNotIn, uncovered, without } from '../emulator/ranges.ts';
+import type { ByteOrder } from '../emulator/struct.ts';
 import type { PtRegs } from '../kernel-model/elf.ts';
+import { PAGE_SIZE } from '../kernel-model/symbols.ts';
 
 /** What happened, from the crash-time snapshot. */
 export interface CrashTruth {
@@ -27,6 +38,8 @@ export interface CrashTruth {
   hints: readonly Range[];
   /** The crashed kernel's VMCOREINFO as it was at the crash, or null when it had none. */
   vmcoreinfo: Record<string, string> | null;
+  /** The crashed kernel's byte order. */
+  order: ByteOrder;
   /** pt_regs words the firmware does not save for the CPUs other than the crashing one. */
   notSavedForOthers: readonly (keyof PtRegs)[];
 }
@@ -59,6 +72,19 @@ export interface DumpSide {
   cpus: DumpCpu[];
   loads: { start: string; size: string }[];
   vmcoreinfo: Record<string, string> | null;
+  /** makedumpfile's -d the file was written at (0: an unfiltered copy). */
+  level: number;
+  /**
+   * Pages as makedumpfile's report counts them, from the file: those its dump level left out by
+   * what the struct pages it holds say of each, the zero pages stored once, `remaining` (the pages
+   * it holds otherwise) and `total` (max_mapnr). Null when the file's struct pages cannot be read.
+   */
+  pages: DumpPages | null;
+}
+
+export interface DumpPages extends PageCounts {
+  remaining: number;
+  total: number;
 }
 
 export interface RegisterMismatch {
@@ -91,6 +117,13 @@ export interface Verification {
   extraCpus: number[];
   /** VMCOREINFO keys whose value differs from the crash-time note, is missing or was added. */
   vmcoreinfoMismatch: string[];
+  /**
+   * Pages the crash-time struct pages say the file's dump level may leave out, by why (the page
+   * filter run over the crash-time snapshot): what a right dump leaves out.
+   */
+  excludablePages: PageCounts | null;
+  /** Pages the file left out that were not excludable at its dump level at the crash. */
+  wronglyLeftOutPages: number;
 }
 
 const MAX_LISTED = 100;
@@ -156,6 +189,8 @@ export function readDumpSide(reader: DumpReader, truth: CrashTruth): { side: Dum
       cpus,
       loads: c.loads.map((l) => ({ start: hex(l.paddr), size: hex(l.size) })),
       vmcoreinfo: c.vmcoreinfo,
+      level: c.dumpLevel,
+      pages: dumpPages(reader),
     },
   };
 }
@@ -178,6 +213,7 @@ export function verifyDump(reader: DumpReader, truth: CrashTruth): { dump: DumpS
     missingCpus: [],
     extraCpus: [],
     vmcoreinfoMismatch: compareVmcoreinfo(truth.vmcoreinfo, reader.contents.vmcoreinfo),
+    ...judgeLeftOut(reader, truth, memory, ranges),
   };
   const seen = new Set<number>();
   const byCpu = new Map(truth.cpus.map((x) => [x.cpu, x]));
@@ -211,6 +247,73 @@ export function verifyDump(reader: DumpReader, truth: CrashTruth): { dump: DumpS
   return { dump: side, verify };
 }
 
+/**
+ * The file's pages as makedumpfile's report counts them: each page the dump level left out, by
+ * what the struct pages the file holds say of it.
+ */
+function dumpPages(reader: DumpReader): DumpPages | null {
+  const c = reader.contents;
+  const described = pfnCount(pfnsOf(c.loads.map((l) => ({ base: l.paddr, size: l.size }))));
+  const leftOut = pfnsOf(c.leftOut);
+  const counts = { zero: c.zeroPages, cache: 0, cachePrivate: 0, user: 0, free: 0, hwpoison: 0, offline: 0 };
+  if (leftOut.length) {
+    let filtered: ReturnType<typeof filterPages>;
+    try {
+      filtered = filterPages(dumpFilterMemory(reader), c.dumpLevel);
+    } catch (e) {
+      if (e instanceof PageFilterError) return null;
+      throw e;
+    }
+    eachOverlap(filtered.excluded, leftOut, (x, n) => {
+      counts[x.kind] += n;
+    });
+  }
+  const maxPfn = c.loads.reduce((m, l) => Math.max(m, Math.ceil((l.paddr + l.size) / PAGE_SIZE)), 0);
+  return { ...counts, remaining: described - pfnCount(leftOut) - c.zeroPages, total: maxPfn };
+}
+
+/** Calls `f` with each range of `a` and how many of its page frames `b` holds (both sorted, disjoint). */
+function eachOverlap<T extends PfnRange>(
+  a: readonly T[],
+  b: readonly PfnRange[],
+  f: (x: T, n: number) => void,
+) {
+  let j = 0;
+  for (const x of a) {
+    while (j < b.length && b[j]!.end <= x.start) j++;
+    let n = 0;
+    for (let k = j; k < b.length && b[k]!.start < x.end; k++)
+      n += Math.min(x.end, b[k]!.end) - Math.max(x.start, b[k]!.start);
+    if (n) f(x, n);
+  }
+}
+
+/**
+ * Whether what the file left out could be: the page filter run over crash-time memory at the
+ * file's dump level says which pages a right dump leaves out.
+ */
+function judgeLeftOut(
+  reader: DumpReader,
+  truth: CrashTruth,
+  memory: MemoryView,
+  ranges: readonly Range[],
+): Pick<Verification, 'excludablePages' | 'wronglyLeftOutPages'> {
+  const leftOut = pfnsOf(reader.contents.leftOut);
+  try {
+    const excludable = filterPages(
+      snapshotFilterMemory((a, n) => memory.peek(a, n), ranges, truth.vmcoreinfo, truth.order),
+      reader.contents.dumpLevel,
+    );
+    return {
+      excludablePages: excludable.counts,
+      wronglyLeftOutPages: pfnCount(subtractPfns(leftOut, excludable.excluded)),
+    };
+  } catch (e) {
+    if (!(e instanceof PageFilterError)) throw e;
+    return { excludablePages: null, wronglyLeftOutPages: pfnCount(leftOut) };
+  }
+}
+
 /** The ranges widened to whole granules, merged. */
 function roundOut(ranges: readonly Range[], g: number): Range[] {
   const out: Range[] = [];
@@ -226,10 +329,19 @@ function roundOut(ranges: readonly Range[], g: number): Range[] {
 
 /** Memory as a page-granular dump should hold it: zero outside `ranges`. */
 function zeroOutside(memory: MemoryView, ranges: readonly Range[]): MemoryView {
+  const sorted = [...ranges].sort((a, b) => a.base - b.base);
   return {
     peek(addr, len) {
       const out = new Uint8Array(len);
-      for (const r of ranges) {
+      let lo = 0;
+      let hi = sorted.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sorted[mid]!.base + sorted[mid]!.size <= addr) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < sorted.length && sorted[i]!.base < addr + len; i++) {
+        const r = sorted[i]!;
         const from = Math.max(addr, r.base);
         const to = Math.min(addr + len, r.base + r.size);
         if (from < to) out.set(memory.peek(from, to - from), from - addr);
@@ -293,9 +405,14 @@ export function compareMemory(
     ...hints,
   ].sort((a, b) => a.base - b.base);
   const compared: Range[] = [];
-  for (const l of reader.contents.loads) {
-    const end = l.paddr + l.size;
-    let done = l.paddr;
+  // What the file holds: the memory it describes less the pages its dump level left out.
+  const held = without(
+    reader.contents.loads.map((l) => ({ base: l.paddr, size: l.size })).sort((a, b) => a.base - b.base),
+    reader.contents.leftOut,
+  );
+  for (const l of held) {
+    const end = l.base + l.size;
+    let done = l.base;
     for (const c of candidates) {
       const from = Math.max(done, c.base);
       const to = Math.min(end, c.base + c.size);
@@ -310,8 +427,8 @@ export function compareMemory(
   if (reader.mayHoldDataOutside(compared)) {
     // Something else is allocated: read everything not compared yet, 16 MiB at a time.
     compared.sort((a, b) => a.base - b.base);
-    for (const l of reader.contents.loads) {
-      for (const gap of uncovered({ base: l.paddr, size: l.size }, compared)) {
+    for (const l of held) {
+      for (const gap of uncovered(l, compared)) {
         for (let at = 0; at < gap.size; at += 16 * 2 ** 20)
           compare(gap.base + at, Math.min(16 * 2 ** 20, gap.size - at));
       }
@@ -335,6 +452,8 @@ export function verifyProblems(v: MaybeVerification): string[] {
   if (v.missingCpus?.length) out.push(`no note for CPU ${v.missingCpus.join(', ')}`);
   if (v.extraCpus?.length) out.push(`notes for CPUs that did not exist or twice: ${v.extraCpus.join(', ')}`);
   if (v.vmcoreinfoMismatch?.length) out.push(`VMCOREINFO differs: ${v.vmcoreinfoMismatch.join(', ')}`);
+  if (v.wronglyLeftOutPages)
+    out.push(`${v.wronglyLeftOutPages} pages left out that the dump level does not allow`);
   return out;
 }
 

@@ -103,16 +103,16 @@ export async function main(): Promise<void> {
     seconds: s1,
     reproduce: 'hostileScenarios(4, 1000) from fadump-sim/testing',
   });
-  const { core, dtb } = await sampleInputs();
-  const [cores, s2] = timed(() => hostileCores(5, 1_000, core, dtb));
+  const inputs = await sampleInputs();
+  const [cores, s2] = timed(() => hostileCores(5, 1_000, inputs));
   rows.push({
-    suite: 'hostile cores and DTBs',
+    suite: 'hostile ELF cores, kdump files and DTBs',
     cases: cores.files,
     failures: cores.violations.length,
     seed: 5,
     outcomes: { ...cores.outcomes, [`slowest ${Math.round(cores.slowestMs)} ms`]: 1 },
     seconds: s2,
-    reproduce: 'hostileCores(5, 1000, core, dtb) from fadump-sim/testing',
+    reproduce: 'hostileCores(5, 1000, await sampleInputs()) from fadump-sim/testing',
   });
 
   const total = (pred: (r: Row) => boolean) => rows.filter(pred).reduce((s, r) => s + r.cases, 0);

@@ -1,6 +1,6 @@
 // Hostile input files: scenario YAML that is garbage, deeply nested, an alias bomb, full of huge or
-// negative numbers, or a real scenario damaged byte by byte; ELF cores and device tree blobs cut
-// short or corrupted. Every one must end in the tool's own error (ScenarioError, ConfigError,
+// negative numbers, or a real scenario damaged byte by byte; ELF cores, kdump-compressed dumps and
+// device tree blobs cut short or corrupted. Every one must end in the tool's own error (ScenarioError, ConfigError,
 // DumpFileError, DtbError) — one line, no stack trace — or be read correctly, within bounded time.
 
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { FDT_ADDR } from '../firmware/rtas/pseries-firmware.ts';
 import { Scenario } from '../scenarios/builder.ts';
 import { libraryScenarios } from '../scenarios/library.ts';
 import { validateRunOptions } from '../scenarios/run-checks.ts';
+import type { RunOptions } from '../scenarios/run-options.ts';
 import { parseScenario, ScenarioError, toBuilder } from '../scenarios/scenario-file.ts';
 
 export interface HostileReport {
@@ -137,65 +138,84 @@ export function hostileScenarios(seed: number, count: number): HostileReport {
   return r;
 }
 
-/**
- * Real inputs to damage: the first 256 KiB of a vmcore (ELF header, program headers, notes) and
- * the device tree blob firmware left in memory, from a run of the default machine with 1 GiB.
- */
-export async function sampleInputs(): Promise<{ core: Uint8Array; dtb: Uint8Array }> {
+/** Real dump files and a device tree blob to damage. */
+export interface SampleInputs {
+  /** The first 256 KiB of an ELF vmcore: ELF header, program headers, notes. */
+  core: Uint8Array;
+  /** A whole kdump-compressed dump at dump level 31 (headers, notes, bitmaps, descriptors, pages). */
+  kdump: Uint8Array;
+  /** The device tree blob firmware left in memory. */
+  dtb: Uint8Array;
+}
+
+/** Real inputs to damage, from runs of the default machine with 1 GiB. */
+export async function sampleInputs(): Promise<SampleInputs> {
   const dir = mkdtempSync(join(tmpdir(), 'fadump-hostile-src-'));
   try {
-    const run = await Scenario.create({ memory: 2 ** 30 })
-      .boot()
-      .crashAt()
-      .run(dir);
+    const build = (o: Partial<RunOptions> = {}) =>
+      Scenario.create({ memory: 2 ** 30, ...o })
+        .boot()
+        .crashAt();
+    const run = await build().run(join(dir, 'elf'));
     const fd = openSync(run.captures[0]!.path, 'r');
     const core = new Uint8Array(256 * 1024);
     readSync(fd, core, 0, core.length, 0);
     closeSync(fd);
     const head = run.machine.memory.peek(FDT_ADDR, 8);
     const dtb = run.machine.memory.peek(FDT_ADDR, new DataView(head.buffer, head.byteOffset).getUint32(4));
-    return { core, dtb };
+    const kd = await build({ dump: { format: 'kdump', level: 31 } }).run(join(dir, 'kdump'));
+    return { core, kdump: new Uint8Array(readFileSync(kd.captures[0]!.path)), dtb };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** `count` damaged copies of a real core file and a real DTB through the readers `inspect` uses. */
-export function hostileCores(seed: number, count: number, core: Uint8Array, dtb: Uint8Array): HostileReport {
+type Kind = keyof SampleInputs;
+
+/** Where damage does the most: headers for the dumps (a kdump file's sub header sits at 64 KiB). */
+function target(rng: SeededRng, kind: Kind, length: number): number {
+  if (rng.int(0, 1)) return rng.int(0, length - 1);
+  const at = kind === 'kdump' && rng.int(0, 1) ? 0x10000 : 0;
+  return Math.min(length - 1, at + rng.int(0, 511));
+}
+
+/** `count` damaged copies of real dump files and a real DTB through the readers `inspect` uses. */
+export function hostileCores(seed: number, count: number, inputs: SampleInputs): HostileReport {
   const rng = new SeededRng(seed);
   const dir = mkdtempSync(join(tmpdir(), 'fadump-hostile-'));
   const r: HostileReport = { files: 0, outcomes: {}, violations: [], slowestMs: 0 };
+  const kinds: Kind[] = ['core', 'kdump', 'dtb'];
   try {
     for (let i = 0; i < count; i++) {
-      const isDtb = rng.int(0, 2) === 0;
-      const src = isDtb ? dtb : core;
+      const kind = pick(rng, kinds);
+      const src = inputs[kind];
       let bytes = src.slice(0, rng.int(0, 3) === 0 ? rng.int(0, src.length) : src.length);
-      for (let n = rng.int(0, 12); n > 0 && bytes.length > 0; n--) {
-        const at = rng.int(0, Math.min(bytes.length - 1, rng.int(0, 1) ? 512 : bytes.length - 1));
-        bytes[at] = rng.int(0, 1) ? rng.int(0, 255) : 0xff;
-      }
+      for (let n = rng.int(0, 12); n > 0 && bytes.length > 0; n--)
+        bytes[target(rng, kind, bytes.length)] = rng.int(0, 1) ? rng.int(0, 255) : 0xff;
       if (rng.int(0, 9) === 0)
-        bytes = new Uint8Array([
-          ...bytes,
-          ...Array.from({ length: rng.int(1, 4096) }, () => rng.int(0, 255)),
-        ]);
+        bytes = Buffer.concat([bytes, Uint8Array.from({ length: rng.int(1, 4096) }, () => rng.int(0, 255))]);
       const t0 = performance.now();
       r.files++;
       try {
-        if (isDtb) decodeDtb(bytes);
+        if (kind === 'dtb') decodeDtb(bytes);
         else {
-          const path = join(dir, 'core');
+          const path = join(dir, kind);
           writeFileSync(path, bytes);
-          withDump(path, 'elf', (d) => d.contents);
+          withDump(path, kind === 'core' ? 'elf' : 'kdump', (d) => {
+            // A word of every page the file describes: each page it holds is decoded.
+            const P = d.contents.granule;
+            for (const l of kind === 'kdump' ? d.contents.loads : [])
+              for (let at = l.paddr; at < l.paddr + l.size; at += P) d.read(at, 8);
+          });
         }
         record(r, 'read');
       } catch (e) {
         const msg = (e as Error).message;
-        if (e instanceof DumpFileError || e instanceof DtbError) record(r, (e as Error).constructor.name);
+        if (e instanceof DumpFileError || e instanceof DtbError)
+          record(r, `${kind} ${(e as Error).constructor.name}`);
         else
-          r.violations.push(
-            `file ${i} (${isDtb ? 'dtb' : 'core'}): ${(e as Error).constructor.name}: ${msg.split('\n')[0]}`,
-          );
+          r.violations.push(`file ${i} (${kind}): ${(e as Error).constructor.name}: ${msg.split('\n')[0]}`);
+        if (msg.includes('\n')) r.violations.push(`file ${i} (${kind}): a message of several lines`);
       }
       r.slowestMs = Math.max(r.slowestMs, performance.now() - t0);
     }

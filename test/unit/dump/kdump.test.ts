@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DumpFileError } from '../../../dump/dump-reader.ts';
 import { formatOf, withDump } from '../../../dump/formats.ts';
+import { subtractPfns } from '../../../dump/image-memory.ts';
 import { openKdumpDump, runs } from '../../../dump/kdump-reader.ts';
 import { DISK_DUMP_HEADER, KDUMP_SUB_HEADER, PAGE_DESC } from '../../../dump/kdump-structs.ts';
-import { subtract, writeKdump } from '../../../dump/kdump-writer.ts';
+import { writeKdump } from '../../../dump/kdump-writer.ts';
 import { PhysicalMemory } from '../../../emulator/physical-memory.ts';
 import type { ByteOrder } from '../../../emulator/struct.ts';
 import type { DumpImage } from '../../../kernel-model/dump-image.ts';
@@ -171,7 +172,7 @@ describe('kdump-compressed files', () => {
       [5, 17],
     ]);
     expect(
-      subtract(
+      subtractPfns(
         [{ start: 0, end: 10 }],
         [
           { start: 2, end: 4 },

@@ -84,6 +84,8 @@ describe('runScenario', () => {
       cpus: [],
       loads: [],
       vmcoreinfo: null,
+      level: 0,
+      pages: null,
     });
     expect(r.summary.verify.mismatchedBytes).toBeNull();
   });

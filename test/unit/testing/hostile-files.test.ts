@@ -10,13 +10,13 @@ describe('hostile scenario files', () => {
   });
 });
 
-describe('hostile cores and device tree blobs', () => {
-  it('300 damaged or truncated files: each read or refused with DumpFileError or DtbError', async () => {
-    const { core, dtb } = await sampleInputs();
-    const r = hostileCores(5, 300, core, dtb);
+describe('hostile dump files and device tree blobs', () => {
+  it('450 damaged or truncated ELF cores, kdump files and DTBs: each read or refused with one DumpFileError or DtbError line', async () => {
+    const r = hostileCores(5, 450, await sampleInputs());
     expect(r.violations).toEqual([]);
-    expect(r.outcomes.DumpFileError).toBeGreaterThan(20);
-    expect(r.outcomes.DtbError).toBeGreaterThan(20);
+    expect(r.outcomes['core DumpFileError']).toBeGreaterThan(20);
+    expect(r.outcomes['kdump DumpFileError']).toBeGreaterThan(20);
+    expect(r.outcomes['dtb DtbError']).toBeGreaterThan(20);
     expect(r.outcomes.read).toBeGreaterThan(0);
   });
 });

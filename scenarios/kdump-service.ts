@@ -1,0 +1,38 @@
+// The kdump service's save step in the fadump kernel, once /proc/vmcore is ready: an unfiltered ELF
+// copy (`cp /proc/vmcore`), or makedumpfile at a dump level, which reads every page frame's struct
+// page through /proc/vmcore (dump/page-filter.ts) and writes the pages it keeps. When makedumpfile
+// cannot filter (VMCOREINFO lacks what it needs), the service copies /proc/vmcore instead.
+
+import { DUMP_FORMATS, type DumpFormatName } from '../dump/formats.ts';
+import { filterPages, imageFilterMemory, PageFilterError } from '../dump/page-filter.ts';
+import type { DumpImage } from '../kernel-model/dump-image.ts';
+
+export interface SavedDump {
+  /** The format written: the one asked for, or elf when makedumpfile failed. */
+  format: DumpFormatName;
+  bytes: number;
+  /** Why the dump was saved otherwise than asked. */
+  warning?: string;
+}
+
+export async function saveDump(
+  path: string,
+  image: DumpImage,
+  format: DumpFormatName,
+  level: number,
+): Promise<SavedDump> {
+  if (format === 'elf' && level === 0)
+    return { format, bytes: await DUMP_FORMATS.elf.write(path, image, { level: 0 }) };
+  let excluded: ReturnType<typeof filterPages>['excluded'];
+  try {
+    excluded = filterPages(imageFilterMemory(image), level).excluded;
+  } catch (e) {
+    if (!(e instanceof PageFilterError)) throw e;
+    return {
+      format: 'elf',
+      bytes: await DUMP_FORMATS.elf.write(path, image, { level: 0 }),
+      warning: `makedumpfile -d ${level}: ${e.message} The unfiltered /proc/vmcore was copied instead.`,
+    };
+  }
+  return { format, bytes: await DUMP_FORMATS[format].write(path, image, { level, excluded }) };
+}
