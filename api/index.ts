@@ -9,6 +9,7 @@ export { DumpFileError } from '../dump/dump-reader.ts';
 export type { ElfDumpContents } from '../dump/elf-reader.ts';
 export { DUMP_FORMATS, type DumpFormatName, formatOf, withDump } from '../dump/formats.ts';
 export type { KdumpContents } from '../dump/kdump-reader.ts';
+export { DISK_DUMP_HEADER, KDUMP_SUB_HEADER } from '../dump/kdump-structs.ts';
 export type { DtNode } from '../emulator/device-tree.ts';
 export { DtbError, decodeDtb } from '../emulator/dtb.ts';
 export type { SimEvent } from '../emulator/events.ts';
@@ -46,10 +47,19 @@ export {
   STRUCTS_BY_PLATFORM,
   type StructName,
 } from '../scenarios/structures.ts';
-export { bytesText, type Verdict, verdict } from '../scenarios/summary.ts';
 export {
+  bytesText,
+  type PageTable,
+  pageTable,
+  pageTableText,
+  type Verdict,
+  verdict,
+} from '../scenarios/summary.ts';
+export {
+  type BlockPages,
   type CrashTruth,
   compareMemory,
+  type DumpPages,
   type DumpSide,
   isExact,
   type Verification,

@@ -225,12 +225,13 @@ export function list(json: boolean): void {
   if (json)
     process.stdout.write(
       `${JSON.stringify(
-        all.map(({ name, description }) => ({ name, description })),
+        all.map(({ name, description, dump }) => ({ name, dump, description })),
         null,
         2,
       )}\n`,
     );
-  else for (const s of all) process.stdout.write(`${s.name.padEnd(40)} ${s.description}\n`);
+  else
+    for (const s of all) process.stdout.write(`${s.name.padEnd(40)} ${s.dump.padEnd(11)} ${s.description}\n`);
 }
 
 /** The run options a scenario file or built-in name amounts to; ScenarioError when it is bad. */

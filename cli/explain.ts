@@ -5,10 +5,14 @@
 
 import { closeSync, openSync, readSync } from 'node:fs';
 import {
+  DISK_DUMP_HEADER,
   ELF64_EHDR,
   ELF64_PHDR,
   fmtSize,
   formatMemoryMap,
+  KDUMP_SUB_HEADER,
+  pageTable,
+  pageTableText,
   type RunOptions,
   runScenario,
   type SimEvent,
@@ -112,7 +116,7 @@ export async function explain(o: RunOptions, outDir: string): Promise<string> {
     out.push(s.text);
   }
   const cap = captures[0];
-  if (cap) {
+  if (cap?.format === 'elf') {
     // Read back from the written vmcore, as the dump tools see it.
     const { order, phnum } = withDump(cap.path, cap.format, (r) => ({
       order: r.contents.order,
@@ -124,6 +128,20 @@ export async function explain(o: RunOptions, outDir: string): Promise<string> {
     for (let i = 0; i < Math.min(4, phnum); i++) {
       out.push(ELF64_PHDR.annotate(header, order, ELF64_EHDR.size + i * ELF64_PHDR.size));
     }
+  } else if (cap?.format === 'kdump') {
+    const { order, block } = withDump(cap.path, 'kdump', (r) => ({
+      order: r.contents.order,
+      block: r.contents.granule,
+    }));
+    const head = fileHead(cap.path, block + KDUMP_SUB_HEADER.size);
+    section('The kdump-compressed header makedumpfile wrote (kernel byte order)');
+    out.push(DISK_DUMP_HEADER.annotate(head, order));
+    out.push(KDUMP_SUB_HEADER.annotate(head, order, block));
+  }
+  const pages = pageTable(c);
+  if (pages) {
+    section('What the dump holds, memory block by memory block');
+    out.push(...pageTableText(pages));
   }
   section('Outcome');
   out.push(

@@ -57,8 +57,8 @@ export interface DumpContents {
    * bitmap and not the 2nd), sorted. Empty for an ELF copy.
    */
   leftOut: { base: number; size: number }[];
-  /** Pages held as makedumpfile's shared zero page (dump level bit 1): known zero, stored once. */
-  zeroPages: number;
+  /** Pages held as makedumpfile's shared zero page (dump level bit 1): known zero, stored once; sorted. */
+  sharedZero: { base: number; size: number }[];
 }
 
 export interface DumpReader {

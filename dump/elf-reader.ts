@@ -95,7 +95,7 @@ class ElfDump implements DumpReader {
       headerBytes: 0,
       dumpLevel: 0,
       leftOut: [],
-      zeroPages: 0,
+      sharedZero: [],
     };
     for (const p of phdrs.filter((x) => x.type === PT_NOTE)) {
       if (p.filesz > BigInt(MAX_NOTES))

@@ -144,7 +144,7 @@ class KdumpDump implements DumpReader {
       granule: B,
       headerBytes: this.offDesc,
       leftOut: runs(leftOut, maxMapnr).map(([s, e]) => ({ base: s * B, size: (e - s) * B })),
-      zeroPages: 0,
+      sharedZero: [],
       headerVersion: dh.header_version,
       blockSize: B,
       status: dh.status,
@@ -155,7 +155,11 @@ class KdumpDump implements DumpReader {
       pagesDescribed: popcount(this.bitmap1),
       pagesDumped: count,
     };
-    if (kh.dump_level & 1) this.contents.zeroPages = this.sharedZeroPages(count, maxMapnr);
+    if (kh.dump_level & 1 && this.markSharedZero(count, maxMapnr))
+      this.contents.sharedZero = runs(this.sharedZero, maxMapnr).map(([s, e]) => ({
+        base: s * B,
+        size: (e - s) * B,
+      }));
     this.contents.dmesg = kernelLog(notes.vmcoreinfo, order, (a, n) => this.read(a, n).data);
   }
 
@@ -164,7 +168,7 @@ class KdumpDump implements DumpReader {
    * writes the zero page there once and every zero page's descriptor points at it. Marks them in
    * `sharedZero` and returns how many there are.
    */
-  private sharedZeroPages(dumped: number, maxMapnr: number): number {
+  private markSharedZero(dumped: number, maxMapnr: number): number {
     const first = this.offDesc + dumped * PAGE_DESC.size;
     const offset = PAGE_DESC.offsetOf('offset');
     const per = 65536;

@@ -140,7 +140,8 @@ export class PhysicalMemory implements MemoryView {
 
   /**
    * Copies [src, src+len) to dst moving only present pages: absent source pages zero the
-   * destination. Ranges must not overlap. Cost is O(present pages in the source range).
+   * destination; whole pages are shared, copy-on-write, rather than copied. Ranges must not
+   * overlap. Cost is O(present pages in the source range).
    */
   copy(src: number, dst: number, len: number): void {
     if (src < dst + len && dst < src + len && src !== dst) throw new RangeError('overlapping copy');
@@ -152,7 +153,13 @@ export class PhysicalMemory implements MemoryView {
     for (const page of present) {
       const start = Math.max(src, page * BACKING_PAGE);
       const end = Math.min(src + len, (page + 1) * BACKING_PAGE);
-      this.poke(dst + (start - src), this.peek(start, end - start));
+      const to = dst + (start - src);
+      if (end - start === BACKING_PAGE && to % BACKING_PAGE === 0) {
+        // A whole page to a whole page: both share the buffer until either is written.
+        const content = this.pages.get(page)!;
+        this.shared.add(page);
+        this.share(to / BACKING_PAGE, content);
+      } else this.poke(to, this.peek(start, end - start));
     }
   }
 

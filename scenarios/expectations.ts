@@ -43,6 +43,11 @@ export function checkExpectations(s: ScenarioFile, c: CycleSummary): string[] {
       `elfcorehdrOverflow: expected ${e.elfcorehdrOverflow}, got ${c.elfcorehdrOverflowBytes} bytes`,
     );
   }
+  for (const [k, v] of Object.entries(e.pages ?? {})) {
+    const got = c.dump.pages?.[k as keyof typeof e.pages & string];
+    if (got !== v)
+      failed.push(`pages.${k}: expected ${v}, got ${got ?? (c.dump.pages ? 'none' : 'no page counts')}`);
+  }
   if (e.verify !== undefined) {
     const want =
       e.verify === 'exact'
@@ -54,6 +59,7 @@ export function checkExpectations(s: ScenarioFile, c: CycleSummary): string[] {
             missingCpus: [],
             extraCpus: [],
             vmcoreinfoMismatch: [],
+            wronglyLeftOutPages: 0,
           }
         : e.verify;
     for (const [k, v] of Object.entries(want)) {

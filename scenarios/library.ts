@@ -17,7 +17,11 @@ export function libraryDir(): string {
   return candidates.find((d) => existsSync(d)) ?? candidates[0]!;
 }
 
-export function libraryScenarios(): { name: string; file: string; description: string }[] {
+/**
+ * The built-in scenarios, each with how the kdump service saves its dump: `elf` (a copy of
+ * /proc/vmcore) or `kdump -d N` (makedumpfile -c at dump level N).
+ */
+export function libraryScenarios(): { name: string; file: string; description: string; dump: string }[] {
   const dir = libraryDir();
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
@@ -25,7 +29,9 @@ export function libraryScenarios(): { name: string; file: string; description: s
     .map((f) => {
       const file = join(dir, f);
       const s = parseScenario(readFileSync(file, 'utf8'), file);
-      return { name: basename(f, '.yaml'), file, description: s.description ?? '' };
+      const format = s.dump?.format ?? 'elf';
+      const dump = format === 'elf' ? 'elf' : `kdump -d ${s.dump?.level ?? 31}`;
+      return { name: basename(f, '.yaml'), file, description: s.description ?? '', dump };
     });
 }
 

@@ -7,7 +7,7 @@ import { fmtSize } from '../emulator/machine.ts';
 import { type AreaKind, approxSize, type MemoryMap } from './memory-map.ts';
 import type { RunOptions, Summary } from './run.ts';
 import type { Corruption } from './structures.ts';
-import { verdict } from './summary.ts';
+import { pageTable, verdict } from './summary.ts';
 
 export interface ReportInput {
   title: string;
@@ -324,6 +324,22 @@ function markCorrupted(st: { name: string; text: string }, corrupt: readonly Cor
 }
 
 /** The whole page. */
+/** The dump's pages per memory block, from summary.dump.pages, and its size on disk. */
+function pagesSection(c: Summary['cycles'][number]): string {
+  const t = pageTable(c);
+  if (!t) return '';
+  const cells = (r: string[], tag: string) =>
+    `<tr>${r.map((v) => `<${tag}>${esc(v)}</${tag}>`).join('')}</tr>`;
+  return `<h2>Pages in the dump</h2>
+<p>${esc(t.size)}. Pages per memory block, read back from the dump file: kept (zero pages among them), and left out by why, as makedumpfile's report counts them.</p>
+<table class="pages">${cells(t.head, 'th')}${t.rows
+    .slice(0, -1)
+    .map((r) => cells(r, 'td'))
+    .join(
+      '',
+    )}${t.more ? `<tr><td colspan="${t.head.length}">… ${t.more} more runs of blocks</td></tr>` : ''}${cells(t.rows[t.rows.length - 1]!, 'th')}</table>`;
+}
+
 export function renderReport(r: ReportInput): string {
   const s = r.summary;
   const c = s.cycles[s.cycles.length - 1]!;
@@ -400,6 +416,7 @@ ${r.maps.map((m) => `<section class="phase"><h3>${esc(m.phase)} <small>at ${esc(
 <h2>Structures</h2>
 ${r.structures.map((st) => `<details open class="structure" data-struct="${esc(st.name)}"><summary>${esc(st.title)}</summary><pre>${markCorrupted(st, o.corrupt ?? [])}</pre></details>`).join('\n')}
 ${refused}
+${pagesSection(c)}
 <h2>Outputs</h2>
 <p>Every file this run wrote beside this page: ${s.outputs.map((n) => `<code>${esc(n)}</code>`).join(', ')}.</p>
 <h2>Outcome</h2>

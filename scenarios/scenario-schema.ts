@@ -109,6 +109,22 @@ export const SCENARIO_SCHEMA = z.strictObject({
         .boolean()
         .optional()
         .describe('whether a legacy registration wrote its elfcorehdr past the reserved area'),
+      pages: z
+        .strictObject({
+          zero: count.optional(),
+          cache: count.optional(),
+          cachePrivate: count.optional(),
+          user: count.optional(),
+          free: count.optional(),
+          hwpoison: count.optional(),
+          offline: count.optional(),
+          remaining: count.optional(),
+          total: count.optional(),
+        })
+        .optional()
+        .describe(
+          "pages as makedumpfile's report counts them, read from the dump file: left out by kind, remaining (kept, not zero) and total",
+        ),
       verify: z
         .union([
           z.literal('exact'),
@@ -123,6 +139,9 @@ export const SCENARIO_SCHEMA = z.strictObject({
             registersNotSavedByDesign: count
               .optional()
               .describe('registers the firmware does not save, held as 0 in the notes'),
+            wronglyLeftOutPages: count
+              .optional()
+              .describe('pages the dump left out that its dump level does not allow'),
             missingCpus: z.array(count).optional().describe('CPUs with no note in the dump'),
             extraCpus: z
               .array(count)

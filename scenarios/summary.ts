@@ -2,7 +2,8 @@
 // snapshot) and `dump` (what the written files hold, read back from them), the verdict comparing
 // them, the memory events and both kernels' consoles.
 
-import type { DumpSide, Verification } from './verify.ts';
+import { PAGE_SIZE } from '../kernel-model/symbols.ts';
+import type { BlockPages, DumpSide, Verification } from './verify.ts';
 
 export type DumpStatus = 'captured' | 'refused' | 'not-triggered';
 
@@ -191,4 +192,92 @@ export function verdict(c: CycleSummary): Verdict {
       `${bytesText(byDesign)} added into a hole below boot_mem_top is not dumped, by design (Linux dumps boot memory and what lies above boot_mem_top)`,
     );
   return { ok, dump, verify: lines, warnings: c.warnings };
+}
+
+/** Rows of the per-block page table shown to people; the rest are summed up in one line. */
+const MAX_BLOCK_ROWS = 64;
+
+export interface PageTable {
+  /** The dump's size on disk against the memory it is a dump of. */
+  size: string;
+  head: string[];
+  /** Runs of memory blocks with the same counts, then a row of totals. */
+  rows: string[][];
+  /** Runs not shown (past the first MAX_BLOCK_ROWS). */
+  more: number;
+}
+
+/**
+ * What the dump holds of each memory block, for the report and `explain`: pages kept and left out
+ * by why, read from the file (summary.dump.pages); undefined without a dump or its page counts.
+ */
+export function pageTable(c: CycleSummary): PageTable | undefined {
+  const d = c.dump;
+  const p = d.pages;
+  if (d.status !== 'captured' || !p) return undefined;
+  const memory = c.crash.ranges.reduce((n, r) => n + Number(r.size), 0);
+  const bytes = d.bytes ?? 0;
+  const share = memory ? `${((100 * bytes) / memory).toPrecision(2)}%` : '-';
+  const how = d.format === 'kdump' ? `kdump-compressed at dump level ${d.level}` : 'ELF, unfiltered';
+  const row = (blocks: string, start: string, x: Omit<BlockPages, 'start' | 'blocks'>) => [
+    blocks,
+    start,
+    String(x.described),
+    String(x.kept),
+    String(x.zero),
+    String(x.cache),
+    String(x.cachePrivate),
+    String(x.user),
+    String(x.free),
+    String(x.offline),
+    String(x.hwpoison),
+  ];
+  const total = {
+    described: p.remaining + p.zero + p.cache + p.cachePrivate + p.user + p.free + p.offline + p.hwpoison,
+    kept: p.remaining + p.zero,
+    zero: p.zero,
+    cache: p.cache,
+    cachePrivate: p.cachePrivate,
+    user: p.user,
+    free: p.free,
+    offline: p.offline,
+    hwpoison: p.hwpoison,
+  };
+  return {
+    size: `${d.vmcore}: ${bytesText(bytes)} on disk for ${bytesText(memory)} of memory (${share}), ${how}`,
+    head: [
+      'blocks',
+      'from',
+      'pages',
+      'kept',
+      'zero',
+      'cache',
+      'private',
+      'user',
+      'free',
+      'offline',
+      'hwpoison',
+    ],
+    rows: [
+      ...p.byBlock.slice(0, MAX_BLOCK_ROWS).map((b) => row(`${b.blocks} ×`, b.start, b)),
+      row(`${p.byBlock.reduce((n, b) => n + b.blocks, 0)}`, 'all', total),
+    ],
+    more: Math.max(0, p.byBlock.length - MAX_BLOCK_ROWS),
+  };
+}
+
+/** The page table as aligned text lines. */
+export function pageTableText(t: PageTable): string[] {
+  const all = [t.head, ...t.rows];
+  const width = t.head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    `  ${r.map((v, i) => (i === 1 ? v.padEnd(width[i]!) : v.padStart(width[i]!))).join('  ')}`;
+  return [
+    t.size,
+    `pages (${PAGE_SIZE / 1024} KiB) per memory block; kept includes zero pages; the rest were left out as the dump level allows:`,
+    line(t.head),
+    ...t.rows.slice(0, -1).map(line),
+    ...(t.more ? [`  … ${t.more} more runs of blocks`] : []),
+    line(t.rows[t.rows.length - 1]!),
+  ];
 }

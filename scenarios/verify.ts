@@ -9,6 +9,7 @@ import {
   filterPages,
   type PageCounts,
   PageFilterError,
+  type PageKind,
   pfnsOf,
   snapshotFilterMemory,
 } from '../dump/page-filter.ts';
@@ -40,6 +41,8 @@ export interface CrashTruth {
   vmcoreinfo: Record<string, string> | null;
   /** The crashed kernel's byte order. */
   order: ByteOrder;
+  /** The memory block size (LMB size): the unit the dump's pages are tabled by. */
+  blockSize: number;
   /** pt_regs words the firmware does not save for the CPUs other than the crashing one. */
   notSavedForOthers: readonly (keyof PtRegs)[];
 }
@@ -85,6 +88,20 @@ export interface DumpSide {
 export interface DumpPages extends PageCounts {
   remaining: number;
   total: number;
+  /** The memory block size the table below counts by (the LMB size on pSeries). */
+  blockSize: number;
+  /** Per memory block the file describes: runs of consecutive blocks with the same counts. */
+  byBlock: BlockPages[];
+}
+
+/** Pages of each of a run of memory blocks: described, kept (zero pages among them), left out by why. */
+export interface BlockPages extends PageCounts {
+  /** Physical address of the first block. */
+  start: string;
+  blocks: number;
+  /** Page frames the file describes in each block, and keeps. */
+  described: number;
+  kept: number;
 }
 
 export interface RegisterMismatch {
@@ -190,7 +207,7 @@ export function readDumpSide(reader: DumpReader, truth: CrashTruth): { side: Dum
       loads: c.loads.map((l) => ({ start: hex(l.paddr), size: hex(l.size) })),
       vmcoreinfo: c.vmcoreinfo,
       level: c.dumpLevel,
-      pages: dumpPages(reader),
+      pages: dumpPages(reader, truth.blockSize),
     },
   };
 }
@@ -249,43 +266,103 @@ export function verifyDump(reader: DumpReader, truth: CrashTruth): { dump: DumpS
 
 /**
  * The file's pages as makedumpfile's report counts them: each page the dump level left out, by
- * what the struct pages the file holds say of it.
+ * what the struct pages the file holds say of it; and the same per memory block.
  */
-function dumpPages(reader: DumpReader): DumpPages | null {
+function dumpPages(reader: DumpReader, blockSize: number): DumpPages | null {
   const c = reader.contents;
-  const described = pfnCount(pfnsOf(c.loads.map((l) => ({ base: l.paddr, size: l.size }))));
+  const described = pfnsOf(c.loads.map((l) => ({ base: l.paddr, size: l.size })));
   const leftOut = pfnsOf(c.leftOut);
-  const counts = { zero: c.zeroPages, cache: 0, cachePrivate: 0, user: 0, free: 0, hwpoison: 0, offline: 0 };
+  const zero = pfnsOf(c.sharedZero);
+  let why: (PfnRange & { kind: Exclude<PageKind, 'zero'> })[] = [];
   if (leftOut.length) {
-    let filtered: ReturnType<typeof filterPages>;
     try {
-      filtered = filterPages(dumpFilterMemory(reader), c.dumpLevel);
+      why = intersect(filterPages(dumpFilterMemory(reader), c.dumpLevel).excluded, leftOut);
     } catch (e) {
       if (e instanceof PageFilterError) return null;
       throw e;
     }
-    eachOverlap(filtered.excluded, leftOut, (x, n) => {
-      counts[x.kind] += n;
-    });
   }
-  const maxPfn = c.loads.reduce((m, l) => Math.max(m, Math.ceil((l.paddr + l.size) / PAGE_SIZE)), 0);
-  return { ...counts, remaining: described - pfnCount(leftOut) - c.zeroPages, total: maxPfn };
+  const counts = zeroCounts();
+  counts.zero = pfnCount(zero);
+  for (const x of why) counts[x.kind] += x.end - x.start;
+  const maxPfn = described.length ? described[described.length - 1]!.end : 0;
+
+  // Per memory block: what it describes, keeps and left out; consecutive equal blocks merged.
+  const per = Math.max(1, Math.floor(blockSize / PAGE_SIZE));
+  const rows = new Map<number, BlockPages>();
+  const spread = (ranges: readonly PfnRange[], add: (r: BlockPages, n: number) => void) => {
+    for (const r of ranges)
+      for (let at = r.start; at < r.end; ) {
+        const b = Math.floor(at / per);
+        const end = Math.min(r.end, (b + 1) * per);
+        let row = rows.get(b);
+        if (!row) {
+          row = { start: hex(b * per * PAGE_SIZE), blocks: 1, described: 0, kept: 0, ...zeroCounts() };
+          rows.set(b, row);
+        }
+        add(row, end - at);
+        at = end;
+      }
+  };
+  spread(described, (r, n) => {
+    r.described += n;
+    r.kept += n;
+  });
+  spread(zero, (r, n) => {
+    r.zero += n;
+  });
+  for (const kind of LEFT_OUT)
+    spread(
+      why.filter((x) => x.kind === kind),
+      (r, n) => {
+        r[kind] += n;
+        r.kept -= n;
+      },
+    );
+  const byBlock: BlockPages[] = [];
+  let prev = -2;
+  for (const b of [...rows.keys()].sort((x, y) => x - y)) {
+    const row = rows.get(b)!;
+    const last = byBlock[byBlock.length - 1];
+    if (last && b === prev + 1 && BLOCK_COUNTS.every((k) => last[k] === row[k])) last.blocks++;
+    else byBlock.push(row);
+    prev = b;
+  }
+  return {
+    ...counts,
+    remaining: pfnCount(described) - pfnCount(leftOut) - counts.zero,
+    total: maxPfn,
+    blockSize,
+    byBlock,
+  };
 }
 
-/** Calls `f` with each range of `a` and how many of its page frames `b` holds (both sorted, disjoint). */
-function eachOverlap<T extends PfnRange>(
-  a: readonly T[],
-  b: readonly PfnRange[],
-  f: (x: T, n: number) => void,
-) {
+const zeroCounts = (): PageCounts => ({
+  zero: 0,
+  cache: 0,
+  cachePrivate: 0,
+  user: 0,
+  free: 0,
+  hwpoison: 0,
+  offline: 0,
+});
+/** The kinds of page a dump level leaves out, in makedumpfile's report order. */
+export const LEFT_OUT = ['cache', 'cachePrivate', 'user', 'free', 'hwpoison', 'offline'] as const;
+const BLOCK_COUNTS = ['described', 'kept', 'zero', ...LEFT_OUT] as const;
+
+/** The parts of `a`'s ranges that `b` holds, each keeping its other fields (both sorted, disjoint). */
+function intersect<T extends PfnRange>(a: readonly T[], b: readonly PfnRange[]): T[] {
+  const out: T[] = [];
   let j = 0;
   for (const x of a) {
     while (j < b.length && b[j]!.end <= x.start) j++;
-    let n = 0;
-    for (let k = j; k < b.length && b[k]!.start < x.end; k++)
-      n += Math.min(x.end, b[k]!.end) - Math.max(x.start, b[k]!.start);
-    if (n) f(x, n);
+    for (let k = j; k < b.length && b[k]!.start < x.end; k++) {
+      const start = Math.max(x.start, b[k]!.start);
+      const end = Math.min(x.end, b[k]!.end);
+      if (start < end) out.push({ ...x, start, end });
+    }
   }
+  return out;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatOf, withDump } from '../../dump/formats.ts';
 import { readElfCore } from '../support/elf-reader.ts';
 import { REPO } from '../support/tools.ts';
 
@@ -42,7 +43,13 @@ function assertComplete(dir: string): void {
     else if (f.endsWith('.html')) expect(readFileSync(f, 'utf8').endsWith('</html>\n'), name).toBe(true);
     else if (f.endsWith('.log') || f.endsWith('.txt'))
       expect(readFileSync(f, 'utf8').endsWith('\n'), name).toBe(true);
-    else if (/(vmcore|opalcore)(\.\d+)?$/.test(f)) {
+    else if (/(vmcore|opalcore)(\.\d+)?$/.test(f) && formatOf(f) === 'kdump') {
+      // Every page its descriptors point at is in the file and decodes.
+      withDump(f, 'kdump', (d) => {
+        for (const l of d.contents.loads)
+          for (let at = l.paddr; at < l.paddr + l.size; at += d.contents.granule) d.read(at, 8);
+      });
+    } else if (/(vmcore|opalcore)(\.\d+)?$/.test(f)) {
       const core = readElfCore(f);
       const end = Math.max(...core.phdrs.map((p) => p.offset + p.filesz));
       expect(statSync(f).size, name).toBeGreaterThanOrEqual(end);

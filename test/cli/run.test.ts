@@ -235,10 +235,11 @@ describe('fadump-sim compare', () => {
 });
 
 describe('fadump-sim with scenario files', () => {
-  it('list names the built-in scenarios with their descriptions', () => {
+  it('list names the built-in scenarios with how each saves its dump and their descriptions', () => {
     const r = cli('list');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^legacy-crash-in-reregistration-window\s+Seed failure 1/m);
+    expect(r.stdout).toMatch(/^legacy-crash-in-reregistration-window\s+elf\s+Seed failure 1/m);
+    expect(r.stdout).toMatch(/^resilient-hotplug-storm\s+kdump -d 31\s+Linux 6\.10\+/m);
     expect(r.stdout.trim().split('\n').length).toBeGreaterThanOrEqual(12);
   });
 

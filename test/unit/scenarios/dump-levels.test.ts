@@ -35,6 +35,16 @@ describe('dump levels', () => {
         Math.ceil(Math.max(...s.dump.loads.map((l) => Number(l.start) + Number(l.size))) / 2 ** 16),
       );
       withDump(r.captures[0]!.path, 'kdump', (d) => expect(d.contents.order).toBe(endian));
+      // The table per memory block adds up to the totals, and each block is whole.
+      const sum = (k: 'kept' | 'zero' | 'cache' | 'user' | 'free') =>
+        p.byBlock.reduce((n, b) => n + b.blocks * b[k], 0);
+      expect(sum('zero')).toBe(p.zero);
+      expect(sum('cache')).toBe(p.cache);
+      expect(sum('user')).toBe(p.user);
+      expect(sum('free')).toBe(p.free);
+      expect(sum('kept')).toBe(p.remaining + p.zero);
+      expect(p.blockSize).toBe(2 ** 28);
+      for (const b of p.byBlock) expect(b.described).toBeLessThanOrEqual(2 ** 28 / 2 ** 16);
     });
   }
 
@@ -73,6 +83,7 @@ describe('dump levels', () => {
       hints: [],
       vmcoreinfo: s.dump.vmcoreinfo,
       order: 'le',
+      blockSize: 2 ** 28,
       notSavedForOthers: [],
     };
     const v = withDump(path, 'kdump', (d) => verifyDump(d, truth).verify);

@@ -265,7 +265,8 @@ describe('README', () => {
   it('lists every built-in scenario', async () => {
     const { REPO } = await import('../../support/tools.ts');
     const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
-    for (const s of libraryScenarios()) expect(readme).toContain(`| \`${s.name}\` | ${s.description} |`);
+    for (const s of libraryScenarios())
+      expect(readme).toContain(`| \`${s.name}\` | ${s.dump} | ${s.description} |`);
   });
 });
 
