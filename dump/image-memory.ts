@@ -79,14 +79,21 @@ export class ImageMemory {
     return at >= paddr + len;
   }
 
-  /** Page frame `pfn`'s bytes, or undefined when they are known to be all zero without reading them. */
+  /**
+   * Page frame `pfn`'s bytes, or undefined when they are known to be all zero without reading them.
+   * Not to be written: it may be the memory's own buffer, shared by identical pages.
+   */
   page(pfn: number): Uint8Array | undefined {
     const paddr = pfn * PAGE_SIZE;
     const s = this.segmentAt(paddr);
     if (s && paddr + PAGE_SIZE <= s.paddr + s.size) {
       const src = s.sourceAddr + (paddr - s.paddr);
-      if (src % BACKING_PAGE === 0 && PAGE_SIZE === BACKING_PAGE && !s.source.isPresent(src / BACKING_PAGE))
-        return undefined;
+      if (src % BACKING_PAGE === 0 && PAGE_SIZE === BACKING_PAGE) {
+        if (!s.source.isPresent(src / BACKING_PAGE)) return undefined;
+        // The buffer itself: pages that share one are seen to be the same.
+        const b = s.source.backing?.(src / BACKING_PAGE);
+        if (b) return b;
+      }
       return s.source.peek(src, PAGE_SIZE);
     }
     return this.read(paddr, PAGE_SIZE);

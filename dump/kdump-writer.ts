@@ -170,6 +170,7 @@ export async function writeKdump(
       const zeroAt = offData;
       if (zeroShared && numDumpable > 0) await put(new Uint8Array(B));
       let zero = 0;
+      const packedOf = new Map<Uint8Array, Uint8Array>();
       for (const r of dumpable) {
         for (let pfn = r.start; pfn < r.end; pfn++) {
           const page = mem.page(pfn);
@@ -183,7 +184,16 @@ export async function writeKdump(
           }
           const bytes = page ?? new Uint8Array(B);
           // zlib is deterministic: every zero page compresses to the same bytes.
-          const packed = zeroPage ? ZERO_PACKED : deflateSync(bytes, { level: 1 });
+          let packed = zeroPage ? ZERO_PACKED : page && packedOf.get(page);
+          if (!packed) {
+            packed = deflateSync(bytes, { level: 1 });
+            // Identical pages shared in memory (struct pages, above all) come in runs: the last
+            // few buffers seen are compressed once.
+            if (page) {
+              packedOf.set(page, packed);
+              if (packedOf.size > 16) packedOf.delete(packedOf.keys().next().value!);
+            }
+          }
           if (packed.length < B) {
             await descriptor(dataEnd, packed.length, KDUMP_FLAGS.CompressedZlib);
             await put(packed);

@@ -28,12 +28,21 @@ export interface MemoryView {
   /** Sorted indexes of backing pages holding data. */
   presentPages(): number[];
   isPresent(page: number): boolean;
+  /**
+   * Backing page `page` itself, not a copy (identical pages may be one buffer), or undefined when
+   * absent. Read it at once and never write it.
+   */
+  backing?(page: number): Uint8Array | undefined;
 }
+
+/** Backing pages per group counted for zero() (16 MiB). */
+const GROUP_PAGES = 256;
 
 export class PhysicalMemory implements MemoryView {
   private pages = new Map<number, Uint8Array>();
   /** Pages also referenced by a snapshot: copied before the next write. */
   private shared = new Set<number>();
+  private groups = new Map<number, number>();
   private poisoned = new Set<number>();
   guestBytesRead = 0;
   guestBytesWritten = 0;
@@ -103,7 +112,7 @@ export class PhysicalMemory implements MemoryView {
       if (!p) {
         if (chunk.every((b) => b === 0)) return;
         p = new Uint8Array(BACKING_PAGE);
-        this.pages.set(page, p);
+        this.add(page, p);
       } else if (this.shared.has(page)) {
         p = p.slice();
         this.pages.set(page, p);
@@ -120,18 +129,43 @@ export class PhysicalMemory implements MemoryView {
    */
   share(page: number, content: Uint8Array): void {
     if (content.length !== BACKING_PAGE) throw new RangeError('a shared page is one backing page');
+    if (!this.pages.has(page)) this.count(page, 1);
     this.pages.set(page, content);
     this.shared.add(page);
   }
 
+  private add(page: number, content: Uint8Array): void {
+    this.count(page, 1);
+    this.pages.set(page, content);
+  }
+
+  /** Present pages per group of GROUP_PAGES, so that zeroing a large range skips empty groups. */
+  private count(page: number, by: number): void {
+    const g = Math.floor(page / GROUP_PAGES);
+    const n = (this.groups.get(g) ?? 0) + by;
+    if (n) this.groups.set(g, n);
+    else this.groups.delete(g);
+  }
+
   /** Zeroes a range, dropping backing pages that become entirely zero. */
   zero(addr: number, len: number): void {
+    // Group by group: a group with no present page needs nothing.
+    const groupBytes = GROUP_PAGES * BACKING_PAGE;
+    for (let at = addr; at < addr + len; ) {
+      const end = Math.min(addr + len, (Math.floor(at / groupBytes) + 1) * groupBytes);
+      if (this.groups.has(Math.floor(at / groupBytes))) this.zeroIn(at, end - at);
+      at = end;
+    }
+  }
+
+  private zeroIn(addr: number, len: number): void {
     forEachChunk(addr, len, (page, off, n) => {
       const p = this.pages.get(page);
       if (!p) return;
       if (n === BACKING_PAGE) {
         this.pages.delete(page);
         this.shared.delete(page);
+        this.count(page, -1);
         return;
       }
       this.poke(page * BACKING_PAGE + off, new Uint8Array(n));
@@ -165,6 +199,10 @@ export class PhysicalMemory implements MemoryView {
 
   presentPages(): number[] {
     return [...this.pages.keys()].sort((a, b) => a - b);
+  }
+
+  backing(page: number): Uint8Array | undefined {
+    return this.pages.get(page);
   }
 
   isPresent(page: number): boolean {
@@ -239,6 +277,10 @@ function peekPages(pages: ReadonlyMap<number, Uint8Array>, addr: number, len: nu
 /** Memory frozen at one instant, for verification. */
 export class MemorySnapshot implements MemoryView {
   constructor(private readonly pages: ReadonlyMap<number, Uint8Array>) {}
+
+  backing(page: number): Uint8Array | undefined {
+    return this.pages.get(page);
+  }
 
   peek(addr: number, len: number): Uint8Array {
     return peekPages(this.pages, addr, len);

@@ -197,10 +197,13 @@ export class Memmap {
       if (this.chunkAt[c]! < 0 || this.chunkPresent(c)) continue;
       const at = this.chunkAt[c]!;
       this.chunkAt[c] = -1;
-      this.listOrder.splice(this.listOrder.indexOf(c), 1);
+      const k = this.listOrder.indexOf(c);
+      this.listOrder.splice(k, 1);
+      // Unlinked: the head or the node before it now points past it.
+      if (k === 0) this.writeListHead();
+      else this.writeListNode(k - 1);
       this.setUse(at, USE.free);
     }
-    this.writeList();
   }
 
   /** fadump's release of the crash area (capture kernel): reserved memory becomes free. */
@@ -225,7 +228,6 @@ export class Memmap {
     for (const s of sections) this.writeSection(s);
     for (const g of new Set(sections.map((s) => Math.floor(s / SECTIONS_PER_VMEMMAP_PAGE))))
       this.writeGroup(g);
-    this.writeList();
   }
 
   private setUse(s: number, use: number): void {
@@ -285,6 +287,10 @@ export class Memmap {
     if (at < 0) return;
     this.chunkAt[c] = at;
     this.listOrder.unshift(c);
+    if (!this.booting) {
+      this.writeListNode(0);
+      this.writeListHead();
+    }
     this.writeChunk(c);
   }
 
@@ -362,25 +368,38 @@ export class Memmap {
 
   /** vmemmap_list: one vmemmap_backing per chunk with backing, newest first, from the static pool. */
   private writeList(): void {
-    const le = this.o.order === 'le';
+    this.writeListHead();
+    for (let i = 0; i < this.listOrder.length; i++) this.writeListNode(i);
+  }
+
+  private listNode(c: number): number {
+    return SYMBOLS.vmemmap_backing_pool + c * VMEMMAP_BACKING.size;
+  }
+
+  /** The vmemmap_list head: the newest vmemmap_backing, or NULL. */
+  private writeListHead(): void {
     const head = new Uint8Array(8);
-    const node = (c: number) => SYMBOLS.vmemmap_backing_pool + c * VMEMMAP_BACKING.size;
-    if (this.listOrder.length) new DataView(head.buffer).setBigUint64(0, va(node(this.listOrder[0]!)), le);
+    const first = this.listOrder[0];
+    if (first !== undefined)
+      new DataView(head.buffer).setBigUint64(0, va(this.listNode(first)), this.o.order === 'le');
     this.mem.poke(SYMBOLS.vmemmap_list, head);
-    this.listOrder.forEach((c, i) => {
-      const next = this.listOrder[i + 1];
-      this.mem.poke(
-        node(c),
-        VMEMMAP_BACKING.encode(
-          {
-            list: next === undefined ? 0n : va(node(next)),
-            phys: BigInt(this.chunkAt[c]! * SECTION_BYTES),
-            virt_addr: VMEMMAP_BASE + BigInt(c * VMEMMAP_CHUNK),
-          },
-          this.o.order,
-        ),
-      );
-    });
+  }
+
+  /** The i-th vmemmap_backing of the list, pointing at the next. */
+  private writeListNode(i: number): void {
+    const c = this.listOrder[i]!;
+    const next = this.listOrder[i + 1];
+    this.mem.poke(
+      this.listNode(c),
+      VMEMMAP_BACKING.encode(
+        {
+          list: next === undefined ? 0n : va(this.listNode(next)),
+          phys: BigInt(this.chunkAt[c]! * SECTION_BYTES),
+          virt_addr: VMEMMAP_BASE + BigInt(c * VMEMMAP_CHUNK),
+        },
+        this.o.order,
+      ),
+    );
   }
 
   /** mmu_vmemmap_psize, mmu_psize_defs and cur_cpu_spec: what makedumpfile's ppc64 code reads first. */
