@@ -35,15 +35,18 @@ describe.runIf(tools.makedumpfile() && tools.makedumpfileTrixie())(
       expect(kdump.summary.dump).toMatchObject({ status: 'captured', format: 'kdump' });
     });
 
-    it('makedumpfile --dump-dmesg of our kdump file equals vmcore-dmesg.txt', () => {
-      const out = join(kdump.dir, 'mdf-dmesg.txt');
-      for (const suite of ['bookworm', 'trixie'] as const) {
-        rmSync(out, { force: true });
-        const r = makedumpfile(suite, ['--dump-dmesg', join(kdump.dir, 'vmcore'), out]);
-        expect(r.code, r.out).toBe(0);
-        expect(withoutCaller(readFileSync(out, 'utf8'))).toBe(
-          readFileSync(join(kdump.dir, 'vmcore-dmesg.txt'), 'utf8'),
-        );
+    it('makedumpfile --dump-dmesg of our kdump files (-d 1 and -d 31) equals vmcore-dmesg.txt', async () => {
+      const filtered = await runIn({ ...HOTPLUG, dump: { format: 'kdump', level: 31 } });
+      for (const dir of [kdump.dir, filtered.dir]) {
+        const out = join(dir, 'mdf-dmesg.txt');
+        for (const suite of ['bookworm', 'trixie'] as const) {
+          rmSync(out, { force: true });
+          const r = makedumpfile(suite, ['--dump-dmesg', join(dir, 'vmcore'), out]);
+          expect(r.code, r.out).toBe(0);
+          expect(withoutCaller(readFileSync(out, 'utf8'))).toBe(
+            readFileSync(join(dir, 'vmcore-dmesg.txt'), 'utf8'),
+          );
+        }
       }
     });
 
