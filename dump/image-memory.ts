@@ -32,6 +32,20 @@ export function subtractPfns(ranges: readonly PfnRange[], cut: readonly PfnRange
   return out;
 }
 
+/** Page frames touched by byte ranges, merged. */
+export function pfnsOf(ranges: readonly { base: number; size: number }[]): PfnRange[] {
+  const out: PfnRange[] = [];
+  for (const r of [...ranges].sort((a, b) => a.base - b.base)) {
+    if (r.size <= 0) continue;
+    const start = Math.floor(r.base / PAGE_SIZE);
+    const end = Math.ceil((r.base + r.size) / PAGE_SIZE);
+    const last = out[out.length - 1];
+    if (last && start <= last.end) last.end = Math.max(last.end, end);
+    else out.push({ start, end });
+  }
+  return out;
+}
+
 /** Page frames in the ranges. */
 export function pfnCount(ranges: readonly PfnRange[]): number {
   return ranges.reduce((n, r) => n + r.end - r.start, 0);
@@ -46,16 +60,7 @@ export class ImageMemory {
 
   /** The page frames the PT_LOADs cover, merged (makedumpfile's 1st bitmap). */
   pfnRanges(): PfnRange[] {
-    const out: PfnRange[] = [];
-    for (const s of this.segments) {
-      if (s.size <= 0) continue;
-      const start = Math.floor(s.paddr / PAGE_SIZE);
-      const end = Math.ceil((s.paddr + s.size) / PAGE_SIZE);
-      const last = out[out.length - 1];
-      if (last && start <= last.end) last.end = Math.max(last.end, end);
-      else out.push({ start, end });
-    }
-    return out;
+    return pfnsOf(this.segments.map((x) => ({ base: x.paddr, size: x.size })));
   }
 
   /** `len` bytes at `paddr`; bytes no PT_LOAD covers read as zero. */

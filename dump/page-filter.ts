@@ -17,7 +17,7 @@ import type { ByteOrder } from '../emulator/struct.ts';
 import type { DumpImage } from '../kernel-model/dump-image.ts';
 import { KERNEL_VBASE, PAGE_SIZE } from '../kernel-model/symbols.ts';
 import type { DumpReader } from './dump-reader.ts';
-import { ImageMemory, type PfnRange } from './image-memory.ts';
+import { ImageMemory, type PfnRange, pfnsOf } from './image-memory.ts';
 import { parseNotes, symbolPaddr } from './notes.ts';
 
 /** Pages by what makedumpfile's report calls them. */
@@ -36,6 +36,17 @@ export interface PageCounts {
 }
 
 export type PageKind = keyof PageCounts;
+
+/** Every count zero. */
+export const noPages = (): PageCounts => ({
+  zero: 0,
+  cache: 0,
+  cachePrivate: 0,
+  user: 0,
+  free: 0,
+  hwpoison: 0,
+  offline: 0,
+});
 
 export const DUMP_LEVEL_BITS = { zero: 1, cache: 2, cachePrivate: 4, user: 8, free: 16 } as const;
 
@@ -130,15 +141,7 @@ function layout(info: Record<string, string>) {
 
 /** The page frames a dump level leaves out, and why, read from the kernel's struct pages. */
 export function filterPages(mem: FilterMemory, level: number): FilterResult {
-  const counts: PageCounts = {
-    zero: 0,
-    cache: 0,
-    cachePrivate: 0,
-    user: 0,
-    free: 0,
-    hwpoison: 0,
-    offline: 0,
-  };
+  const counts = noPages();
   const excluded: FilterResult['excluded'] = [];
   if (!mem.vmcoreinfo) {
     if (level & ~1) throw new PageFilterError('no VMCOREINFO: only dump levels 0 and 1 are possible');
@@ -299,20 +302,6 @@ function readVirtual(
       throw new PageFilterError(`readpage_elf: Attempt to read non-existent page at 0x${phys.toString(16)}.`);
     out.set(mem.read(phys, n), done);
     done += n;
-  }
-  return out;
-}
-
-/** Page frames touched by byte ranges, merged. */
-export function pfnsOf(ranges: readonly { base: number; size: number }[]): PfnRange[] {
-  const out: PfnRange[] = [];
-  for (const r of [...ranges].sort((a, b) => a.base - b.base)) {
-    if (r.size <= 0) continue;
-    const start = Math.floor(r.base / PAGE_SIZE);
-    const end = Math.ceil((r.base + r.size) / PAGE_SIZE);
-    const last = out[out.length - 1];
-    if (last && start <= last.end) last.end = Math.max(last.end, end);
-    else out.push({ start, end });
   }
   return out;
 }

@@ -3,14 +3,14 @@
 // dump side of summary.json and every verdict come from here, never from the model's own objects.
 
 import type { DumpReader } from '../dump/dump-reader.ts';
-import { type PfnRange, pfnCount, subtractPfns } from '../dump/image-memory.ts';
+import { type PfnRange, pfnCount, pfnsOf, subtractPfns } from '../dump/image-memory.ts';
 import {
   dumpFilterMemory,
   filterPages,
+  noPages,
   type PageCounts,
   PageFilterError,
   type PageKind,
-  pfnsOf,
   snapshotFilterMemory,
 } from '../dump/page-filter.ts';
 import type { Registers } from '../emulator/cpu-thread.ts';
@@ -282,7 +282,7 @@ function dumpPages(reader: DumpReader, blockSize: number): DumpPages | null {
       throw e;
     }
   }
-  const counts = zeroCounts();
+  const counts = noPages();
   counts.zero = pfnCount(zero);
   for (const x of why) counts[x.kind] += x.end - x.start;
   const maxPfn = described.length ? described[described.length - 1]!.end : 0;
@@ -297,7 +297,7 @@ function dumpPages(reader: DumpReader, blockSize: number): DumpPages | null {
         const end = Math.min(r.end, (b + 1) * per);
         let row = rows.get(b);
         if (!row) {
-          row = { start: hex(b * per * PAGE_SIZE), blocks: 1, described: 0, kept: 0, ...zeroCounts() };
+          row = { start: hex(b * per * PAGE_SIZE), blocks: 1, described: 0, kept: 0, ...noPages() };
           rows.set(b, row);
         }
         add(row, end - at);
@@ -337,15 +337,6 @@ function dumpPages(reader: DumpReader, blockSize: number): DumpPages | null {
   };
 }
 
-const zeroCounts = (): PageCounts => ({
-  zero: 0,
-  cache: 0,
-  cachePrivate: 0,
-  user: 0,
-  free: 0,
-  hwpoison: 0,
-  offline: 0,
-});
 /** The kinds of page a dump level leaves out, in makedumpfile's report order. */
 export const LEFT_OUT = ['cache', 'cachePrivate', 'user', 'free', 'hwpoison', 'offline'] as const;
 const BLOCK_COUNTS = ['described', 'kept', 'zero', ...LEFT_OUT] as const;

@@ -1,22 +1,14 @@
 // The kdump-compressed dumps we write, against the real makedumpfile (Debian's ppc64el build under
 // qemu-user; trixie's 1.7.6 where the memory map is read): it reads ours (--dump-dmesg), and its own `-c` output of our ELF vmcore of the same run
 // has the same headers, notes and bitmaps byte for byte, and decodes to the same pages.
-import { openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { withDump } from '../../dump/formats.ts';
 import type { RunOptions, RunResult } from '../../scenarios/run.ts';
+import { expectSameKdump } from '../support/kdump.ts';
 import { run as runIn } from '../support/partition.ts';
 import { makedumpfile, tools, withoutCaller } from '../support/tools.ts';
 import { EXACT } from '../support/verify.ts';
-
-/** The first `n` bytes of a file. */
-function head(path: string, n: number): Buffer {
-  const b = Buffer.alloc(n);
-  const fd = openSync(path, 'r');
-  readSync(fd, b, 0, n, 0);
-  return b;
-}
 
 const HOTPLUG: Partial<RunOptions> = { hotplug: { add: 2, remove: 1 }, cpus: 4 };
 
@@ -54,26 +46,7 @@ describe.runIf(tools.makedumpfile() && tools.makedumpfileTrixie())(
       const theirs = join(elf.dir, 'mdf.kdump');
       const r = makedumpfile('trixie', ['-c', '-d', '1', join(elf.dir, 'vmcore'), theirs]);
       expect(r.code, r.out).toBe(0);
-      const ours = join(kdump.dir, 'vmcore');
-      withDump(ours, 'kdump', (a) =>
-        withDump(theirs, 'kdump', (b) => {
-          // Everything before the page descriptors: header, sub header, notes, both bitmaps.
-          expect(a.contents.headerBytes).toBe(b.contents.headerBytes);
-          expect(head(ours, a.contents.headerBytes).equals(head(theirs, b.contents.headerBytes))).toBe(true);
-          expect(a.contents.loads).toEqual(b.contents.loads);
-          for (const l of a.contents.loads) {
-            for (let at = l.paddr; at < l.paddr + l.size; at += 2 ** 24) {
-              const n = Math.min(2 ** 24, l.paddr + l.size - at);
-              const x = a.read(at, n);
-              const y = b.read(at, n);
-              expect(x.unread).toBe(0);
-              expect(Buffer.from(x.data).equals(Buffer.from(y.data)), `memory at 0x${at.toString(16)}`).toBe(
-                true,
-              );
-            }
-          }
-        }),
-      );
+      expectSameKdump(join(kdump.dir, 'vmcore'), theirs);
     });
   },
 );

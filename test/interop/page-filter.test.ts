@@ -2,12 +2,12 @@
 // the same partition (hot-added, hot-removed and offlined memory): at dump levels 1, 8, 16 and 31
 // the same pages per type in its report, and at 31 `makedumpfile -c` writes the same bitmaps and
 // keeps the same pages as our own kdump file.
-import { openSync, readFileSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { withDump } from '../../dump/formats.ts';
 import type { RunOptions, RunResult } from '../../scenarios/run.ts';
 import type { Summary } from '../../scenarios/summary.ts';
+import { expectSameKdump } from '../support/kdump.ts';
 import { run as runIn } from '../support/partition.ts';
 import { makedumpfile, tools } from '../support/tools.ts';
 import { EXACT } from '../support/verify.ts';
@@ -17,14 +17,6 @@ function reported(out: string, label: string): number {
   const m = new RegExp(`${label}\\s*: 0x([0-9a-f]+)`).exec(out);
   if (!m) throw new Error(`no "${label}" in:\n${out}`);
   return Number.parseInt(m[1]!, 16);
-}
-
-/** The first `n` bytes of a file. */
-function head(path: string, n: number): Buffer {
-  const b = Buffer.alloc(n);
-  const fd = openSync(path, 'r');
-  readSync(fd, b, 0, n, 0);
-  return b;
 }
 
 const SHAPE: Partial<RunOptions> = { hotplug: { add: 2, remove: 1, offline: 1 }, cpus: 4 };
@@ -64,26 +56,7 @@ describe.runIf(tools.makedumpfileTrixie())('dump levels against makedumpfile 1.7
       if (level !== 31) return;
 
       // The same file up to the page descriptors (headers, notes, both bitmaps), the same pages.
-      const path = join(ours.dir, 'vmcore');
-      withDump(path, 'kdump', (a) =>
-        withDump(theirs, 'kdump', (b) => {
-          expect(a.contents.headerBytes).toBe(b.contents.headerBytes);
-          expect(head(path, a.contents.headerBytes).equals(head(theirs, b.contents.headerBytes))).toBe(true);
-          expect(a.contents.leftOut).toEqual(b.contents.leftOut);
-          expect(a.contents.sharedZero).toEqual(b.contents.sharedZero);
-          for (const l of a.contents.loads) {
-            for (let at = l.paddr; at < l.paddr + l.size; at += 2 ** 24) {
-              const n = Math.min(2 ** 24, l.paddr + l.size - at);
-              const x = a.read(at, n);
-              const y = b.read(at, n);
-              expect(x.unread).toBe(y.unread);
-              expect(Buffer.from(x.data).equals(Buffer.from(y.data)), `memory at 0x${at.toString(16)}`).toBe(
-                true,
-              );
-            }
-          }
-        }),
-      );
+      expectSameKdump(join(ours.dir, 'vmcore'), theirs);
     });
   }
 });
