@@ -15,7 +15,7 @@
 import { without } from '../emulator/ranges.ts';
 import type { ByteOrder } from '../emulator/struct.ts';
 import type { DumpImage } from '../kernel-model/dump-image.ts';
-import { KERNEL_VBASE, PAGE_SIZE } from '../kernel-model/symbols.ts';
+import { KERNEL_VBASE } from '../kernel-model/symbols.ts';
 import type { DumpReader } from './dump-reader.ts';
 import { ImageMemory, type PfnRange, pfnsOf } from './image-memory.ts';
 import { parseNotes, symbolPaddr } from './notes.ts';

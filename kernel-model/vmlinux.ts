@@ -5,7 +5,7 @@
 import type { PhysicalMemory } from '../emulator/physical-memory.ts';
 import type { ByteOrder } from '../emulator/struct.ts';
 import { PrintkRing } from './printk-ring.ts';
-import { PAGE_SIZE, SYMBOLS, va } from './symbols.ts';
+import { PAGE_SIZE, SYMBOLS } from './symbols.ts';
 import { vmcoreinfoText, writeVmcoreinfoNote } from './vmcoreinfo.ts';
 
 export {

@@ -135,11 +135,23 @@ describe('kdump-compressed files', () => {
     });
     it('a block size that makes no sense in either byte order', () => {
       expect(
-        error(damaged('block', (b) => (b.writeInt32LE(12345, at(DISK_DUMP_HEADER, 'block_size')), b))),
+        error(
+          damaged('block', (b) => {
+            b.writeInt32LE(12345, at(DISK_DUMP_HEADER, 'block_size'));
+            return b;
+          }),
+        ),
       ).toMatch(/neither byte order/);
     });
     it('another header version', () => {
-      expect(error(damaged('v5', (b) => (b.writeInt32LE(5, 8), b)))).toMatch(/header version 5/);
+      expect(
+        error(
+          damaged('v5', (b) => {
+            b.writeInt32LE(5, 8);
+            return b;
+          }),
+        ),
+      ).toMatch(/header version 5/);
     });
     it('max_mapnr larger than the bitmaps', () => {
       const path = damaged('mapnr', (b) => {
@@ -149,7 +161,10 @@ describe('kdump-compressed files', () => {
       expect(error(path)).toMatch(/cannot hold 1099511627776 page frames/);
     });
     it('a page descriptor that says more than a page, or bad zlib data', () => {
-      const big = damaged('pdsize', (b) => (b.writeUInt32LE(P + 1, offDesc + 3 * PAGE_DESC.size + 8), b));
+      const big = damaged('pdsize', (b) => {
+        b.writeUInt32LE(P + 1, offDesc + 3 * PAGE_DESC.size + 8);
+        return b;
+      });
       expect(() => withDump(big, 'kdump', (r) => r.read(3 * P, 1))).toThrow(
         /page frame 3: 65537 bytes stored/,
       );
@@ -161,7 +176,10 @@ describe('kdump-compressed files', () => {
       expect(() => withDump(zlib, 'kdump', (r) => r.read(3 * P, 1))).toThrow(/zlib data does not decompress/);
     });
     it('a page stored with a compression the reader does not read', () => {
-      const lzo = damaged('lzo', (b) => (b.writeUInt32LE(2, offDesc + 3 * PAGE_DESC.size + 12), b));
+      const lzo = damaged('lzo', (b) => {
+        b.writeUInt32LE(2, offDesc + 3 * PAGE_DESC.size + 12);
+        return b;
+      });
       expect(() => withDump(lzo, 'kdump', (r) => r.read(3 * P, 1))).toThrow(/CompressedLzo.*zlib only/);
     });
   });
