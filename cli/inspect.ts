@@ -4,6 +4,7 @@ import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import {
   type DtNode,
   type DumpContents,
+  DumpFileError,
   decodeDtb,
   type ElfDumpContents,
   formatOf,
@@ -34,6 +35,65 @@ export interface Inspection {
 
 export function inspect(path: string, json: boolean): string {
   return inspectFile(path, json).text;
+}
+
+/** The page size of ppc64 kernels as modelled (64 KiB), for an ELF core without VMCOREINFO. */
+const PAGE = 0x10000;
+
+/**
+ * The page frame holding physical address `paddr` as the dump holds it: whether the dump describes
+ * it and holds it (or left it out, or holds it as the shared zero page), and its bytes as a hex dump
+ * in which a run of identical lines is one `*`, as hexdump prints them.
+ */
+export function inspectPage(path: string, paddr: number, json: boolean): Inspection {
+  const format = formatOf(path);
+  if (!format) throw new DumpFileError('not a vmcore: neither an ELF core nor a kdump-compressed file', 0);
+  let base = 0;
+  let size = PAGE;
+  const inside = (rs: readonly { base: number; size: number }[]) =>
+    rs.some((r) => base < r.base + r.size && r.base < base + size);
+  const { state, data } = withDump(path, format, (d) => {
+    const c = d.contents;
+    // A kdump file's page is its block size; an ELF core's is VMCOREINFO's PAGESIZE (else 64 KiB).
+    size = c.granule > 1 ? c.granule : Number(c.vmcoreinfo?.PAGESIZE) || PAGE;
+    base = Math.floor(paddr / size) * size;
+    const described = inside(c.loads.map((l) => ({ base: l.paddr, size: l.size })));
+    const state = !described
+      ? 'not in the dump: no PT_LOAD or 1st-bitmap bit describes it'
+      : inside(c.leftOut)
+        ? `left out by dump level ${c.dumpLevel}: the file does not hold it`
+        : inside(c.sharedZero)
+          ? 'held as the shared zero page'
+          : 'held';
+    return { state, data: d.read(base, size).data };
+  });
+  const pfn = base / size;
+  if (json)
+    return {
+      text: JSON.stringify(
+        { paddr: hex(base), pfn, state, bytes: Buffer.from(data).toString('hex') },
+        null,
+        2,
+      ),
+      warnings: [],
+    };
+  const lines = [`page frame ${hex(pfn)} at ${hex(base)} (${size / 1024} KiB): ${state}`];
+  let last = '';
+  let starred = false;
+  for (let at = 0; at < size; at += 16) {
+    const row = data.subarray(at, at + 16);
+    const bytes = [...row].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+    if (bytes === last && at + 16 < size) {
+      if (!starred) lines.push('*');
+      starred = true;
+      continue;
+    }
+    last = bytes;
+    starred = false;
+    const ascii = [...row].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    lines.push(`${(base + at).toString(16).padStart(16, '0')}  ${bytes}  |${ascii}|`);
+  }
+  return { text: lines.join('\n'), warnings: [] };
 }
 
 export function inspectFile(path: string, json: boolean): Inspection {

@@ -274,6 +274,18 @@ function rawValue(argv: readonly string[], flag: string): string {
   return '';
 }
 
+/** `--page ADDR`: a physical address in hex (0x…) or decimal, or one line and exit 2. */
+function physicalAddress(text: string): number {
+  const v = /^0x[0-9a-f]+$/i.test(text)
+    ? Number.parseInt(text, 16)
+    : /^\d+$/.test(text)
+      ? Number(text)
+      : Number.NaN;
+  if (!Number.isSafeInteger(v))
+    fail(`--page ${text || '(nothing)'}: expected a physical address, hex (0x10000000) or decimal`);
+  return v;
+}
+
 /** "did you mean" for a mistyped name, or nothing. */
 function didYouMean(word: string, known: readonly string[], prefix = ''): string {
   const guess = nearest(word, known);
@@ -428,10 +440,18 @@ export async function main(argv: string[]): Promise<void> {
         y
           .positional('file', { type: 'string', demandOption: true })
           .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' })
+          .option('page', {
+            type: 'string',
+            describe:
+              'Show the page frame (64 KiB) holding this crash-time physical address, as the dump holds it (hex 0x… or decimal)',
+          })
           .epilogue(
             'Exit status: 0 when the file was read whole; 1 when it lacks what its headers promise (a truncated core: a warning per missing part on stderr, what is there still shown); 2 when it cannot be read or is not a core or device tree blob.',
           ),
-      async (a) => (await commands()).inspectCommand(a.file, a.json),
+      async (a) => {
+        const page = a.page === undefined ? undefined : physicalAddress(a.page);
+        (await commands()).inspectCommand(a.file, a.json, page);
+      },
     )
     // A number yargs could not read is NaN: say what was given instead.
     .middleware((a) => {

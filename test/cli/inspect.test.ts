@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspect } from '../../cli/inspect.ts';
 import { DumpFileError } from '../../dump/dump-reader.ts';
+import { withDump } from '../../dump/formats.ts';
 import { SeededRng } from '../../emulator/clock.ts';
 import { DtbError, encodeDtb } from '../../emulator/dtb.ts';
 import { POWERVM } from '../../firmware/rtas/personality.ts';
@@ -33,6 +34,51 @@ describe('fadump-sim inspect', () => {
       expect(json.dmesg).toEqual(summary.cycles[0]!.console.crashed);
     });
   }
+
+  it('shows one page frame of a kdump file by physical address: held, left out, or not in the dump', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fadump-inspect-'));
+    await runScenario({ ...DEFAULT_RUN, memory: 2 * 2 ** 30, dump: { format: 'kdump', level: 31 } }, dir);
+    const file = join(dir, 'vmcore');
+    const page = 0x10000;
+    // What our reader says the file holds, to hold the CLI's answers against.
+    const { held, leftOut, end } = withDump(file, 'kdump', (d) => {
+      const c = d.contents;
+      const end = Math.max(...c.loads.map((l) => l.paddr + l.size));
+      const isOut = (a: number) => c.leftOut.some((r) => a >= r.base && a < r.base + r.size);
+      let held = -1;
+      for (let a = 0; held < 0 && a < end; a += page)
+        if (!isOut(a) && d.read(a, page).data.some((b) => b !== 0)) held = a;
+      return { held: { at: held, bytes: d.read(held, page).data }, leftOut: c.leftOut[0]!.base, end };
+    });
+    const show = (addr: string) => {
+      const r = cli('inspect', file, '--page', addr, '--json');
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { paddr: string; pfn: number; state: string; bytes: string };
+    };
+    // An address inside the page names the whole page frame.
+    const h = show(`0x${(held.at + 0x1234).toString(16)}`);
+    expect(h).toMatchObject({ paddr: `0x${held.at.toString(16)}`, pfn: held.at / page, state: 'held' });
+    expect(Buffer.from(h.bytes, 'hex').equals(Buffer.from(held.bytes))).toBe(true);
+    // The unfiltered ELF core of the same run holds the same bytes there.
+    await runScenario({ ...DEFAULT_RUN, memory: 2 * 2 ** 30 }, join(dir, 'elf'));
+    const e = cli('inspect', join(dir, 'elf', 'vmcore'), '--page', h.paddr, '--json');
+    expect(JSON.parse(e.stdout)).toEqual(h);
+    expect(show(String(leftOut)).state).toBe('left out by dump level 31: the file does not hold it');
+    expect(show(`0x${end.toString(16)}`).state).toMatch(/^not in the dump/);
+    // The text view: a heading, then lines of 16 bytes, identical runs folded into one `*`.
+    const text = cli('inspect', file, '--page', `0x${held.at.toString(16)}`).stdout.split('\n');
+    expect(text[0]).toBe(
+      `page frame 0x${(held.at / page).toString(16)} at 0x${held.at.toString(16)} (64 KiB): held`,
+    );
+    expect(text[1]).toMatch(/^[0-9a-f]{16} {2}([0-9a-f]{2} ){16} \|.{16}\|$/);
+    for (const bad of ['zz', '-1', '0x', '1e9']) {
+      const r = cli('inspect', file, '--page', bad);
+      expect(r.status, bad).toBe(2);
+      expect(r.stderr.trim()).toBe(
+        `fadump-sim: error: --page ${bad}: expected a physical address, hex (0x10000000) or decimal`,
+      );
+    }
+  });
 
   it('prints a device tree blob', () => {
     const m = makeMachine({ memory: 2 * 2 ** 30 });
