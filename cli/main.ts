@@ -176,7 +176,7 @@ function dumpOptions<T>(y: Argv<T>) {
       default: 'elf',
       choices: ['elf', 'kdump'],
       describe:
-        'elf: /proc/vmcore copied as it is (readelf and gdb open it); kdump: compressed as makedumpfile -c writes it',
+        'elf: /proc/vmcore copied as it is (readelf and gdb open it), or with a --dump-level as makedumpfile -E writes it; kdump: compressed as makedumpfile -c writes it',
     })
     .option('dump-level', {
       type: 'number',

@@ -50,11 +50,14 @@ export interface DumpContents {
   granule: number;
   /** Bytes at the start of the file taken by headers and notes. */
   headerBytes: number;
-  /** makedumpfile's dump level the file was written at (0 for an unfiltered copy of /proc/vmcore). */
-  dumpLevel: number;
+  /**
+   * makedumpfile's dump level the file was written at: 0 for an unfiltered copy of /proc/vmcore,
+   * null when the file leaves pages out without recording the level (an ELF from makedumpfile -E).
+   */
+  dumpLevel: number | null;
   /**
    * Memory the dump describes but does not hold: the pages its dump level left out (in the 1st
-   * bitmap and not the 2nd), sorted. Empty for an ELF copy.
+   * bitmap and not the 2nd; in an ELF, past a PT_LOAD's p_filesz up to its p_memsz), sorted.
    */
   leftOut: { base: number; size: number }[];
   /** Pages held as makedumpfile's shared zero page (dump level bit 1): known zero, stored once; sorted. */

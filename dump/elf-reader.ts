@@ -118,6 +118,13 @@ class ElfDump implements DumpReader {
         throw new DumpFileError('a PT_LOAD beyond 2^53 bytes of file', Number(eh.e_phoff));
       contents.loads.push(load);
     }
+    // What makedumpfile -E left out: the memory a PT_LOAD describes past the bytes it holds.
+    const leftOut = contents.loads
+      .filter((l) => l.size > l.fileSize)
+      .map((l) => ({ base: l.paddr + l.fileSize, size: l.size - l.fileSize }))
+      .sort((a, b) => a.base - b.base);
+    contents.leftOut = leftOut;
+    contents.dumpLevel = leftOut.length ? null : 0;
     contents.headerBytes = headerEnd;
     this.contents = contents;
     contents.dmesg = kernelLog(contents.vmcoreinfo, order, (addr, len) => this.read(addr, len).data);

@@ -5,7 +5,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import type { DumpImage } from '../kernel-model/dump-image.ts';
 import type { DumpReader } from './dump-reader.ts';
 import { isElf, openElfDump } from './elf-reader.ts';
-import { writeElfCore } from './elf-writer.ts';
+import { writeElfCore, writeFilteredElf } from './elf-writer.ts';
 import type { PfnRange } from './image-memory.ts';
 import { isKdump, openKdumpDump } from './kdump-reader.ts';
 import { writeKdump } from './kdump-writer.ts';
@@ -23,9 +23,10 @@ export interface DumpFormat {
 }
 
 export const DUMP_FORMATS = {
-  /** An ELF core, as copying /proc/vmcore gives (unfiltered). */
+  /** An ELF core: as copying /proc/vmcore gives it (level 0), or as `makedumpfile -E -d LEVEL` writes it. */
   elf: {
-    write: (path: string, image: DumpImage, _: DumpWriteOptions) => writeElfCore(path, image),
+    write: (path: string, image: DumpImage, o: DumpWriteOptions) =>
+      o.level === 0 ? writeElfCore(path, image) : writeFilteredElf(path, image, o.level, o.excluded ?? []),
     open: openElfDump,
   },
   /** kdump-compressed, as `makedumpfile -c -d LEVEL` writes it. */

@@ -46,6 +46,24 @@ export function pfnsOf(ranges: readonly { base: number; size: number }[]): PfnRa
   return out;
 }
 
+/** The page frames in `a` or `b` (each sorted), merged. */
+export function unionPfns(a: readonly PfnRange[], b: readonly PfnRange[]): PfnRange[] {
+  const out: PfnRange[] = [];
+  for (const r of [...a, ...b].sort((x, y) => x.start - y.start)) {
+    const last = out[out.length - 1];
+    if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
+    else out.push({ ...r });
+  }
+  return out;
+}
+
+/** Whether every byte of a page is zero. */
+export function isZeroPage(page: Uint8Array): boolean {
+  const w = new BigUint64Array(page.buffer, page.byteOffset, page.length / 8);
+  for (let i = 0; i < w.length; i++) if (w[i] !== 0n) return false;
+  return true;
+}
+
 /** Page frames in the ranges. */
 export function pfnCount(ranges: readonly PfnRange[]): number {
   return ranges.reduce((n, r) => n + r.end - r.start, 0);
@@ -102,6 +120,20 @@ export class ImageMemory {
       return s.source.peek(src, PAGE_SIZE);
     }
     return this.read(paddr, PAGE_SIZE);
+  }
+
+  /** The page frames among `ranges` whose bytes are all zero (makedumpfile's exclude_zero_pages()). */
+  zeroPfns(ranges: readonly PfnRange[]): PfnRange[] {
+    const out: PfnRange[] = [];
+    for (const r of ranges)
+      for (let pfn = r.start; pfn < r.end; pfn++) {
+        const page = this.page(pfn);
+        if (page !== undefined && !isZeroPage(page)) continue;
+        const last = out[out.length - 1];
+        if (last && last.end === pfn) last.end++;
+        else out.push({ start: pfn, end: pfn + 1 });
+      }
+    return out;
   }
 
   private segmentAt(paddr: number): DumpSegment | undefined {

@@ -17,7 +17,7 @@ import { writeAtomically } from '../emulator/output-guard.ts';
 import type { DumpImage } from '../kernel-model/dump-image.ts';
 import { NT_PRSTATUS } from '../kernel-model/elf.ts';
 import { PAGE_SIZE } from '../kernel-model/symbols.ts';
-import { ImageMemory, type PfnRange, subtractPfns } from './image-memory.ts';
+import { ImageMemory, isZeroPage, type PfnRange, subtractPfns } from './image-memory.ts';
 
 import {
   DISK_DUMP_HEADER,
@@ -174,7 +174,7 @@ export async function writeKdump(
       for (const r of dumpable) {
         for (let pfn = r.start; pfn < r.end; pfn++) {
           const page = mem.page(pfn);
-          const zeroPage = page === undefined || isZero(page);
+          const zeroPage = page === undefined || isZeroPage(page);
           if (zeroPage) {
             zero++;
             if (zeroShared) {
@@ -224,12 +224,6 @@ function utsname(mem: ImageMemory, info: Record<string, string>) {
   return Object.fromEntries(
     names.map((n, i) => [n, bytes ? bytes.subarray(i * UTS, (i + 1) * UTS) : empty]),
   ) as Record<(typeof names)[number], Uint8Array>;
-}
-
-function isZero(page: Uint8Array): boolean {
-  const w = new BigUint64Array(page.buffer, page.byteOffset, page.length / 8);
-  for (let i = 0; i < w.length; i++) if (w[i] !== 0n) return false;
-  return true;
 }
 
 /** The bitmap of `ranges`, `size` bytes, as chunks holding set bits (the rest of the file stays a hole). */

@@ -1,8 +1,11 @@
 // The kdump service's save step in the fadump kernel, once /proc/vmcore is ready: an unfiltered ELF
 // copy (`cp /proc/vmcore`), or makedumpfile at a dump level, which reads every page frame's struct
-// page through /proc/vmcore (dump/page-filter.ts) and writes the pages it keeps. When makedumpfile
-// cannot filter (VMCOREINFO lacks what it needs), the service copies /proc/vmcore instead.
+// page through /proc/vmcore (dump/page-filter.ts) and writes the pages it keeps, kdump-compressed
+// (-c) or as ELF (-E). When makedumpfile fails (VMCOREINFO lacks what the filter needs, or an ELF
+// would need more program headers than we write), the service copies /proc/vmcore instead, as
+// Debian's kdump-tools falls back to cp.
 
+import { FilteredElfError } from '../dump/elf-writer.ts';
 import { DUMP_FORMATS, type DumpFormatName } from '../dump/formats.ts';
 import { filterPages, imageFilterMemory, PageFilterError } from '../dump/page-filter.ts';
 import type { DumpImage } from '../kernel-model/dump-image.ts';
@@ -23,16 +26,15 @@ export async function saveDump(
 ): Promise<SavedDump> {
   if (format === 'elf' && level === 0)
     return { format, bytes: await DUMP_FORMATS.elf.write(path, image, { level: 0 }) };
-  let excluded: ReturnType<typeof filterPages>['excluded'];
   try {
-    excluded = filterPages(imageFilterMemory(image), level).excluded;
+    const { excluded } = filterPages(imageFilterMemory(image), level);
+    return { format, bytes: await DUMP_FORMATS[format].write(path, image, { level, excluded }) };
   } catch (e) {
-    if (!(e instanceof PageFilterError)) throw e;
+    if (!(e instanceof PageFilterError || e instanceof FilteredElfError)) throw e;
     return {
       format: 'elf',
       bytes: await DUMP_FORMATS.elf.write(path, image, { level: 0 }),
-      warning: `makedumpfile -d ${level}: ${e.message} The unfiltered /proc/vmcore was copied instead.`,
+      warning: `makedumpfile ${format === 'elf' ? '-E ' : ''}-d ${level}: ${e.message} The unfiltered /proc/vmcore was copied instead.`,
     };
   }
-  return { format, bytes: await DUMP_FORMATS[format].write(path, image, { level, excluded }) };
 }

@@ -331,7 +331,7 @@ function pagesSection(c: Summary['cycles'][number]): string {
   const cells = (r: string[], tag: string) =>
     `<tr>${r.map((v) => `<${tag}>${esc(v)}</${tag}>`).join('')}</tr>`;
   return `<h2>Pages in the dump</h2>
-<p>${esc(t.size)}. Pages per memory block, read back from the dump file: kept (zero pages among them), and left out by why, as makedumpfile's report counts them.</p>
+<p>${esc(t.size)}. Pages per memory block, read back from the dump file: kept (a kdump file keeps its zero pages, stored once; an ELF leaves them out), and left out by why, as makedumpfile's report counts them.</p>
 <table class="pages">${cells(t.head, 'th')}${t.rows
     .slice(0, -1)
     .map((r) => cells(r, 'td'))

@@ -50,10 +50,6 @@ function checkDump(o: RunOptions): void {
     throw new ConfigError(
       `--dump-level ${level} must be 0 to 31 (1 zero, 2 cache, 4 cache with private data, 8 user data, 16 free pages)`,
     );
-  if (format === 'elf' && level !== 0)
-    throw new ConfigError(
-      `--dump-level ${level} with an ELF dump: a filtered ELF (makedumpfile -E) is not built yet; use --dump-format kdump`,
-    );
 }
 
 /** Checks what the model cannot run; throws ConfigError with one clear line. */

@@ -81,13 +81,14 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
   // An ELF vmcore is a sparse file as large as the memory it describes: at most every LMB slot less
   // the reserved area (at least the 320 MiB of boot memory fadump always reserves), plus headers well
   // under 64 MiB. The file system must take a file that large, which is known now rather than after
-  // the work (ext4 stops at 16 TiB). A kdump-compressed file holds only the pages it keeps.
-  if ((o.dump?.format ?? 'elf') === 'elf') {
+  // the work (ext4 stops at 16 TiB). A filtered ELF or a kdump-compressed file holds only the pages
+  // it keeps.
+  if ((o.dump?.format ?? 'elf') === 'elf' && dumpLevelOf(o) === 0) {
     const largest = machine.blocks.blocks.length * o.lmbSize - RTAS_FADUMP_MIN_BOOT_MEM + 64 * 2 ** 20;
     await probeFileSize(
       join(outDir, 'vmcore'),
       largest,
-      `a vmcore of up to ${bytesText(largest)} does not fit here; --dump-format kdump writes only the pages it keeps`,
+      `a vmcore of up to ${bytesText(largest)} does not fit here; --dump-format kdump or a --dump-level writes only the pages it keeps`,
     );
   }
   const eventLog = new EventLog(join(outDir, 'events.jsonl'), machine.events, o.logLevel);

@@ -62,7 +62,9 @@ export const SCENARIO_SCHEMA = z.strictObject({
       format: z
         .enum(['elf', 'kdump'])
         .optional()
-        .describe('elf: /proc/vmcore as it is; kdump: compressed as makedumpfile -c writes it; default elf'),
+        .describe(
+          'elf: /proc/vmcore as it is, or at a dump level as makedumpfile -E writes it; kdump: compressed as makedumpfile -c writes it; default elf',
+        ),
       level: z
         .number()
         .int()

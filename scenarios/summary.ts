@@ -174,16 +174,19 @@ export function verdict(c: CycleSummary): Verdict {
   if (v.extraCpus?.length)
     lines.push(`notes for CPUs that did not exist or twice: ${v.extraCpus.join(', ')}`);
   if (v.vmcoreinfoMismatch?.length) lines.push(`VMCOREINFO differs: ${v.vmcoreinfoMismatch.join(', ')}`);
+  const level = d.level === null ? 'any dump level' : `dump level ${d.level}`;
   if (v.wronglyLeftOutPages)
-    lines.push(`${v.wronglyLeftOutPages} pages left out that dump level ${d.level} does not allow`);
+    lines.push(`${v.wronglyLeftOutPages} pages left out that ${level} does not allow`);
   const ok = lines.length === 0;
   if (ok) {
     const held = c.crash.ranges.reduce((n, r) => n + Number(r.size), 0) - byDesign;
     const p = d.pages;
-    const leftOut = p ? p.cache + p.cachePrivate + p.user + p.free + p.hwpoison + p.offline : 0;
+    // A kdump file holds its zero pages once; an ELF (makedumpfile -E) leaves them out.
+    const zeroOut = d.format === 'elf' && p ? p.zero : 0;
+    const leftOut = p ? p.cache + p.cachePrivate + p.user + p.free + p.hwpoison + p.offline + zeroOut : 0;
     lines.push(
       leftOut && p
-        ? `exact: ${p.remaining + p.zero} pages kept of ${bytesText(held)} of memory, ${leftOut} left out as dump level ${d.level} allows; ${d.cpus.length} CPU notes and VMCOREINFO as they were at the crash`
+        ? `exact: ${p.remaining + p.zero - zeroOut} pages kept of ${bytesText(held)} of memory, ${leftOut} left out as ${d.level === null ? 'a dump level (the ELF does not record which)' : level} allows; ${d.cpus.length} CPU notes and VMCOREINFO as they were at the crash`
         : `exact: ${bytesText(held)} of memory, ${d.cpus.length} CPU notes and VMCOREINFO as they were at the crash`,
     );
   }
@@ -218,7 +221,12 @@ export function pageTable(c: CycleSummary): PageTable | undefined {
   const memory = c.crash.ranges.reduce((n, r) => n + Number(r.size), 0);
   const bytes = d.bytes ?? 0;
   const share = memory ? `${((100 * bytes) / memory).toPrecision(2)}%` : '-';
-  const how = d.format === 'kdump' ? `kdump-compressed at dump level ${d.level}` : 'ELF, unfiltered';
+  const how =
+    d.format === 'kdump'
+      ? `kdump-compressed at dump level ${d.level}`
+      : d.level === 0
+        ? 'ELF, unfiltered'
+        : 'ELF, filtered (makedumpfile -E)';
   const row = (blocks: string, start: string, x: Omit<BlockPages, 'start' | 'blocks'>) => [
     blocks,
     start,
@@ -274,7 +282,7 @@ export function pageTableText(t: PageTable): string[] {
     `  ${r.map((v, i) => (i === 1 ? v.padEnd(width[i]!) : v.padStart(width[i]!))).join('  ')}`;
   return [
     t.size,
-    `pages (${PAGE_SIZE / 1024} KiB) per memory block; kept includes zero pages; the rest were left out as the dump level allows:`,
+    `pages (${PAGE_SIZE / 1024} KiB) per memory block; a kdump file keeps its zero pages (stored once), an ELF leaves them out; the rest were left out as the dump level allows:`,
     line(t.head),
     ...t.rows.slice(0, -1).map(line),
     ...(t.more ? [`  … ${t.more} more runs of blocks`] : []),

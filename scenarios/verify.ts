@@ -3,7 +3,7 @@
 // dump side of summary.json and every verdict come from here, never from the model's own objects.
 
 import type { DumpReader } from '../dump/dump-reader.ts';
-import { type PfnRange, pfnCount, pfnsOf, subtractPfns } from '../dump/image-memory.ts';
+import { isZeroPage, type PfnRange, pfnCount, pfnsOf, subtractPfns } from '../dump/image-memory.ts';
 import {
   dumpFilterMemory,
   filterPages,
@@ -75,8 +75,11 @@ export interface DumpSide {
   cpus: DumpCpu[];
   loads: { start: string; size: string }[];
   vmcoreinfo: Record<string, string> | null;
-  /** makedumpfile's -d the file was written at (0: an unfiltered copy). */
-  level: number;
+  /**
+   * makedumpfile's -d the file was written at (0: an unfiltered copy); null when the file does not
+   * record it (an ELF from makedumpfile -E).
+   */
+  level: number | null;
   /**
    * Pages as makedumpfile's report counts them, from the file: those its dump level left out by
    * what the struct pages it holds say of each, the zero pages stored once, `remaining` (the pages
@@ -276,14 +279,18 @@ function dumpPages(reader: DumpReader, blockSize: number): DumpPages | null {
   let why: (PfnRange & { kind: Exclude<PageKind, 'zero'> })[] = [];
   if (leftOut.length) {
     try {
-      why = intersect(filterPages(dumpFilterMemory(reader), c.dumpLevel).excluded, leftOut);
+      why = intersect(filterPages(dumpFilterMemory(reader), c.dumpLevel ?? 31).excluded, leftOut);
     } catch (e) {
       if (e instanceof PageFilterError) return null;
       throw e;
     }
   }
+  // An ELF from makedumpfile -E leaves zero pages out (a kdump file holds them once): the pages it
+  // left out that no struct page explains are, by elimination, its zero pages. Whether they were
+  // zero at the crash is verification's to judge.
+  const zeroLeftOut = c.format === 'elf' ? subtractPfns(leftOut, why) : [];
   const counts = noPages();
-  counts.zero = pfnCount(zero);
+  counts.zero = pfnCount(zero) + pfnCount(zeroLeftOut);
   for (const x of why) counts[x.kind] += x.end - x.start;
   const maxPfn = described.length ? described[described.length - 1]!.end : 0;
 
@@ -311,6 +318,10 @@ function dumpPages(reader: DumpReader, blockSize: number): DumpPages | null {
   spread(zero, (r, n) => {
     r.zero += n;
   });
+  spread(zeroLeftOut, (r, n) => {
+    r.zero += n;
+    r.kept -= n;
+  });
   for (const kind of LEFT_OUT)
     spread(
       why.filter((x) => x.kind === kind),
@@ -330,7 +341,7 @@ function dumpPages(reader: DumpReader, blockSize: number): DumpPages | null {
   }
   return {
     ...counts,
-    remaining: pfnCount(described) - pfnCount(leftOut) - counts.zero,
+    remaining: pfnCount(described) - pfnCount(leftOut) - pfnCount(zero),
     total: maxPfn,
     blockSize,
     byBlock,
@@ -367,19 +378,47 @@ function judgeLeftOut(
   ranges: readonly Range[],
 ): Pick<Verification, 'excludablePages' | 'wronglyLeftOutPages'> {
   const leftOut = pfnsOf(reader.contents.leftOut);
+  // A file that does not record its level (makedumpfile -E) is held to what any level allows.
+  const level = reader.contents.dumpLevel ?? 31;
   try {
     const excludable = filterPages(
       snapshotFilterMemory((a, n) => memory.peek(a, n), ranges, truth.vmcoreinfo, truth.order),
-      reader.contents.dumpLevel,
+      level,
     );
+    const wrong = subtractPfns(leftOut, excludable.excluded);
+    // At dump level bit 1 an ELF (makedumpfile -E) also leaves out the pages that were zero at the
+    // crash; a kdump file holds them, as the shared zero page.
+    const zeroOut = level & 1 && reader.contents.format === 'elf';
     return {
       excludablePages: excludable.counts,
-      wronglyLeftOutPages: pfnCount(subtractPfns(leftOut, excludable.excluded)),
+      wronglyLeftOutPages: zeroOut ? nonZeroPages(memory, wrong) : pfnCount(wrong),
     };
   } catch (e) {
     if (!(e instanceof PageFilterError)) throw e;
     return { excludablePages: null, wronglyLeftOutPages: pfnCount(leftOut) };
   }
+}
+
+/** The page frames among `ranges` whose crash-time bytes are not all zero. */
+function nonZeroPages(memory: MemoryView, ranges: readonly PfnRange[]): number {
+  const whole = PAGE_SIZE === BACKING_PAGE;
+  // Identical pages share a buffer: each buffer is looked at once.
+  const seen = new Map<Uint8Array, boolean>();
+  let n = 0;
+  for (const r of ranges)
+    for (let pfn = r.start; pfn < r.end; pfn++) {
+      if (whole && !memory.isPresent(pfn)) continue;
+      const shared = whole ? memory.backing?.(pfn) : undefined;
+      if (shared) {
+        let zero = seen.get(shared);
+        if (zero === undefined) {
+          zero = isZeroPage(shared);
+          seen.set(shared, zero);
+        }
+        if (!zero) n++;
+      } else if (!isZeroPage(memory.peek(pfn * PAGE_SIZE, PAGE_SIZE))) n++;
+    }
+  return n;
 }
 
 /** The ranges widened to whole granules, merged. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withDump } from '../../../dump/formats.ts';
 import { KDUMP_SUB_HEADER } from '../../../dump/kdump-structs.ts';
+import { ELF64_EHDR, ELF64_PHDR } from '../../../kernel-model/elf.ts';
 import type { Summary } from '../../../scenarios/summary.ts';
 import { type CrashTruth, verifyDump } from '../../../scenarios/verify.ts';
 import { GiB, run } from '../../support/partition.ts';
@@ -64,6 +65,57 @@ describe('dump levels', () => {
     expect(sizes[1]).toBeLessThan(sizes[0]!);
   });
 
+  it('an ELF at level 31 (be), as makedumpfile -E writes it: zero pages left out too, long runs cut', async () => {
+    const r = await run({ ...SHAPE, endian: 'be', dump: { format: 'elf', level: 31 } });
+    const s = read(r.dir);
+    expect(s.verify).toMatchObject(EXACT);
+    expect(s.dump).toMatchObject({ status: 'captured', format: 'elf', level: null });
+    const p = s.dump.pages!;
+    for (const kind of ['zero', 'cache', 'user', 'free'] as const) expect(p[kind], kind).toBeGreaterThan(0);
+    // An ELF keeps no zero page: the blocks' kept pages are the remaining ones.
+    const sum = (k: 'kept' | 'zero') => p.byBlock.reduce((n, b) => n + b.blocks * b[k], 0);
+    expect(sum('kept')).toBe(p.remaining);
+    expect(sum('zero')).toBe(p.zero);
+    withDump(r.captures[0]!.path, 'elf', (d) => {
+      const c = d.contents;
+      expect(c.order).toBe('be');
+      const left = c.leftOut.reduce((n, x) => n + x.size, 0) / 2 ** 16;
+      expect(left).toBe(p.zero + p.cache + p.cachePrivate + p.user + p.free + p.hwpoison + p.offline);
+      // A PT_LOAD cut short ends in a run of at least 256 pages left out, then the next starts
+      // where that run ends.
+      for (const [i, l] of c.loads.entries()) {
+        const next = c.loads[i + 1];
+        if (l.size === l.fileSize || !next || next.paddr !== l.paddr + l.size) continue;
+        expect(l.size - l.fileSize).toBeGreaterThanOrEqual(256 * 2 ** 16);
+      }
+    });
+    // Smaller than the kdump file's page count suggests: only kept pages take space.
+    expect(s.dump.bytes).toBeLessThan(p.remaining * 2 ** 16 + 2 ** 20);
+  });
+
+  it('an ELF that leaves out pages no dump level allows is caught', async () => {
+    // 1 GiB: the file now holds data it does not describe, so verification reads all of it.
+    const r = await run({ ...SHAPE, memory: GiB, dump: { format: 'elf', level: 0 } });
+    const s = read(r.dir);
+    const path = r.captures[0]!.path;
+    // The first PT_LOAD (the kernel at 0) made to hold nothing: p_filesz 0, p_memsz as it was.
+    const fd = openSync(path, 'r+');
+    writeSync(
+      fd,
+      new Uint8Array(8),
+      0,
+      8,
+      ELF64_EHDR.size + ELF64_PHDR.size + ELF64_PHDR.offsetOf('p_filesz'),
+    );
+    const v = withDump(path, 'elf', (d) => {
+      expect(d.contents.dumpLevel).toBeNull();
+      return verifyDump(d, truthOf(r, s)).verify;
+    });
+    const kernelPages = Number(BigInt(s.dump.loads[0]!.size)) / 2 ** 16;
+    expect(v.wronglyLeftOutPages).toBeGreaterThan(0);
+    expect(v.wronglyLeftOutPages).toBeLessThan(kernelPages);
+  });
+
   it('a file that left out more than its level allows: every such page is counted', async () => {
     const r = await run({ ...SHAPE, dump: { format: 'kdump', level: 31 } });
     const s = read(r.dir);
@@ -72,23 +124,27 @@ describe('dump levels', () => {
     const at = 2 ** 16 + KDUMP_SUB_HEADER.offsetOf('dump_level');
     const fd = openSync(path, 'r+');
     writeSync(fd, new Uint8Array([1, 0, 0, 0]), 0, 4, at);
-    const truth: CrashTruth = {
-      memory: r.snapshots[0]!,
-      cpus: [],
-      crashingCpu: 0,
-      noteIds: 'logical',
-      ranges: s.crash.ranges.map((x) => ({ base: Number(x.start), size: Number(x.size) })),
-      notDumpedByDesign: [],
-      exclude: [],
-      hints: [],
-      vmcoreinfo: s.dump.vmcoreinfo,
-      order: 'le',
-      blockSize: 2 ** 28,
-      notSavedForOthers: [],
-    };
-    const v = withDump(path, 'kdump', (d) => verifyDump(d, truth).verify);
+    const v = withDump(path, 'kdump', (d) => verifyDump(d, truthOf(r, s)).verify);
     const p = s.dump.pages!;
     expect(v.wronglyLeftOutPages).toBe(p.cache + p.cachePrivate + p.user + p.free);
     expect(v.excludablePages).toMatchObject({ cache: 0, cachePrivate: 0, user: 0, free: 0 });
   });
 });
+
+/** What verification holds a dump of the run to: its crash-time memory and VMCOREINFO (no CPUs). */
+function truthOf(r: Awaited<ReturnType<typeof run>>, s: Summary): CrashTruth {
+  return {
+    memory: r.snapshots[0]!,
+    cpus: [],
+    crashingCpu: 0,
+    noteIds: 'logical',
+    ranges: s.crash.ranges.map((x) => ({ base: Number(x.start), size: Number(x.size) })),
+    notDumpedByDesign: [],
+    exclude: [],
+    hints: [],
+    vmcoreinfo: s.dump.vmcoreinfo,
+    order: 'le',
+    blockSize: 2 ** 28,
+    notSavedForOthers: [],
+  };
+}
