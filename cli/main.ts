@@ -366,10 +366,37 @@ export async function main(argv: string[]): Promise<void> {
             default: 1,
             describe: 'Campaign seed: case j is seeded from (seed, j)',
           })
+          .command(
+            'merge <dirs..>',
+            'Combine the results of check --shard (OUT/shard-I-of-N.json) into the report one process gives',
+            (m) =>
+              m
+                .positional('dirs', {
+                  type: 'string',
+                  array: true,
+                  demandOption: true,
+                  describe: 'Directories holding shard results (the --out of each shard), or the files',
+                })
+                .option('out', {
+                  type: 'string',
+                  default: 'check-out',
+                  describe: 'Where shrunk counterexamples are written',
+                })
+                .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' })
+                .hide('runs')
+                .hide('seed')
+                .hide('shard')
+                .hide('workers')
+                .hide('inject-fault')
+                .epilogue(
+                  'Refused with exit 2: results of different campaigns (seed, runs, properties, faults, shard count), a shard given twice or cases in two shards, a shard missing. Exit 1 when a case failed.',
+                ),
+            async (m) => (await import('./check.ts')).merge(m.dirs as string[], { out: m.out, json: m.json }),
+          )
           .option('shard', {
             type: 'string',
-            default: '1/1',
-            describe: 'Run shard i of n: the cases j with j mod n = i-1',
+            describe:
+              'Run shard i of n: the cases j with j mod n = i-1, and write OUT/shard-i-of-n.json for check merge. auto (or auto/N): from the environment: a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, JOB_COMPLETIONS), GitLab CI (CI_NODE_INDEX, CI_NODE_TOTAL), or any CI matrix (FADUMP_SIM_SHARD_INDEX, FADUMP_SIM_SHARD_TOTAL, 1-based) [default: 1/1]',
           })
           .option('workers', { type: 'number', default: 1, describe: 'Worker threads' })
           .option('out', {
@@ -397,7 +424,8 @@ export async function main(argv: string[]): Promise<void> {
             properties: (a.properties as string[] | undefined) ?? [],
             runs: int('runs', a.runs, 1, 10_000_000),
             seed: int('seed', a.seed, 0, 0xffffffff),
-            shard: parseShard(a.shard),
+            shard: parseShard(a.shard ?? '1/1'),
+            shardFile: a.shard !== undefined,
             workers: int('workers', a.workers, 1, 64),
             out: a.out,
             json: a.json,

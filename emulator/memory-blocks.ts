@@ -1,6 +1,7 @@
 // Logical memory blocks (LMBs): the unit in which PowerVM assigns memory to a partition and in
 // which DLPAR adds or removes it. Each block has a DRC index and an assigned flag; the device tree's
-// ibm,dynamic-memory-v2 is generated from this list. Cost is O(blocks).
+// ibm,dynamic-memory-v2 is generated from this list. The merged assigned ranges are recomputed,
+// O(blocks), when next asked for after a change, so a bulk DLPAR event costs O(blocks) once.
 
 export const MIN_LMB_SIZE = 16 * 2 ** 20;
 export const MAX_LMB_SIZE = 2 ** 30;
@@ -38,7 +39,7 @@ export function isPowerOfTwo(n: number): boolean {
 
 export class MemoryBlocks {
   readonly blocks: MemoryBlock[];
-  private ranges: Range[] = [];
+  private merged: Range[] | undefined;
 
   constructor(
     readonly lmbSize: number,
@@ -53,14 +54,13 @@ export class MemoryBlocks {
       base: index * lmbSize,
       assigned: true,
     }));
-    this.refresh();
   }
 
   setAssigned(index: number, assigned: boolean): void {
     const b = this.blocks[index];
     if (!b) throw new RangeError(`no LMB ${index}`);
+    if (b.assigned !== assigned) this.merged = undefined;
     b.assigned = assigned;
-    this.refresh();
   }
 
   byDrcIndex(drc: number): MemoryBlock | undefined {
@@ -69,11 +69,12 @@ export class MemoryBlocks {
 
   /** Assigned memory as merged, sorted ranges. */
   assignedRanges(): readonly Range[] {
-    return this.ranges;
+    this.merged ??= this.merge();
+    return this.merged;
   }
 
   assignedBytes(): number {
-    return this.ranges.reduce((s, r) => s + r.size, 0);
+    return this.assignedRanges().reduce((s, r) => s + r.size, 0);
   }
 
   /** End of the address space the blocks describe. */
@@ -83,7 +84,7 @@ export class MemoryBlocks {
 
   /** Whether [addr, addr+len) lies wholly inside one assigned range. */
   isAssigned(addr: number, len: number): boolean {
-    const rs = this.ranges;
+    const rs = this.assignedRanges();
     let lo = 0;
     let hi = rs.length - 1;
     while (lo <= hi) {
@@ -96,7 +97,7 @@ export class MemoryBlocks {
     return false;
   }
 
-  private refresh(): void {
+  private merge(): Range[] {
     const out: Range[] = [];
     for (const b of this.blocks) {
       if (!b.assigned) continue;
@@ -104,6 +105,6 @@ export class MemoryBlocks {
       if (last && last.base + last.size === b.base) last.size += this.lmbSize;
       else out.push({ base: b.base, size: this.lmbSize });
     }
-    this.ranges = out;
+    return out;
   }
 }

@@ -401,9 +401,8 @@ export class Kernel {
   hotplugRemove(count: number, drcIndexes?: readonly number[]): number[] | undefined {
     this.printk(KERN_INFO, 'pseries-hotplug-mem', `Attempting to hot-remove ${count} LMB(s)`);
     const removable = this.removableLmbs();
-    const picked = drcIndexes
-      ? removable.filter((l) => drcIndexes.includes(l.drc))
-      : removable.slice(0, count);
+    const wanted = drcIndexes && new Set(drcIndexes);
+    const picked = wanted ? removable.filter((l) => wanted.has(l.drc)) : removable.slice(0, count);
     if (picked.length < count) {
       this.printk(
         KERN_ERR,

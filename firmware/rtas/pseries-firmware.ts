@@ -87,7 +87,8 @@ export class PseriesFirmware {
    */
   dlparAssign(count: number, drcIndexes?: readonly number[]): number[] {
     const free = this.machine.blocks.blocks.filter((b) => !b.assigned);
-    const picked = drcIndexes ? free.filter((b) => drcIndexes.includes(b.drcIndex)) : free.slice(0, count);
+    const wanted = drcIndexes && new Set(drcIndexes);
+    const picked = wanted ? free.filter((b) => wanted.has(b.drcIndex)) : free.slice(0, count);
     for (const b of picked) this.machine.blocks.setAssigned(b.index, true);
     this.machine.events.emit('rtas', 'dlpar-assign', { drcIndexes: picked.map((b) => b.drcIndex) });
     return picked.map((b) => b.drcIndex);
@@ -95,12 +96,9 @@ export class PseriesFirmware {
 
   /** DLPAR memory remove after the OS released the LMBs: unassigns them; their contents are gone. */
   dlparUnassign(drcIndexes: readonly number[]): void {
-    for (const drc of drcIndexes) {
-      const b = this.machine.blocks.byDrcIndex(drc);
-      if (!b?.assigned) continue;
-      this.machine.blocks.setAssigned(b.index, false);
-      this.machine.memory.zero(b.base, this.machine.config.lmbSize);
-    }
+    const gone = drcIndexes.map((drc) => this.machine.blocks.byDrcIndex(drc)).filter((b) => b?.assigned);
+    for (const b of gone) this.machine.blocks.setAssigned(b!.index, false);
+    for (const b of gone) this.machine.memory.zero(b!.base, this.machine.config.lmbSize);
     this.machine.events.emit('rtas', 'dlpar-unassign', { drcIndexes: [...drcIndexes] });
   }
 

@@ -1,7 +1,7 @@
 // `fadump-sim check`: campaigns on worker threads, shards that partition the cases, an injected
 // fault found, shrunk and written as a scenario file that `run` replays; bad options exit 2.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,11 +9,16 @@ import { parse } from 'yaml';
 import { REPO } from '../support/tools.ts';
 
 const CLI = join(REPO, 'dist', 'cli.mjs');
-const cli = (...args: string[]) => {
+const cli = (...args: string[]) => cliIn({}, ...args);
+/** The CLI with these environment variables set (and every shard variable of the host unset). */
+const cliIn = (env: Record<string, string>, ...args: string[]) => {
+  const base = { ...process.env, NO_COLOR: '1' };
+  for (const k of ['JOB_COMPLETION_INDEX', 'JOB_COMPLETIONS', 'CI_NODE_INDEX', 'CI_NODE_TOTAL'])
+    delete base[k];
   const r = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
     timeout: 300_000,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...base, ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
@@ -38,7 +43,7 @@ describe('fadump-sim check', () => {
   it('shards partition the cases: two halves give what one whole run gives', () => {
     const run = (...a: string[]) =>
       JSON.parse(
-        cli('check', 'mutation-safe', '--runs', '12', '--seed', '8', '--json', ...a).stdout,
+        cli('check', 'mutation-safe', '--runs', '12', '--seed', '8', '--json', '--out', tmp(), ...a).stdout,
       ) as Report[];
     const whole = run()[0]!;
     const halves = [run('--shard', '1/2')[0]!, run('--shard', '2/2', '--workers', '2')[0]!];
@@ -46,6 +51,85 @@ describe('fadump-sim check', () => {
     const merged: Record<string, number> = {};
     for (const h of halves) for (const [k, v] of Object.entries(h.outcomes)) merged[k] = (merged[k] ?? 0) + v;
     expect(merged).toEqual(whole.outcomes);
+  });
+
+  it('four --shard auto processes of a Kubernetes Indexed Job, merged, report what one process reports', () => {
+    const campaign = ['check', 'resilient-exact', 'mutation-safe', '--runs', '10', '--seed', '4', '--json'];
+    const dirs = [0, 1, 2, 3].map((k) => {
+      const out = tmp();
+      const r = cliIn(
+        { JOB_COMPLETION_INDEX: String(k), JOB_COMPLETIONS: '4' },
+        ...campaign,
+        '--shard',
+        'auto',
+        '--out',
+        out,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      // Kubernetes counts from 0, shards from 1.
+      expect(readdirSync(out)).toEqual([`shard-${k + 1}-of-4.json`]);
+      expect((JSON.parse(r.stdout) as Report[]).map((p) => p.cases)).toEqual(k < 2 ? [3, 3] : [2, 2]);
+      return out;
+    });
+    const merged = cli('check', 'merge', ...dirs, '--json', '--out', tmp());
+    expect(merged.code, merged.stderr).toBe(0);
+    const whole = cli(...campaign, '--out', tmp());
+    expect(merged.stdout).toBe(whole.stdout);
+    expect((JSON.parse(whole.stdout) as Report[]).map((p) => p.cases)).toEqual([10, 10]);
+
+    // GitLab's parallel jobs and a CI matrix (1-based) name the same shards.
+    for (const env of [
+      { CI_NODE_INDEX: '2', CI_NODE_TOTAL: '4' },
+      { FADUMP_SIM_SHARD_INDEX: '2', FADUMP_SIM_SHARD_TOTAL: '4' },
+      { JOB_COMPLETION_INDEX: '1' },
+    ]) {
+      const out = tmp();
+      const count = 'JOB_COMPLETION_INDEX' in env ? 'auto/4' : 'auto';
+      const r = cliIn(env, ...campaign, '--shard', count, '--out', out);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(join(out, 'shard-2-of-4.json'), 'utf8')).toBe(
+        readFileSync(join(dirs[1]!, 'shard-2-of-4.json'), 'utf8'),
+      );
+    }
+
+    // Shard sets that are not one campaign whole: one line each, exit 2.
+    const other = tmp();
+    cliIn(
+      { JOB_COMPLETION_INDEX: '3', JOB_COMPLETIONS: '4' },
+      ...campaign.map((a) => (a === '4' ? '5' : a)),
+      '--shard',
+      'auto',
+      '--out',
+      other,
+    );
+    const overlap = tmp();
+    const second = JSON.parse(readFileSync(join(dirs[1]!, 'shard-2-of-4.json'), 'utf8'));
+    const first = JSON.parse(readFileSync(join(dirs[0]!, 'shard-1-of-4.json'), 'utf8'));
+    second.results['resilient-exact'].push(first.results['resilient-exact'][0]);
+    writeFileSync(join(overlap, 'shard-2-of-4.json'), JSON.stringify(second));
+    for (const [given, message] of [
+      [[dirs[0]!, dirs[1]!, dirs[2]!], /^fadump-sim: error: shard 4\/4 missing$/],
+      [[...dirs, dirs[3]!], /^fadump-sim: error: shard 4\/4 given twice: .* and .*$/],
+      [
+        [dirs[0]!, dirs[1]!, dirs[2]!, other],
+        /shard-4-of-4\.json: another campaign \(seed 5, .*\) than .* \(seed 4, /,
+      ],
+      [
+        [dirs[0]!, overlap, dirs[2]!, dirs[3]!],
+        /^fadump-sim: error: resilient-exact case 0 is in two shards: /,
+      ],
+      [[tmp()], /: no shard results in it/],
+    ] as const) {
+      const r = cli('check', 'merge', ...given);
+      expect(r.code, String(given)).toBe(2);
+      expect(r.stderr.trim()).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    const none = cliIn({}, 'check', '--shard', 'auto');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--shard auto: no shard index in the environment \(JOB_COMPLETION_INDEX/);
+    const noCount = cliIn({ JOB_COMPLETION_INDEX: '0' }, 'check', '--shard', 'auto');
+    expect(noCount.stderr).toMatch(/set JOB_COMPLETIONS or give --shard auto\/N/);
   });
 
   it('finds an injected fault, shrinks it to a few steps, and run replays the failure', () => {
