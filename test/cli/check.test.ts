@@ -180,7 +180,11 @@ describe('fadump-sim check', () => {
   });
 
   for (const [what, args, message] of [
-    ['a shard past the count', ['--shard', '3/2'], '--shard 3/2: expected i/n with 1 <= i <= n, such as 1/4'],
+    [
+      'a shard past the count',
+      ['--shard', '3/2'],
+      '--shard 3/2: expected i/n with 1 <= i <= n, such as 1/4, or auto (JOB_COMPLETION_INDEX/JOB_COMPLETIONS, CI_NODE_INDEX/CI_NODE_TOTAL, FADUMP_SIM_SHARD_INDEX/FADUMP_SIM_SHARD_TOTAL)',
+    ],
     ['no workers', ['--workers', '0'], '--workers 0 must be 1 to 64'],
     [
       'an unknown property',
