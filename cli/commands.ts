@@ -36,7 +36,7 @@ import {
   failAfterStart,
   UsageError,
 } from './fail.ts';
-import { inspectFile, inspectPage } from './inspect.ts';
+import { inspectDmesg, inspectFile, inspectPage } from './inspect.ts';
 
 /** Turns on test-only model faults (`--inject-fault`, to replay check counterexamples). */
 export function setFaults(names: readonly string[]): void {
@@ -251,11 +251,16 @@ export async function explainCommand(o: RunOptions, out: string): Promise<void> 
 }
 
 /** `inspect FILE`: exit 2 for a file it cannot read, 1 when the file lacks what its headers promise. */
-export function inspectCommand(file: string, json: boolean, page?: number): void {
+export function inspectCommand(file: string, json: boolean, page?: number, dmesg = false): void {
   let r: ReturnType<typeof inspectFile>;
   try {
     if (statSync(file).isDirectory()) fail(`${file}: cannot read: is a directory (EISDIR)`);
-    r = page === undefined ? inspectFile(file, json) : inspectPage(file, page, json);
+    r =
+      page !== undefined
+        ? inspectPage(file, page, json)
+        : dmesg
+          ? inspectDmesg(file, json)
+          : inspectFile(file, json);
   } catch (e) {
     if (e instanceof DumpFileError || e instanceof DtbError) fail(`${file}: ${e.message}`);
     const code = (e as NodeJS.ErrnoException).code;

@@ -96,6 +96,14 @@ export function inspectPage(path: string, paddr: number, json: boolean): Inspect
   return { text: lines.join('\n'), warnings: [] };
 }
 
+/** The crashed kernel's log in a vmcore (ELF or kdump), as vmcore-dmesg prints it. */
+export function inspectDmesg(path: string, json: boolean): Inspection {
+  const format = formatOf(path);
+  if (!format) throw new DumpFileError('not a vmcore: neither an ELF core nor a kdump-compressed file', 0);
+  const lines = withDump(path, format, (d) => d.contents.dmesg);
+  return { text: json ? JSON.stringify(lines, null, 2) : lines.join('\n'), warnings: [] };
+}
+
 export function inspectFile(path: string, json: boolean): Inspection {
   const magic = head(path);
   if (magic[0] === 0xd0 && magic[1] === 0x0d && magic[2] === 0xfe && magic[3] === 0xed) {

@@ -468,6 +468,11 @@ export async function main(argv: string[]): Promise<void> {
         y
           .positional('file', { type: 'string', demandOption: true })
           .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' })
+          .option('dmesg', {
+            type: 'boolean',
+            describe: "Print only the crashed kernel's log, as vmcore-dmesg prints it",
+          })
+          .conflicts('dmesg', 'page')
           .option('page', {
             type: 'string',
             describe:
@@ -478,7 +483,7 @@ export async function main(argv: string[]): Promise<void> {
           ),
       async (a) => {
         const page = a.page === undefined ? undefined : physicalAddress(a.page);
-        (await commands()).inspectCommand(a.file, a.json, page);
+        (await commands()).inspectCommand(a.file, a.json, page, a.dmesg === true);
       },
     )
     // A number yargs could not read is NaN: say what was given instead.

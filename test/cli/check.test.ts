@@ -12,7 +12,7 @@ const CLI = join(REPO, 'dist', 'cli.mjs');
 const cli = (...args: string[]) => cliIn({}, ...args);
 /** The CLI with these environment variables set (and every shard variable of the host unset). */
 const cliIn = (env: Record<string, string>, ...args: string[]) => {
-  const base = { ...process.env, NO_COLOR: '1' };
+  const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   for (const k of ['JOB_COMPLETION_INDEX', 'JOB_COMPLETIONS', 'CI_NODE_INDEX', 'CI_NODE_TOTAL'])
     delete base[k];
   const r = spawnSync(process.execPath, [CLI, ...args], {
@@ -78,7 +78,7 @@ describe('fadump-sim check', () => {
     expect((JSON.parse(whole.stdout) as Report[]).map((p) => p.cases)).toEqual([10, 10]);
 
     // GitLab's parallel jobs and a CI matrix (1-based) name the same shards.
-    for (const env of [
+    for (const env of <Record<string, string>[]>[
       { CI_NODE_INDEX: '2', CI_NODE_TOTAL: '4' },
       { FADUMP_SIM_SHARD_INDEX: '2', FADUMP_SIM_SHARD_TOTAL: '4' },
       { JOB_COMPLETION_INDEX: '1' },

@@ -71,6 +71,10 @@ describe('fadump-sim inspect', () => {
       `page frame 0x${(held.at / page).toString(16)} at 0x${held.at.toString(16)} (64 KiB): held`,
     );
     expect(text[1]).toMatch(/^[0-9a-f]{16} {2}([0-9a-f]{2} ){16} \|.{16}\|$/);
+    // --dmesg: the log alone, as the run's vmcore-dmesg.txt (and vmcore-dmesg) has it.
+    const log = cli('inspect', file, '--dmesg');
+    expect(log.status).toBe(0);
+    expect(log.stdout).toBe(readFileSync(join(dir, 'vmcore-dmesg.txt'), 'utf8'));
     for (const bad of ['zz', '-1', '0x', '1e9']) {
       const r = cli('inspect', file, '--page', bad);
       expect(r.status, bad).toBe(2);

@@ -9,7 +9,7 @@ import { withDump } from '../../dump/formats.ts';
 import type { RunOptions, RunResult } from '../../scenarios/run.ts';
 import { compareMemory } from '../../scenarios/verify.ts';
 import { run as runIn } from '../support/partition.ts';
-import { makedumpfile, tools, withoutCaller } from '../support/tools.ts';
+import { makedumpfile, REPO, tools, withoutCaller } from '../support/tools.ts';
 import { EXACT } from '../support/verify.ts';
 
 const MiB = 2 ** 20;
@@ -140,6 +140,15 @@ for (const [endian, firmware, kernel, extra] of CAPTURES) {
         expect(r.stdout.trimEnd().split('\n')).toEqual(crashed);
         // The run's own vmcore-dmesg.txt, read from the dump, is what vmcore-dmesg prints.
         expect(readFileSync(join(c.dir, 'vmcore-dmesg.txt'), 'utf8')).toBe(r.stdout);
+        // And `inspect --dmesg`, byte for byte.
+        const ours = spawnSync(process.execPath, [
+          join(REPO, 'dist', 'cli.mjs'),
+          'inspect',
+          c.vmcore,
+          '--dmesg',
+        ]);
+        expect(ours.status).toBe(0);
+        expect(ours.stdout.toString('utf8')).toBe(r.stdout);
         expect(r.stdout).toContain('Kernel panic - not syncing: sysrq triggered crash');
         expect(r.stdout).not.toContain('Firmware-assisted dump is active');
       },
