@@ -136,6 +136,15 @@ export class ImageMemory {
     return out;
   }
 
+  /** Page frame `pfn`'s backing buffer when the memory shares one (see MemoryView.backing). */
+  backing(pfn: number): Uint8Array | undefined {
+    const paddr = pfn * PAGE_SIZE;
+    const s = this.segmentAt(paddr);
+    if (!s || paddr + PAGE_SIZE > s.paddr + s.size || PAGE_SIZE !== BACKING_PAGE) return undefined;
+    const src = s.sourceAddr + (paddr - s.paddr);
+    return src % BACKING_PAGE ? undefined : s.source.backing?.(src / BACKING_PAGE);
+  }
+
   private segmentAt(paddr: number): DumpSegment | undefined {
     let lo = 0;
     let hi = this.segments.length - 1;

@@ -15,7 +15,7 @@
 import { without } from '../emulator/ranges.ts';
 import type { ByteOrder } from '../emulator/struct.ts';
 import type { DumpImage } from '../kernel-model/dump-image.ts';
-import { KERNEL_VBASE } from '../kernel-model/symbols.ts';
+import { KERNEL_VBASE, PAGE_SIZE } from '../kernel-model/symbols.ts';
 import type { DumpReader } from './dump-reader.ts';
 import { ImageMemory, type PfnRange, pfnsOf } from './image-memory.ts';
 import { parseNotes, symbolPaddr } from './notes.ts';
@@ -60,6 +60,11 @@ export interface FilterMemory {
   order: ByteOrder;
   /** Whether the dump holds every byte of the range (makedumpfile cannot read what it does not). */
   covers?(paddr: number, len: number): boolean;
+  /**
+   * The bytes of the page at `paddr` (page-aligned) as a buffer that identical pages share, when the
+   * memory has one: the filter then classifies each shared buffer once. Never written.
+   */
+  buffer?(paddr: number): Uint8Array | undefined;
 }
 
 /** The filter cannot work: makedumpfile's words where it has them. */
@@ -168,6 +173,7 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
     if (last && last.end === start && last.kind === kind) last.end += n;
     else excluded.push({ start, end: start + n, kind });
   };
+  const memo = new WeakMap<Uint8Array, Map<number, [number, number, Exclude<PageKind, 'zero'>][]>>();
   let rootPage: Uint8Array | undefined;
   let rootAt = -1n;
   for (let nr = 0; nr < sections; nr++) {
@@ -182,7 +188,31 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
     const memMap = BigInt.asUintN(64, (map & SECTION_MAP_MASK) + BigInt(nr * pagesPerSection * L.page.size));
     const first = nr * pagesPerSection;
     const end = Math.min(first + pagesPerSection, maxMapnr);
-    const structs = readVirtual(mem, toPhys, memMap, (end - first) * L.page.size, L.pageSize);
+    const bytes = (end - first) * L.page.size;
+    // A section whose struct pages lie in one shared buffer (identical pages share one) is
+    // classified once per buffer and offset: the same bytes leave out the same pages.
+    let memoKey: { buf: Uint8Array; off: number } | undefined;
+    if (mem.buffer && end - first === pagesPerSection && holds(mem.pfnRanges, first, end)) {
+      const phys = toPhys(memMap);
+      const off = phys === undefined ? -1 : phys % L.pageSize;
+      if (phys !== undefined && off + bytes <= L.pageSize && (!mem.covers || mem.covers(phys, bytes))) {
+        const buf = mem.buffer(phys - off);
+        if (buf && buf.length === L.pageSize) memoKey = { buf, off };
+      }
+    }
+    const seen = memoKey && memo.get(memoKey.buf)?.get(memoKey.off);
+    if (seen) {
+      for (const [rel, n, kind] of seen) push(first + rel, n, kind);
+      continue;
+    }
+    const structs = memoKey
+      ? memoKey.buf.subarray(memoKey.off, memoKey.off + bytes)
+      : readVirtual(mem, toPhys, memMap, bytes, L.pageSize);
+    const found: [number, number, Exclude<PageKind, 'zero'>][] = [];
+    const emit = (pfn: number, n: number, kind: Exclude<PageKind, 'zero'>) => {
+      push(pfn, n, kind);
+      if (memoKey) found.push([pfn - first, n, kind]);
+    };
     for (let pfn = first; pfn < end; pfn++) {
       if (!inMemory(pfn)) continue;
       const at = (pfn - first) * L.page.size;
@@ -202,17 +232,37 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
         const order = L.page.private === undefined ? 0 : Number(u64(structs, at + L.page.private));
         if (L.maxOrder !== undefined && order >= L.maxOrder) continue;
         const n = Math.min(2 ** order, maxMapnr - pfn);
-        push(pfn, n, 'free');
+        emit(pfn, n, 'free');
         pfn += n - 1;
-      } else if (level & DUMP_LEVEL_BITS.cache && cache && !priv && !anon) push(pfn, 1, 'cache');
+      } else if (level & DUMP_LEVEL_BITS.cache && cache && !priv && !anon) emit(pfn, 1, 'cache');
       else if (level & DUMP_LEVEL_BITS.cachePrivate && cache && !anon)
-        push(pfn, 1, priv ? 'cachePrivate' : 'cache');
-      else if (level & DUMP_LEVEL_BITS.user && anon) push(pfn, 1, 'user');
-      else if (bit(flags, L.pgHwpoison) && L.pgHwpoison !== undefined) push(pfn, 1, 'hwpoison');
-      else if (L.offline !== undefined && !slab && mapcount === L.offline) push(pfn, 1, 'offline');
+        emit(pfn, 1, priv ? 'cachePrivate' : 'cache');
+      else if (level & DUMP_LEVEL_BITS.user && anon) emit(pfn, 1, 'user');
+      else if (bit(flags, L.pgHwpoison) && L.pgHwpoison !== undefined) emit(pfn, 1, 'hwpoison');
+      else if (L.offline !== undefined && !slab && mapcount === L.offline) emit(pfn, 1, 'offline');
+    }
+    // A free block running past the section would depend on where memory ends: not memoized.
+    if (memoKey && found.every(([rel, n]) => rel + n <= end - first)) {
+      const byOffset = memo.get(memoKey.buf) ?? new Map();
+      memo.set(memoKey.buf, byOffset);
+      byOffset.set(memoKey.off, found);
     }
   }
   return { excluded, counts };
+}
+
+/** Whether [start, end) lies inside one of the sorted, merged ranges. */
+function holds(ranges: readonly PfnRange[], start: number, end: number): boolean {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const r = ranges[mid]!;
+    if (start < r.start) hi = mid - 1;
+    else if (start >= r.end) lo = mid + 1;
+    else return end <= r.end;
+  }
+  return false;
 }
 
 /** Whether a pfn lies in the ranges; lookups must come in ascending order. */
@@ -331,6 +381,7 @@ export function imageFilterMemory(image: DumpImage): FilterMemory {
     vmcoreinfo: parseNotes(image.notes, image.order, 0).vmcoreinfo,
     order: image.order,
     covers: (a, n) => mem.covers(a, n),
+    buffer: (a) => (a % PAGE_SIZE ? undefined : mem.backing(a / PAGE_SIZE)),
   };
 }
 
@@ -356,7 +407,15 @@ export function snapshotFilterMemory(
   ranges: readonly { base: number; size: number }[],
   vmcoreinfo: Record<string, string> | null,
   order: ByteOrder,
+  buffer?: (paddr: number) => Uint8Array | undefined,
 ): FilterMemory {
   const sorted = [...ranges].sort((a, b) => a.base - b.base);
-  return { read: peek, pfnRanges: pfnsOf(sorted), vmcoreinfo, order, covers: coveredBy(sorted) };
+  return {
+    read: peek,
+    pfnRanges: pfnsOf(sorted),
+    vmcoreinfo,
+    order,
+    covers: coveredBy(sorted),
+    ...(buffer && { buffer }),
+  };
 }

@@ -98,6 +98,17 @@ export interface MemmapOptions {
   usedBelow: number;
 }
 
+/** What a Memmap builds from its seed and byte order alone, for the last few of them. */
+const BUILT = new Map<
+  string,
+  {
+    contents: Uint8Array[];
+    templates: Template[];
+    sectionMaps: Map<number, Uint8Array>;
+    vmemmapPages: Map<string, Uint8Array>;
+  }
+>();
+
 export class Memmap {
   private readonly use: Uint8Array;
   private readonly flags: Uint8Array;
@@ -110,8 +121,8 @@ export class Memmap {
   private readonly usageAt: Float64Array;
   private metaSection = -1;
   private metaNext = SECTION_BYTES;
-  private readonly sectionMaps = new Map<number, Uint8Array>();
-  private readonly vmemmapPages = new Map<string, Uint8Array>();
+  private readonly sectionMaps: Map<number, Uint8Array>;
+  private readonly vmemmapPages: Map<string, Uint8Array>;
   private readonly templates: Template[];
   private readonly contents: Uint8Array[];
   /** Allocation failed: the kernel's memory map is incomplete from here on. */
@@ -129,8 +140,22 @@ export class Memmap {
     this.chunkAt = new Int32Array(Math.ceil(sections / SECTIONS_PER_CHUNK)).fill(-1);
     this.rootAt = new Float64Array(Math.ceil(sections / SECTIONS_PER_ROOT)).fill(-1);
     this.usageAt = new Float64Array(this.rootAt.length).fill(-1);
-    this.contents = Array.from({ length: CONTENTS }, (_, i) => contentPage(o.seed, i));
-    this.templates = Array.from({ length: TEMPLATES }, (_, i) => this.mixedTemplate(i));
+    // The pages built from the seed alone are built once per seed and byte order, and shared by
+    // every machine (the boots of a run, the cases of a campaign); memory never writes them in place.
+    const key = `${o.seed}/${o.order}`;
+    let built = BUILT.get(key);
+    if (!built) {
+      const contents = Array.from({ length: CONTENTS }, (_, i) => contentPage(o.seed, i));
+      built = { contents, templates: [], sectionMaps: new Map(), vmemmapPages: new Map() };
+      BUILT.set(key, built);
+      if (BUILT.size > 8) BUILT.delete(BUILT.keys().next().value!);
+    }
+    this.contents = built.contents;
+    this.sectionMaps = built.sectionMaps;
+    this.vmemmapPages = built.vmemmapPages;
+    if (!built.templates.length)
+      built.templates.push(...Array.from({ length: TEMPLATES }, (_, i) => this.mixedTemplate(i)));
+    this.templates = built.templates;
   }
 
   /**

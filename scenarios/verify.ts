@@ -382,7 +382,13 @@ function judgeLeftOut(
   const level = reader.contents.dumpLevel ?? 31;
   try {
     const excludable = filterPages(
-      snapshotFilterMemory((a, n) => memory.peek(a, n), ranges, truth.vmcoreinfo, truth.order),
+      snapshotFilterMemory(
+        (a, n) => memory.peek(a, n),
+        ranges,
+        truth.vmcoreinfo,
+        truth.order,
+        (a) => (a % BACKING_PAGE ? undefined : memory.backing?.(a / BACKING_PAGE)),
+      ),
       level,
     );
     const wrong = subtractPfns(leftOut, excludable.excluded);

@@ -1,60 +1,347 @@
-// npm run bench: how long runs take and how much memory they use. Figures for people, not
-// assertions: speed targets live here, never in timed tests.
+// npm run bench: how fast fadump-sim is and how much memory it takes, each figure beside a reference
+// measured in the same run on the same machine (node -e 0, Buffer.copy, cp, zlib alone,
+// vmcore-dmesg). Prints a table and writes docs/performance.md. Figures for people, not assertions:
+// speed targets live here, never in timed tests.
+//   npm run bench                 everything, the scale sweep up to 64 TiB (minutes)
+//   npm run bench -- --quick      the sweep up to 4 TiB, fewer repetitions (under a minute)
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { deflateSync } from 'node:zlib';
+import { writeElfCore } from '../dump/elf-writer.ts';
+import { writeKdump } from '../dump/kdump-writer.ts';
+import { SeededRng } from '../emulator/clock.ts';
+import { BACKING_PAGE, PhysicalMemory } from '../emulator/physical-memory.ts';
+import type { DumpImage } from '../kernel-model/dump-image.ts';
 import { DEFAULT_RUN, type RunOptions, runScenario } from '../scenarios/run.ts';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(REPO, 'dist', 'cli.mjs');
 
-const CASES: [string, Partial<RunOptions>][] = [
-  ['default (8 GiB, 8 CPUs, resilient)', {}],
-  ['64 GiB, 64 CPUs', { memory: 64 * GiB, cpus: 64 }],
-  ['1 TiB, 256 CPUs, 1 GiB LMBs', { memory: 2 ** 40, cpus: 256, lmbSize: GiB }],
-  [
-    'legacy, 200 LMBs hot-added (16 MiB)',
-    { kernel: 'legacy', memory: GiB, lmbSize: 16 * MiB, hotplug: { add: 200 } },
-  ],
-];
+/** The small partition of the campaign figure: 1 GiB, 2 CPUs, one hotplug event, crash, capture. */
+const SMALL: RunOptions = { ...DEFAULT_RUN, memory: GiB, cpus: 2, crashCpu: 1, hotplug: { add: 1 } };
 
-/** Median wall time of `node dist/cli.mjs --help` (run `npm run build` first). */
-function startupMs(): number {
-  const times: number[] = [];
-  for (let i = 0; i < 7; i++) {
-    const t0 = performance.now();
-    spawnSync(process.execPath, ['dist/cli.mjs', '--help'], { stdio: 'ignore' });
-    times.push(performance.now() - t0);
+// A worker thread of the campaign figure: runs small cycles for the time given, posts the count.
+if (!isMainThread && (workerData as { bench?: string })?.bench === 'campaign') {
+  const { ms } = workerData as { ms: number };
+  const dir = mkdtempSync(join(tmpdir(), 'fadump-bench-w-'));
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    const { summary } = await runScenario(SMALL, join(dir, String(n % 4)));
+    if (summary.dump.status !== 'captured') throw new Error('the small cycle did not capture');
+    n++;
   }
-  return times.sort((a, b) => a - b)[3]!;
+  rmSync(dir, { recursive: true, force: true });
+  parentPort!.postMessage({ n, ms: performance.now() - t0 });
 }
 
-export async function main(): Promise<void> {
-  console.log(`CLI start-up (--help, median of 7): ${startupMs().toFixed(0)} ms`);
-  console.log(
-    'case'.padEnd(42),
-    'wall ms'.padStart(9),
-    'heap MiB'.padStart(9),
-    'rss MiB'.padStart(9),
-    'vmcore'.padStart(10),
+interface Row {
+  what: string;
+  value: string;
+  reference: string;
+  ratio: string;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const ms = (v: number) => `${v < 10 ? v.toFixed(1) : v.toFixed(0)} ms`;
+const rate = (bytes: number, t: number) => `${((bytes / MiB) * (1000 / t)).toFixed(0)} MiB/s`;
+const tmp = () => mkdtempSync(join(tmpdir(), 'fadump-bench-'));
+
+function time(f: () => void): number {
+  const t0 = performance.now();
+  f();
+  return performance.now() - t0;
+}
+
+async function timeAsync(f: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await f();
+  return performance.now() - t0;
+}
+
+/**
+ * Wall time and peak RSS of a CLI process: VmHWM from /proc at its exit (getrusage's maxrss keeps
+ * the forking parent's peak across exec on Linux, so it would report the bench's own).
+ */
+function cliRun(args: readonly string[]): {
+  ms: number;
+  rssMiB: number;
+  status: number | null;
+  stderr: string;
+} {
+  const probe = join(tmpdir(), `fadump-bench-rss-${process.pid}.mjs`);
+  writeFileSync(
+    probe,
+    "import { readFileSync } from 'node:fs';\nprocess.on('exit', () => process.stderr.write('\\nBENCH_MAXRSS_KB ' + /VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1] + '\\n'));\n",
   );
-  for (const [name, o] of CASES) {
-    const dir = mkdtempSync(join(tmpdir(), 'fadump-bench-'));
-    const t0 = performance.now();
-    const { summary } = await runScenario({ ...DEFAULT_RUN, ...o }, dir);
-    const ms = performance.now() - t0;
-    const mem = process.memoryUsage();
-    const size = summary.dump.bytes ? `${(summary.dump.bytes / GiB).toFixed(1)} GiB` : summary.dump.status;
-    console.log(
-      name.padEnd(42),
-      ms.toFixed(0).padStart(9),
-      (mem.heapUsed / MiB).toFixed(0).padStart(9),
-      (mem.rss / MiB).toFixed(0).padStart(9),
-      size.padStart(10),
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--import', probe, CLI, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 2 ** 26,
+  });
+  const t = performance.now() - t0;
+  const kb = Number(/BENCH_MAXRSS_KB (\d+)/.exec(r.stderr)?.[1] ?? Number.NaN);
+  return {
+    ms: t,
+    rssMiB: kb / 1024,
+    status: r.status,
+    stderr: r.stderr.replace(/\nBENCH_MAXRSS_KB \d+\n/, ''),
+  };
+}
+
+async function cycles(rows: Row[], quick: boolean): Promise<void> {
+  const dir = tmp();
+  for (let i = 0; i < 3; i++) await runScenario(DEFAULT_RUN, join(dir, 'warm'));
+  const times: number[] = [];
+  for (let i = 0; i < (quick ? 7 : 20); i++)
+    times.push(await timeAsync(() => runScenario(DEFAULT_RUN, join(dir, 'in'))));
+  const nodeAlone = median(
+    Array.from({ length: 5 }, () => time(() => spawnSync(process.execPath, ['-e', '0']))),
+  );
+  const cli = median(
+    Array.from({ length: 5 }, () => cliRun(['run', '--out', join(dir, 'cli'), '--force']).ms),
+  );
+  const help = median(Array.from({ length: 5 }, () => cliRun(['--help']).ms));
+  rows.push(
+    { what: 'default cycle, in process (median)', value: ms(median(times)), reference: '', ratio: '' },
+    {
+      what: 'default cycle, CLI `run`',
+      value: ms(cli),
+      reference: `node -e 0: ${ms(nodeAlone)}`,
+      ratio: `×${(cli / nodeAlone).toFixed(1)}`,
+    },
+    {
+      what: 'CLI `--help`',
+      value: ms(help),
+      reference: `node -e 0: ${ms(nodeAlone)}`,
+      ratio: `×${(help / nodeAlone).toFixed(1)}`,
+    },
+  );
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function campaign(rows: Row[], quick: boolean): Promise<void> {
+  const file = fileURLToPath(import.meta.url);
+  const span = quick ? 2000 : 5000;
+  let one = 0;
+  for (const workers of [1, 2]) {
+    const counts = await Promise.all(
+      Array.from(
+        { length: workers },
+        () =>
+          new Promise<number>((resolve, reject) => {
+            const w = new Worker(file, { workerData: { bench: 'campaign', ms: span } });
+            w.on('message', (m: { n: number; ms: number }) => resolve((m.n * 1000) / m.ms));
+            w.on('error', reject);
+          }),
+      ),
     );
-    rmSync(dir, { recursive: true, force: true });
+    const perSecond = counts.reduce((a, b) => a + b, 0);
+    if (workers === 1) one = perSecond;
+    rows.push({
+      what: `small crash cycles a second, ${workers} worker${workers > 1 ? 's' : ''} (1 GiB, 2 CPUs, hot-add, crash, capture, verify, files written)`,
+      value: perSecond.toFixed(0),
+      reference: workers === 2 ? `1 worker: ${one.toFixed(0)}` : '',
+      ratio: workers === 2 ? `×${(perSecond / one).toFixed(2)}` : '',
+    });
   }
+}
+
+interface Step {
+  lmbs: number;
+  threads: number;
+}
+
+async function sweep(rows: Row[], quick: boolean): Promise<string[]> {
+  const blocks = quick ? [1024, 16_384] : [1024, 16_384, 262_144];
+  const steps: Step[] = [
+    ...blocks.map((lmbs) => ({ lmbs, threads: 8 })),
+    { lmbs: 1024, threads: 256 },
+    { lmbs: 1024, threads: 2048 },
+    ...(quick ? [] : [{ lmbs: 262_144, threads: 2048 }]),
+  ];
+  const table = [
+    '| LMBs (256 MiB) | memory | threads | wall | peak RSS | dump on disk | growth (time, RSS) |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  const done = new Map<string, { ms: number; rss: number }>();
+  for (const s of steps) {
+    const dir = tmp();
+    const memory = s.lmbs * 256 * MiB;
+    const r = cliRun([
+      'run',
+      '--out',
+      dir,
+      '--force',
+      '--memory',
+      String(memory),
+      '--lmb-size',
+      '256M',
+      '--cpus',
+      String(s.threads),
+      '--hot-remove',
+      String(s.lmbs / 2),
+      '--dump-format',
+      'kdump',
+    ]);
+    let disk = Number.NaN;
+    try {
+      disk = statSync(join(dir, 'vmcore')).blocks * 512;
+    } catch {}
+    rmSync(dir, { recursive: true, force: true });
+    if (r.status !== 0)
+      throw new Error(
+        `sweep step ${s.lmbs} LMBs, ${s.threads} threads: exit ${r.status}: ${r.stderr.trim().split('\n').at(-1)}`,
+      );
+    // Growth against the step ×4 or ×16 smaller in one dimension.
+    const prev = [...done.entries()].reverse().find(([k]) => {
+      const [l, t] = k.split('/').map(Number);
+      return (l === s.lmbs && t! < s.threads) || (t === s.threads && l! < s.lmbs);
+    });
+    done.set(`${s.lmbs}/${s.threads}`, { ms: r.ms, rss: r.rssMiB });
+    const growth = prev
+      ? `×${(r.ms / prev[1].ms).toFixed(1)}, ×${(r.rssMiB / prev[1].rss).toFixed(1)} (from ${prev[0].replace('/', ' LMBs, ')} threads)`
+      : '';
+    table.push(
+      `| ${s.lmbs.toLocaleString('en')} | ${memory / 2 ** 40 >= 1 ? `${memory / 2 ** 40} TiB` : `${memory / GiB} GiB`} | ${s.threads} | ${(r.ms / 1000).toFixed(1)} s | ${r.rssMiB.toFixed(0)} MiB | ${(disk / MiB).toFixed(1)} MiB | ${growth} |`,
+    );
+  }
+  const big = done.get('262144/2048');
+  if (big)
+    rows.push({
+      what: '64 TiB, 262,144 LMBs, 2,048 threads, half hot-removed, kdump -d 31',
+      value: `${(big.ms / 1000).toFixed(1)} s, ${big.rss.toFixed(0)} MiB RSS`,
+      reference: '',
+      ratio: '',
+    });
+  return table;
+}
+
+/** Memory written densely with compressible, seeded bytes: what relocation and the writers move. */
+function filledMemory(bytes: number): PhysicalMemory {
+  const mem = new PhysicalMemory(() => true);
+  const rng = new SeededRng(7);
+  const text = new TextEncoder().encode('fadump-sim bench: a line of kernel text and data 0123456789\n');
+  for (let at = 0; at < bytes; at += BACKING_PAGE) {
+    const page = new Uint8Array(BACKING_PAGE);
+    for (let i = 0; i < BACKING_PAGE; i += text.length)
+      page.set(text.subarray(0, Math.min(text.length, BACKING_PAGE - i)), i);
+    for (let i = 0; i < 256; i++) page[rng.int(0, BACKING_PAGE - 1)] = rng.int(0, 255);
+    mem.poke(at, page);
+  }
+  return mem;
+}
+
+async function copies(rows: Row[], quick: boolean): Promise<void> {
+  const size = (quick ? 256 : 1024) * MiB;
+  const mem = filledMemory(size);
+  const plain = Buffer.alloc(size);
+  for (let at = 0; at < size; at += 16 * MiB) plain.set(mem.peek(at, 16 * MiB), at);
+  const target = Buffer.alloc(size);
+  const reference = median([0, 1, 2].map(() => time(() => plain.copy(target))));
+  // Relocation as firmware does it: boot memory to the reserved area, page-aligned (copy-on-write
+  // sharing), and one byte off (every byte moved).
+  const aligned = median([0, 1, 2].map(() => time(() => mem.copy(0, 4 * size, size))));
+  const unaligned = median([0, 1, 2].map(() => time(() => mem.copy(0, 8 * size + 1, size))));
+  rows.push(
+    {
+      what: `boot-memory relocation, ${size / MiB} MiB, page-aligned`,
+      value: rate(size, aligned),
+      reference: `Buffer.copy: ${rate(size, reference)}`,
+      ratio: `×${(reference / aligned).toFixed(1)}`,
+    },
+    {
+      what: `boot-memory relocation, ${size / MiB} MiB, unaligned`,
+      value: rate(size, unaligned),
+      reference: `Buffer.copy: ${rate(size, reference)}`,
+      ratio: `×${(reference / unaligned).toFixed(2)}`,
+    },
+  );
+
+  const dir = tmp();
+  const image: DumpImage = {
+    order: 'le',
+    notes: new Uint8Array(0),
+    segments: [{ paddr: 0, vaddr: 0xc000000000000000n, size, source: mem, sourceAddr: 0 }],
+  };
+  const elf = await timeAsync(() => writeElfCore(join(dir, 'elf'), image));
+  const cp = time(() => spawnSync('cp', [join(dir, 'elf'), join(dir, 'elf-copy')]));
+  rows.push({
+    what: `ELF writer, ${size / MiB} MiB`,
+    value: rate(size, elf),
+    reference: `cp: ${rate(size, cp)}`,
+    ratio: `×${(cp / elf).toFixed(2)}`,
+  });
+  const kdump = await timeAsync(() => writeKdump(join(dir, 'kdump'), image, { level: 0 }));
+  const zlib = time(() => {
+    for (let at = 0; at < size; at += BACKING_PAGE) deflateSync(mem.peek(at, BACKING_PAGE), { level: 1 });
+  });
+  rows.push({
+    what: `kdump writer (-c), ${size / MiB} MiB`,
+    value: rate(size, kdump),
+    reference: `zlib alone: ${rate(size, zlib)}`,
+    ratio: `×${(zlib / kdump).toFixed(2)}`,
+  });
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function dmesg(rows: Row[]): void {
+  const dir = tmp();
+  cliRun(['run', '--out', dir, '--force']);
+  const vmcore = join(dir, 'vmcore');
+  const ours = median([0, 1, 2].map(() => cliRun(['inspect', vmcore, '--dmesg']).ms));
+  const tool = ['/usr/sbin/vmcore-dmesg', 'vmcore-dmesg'].find(
+    (t) => spawnSync(t, ['--help']).error === undefined,
+  );
+  const theirs = tool ? median([0, 1, 2].map(() => time(() => spawnSync(tool, [vmcore])))) : Number.NaN;
+  rows.push({
+    what: '`inspect --dmesg` of the default vmcore',
+    value: ms(ours),
+    reference: tool ? `vmcore-dmesg: ${ms(theirs)}` : 'vmcore-dmesg not installed',
+    ratio: tool ? `×${(ours / theirs).toFixed(1)}` : '',
+  });
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const quick = argv.includes('--quick');
+  const rows: Row[] = [];
+  const started = performance.now();
+  await cycles(rows, quick);
+  await campaign(rows, quick);
+  await copies(rows, quick);
+  dmesg(rows);
+  const sweepTable = await sweep(rows, quick);
+  const table = [
+    '| measure | fadump-sim | reference, same run | ratio |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${r.what} | ${r.value} | ${r.reference} | ${r.ratio} |`),
+  ];
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}`;
+  const doc = [
+    '<!-- Written by `npm run bench` (scripts/bench.ts); do not edit by hand. -->',
+    '# Performance',
+    '',
+    `Measured by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${machine}, in ${((performance.now() - started) / 1000).toFixed(0)} s. Every figure stands beside a reference measured in the same run. Ratios: how many times the reference's time fadump-sim's takes is not the point; read "×N" as the reference's time over ours for throughputs (above 1: faster than the reference) and ours over the reference's for times.`,
+    '',
+    ...table,
+    '',
+    '## Scale sweep',
+    '',
+    "One `run` per row as a CLI process: 256 MiB LMBs, half of them hot-removed in one bulk DLPAR event before the crash, the dump kdump-compressed at level 31. Peak RSS is the process's VmHWM at exit; the dump's size is the blocks it takes on disk. Growth is against the row ×4 or ×16 smaller in one dimension.",
+    '',
+    ...sweepTable,
+    '',
+  ].join('\n');
+  if (!quick) writeFileSync(join(REPO, 'docs', 'performance.md'), doc);
+  console.log(doc);
+  if (quick) console.log('(--quick: docs/performance.md not written)');
 }
