@@ -26,18 +26,12 @@ export interface ElfCoreLayout {
 
 const align = (v: number) => Math.ceil(v / PAGE_SIZE) * PAGE_SIZE;
 
-/** Where every part of the image goes in the file (read_vmcore's layout, page-aligned segments). */
-export function elfCoreLayout(image: DumpImage): ElfCoreLayout {
+/**
+ * The first bytes of a core with `phnum` program headers and the notes at `notesOff`: the ELF
+ * header, the PT_NOTE program header (the first) and the notes; `phdr` sets program header i.
+ */
+function coreHeader(image: DumpImage, phnum: number, notesOff: number) {
   const order: ByteOrder = image.order;
-  const phnum = 1 + image.segments.length;
-  const notesOff = align(ELF64_EHDR.size + phnum * ELF64_PHDR.size);
-  let off = align(notesOff + image.notes.length);
-  const offsets: number[] = [];
-  for (const s of image.segments) {
-    const start = Math.floor(s.sourceAddr / PAGE_SIZE) * PAGE_SIZE;
-    offsets.push(off + (s.sourceAddr - start));
-    off += align(s.sourceAddr + s.size) - start;
-  }
   const header = new Uint8Array(notesOff + image.notes.length);
   header.set(elfHeader(order, phnum), 0);
   const phdr = (i: number, v: Parameters<typeof ELF64_PHDR.encode>[0]) =>
@@ -53,6 +47,22 @@ export function elfCoreLayout(image: DumpImage): ElfCoreLayout {
     p_memsz: noteBytes,
     p_align: 4n,
   });
+  header.set(image.notes, notesOff);
+  return { header, phdr };
+}
+
+/** Where every part of the image goes in the file (read_vmcore's layout, page-aligned segments). */
+export function elfCoreLayout(image: DumpImage): ElfCoreLayout {
+  const phnum = 1 + image.segments.length;
+  const notesOff = align(ELF64_EHDR.size + phnum * ELF64_PHDR.size);
+  let off = align(notesOff + image.notes.length);
+  const offsets: number[] = [];
+  for (const s of image.segments) {
+    const start = Math.floor(s.sourceAddr / PAGE_SIZE) * PAGE_SIZE;
+    offsets.push(off + (s.sourceAddr - start));
+    off += align(s.sourceAddr + s.size) - start;
+  }
+  const { header, phdr } = coreHeader(image, phnum, notesOff);
   image.segments.forEach((s, i) =>
     phdr(i + 1, {
       p_type: PT_LOAD,
@@ -65,7 +75,6 @@ export function elfCoreLayout(image: DumpImage): ElfCoreLayout {
       p_align: 0n,
     }),
   );
-  header.set(image.notes, notesOff);
   return { header, offsets, fileSize: off };
 }
 
@@ -167,25 +176,9 @@ export async function writeFilteredElf(
   const mem = new ImageMemory(image);
   const zero = level & 1 ? mem.zeroPfns(subtractPfns(mem.pfnRanges(), excluded)) : [];
   const loads = filteredLoads(image, unionPfns(excluded, zero));
-  const order = image.order;
   const phnum = 1 + loads.length;
   const notesOff = ELF64_EHDR.size + phnum * ELF64_PHDR.size;
-  const header = new Uint8Array(notesOff + image.notes.length);
-  header.set(elfHeader(order, phnum), 0);
-  const phdr = (i: number, v: Parameters<typeof ELF64_PHDR.encode>[0]) =>
-    header.set(ELF64_PHDR.encode(v, order), ELF64_EHDR.size + i * ELF64_PHDR.size);
-  const noteBytes = BigInt(image.notes.length);
-  phdr(0, {
-    p_type: PT_NOTE,
-    p_flags: 0,
-    p_offset: BigInt(notesOff),
-    p_vaddr: 0n,
-    p_paddr: 0n,
-    p_filesz: noteBytes,
-    p_memsz: noteBytes,
-    p_align: 4n,
-  });
-  header.set(image.notes, notesOff);
+  const { header, phdr } = coreHeader(image, phnum, notesOff);
   let off = header.length;
   const data: LoadSegment[] = [];
   loads.forEach((l, i) => {

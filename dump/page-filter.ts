@@ -165,6 +165,7 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
   const sections = Math.ceil(maxMapnr / pagesPerSection);
   const roots = mem.read(L.memSection, 8 * Math.ceil(sections / perRoot));
   const inMemory = pfnMembership(mem.pfnRanges);
+  const wholeInMemory = coveredBy(mem.pfnRanges.map((r) => ({ base: r.start, size: r.end - r.start })));
   const bit = (flags: bigint, nr: number | undefined) =>
     nr !== undefined && ((Number(flags & 0xffffffffn) | 0) & (1 << (nr & 31))) !== 0;
   const push = (start: number, n: number, kind: Exclude<PageKind, 'zero'>) => {
@@ -192,7 +193,7 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
     // A section whose struct pages lie in one shared buffer (identical pages share one) is
     // classified once per buffer and offset: the same bytes leave out the same pages.
     let memoKey: { buf: Uint8Array; off: number } | undefined;
-    if (mem.buffer && end - first === pagesPerSection && holds(mem.pfnRanges, first, end)) {
+    if (mem.buffer && end - first === pagesPerSection && wholeInMemory(first, end - first)) {
       const phys = toPhys(memMap);
       const off = phys === undefined ? -1 : phys % L.pageSize;
       if (phys !== undefined && off + bytes <= L.pageSize && (!mem.covers || mem.covers(phys, bytes))) {
@@ -249,20 +250,6 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
     }
   }
   return { excluded, counts };
-}
-
-/** Whether [start, end) lies inside one of the sorted, merged ranges. */
-function holds(ranges: readonly PfnRange[], start: number, end: number): boolean {
-  let lo = 0;
-  let hi = ranges.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const r = ranges[mid]!;
-    if (start < r.start) hi = mid - 1;
-    else if (start >= r.end) lo = mid + 1;
-    else return end <= r.end;
-  }
-  return false;
 }
 
 /** Whether a pfn lies in the ranges; lookups must come in ascending order. */
