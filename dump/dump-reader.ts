@@ -69,6 +69,12 @@ export interface DumpReader {
   readonly contents: DumpContents;
   /** `len` bytes of crash-time physical memory at `paddr` as the dump holds them; `unread` counts those it does not hold. */
   read(paddr: number, len: number): { data: Uint8Array; unread: number };
+  /**
+   * Page frame `pfn` (of `contents.granule` bytes) whole, as a buffer that identical stored pages
+   * share, or undefined when the file does not hold it: lets readers that compare or classify
+   * pages do so once per distinct page. Readers of page-granular formats offer it. Never written.
+   */
+  pageBuffer?(pfn: number): Uint8Array | undefined;
   /** Whether the file may hold data beyond its headers and the physical ranges given. */
   mayHoldDataOutside(ranges: readonly { base: number; size: number }[]): boolean;
   close(): void;

@@ -25,6 +25,12 @@ import { kernelLog, parseNotes } from './notes.ts';
 const MAX_NOTES = 64 * 2 ** 20;
 /** Page frames per rank checkpoint (crash's valid_pages[] works per 4096 too). */
 const RANK_STEP = 4096;
+/** Page descriptors read at once, and chunks of them kept. */
+const DESC_CHUNK = 65536;
+const DESC_CHUNKS_KEPT = 16;
+/** Stored pages up to this size are keyed by their bytes; this many decompressed pages kept. */
+const MAX_KEYED = 16384;
+const MAX_INFLATED = 4096;
 
 export interface KdumpContents extends DumpContents {
   format: 'kdump';
@@ -71,6 +77,14 @@ class KdumpDump implements DumpReader {
   private readonly order: ByteOrder;
   private cached: { pfn: number; data: Uint8Array } | undefined;
   private cursor: { pfn: number; pos: number } | undefined;
+  /** Page descriptors read, DESC_CHUNK at a time, by chunk index (a few chunks kept). */
+  private readonly descChunks = new Map<number, Uint8Array>();
+  /**
+   * Pages decompressed, by their stored bytes: identical pages (struct pages, repeated data) get one
+   * buffer, so readers that memoize by buffer (the page filter, verification) see them as one.
+   */
+  private readonly inflated = new Map<string, Uint8Array>();
+  private readonly zeroPage: Uint8Array;
 
   constructor(
     readonly path: string,
@@ -88,6 +102,7 @@ class KdumpDump implements DumpReader {
       throw new DumpFileError(`header version ${dh.header_version}: only version 6 is read`, 8);
     const B = dh.block_size;
     this.block = B;
+    this.zeroPage = new Uint8Array(B);
     const kh = KDUMP_SUB_HEADER.decode(this.bytes(B, KDUMP_SUB_HEADER.size, 'the kdump sub header'), order);
     const maxMapnr = Number(kh.max_mapnr_64);
     const half = (dh.bitmap_blocks / 2) * B;
@@ -205,48 +220,86 @@ class KdumpDump implements DumpReader {
     return pfn < this.contents.maxMapnr && (this.bitmap2[pfn >> 3]! & (1 << (pfn & 7))) !== 0;
   }
 
-  /** Page frame `pfn`'s bytes through its descriptor (the page must be set in the 2nd bitmap). */
-  private page(pfn: number): Uint8Array {
-    if (this.cached?.pfn === pfn) return this.cached.data;
-    // The descriptor's index: dumped pages below pfn, counted from the rank checkpoint or, when
-    // pages are read in ascending order as they usually are, from the last page read.
+  /** The index of page frame `pfn`'s descriptor: pages set in the 2nd bitmap below it. */
+  private descIndex(pfn: number): number {
+    // Counted from the rank checkpoint or, when pages are read in ascending order as they usually
+    // are, from the last page looked up; whole bytes at a time.
     const i = Math.floor(pfn / RANK_STEP);
     const last = this.cursor;
     let from = i * RANK_STEP;
     let pos = this.rank[i]!;
-    if (last && last.pfn < pfn && last.pfn >= from) {
+    if (last && last.pfn <= pfn && last.pfn >= from) {
       from = last.pfn;
       pos = last.pos;
     }
-    for (let p = from; p < pfn; p++) if (this.dumped(p)) pos++;
+    const bm = this.bitmap2;
+    let p = from;
+    for (; p < pfn && p & 7; p++) if (this.dumped(p)) pos++;
+    for (; p + 8 <= pfn; p += 8) pos += POPCOUNT[bm[p >> 3]!]!;
+    for (; p < pfn; p++) if (this.dumped(p)) pos++;
     this.cursor = { pfn, pos };
-    const at = this.offDesc + pos * PAGE_DESC.size;
-    const pd = PAGE_DESC.decode(
-      this.bytes(at, PAGE_DESC.size, `the descriptor of page frame ${pfn}`),
-      this.order,
-    );
+    return pos;
+  }
+
+  /** Descriptor `index` (it must exist): flags, size and offset of the stored page. */
+  private descriptor(index: number): { chunk: Uint8Array; at: number; fileAt: number } {
+    const n = Math.floor(index / DESC_CHUNK);
+    let chunk = this.descChunks.get(n);
+    if (!chunk) {
+      const first = n * DESC_CHUNK;
+      const count = Math.min(DESC_CHUNK, this.contents.pagesDumped - first);
+      const at = this.offDesc + first * PAGE_DESC.size;
+      chunk = this.bytes(at, count * PAGE_DESC.size, `the descriptors from page ${first} on`);
+      if (this.descChunks.size >= DESC_CHUNKS_KEPT) this.descChunks.clear();
+      this.descChunks.set(n, chunk);
+    }
+    return {
+      chunk,
+      at: (index % DESC_CHUNK) * PAGE_DESC.size,
+      fileAt: this.offDesc + index * PAGE_DESC.size,
+    };
+  }
+
+  /** Page frame `pfn`'s bytes through its descriptor (the page must be set in the 2nd bitmap). */
+  private page(pfn: number): Uint8Array {
+    if (this.cached?.pfn === pfn) return this.cached.data;
+    const { chunk, at: d, fileAt: at } = this.descriptor(this.descIndex(pfn));
+    const raw = PAGE_DESC.decode(chunk, this.order, d);
+    const pd = { offset: Number(raw.offset), size: raw.size, flags: raw.flags };
     const B = this.block;
     if (pd.size > B)
       throw new DumpFileError(`page frame ${pfn}: ${pd.size} bytes stored, more than a page`, at + 8);
-    const stored = this.bytes(Number(pd.offset), pd.size, `the data of page frame ${pfn}`);
+    const stored = this.bytes(pd.offset, pd.size, `the data of page frame ${pfn}`);
     let data: Uint8Array;
     if (pd.flags === 0) {
       if (pd.size !== B)
         throw new DumpFileError(`page frame ${pfn}: ${pd.size} bytes stored uncompressed`, at + 8);
       data = stored;
     } else if (pd.flags === KDUMP_FLAGS.CompressedZlib && isZeroPacked(stored, B)) {
-      data = new Uint8Array(B);
+      data = this.zeroPage;
     } else if (pd.flags === KDUMP_FLAGS.CompressedZlib) {
-      try {
-        data = new Uint8Array(inflateSync(stored));
-      } catch {
-        throw new DumpFileError(`page frame ${pfn}: its zlib data does not decompress`, Number(pd.offset));
+      const key =
+        stored.length <= MAX_KEYED
+          ? Buffer.from(stored.buffer, stored.byteOffset, stored.length).toString('latin1')
+          : undefined;
+      const known = key === undefined ? undefined : this.inflated.get(key);
+      if (known) data = known;
+      else {
+        try {
+          data = new Uint8Array(inflateSync(stored));
+        } catch {
+          throw new DumpFileError(`page frame ${pfn}: its zlib data does not decompress`, pd.offset);
+        }
+        if (data.length !== B)
+          throw new DumpFileError(
+            `page frame ${pfn}: decompresses to ${data.length} bytes, not ${B}`,
+            pd.offset,
+          );
+        if (key !== undefined) {
+          if (this.inflated.size >= MAX_INFLATED) this.inflated.clear();
+          this.inflated.set(key, data);
+        }
       }
-      if (data.length !== B)
-        throw new DumpFileError(
-          `page frame ${pfn}: decompresses to ${data.length} bytes, not ${B}`,
-          Number(pd.offset),
-        );
     } else {
       const name =
         Object.entries(KDUMP_FLAGS).find(([, v]) => v === pd.flags)?.[0] ??
@@ -258,6 +311,13 @@ class KdumpDump implements DumpReader {
     }
     this.cached = { pfn, data };
     return data;
+  }
+
+  /** Page frame `pfn` whole, as a buffer identical stored pages share; undefined when not held. */
+  pageBuffer(pfn: number): Uint8Array | undefined {
+    if (pfn < 0 || pfn >= this.contents.maxMapnr) return undefined;
+    if (this.sharedZero[pfn >> 3]! & (1 << (pfn & 7))) return this.zeroPage;
+    return this.dumped(pfn) ? this.page(pfn) : undefined;
   }
 
   read(paddr: number, len: number): { data: Uint8Array; unread: number } {

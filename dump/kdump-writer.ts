@@ -11,7 +11,7 @@
 // order, as makedumpfile running in that kernel writes it. The file is streamed: descriptors and
 // data go out in chunks, memory the image never wrote is read as zero without being read.
 
-import { open } from 'node:fs/promises';
+import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import { writeAtomically } from '../emulator/output-guard.ts';
 import type { DumpImage } from '../kernel-model/dump-image.ts';
@@ -49,6 +49,8 @@ const UTS = 65;
 const divideUp = (a: number, b: number) => Math.ceil(a / b);
 /** Descriptors and data are written in chunks of about this many bytes. */
 const CHUNK = 8 * 2 ** 20;
+/** Compressed pages kept by the buffer they came from. */
+const PACKED_KEPT = 4096;
 /** A zero page as `makedumpfile -c` stores it when it does not share one (zlib level 1). */
 export const ZERO_PACKED = deflateSync(new Uint8Array(B), { level: 1 });
 
@@ -117,17 +119,22 @@ export async function writeKdump(
   );
 
   return writeAtomically(path, async (tmp) => {
-    const fh = await open(tmp, 'w');
+    // Synchronous writes: the pages are produced on this thread, and each await would cost an
+    // event-loop round trip per chunk for nothing.
+    const fd = openSync(tmp, 'w');
+    const write = (b: Uint8Array, at: number) => {
+      for (let done = 0; done < b.length; ) done += writeSync(fd, b, done, b.length - done, at + done);
+    };
     try {
-      await fh.write(header, 0, header.length, 0);
-      await fh.write(sub, 0, sub.length, B);
-      await fh.write(image.notes, 0, image.notes.length, offNote);
+      write(header, 0);
+      write(sub, B);
+      write(image.notes, offNote);
       for (const [bitmap, ranges] of [
         [0, present],
         [1, dumpable],
       ] as const) {
         for (const { at, bytes } of bitmapChunks(ranges, bitmapBytes))
-          await fh.write(bytes, 0, bytes.length, offBitmap1 + bitmap * bitmapBytes + at);
+          write(bytes, offBitmap1 + bitmap * bitmapBytes + at);
       }
 
       // Descriptors and data, streamed: each buffer is flushed when full.
@@ -139,36 +146,36 @@ export async function writeKdump(
       let dataFill = 0;
       let dataAt = offData;
       let dataEnd = offData;
-      const flushData = async () => {
+      const flushData = () => {
         for (const d of data) {
-          await fh.write(d, 0, d.length, dataAt);
+          write(d, dataAt);
           dataAt += d.length;
         }
         data.length = 0;
         dataFill = 0;
       };
-      const descriptor = async (offset: number, size: number, flags: number) => {
+      const descriptor = (offset: number, size: number, flags: number) => {
         descView.setBigInt64(descFill, BigInt(offset), le);
         descView.setUint32(descFill + 8, size, le);
         descView.setUint32(descFill + 12, flags, le);
         descView.setBigUint64(descFill + 16, 0n, le);
         descFill += PAGE_DESC.size;
         if (descFill === descs.length) {
-          await fh.write(descs, 0, descFill, descAt);
+          write(descs.subarray(0, descFill), descAt);
           descAt += descFill;
           descFill = 0;
         }
       };
-      const put = async (bytes: Uint8Array) => {
+      const put = (bytes: Uint8Array) => {
         data.push(bytes);
         dataFill += bytes.length;
         dataEnd += bytes.length;
-        if (dataFill >= CHUNK) await flushData();
+        if (dataFill >= CHUNK) flushData();
       };
 
       const zeroShared = (opts.level & 1) !== 0;
       const zeroAt = offData;
-      if (zeroShared && numDumpable > 0) await put(new Uint8Array(B));
+      if (zeroShared && numDumpable > 0) put(new Uint8Array(B));
       let zero = 0;
       const packedOf = new Map<Uint8Array, Uint8Array>();
       for (const r of dumpable) {
@@ -178,7 +185,7 @@ export async function writeKdump(
           if (zeroPage) {
             zero++;
             if (zeroShared) {
-              await descriptor(zeroAt, B, 0);
+              descriptor(zeroAt, B, 0);
               continue;
             }
           }
@@ -187,29 +194,29 @@ export async function writeKdump(
           let packed = zeroPage ? ZERO_PACKED : page && packedOf.get(page);
           if (!packed) {
             packed = deflateSync(bytes, { level: 1 });
-            // Identical pages shared in memory (struct pages, above all) come in runs: the last
-            // few buffers seen are compressed once.
+            // Identical pages share a buffer in memory (struct pages, above all): the last
+            // PACKED_KEPT buffers seen are compressed once.
             if (page) {
               packedOf.set(page, packed);
-              if (packedOf.size > 16) packedOf.delete(packedOf.keys().next().value!);
+              if (packedOf.size > PACKED_KEPT) packedOf.delete(packedOf.keys().next().value!);
             }
           }
           if (packed.length < B) {
-            await descriptor(dataEnd, packed.length, KDUMP_FLAGS.CompressedZlib);
-            await put(packed);
+            descriptor(dataEnd, packed.length, KDUMP_FLAGS.CompressedZlib);
+            put(packed);
           } else {
-            await descriptor(dataEnd, B, 0);
-            await put(bytes);
+            descriptor(dataEnd, B, 0);
+            put(bytes);
           }
         }
       }
-      if (descFill) await fh.write(descs, 0, descFill, descAt);
-      await flushData();
+      if (descFill) write(descs.subarray(0, descFill), descAt);
+      flushData();
       // A dump with no page data still holds its descriptors area and bitmaps in full.
-      await fh.truncate(Math.max(dataEnd, offData));
+      ftruncateSync(fd, Math.max(dataEnd, offData));
       return { fileSize: Math.max(dataEnd, offData), dumpable: numDumpable, zero };
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
   });
 }

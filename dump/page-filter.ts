@@ -165,6 +165,7 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
   const sections = Math.ceil(maxMapnr / pagesPerSection);
   const roots = mem.read(L.memSection, 8 * Math.ceil(sections / perRoot));
   const inMemory = pfnMembership(mem.pfnRanges);
+  const anyInMemory = pfnOverlap(mem.pfnRanges);
   const wholeInMemory = coveredBy(mem.pfnRanges.map((r) => ({ base: r.start, size: r.end - r.start })));
   const bit = (flags: bigint, nr: number | undefined) =>
     nr !== undefined && ((Number(flags & 0xffffffffn) | 0) & (1 << (nr & 31))) !== 0;
@@ -206,9 +207,15 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
       for (const [rel, n, kind] of seen) push(first + rel, n, kind);
       continue;
     }
+    // A section none of whose pages the dump describes (the reserved area's, say) leaves nothing
+    // out; makedumpfile still reads its struct pages, so they must be readable.
+    if (!memoKey && !anyInMemory(first, end)) {
+      readVirtual(mem, toPhys, memMap, bytes, L.pageSize, false);
+      continue;
+    }
     const structs = memoKey
       ? memoKey.buf.subarray(memoKey.off, memoKey.off + bytes)
-      : readVirtual(mem, toPhys, memMap, bytes, L.pageSize);
+      : readVirtual(mem, toPhys, memMap, bytes, L.pageSize)!;
     const found: [number, number, Exclude<PageKind, 'zero'>][] = [];
     const emit = (pfn: number, n: number, kind: Exclude<PageKind, 'zero'>) => {
       push(pfn, n, kind);
@@ -258,6 +265,15 @@ function pfnMembership(ranges: readonly PfnRange[]): (pfn: number) => boolean {
   return (pfn) => {
     while (i < ranges.length && ranges[i]!.end <= pfn) i++;
     return i < ranges.length && ranges[i]!.start <= pfn;
+  };
+}
+
+/** Whether any pfn of [start, end) lies in the ranges; lookups must come in ascending order. */
+function pfnOverlap(ranges: readonly PfnRange[]): (start: number, end: number) => boolean {
+  let i = 0;
+  return (start, end) => {
+    while (i < ranges.length && ranges[i]!.end <= start) i++;
+    return i < ranges.length && ranges[i]!.start < end;
   };
 }
 
@@ -317,15 +333,19 @@ function vmemmapTranslation(
   };
 }
 
-/** `len` bytes at kernel virtual address `va`, page by page through the translation. */
+/**
+ * `len` bytes at kernel virtual address `va`, page by page through the translation; with `copy`
+ * false, only whether they can be read (the same errors, no bytes).
+ */
 function readVirtual(
   mem: FilterMemory,
   toPhys: Translate,
   va: bigint,
   len: number,
   pageSize: number,
-): Uint8Array {
-  const out = new Uint8Array(len);
+  copy = true,
+): Uint8Array | undefined {
+  const out = copy ? new Uint8Array(len) : undefined;
   const page = BigInt(pageSize);
   for (let done = 0; done < len; ) {
     const at = va + BigInt(done);
@@ -337,7 +357,7 @@ function readVirtual(
       );
     if (mem.covers && !mem.covers(phys, n))
       throw new PageFilterError(`readpage_elf: Attempt to read non-existent page at 0x${phys.toString(16)}.`);
-    out.set(mem.read(phys, n), done);
+    out?.set(mem.read(phys, n), done);
     done += n;
   }
   return out;
@@ -385,6 +405,9 @@ export function dumpFilterMemory(r: DumpReader): FilterMemory {
     vmcoreinfo: c.vmcoreinfo,
     order: c.order,
     covers: coveredBy(without(described, c.leftOut)),
+    ...(r.pageBuffer && {
+      buffer: (a: number) => (a % c.granule ? undefined : r.pageBuffer!(a / c.granule)),
+    }),
   };
 }
 

@@ -228,13 +228,18 @@ export class PhysicalMemory implements MemoryView {
     this.poisoned.delete(Math.floor(addr / BACKING_PAGE));
   }
 
+  /** Present pages in [first, last], sorted: groups with no page are skipped whole. */
   private presentPagesIn(first: number, last: number): number[] {
-    if (last - first + 1 <= this.pages.size) {
-      const out: number[] = [];
-      for (let p = first; p <= last; p++) if (this.pages.has(p)) out.push(p);
-      return out;
+    if ((last - first + 1) / GROUP_PAGES > this.pages.size)
+      return this.presentPages().filter((p) => p >= first && p <= last);
+    const out: number[] = [];
+    for (let p = first; p <= last; ) {
+      const g = Math.floor(p / GROUP_PAGES);
+      const end = Math.min(last + 1, (g + 1) * GROUP_PAGES);
+      if (this.groups.has(g)) for (; p < end; p++) if (this.pages.has(p)) out.push(p);
+      p = end;
     }
-    return this.presentPages().filter((p) => p >= first && p <= last);
+    return out;
   }
 
   private check(addr: number, len: number, checkPoison = true): void {

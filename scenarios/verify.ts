@@ -443,17 +443,21 @@ function roundOut(ranges: readonly Range[], g: number): Range[] {
 /** Memory as a page-granular dump should hold it: zero outside `ranges`. */
 function zeroOutside(memory: MemoryView, ranges: readonly Range[]): MemoryView {
   const sorted = [...ranges].sort((a, b) => a.base - b.base);
+  /** The first range ending after addr. */
+  const rangeAt = (addr: number) => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]!.base + sorted[mid]!.size <= addr) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
   return {
     peek(addr, len) {
       const out = new Uint8Array(len);
-      let lo = 0;
-      let hi = sorted.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (sorted[mid]!.base + sorted[mid]!.size <= addr) lo = mid + 1;
-        else hi = mid;
-      }
-      for (let i = lo; i < sorted.length && sorted[i]!.base < addr + len; i++) {
+      for (let i = rangeAt(addr); i < sorted.length && sorted[i]!.base < addr + len; i++) {
         const r = sorted[i]!;
         const from = Math.max(addr, r.base);
         const to = Math.min(addr + len, r.base + r.size);
@@ -463,6 +467,14 @@ function zeroOutside(memory: MemoryView, ranges: readonly Range[]): MemoryView {
     },
     presentPages: () => memory.presentPages(),
     isPresent: (p) => memory.isPresent(p),
+    ...(memory.backing && {
+      // A page wholly inside one range is the snapshot's own.
+      backing: (p: number) => {
+        const addr = p * BACKING_PAGE;
+        const r = sorted[rangeAt(addr)];
+        return r && r.base <= addr && addr + BACKING_PAGE <= r.base + r.size ? memory.backing!(p) : undefined;
+      },
+    }),
   };
 }
 
@@ -497,7 +509,26 @@ export function compareMemory(
   hints: readonly Range[] = [],
 ): number {
   let mismatched = 0;
+  // Whole pages the file and the snapshot both hold as buffers that identical pages share: each
+  // pair of buffers found equal once is equal wherever it recurs.
+  const shared =
+    reader.pageBuffer && memory.backing && reader.contents.granule === BACKING_PAGE
+      ? { file: reader.pageBuffer.bind(reader), snapshot: memory.backing.bind(memory) }
+      : undefined;
+  const equalPairs = new WeakMap<Uint8Array, Uint8Array>();
+  const sharedCompare = (paddr: number, len: number): boolean => {
+    if (!shared || len !== BACKING_PAGE || paddr % BACKING_PAGE) return false;
+    if (exclude.some((x) => x.base < paddr + len && paddr < x.base + x.size)) return false;
+    const f = shared.file(paddr / BACKING_PAGE);
+    const s = f && shared.snapshot(paddr / BACKING_PAGE);
+    if (!f || !s) return false;
+    if (equalPairs.get(f) === s) return true;
+    if (Buffer.compare(f, s) !== 0) return false;
+    equalPairs.set(f, s);
+    return true;
+  };
   const compare = (paddr: number, len: number) => {
+    if (sharedCompare(paddr, len)) return;
     const { data, unread } = reader.read(paddr, len);
     const expect = memory.peek(paddr, len);
     for (const x of exclude) {
@@ -523,10 +554,14 @@ export function compareMemory(
     reader.contents.loads.map((l) => ({ base: l.paddr, size: l.size })).sort((a, b) => a.base - b.base),
     reader.contents.leftOut,
   );
+  let first = 0;
   for (const l of held) {
     const end = l.base + l.size;
     let done = l.base;
-    for (const c of candidates) {
+    // Both are sorted: candidates ending before this range ended before the ranges before it too.
+    while (first < candidates.length && candidates[first]!.base + candidates[first]!.size <= l.base) first++;
+    for (let k = first; k < candidates.length && candidates[k]!.base < end; k++) {
+      const c = candidates[k]!;
       const from = Math.max(done, c.base);
       const to = Math.min(end, c.base + c.size);
       if (from >= to) continue;
