@@ -155,8 +155,18 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
   const L = layout(mem.vmcoreinfo);
   const le = mem.order === 'le';
   const linear = (va: bigint) => Number(BigInt.asUintN(64, va - KERNEL_VBASE));
-  const u64 = (b: Uint8Array, at: number) => new DataView(b.buffer, b.byteOffset).getBigUint64(at, le);
-  const i32 = (b: Uint8Array, at: number) => new DataView(b.buffer, b.byteOffset).getInt32(at, le);
+  // One DataView per buffer read in a row (the struct pages of a section), not one per field.
+  let viewed: Uint8Array | undefined;
+  let view: DataView = new DataView(new ArrayBuffer(0));
+  const viewOf = (b: Uint8Array) => {
+    if (b !== viewed) {
+      viewed = b;
+      view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    return view;
+  };
+  const u64 = (b: Uint8Array, at: number) => viewOf(b).getBigUint64(at, le);
+  const i32 = (b: Uint8Array, at: number) => viewOf(b).getInt32(at, le);
   const toPhys = vmemmapTranslation(mem, L, linear, u64, i32);
 
   const maxMapnr = mem.pfnRanges.length ? mem.pfnRanges[mem.pfnRanges.length - 1]!.end : 0;

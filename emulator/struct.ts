@@ -143,8 +143,15 @@ function writeScalar(
   }
 }
 
+// The last buffer's view: encoders and decoders are called many times in a row on one buffer.
+let viewed: Uint8Array | undefined;
+let lastView: DataView | undefined;
 function viewOf(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes !== viewed || lastView!.byteLength !== bytes.byteLength) {
+    viewed = bytes;
+    lastView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  return lastView!;
 }
 
 function show(v: number | bigint, width: number): string {

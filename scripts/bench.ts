@@ -330,7 +330,7 @@ export async function main(argv: string[]): Promise<void> {
     '<!-- Written by `npm run bench` (scripts/bench.ts); do not edit by hand. -->',
     '# Performance',
     '',
-    `Measured by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${machine}, in ${((performance.now() - started) / 1000).toFixed(0)} s. Every figure stands beside a reference measured in the same run. Ratios: how many times the reference's time fadump-sim's takes is not the point; read "×N" as the reference's time over ours for throughputs (above 1: faster than the reference) and ours over the reference's for times.`,
+    `Measured by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${machine}, in ${((performance.now() - started) / 1000).toFixed(0)} s. Every figure stands beside a reference measured in the same run. The ratio of a throughput (MiB/s) is ours over the reference's: above 1, faster than the reference. The ratio of a time is ours over the reference's: how many times longer than the reference we take.`,
     '',
     ...table,
     '',
