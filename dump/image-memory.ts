@@ -3,7 +3,7 @@
 // source never wrote is known to be zero without reading it. The kdump writer and the page filter
 // read the dump through this, never through the model's own state.
 
-import { BACKING_PAGE } from '../emulator/physical-memory.ts';
+import { BACKING_PAGE, isZeroBytes } from '../emulator/physical-memory.ts';
 import type { DumpImage, DumpSegment } from '../kernel-model/dump-image.ts';
 import { PAGE_SIZE } from '../kernel-model/symbols.ts';
 
@@ -55,13 +55,6 @@ export function unionPfns(a: readonly PfnRange[], b: readonly PfnRange[]): PfnRa
     else out.push({ ...r });
   }
   return out;
-}
-
-/** Whether every byte of a page is zero. */
-export function isZeroPage(page: Uint8Array): boolean {
-  const w = new BigUint64Array(page.buffer, page.byteOffset, page.length / 8);
-  for (let i = 0; i < w.length; i++) if (w[i] !== 0n) return false;
-  return true;
 }
 
 /** Page frames in the ranges. */
@@ -128,7 +121,7 @@ export class ImageMemory {
     for (const r of ranges)
       for (let pfn = r.start; pfn < r.end; pfn++) {
         const page = this.page(pfn);
-        if (page !== undefined && !isZeroPage(page)) continue;
+        if (page !== undefined && !isZeroBytes(page)) continue;
         const last = out[out.length - 1];
         if (last && last.end === pfn) last.end++;
         else out.push({ start: pfn, end: pfn + 1 });

@@ -31,6 +31,8 @@ const DESC_CHUNKS_KEPT = 16;
 /** Stored pages up to this size are keyed by their bytes; this many decompressed pages kept. */
 const MAX_KEYED = 16384;
 const MAX_INFLATED = 4096;
+/** Page data is read ahead this much at a time: pages are stored in page-frame order. */
+const READ_AHEAD = 2 ** 20;
 
 export interface KdumpContents extends DumpContents {
   format: 'kdump';
@@ -83,8 +85,12 @@ class KdumpDump implements DumpReader {
    * Pages decompressed, by their stored bytes: identical pages (struct pages, repeated data) get one
    * buffer, so readers that memoize by buffer (the page filter, verification) see them as one.
    */
-  private readonly inflated = new Map<string, Uint8Array>();
+  private readonly inflated = new Map<number, { stored: Uint8Array; data: Uint8Array }[]>();
+  private inflatedCount = 0;
   private readonly zeroPage: Uint8Array;
+  /** The page data last read ahead, from file offset windowAt. */
+  private window: Uint8Array = new Uint8Array(0);
+  private windowAt = 0;
 
   constructor(
     readonly path: string,
@@ -208,6 +214,20 @@ class KdumpDump implements DumpReader {
   }
 
   /** `len` bytes of the file at `at`, or DumpFileError when they lie beyond its end. */
+  /**
+   * Stored page data at `at`, a view into the read-ahead window (valid until the next refill and
+   * never to be written): one read serves the many small compressed pages that follow.
+   */
+  private pageData(at: number, len: number, what: string): Uint8Array {
+    const from = at - this.windowAt;
+    if (from >= 0 && from + len <= this.window.length) return this.window.subarray(from, from + len);
+    if (len > READ_AHEAD || !Number.isSafeInteger(at) || at < 0 || at + len > this.size)
+      return this.bytes(at, len, what);
+    this.window = this.bytes(at, Math.min(READ_AHEAD, this.size - at), what);
+    this.windowAt = at;
+    return this.window.subarray(0, len);
+  }
+
   private bytes(at: number, len: number, what: string): Uint8Array {
     if (!Number.isSafeInteger(at) || at < 0 || len < 0 || at + len > this.size)
       throw new DumpFileError(`${what} lies beyond the end of the file (${this.size} bytes)`, at);
@@ -269,21 +289,19 @@ class KdumpDump implements DumpReader {
     const B = this.block;
     if (pd.size > B)
       throw new DumpFileError(`page frame ${pfn}: ${pd.size} bytes stored, more than a page`, at + 8);
-    const stored = this.bytes(pd.offset, pd.size, `the data of page frame ${pfn}`);
+    const stored = this.pageData(pd.offset, pd.size, `the data of page frame ${pfn}`);
     let data: Uint8Array;
     if (pd.flags === 0) {
       if (pd.size !== B)
         throw new DumpFileError(`page frame ${pfn}: ${pd.size} bytes stored uncompressed`, at + 8);
-      data = stored;
+      data = stored.slice();
     } else if (pd.flags === KDUMP_FLAGS.CompressedZlib && isZeroPacked(stored, B)) {
       data = this.zeroPage;
     } else if (pd.flags === KDUMP_FLAGS.CompressedZlib) {
-      const key =
-        stored.length <= MAX_KEYED
-          ? Buffer.from(stored.buffer, stored.byteOffset, stored.length).toString('latin1')
-          : undefined;
-      const known = key === undefined ? undefined : this.inflated.get(key);
-      if (known) data = known;
+      const keyed = stored.length <= MAX_KEYED;
+      const hash = keyed ? sampleHash(stored) : 0;
+      const known = keyed ? this.inflated.get(hash)?.find((k) => sameBytes(k.stored, stored)) : undefined;
+      if (known) data = known.data;
       else {
         try {
           data = new Uint8Array(inflateSync(stored));
@@ -295,9 +313,15 @@ class KdumpDump implements DumpReader {
             `page frame ${pfn}: decompresses to ${data.length} bytes, not ${B}`,
             pd.offset,
           );
-        if (key !== undefined) {
-          if (this.inflated.size >= MAX_INFLATED) this.inflated.clear();
-          this.inflated.set(key, data);
+        if (keyed) {
+          if (this.inflatedCount >= MAX_INFLATED) {
+            this.inflated.clear();
+            this.inflatedCount = 0;
+          }
+          const bucket = this.inflated.get(hash) ?? [];
+          bucket.push({ stored: stored.slice(), data });
+          this.inflated.set(hash, bucket);
+          this.inflatedCount++;
         }
       }
     } else {
@@ -360,6 +384,22 @@ class KdumpDump implements DumpReader {
 
 const zeroPacked = new Map<number, Uint8Array>();
 /** Whether the bytes are zlib level 1's stream for a zero page of `size` bytes (no need to inflate). */
+/**
+ * A hash of the length, 32 bytes spread over `b` and its last 4 (zlib's Adler-32 of the page):
+ * cheap, and confirmed by sameBytes().
+ */
+function sampleHash(b: Uint8Array): number {
+  let h = b.length | 0;
+  const step = Math.max(1, b.length >> 5);
+  for (let i = 0; i < b.length; i += step) h = (Math.imul(h, 31) + b[i]!) | 0;
+  for (let i = Math.max(0, b.length - 4); i < b.length; i++) h = (Math.imul(h, 31) + b[i]!) | 0;
+  return h;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(a, b) === 0;
+}
+
 function isZeroPacked(stored: Uint8Array, size: number): boolean {
   let z = zeroPacked.get(size);
   if (!z) {
@@ -382,15 +422,43 @@ const POPCOUNT = Uint8Array.from({ length: 256 }, (_, i) => {
 
 function popcount(bitmap: Uint8Array): number {
   let n = 0;
-  for (const b of bitmap) n += POPCOUNT[b]!;
+  let i = 0;
+  const w = words(bitmap);
+  if (w) {
+    for (; i < w.length; i++) {
+      let v = w[i]!;
+      if (v === 0) continue;
+      v -= (v >>> 1) & 0x55555555;
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      n += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+    }
+    i *= 4;
+  }
+  for (; i < bitmap.length; i++) n += POPCOUNT[bitmap[i]!]!;
   return n;
+}
+
+/** A bitmap's 32-bit words, where it is aligned for them (bitmaps read from a file are). */
+function words(bitmap: Uint8Array): Uint32Array | undefined {
+  return bitmap.byteOffset % 4
+    ? undefined
+    : new Uint32Array(bitmap.buffer, bitmap.byteOffset, bitmap.length >>> 2);
 }
 
 /** Runs [start, end) of set bits among the first `bits` bits. */
 export function runs(bitmap: Uint8Array, bits: number): [number, number][] {
   const out: [number, number][] = [];
+  const w = words(bitmap);
   let start = -1;
   for (let byte = 0; byte * 8 < bits; byte++) {
+    // 32 bits at a time while nothing changes: no run, or one run going on.
+    if (w && byte % 4 === 0 && (byte + 4) * 8 <= bits) {
+      const v = w[byte >>> 2]!;
+      if ((v === 0 && start < 0) || (v === 0xffffffff && start >= 0)) {
+        byte += 3;
+        continue;
+      }
+    }
     const v = bitmap[byte]!;
     if ((v === 0 && start < 0) || (v === 0xff && start >= 0)) continue;
     for (let bit = 0; bit < 8; bit++) {

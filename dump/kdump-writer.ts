@@ -14,10 +14,11 @@
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import { writeAtomically } from '../emulator/output-guard.ts';
+import { isZeroBytes } from '../emulator/physical-memory.ts';
 import type { DumpImage } from '../kernel-model/dump-image.ts';
 import { NT_PRSTATUS } from '../kernel-model/elf.ts';
 import { PAGE_SIZE } from '../kernel-model/symbols.ts';
-import { ImageMemory, isZeroPage, type PfnRange, subtractPfns } from './image-memory.ts';
+import { ImageMemory, type PfnRange, subtractPfns } from './image-memory.ts';
 
 import {
   DISK_DUMP_HEADER,
@@ -181,7 +182,7 @@ export async function writeKdump(
       for (const r of dumpable) {
         for (let pfn = r.start; pfn < r.end; pfn++) {
           const page = mem.page(pfn);
-          const zeroPage = page === undefined || isZeroPage(page);
+          const zeroPage = page === undefined || isZeroBytes(page);
           if (zeroPage) {
             zero++;
             if (zeroShared) {

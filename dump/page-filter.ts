@@ -174,6 +174,7 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
   const perRoot = L.pageSize / L.memSectionSize;
   const sections = Math.ceil(maxMapnr / pagesPerSection);
   const roots = mem.read(L.memSection, 8 * Math.ceil(sections / perRoot));
+  const rootsView = new DataView(roots.buffer, roots.byteOffset, roots.byteLength);
   const inMemory = pfnMembership(mem.pfnRanges);
   const anyInMemory = pfnOverlap(mem.pfnRanges);
   const wholeInMemory = coveredBy(mem.pfnRanges.map((r) => ({ base: r.start, size: r.end - r.start })));
@@ -186,16 +187,20 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
     else excluded.push({ start, end: start + n, kind });
   };
   const memo = new WeakMap<Uint8Array, Map<number, [number, number, Exclude<PageKind, 'zero'>][]>>();
-  let rootPage: Uint8Array | undefined;
+  let rootView: DataView | undefined;
   let rootAt = -1n;
+  // The buffer of the vmemmap page last looked up: consecutive sections share one.
+  let bufferAt = -1;
+  let bufferOf: Uint8Array | undefined;
   for (let nr = 0; nr < sections; nr++) {
-    const root = u64(roots, 8 * Math.floor(nr / perRoot));
+    const root = rootsView.getBigUint64(8 * Math.floor(nr / perRoot), le);
     if (root === 0n) continue;
     if (root !== rootAt) {
-      rootPage = mem.read(linear(root), L.pageSize);
+      const page = mem.read(linear(root), L.pageSize);
+      rootView = new DataView(page.buffer, page.byteOffset, page.byteLength);
       rootAt = root;
     }
-    const map = u64(rootPage!, (nr % perRoot) * L.memSectionSize + L.sectionMemMap);
+    const map = rootView!.getBigUint64((nr % perRoot) * L.memSectionSize + L.sectionMemMap, le);
     if (!(map & SECTION_MARKED_PRESENT)) continue;
     const memMap = BigInt.asUintN(64, (map & SECTION_MAP_MASK) + BigInt(nr * pagesPerSection * L.page.size));
     const first = nr * pagesPerSection;
@@ -208,8 +213,11 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
       const phys = toPhys(memMap);
       const off = phys === undefined ? -1 : phys % L.pageSize;
       if (phys !== undefined && off + bytes <= L.pageSize && (!mem.covers || mem.covers(phys, bytes))) {
-        const buf = mem.buffer(phys - off);
-        if (buf && buf.length === L.pageSize) memoKey = { buf, off };
+        if (phys - off !== bufferAt) {
+          bufferAt = phys - off;
+          bufferOf = mem.buffer(bufferAt);
+        }
+        if (bufferOf && bufferOf.length === L.pageSize) memoKey = { buf: bufferOf, off };
       }
     }
     const seen = memoKey && memo.get(memoKey.buf)?.get(memoKey.off);
@@ -328,8 +336,11 @@ function vmemmapTranslation(
   }
   pieces.sort((a, b) => (a.virt < b.virt ? -1 : a.virt > b.virt ? 1 : 0));
   const start = pieces[0]?.virt;
+  // The piece last found: struct pages are read in ascending order, many from one piece.
+  let last: { virt: bigint; phys: number } | undefined;
   return (va) => {
     if (start === undefined || va < start) return linear(va);
+    if (last && va >= last.virt && va < last.virt + size) return last.phys + Number(va - last.virt);
     let lo = 0;
     let hi = pieces.length - 1;
     while (lo <= hi) {
@@ -337,7 +348,10 @@ function vmemmapTranslation(
       const p = pieces[mid]!;
       if (va < p.virt) hi = mid - 1;
       else if (va >= p.virt + size) lo = mid + 1;
-      else return p.phys + Number(va - p.virt);
+      else {
+        last = p;
+        return p.phys + Number(va - p.virt);
+      }
     }
     return undefined;
   };

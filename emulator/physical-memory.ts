@@ -108,18 +108,26 @@ export class PhysicalMemory implements MemoryView {
   poke(addr: number, data: Uint8Array): void {
     forEachChunk(addr, data.length, (page, off, n, done) => {
       const chunk = data.subarray(done, done + n);
-      let p = this.pages.get(page);
-      if (!p) {
-        if (chunk.every((b) => b === 0)) return;
-        p = new Uint8Array(BACKING_PAGE);
-        this.add(page, p);
-      } else if (this.shared.has(page)) {
-        p = p.slice();
-        this.pages.set(page, p);
-        this.shared.delete(page);
-      }
-      p.set(chunk, off);
+      if (!this.pages.has(page) && isZeroBytes(chunk)) return;
+      this.writable(page).set(chunk, off);
     });
+  }
+
+  /**
+   * Backing page `page` as a buffer of its own, allocated or un-shared as needed, for writing;
+   * `keep` false when the caller overwrites all of it, so a shared page's bytes need no copy.
+   */
+  private writable(page: number, keep = true): Uint8Array {
+    let p = this.pages.get(page);
+    if (!p) {
+      p = new Uint8Array(BACKING_PAGE);
+      this.add(page, p);
+    } else if (this.shared.has(page)) {
+      p = keep ? p.slice() : new Uint8Array(BACKING_PAGE);
+      this.pages.set(page, p);
+      this.shared.delete(page);
+    }
+    return p;
   }
 
   /**
@@ -180,21 +188,72 @@ export class PhysicalMemory implements MemoryView {
   copy(src: number, dst: number, len: number): void {
     if (src < dst + len && dst < src + len && src !== dst) throw new RangeError('overlapping copy');
     if (src === dst || len === 0) return;
-    this.zero(dst, len);
     const first = Math.floor(src / BACKING_PAGE);
     const last = Math.floor((src + len - 1) / BACKING_PAGE);
     const present = this.presentPagesIn(first, last);
+    if ((dst - src) % BACKING_PAGE === 0) {
+      this.zero(dst, len);
+      for (const page of present) {
+        const start = Math.max(src, page * BACKING_PAGE);
+        const end = Math.min(src + len, (page + 1) * BACKING_PAGE);
+        const to = dst + (start - src);
+        if (end - start === BACKING_PAGE) {
+          // A whole page to a whole page: both share the buffer until either is written.
+          const content = this.pages.get(page)!;
+          this.shared.add(page);
+          this.share(to / BACKING_PAGE, content);
+        } else {
+          const base = page * BACKING_PAGE;
+          this.poke(to, this.pages.get(page)!.subarray(start - base, end - base));
+        }
+      }
+      return;
+    }
+    // Unaligned: each destination page a present source page reaches gathers its bytes from the one
+    // or two source pages it overlaps, straight from their buffers, into its own buffer where it has
+    // one; the rest of the destination is zeroed.
+    const targets: number[] = [];
     for (const page of present) {
       const start = Math.max(src, page * BACKING_PAGE);
       const end = Math.min(src + len, (page + 1) * BACKING_PAGE);
-      const to = dst + (start - src);
-      if (end - start === BACKING_PAGE && to % BACKING_PAGE === 0) {
-        // A whole page to a whole page: both share the buffer until either is written.
-        const content = this.pages.get(page)!;
-        this.shared.add(page);
-        this.share(to / BACKING_PAGE, content);
-      } else this.poke(to, this.peek(start, end - start));
+      const lastTo = Math.floor((dst + (end - src) - 1) / BACKING_PAGE);
+      const firstTo = Math.floor((dst + (start - src)) / BACKING_PAGE);
+      for (let d = Math.max((targets.at(-1) ?? -1) + 1, firstTo); d <= lastTo; d++) targets.push(d);
     }
+    let at = dst;
+    for (const d of targets) {
+      const from = Math.max(dst, d * BACKING_PAGE);
+      if (from > at) this.zero(at, from - at);
+      at = Math.min(dst + len, (d + 1) * BACKING_PAGE);
+    }
+    if (at < dst + len) this.zero(at, dst + len - at);
+    for (const d of targets) this.gather(d, src, dst, len);
+  }
+
+  /** Writes destination page `d` of copy(src, dst, len) from the source pages it overlaps. */
+  private gather(d: number, src: number, dst: number, len: number): void {
+    const base = d * BACKING_PAGE;
+    const to = Math.max(dst, base);
+    const toEnd = Math.min(dst + len, base + BACKING_PAGE);
+    const from = to - dst + src;
+    const mid = (Math.floor(from / BACKING_PAGE) + 1) * BACKING_PAGE;
+    const pieces: [Uint8Array, number][] = [];
+    let covered = 0;
+    for (const [at, end] of [
+      [from, Math.min(mid, from + toEnd - to)],
+      [mid, from + toEnd - to],
+    ] as const) {
+      const p = end > at ? this.pages.get(Math.floor(at / BACKING_PAGE)) : undefined;
+      if (!p) continue;
+      const off = at % BACKING_PAGE;
+      pieces.push([p.subarray(off, off + end - at), to + (at - from) - base]);
+      covered += end - at;
+    }
+    if (!this.pages.has(d) && pieces.every(([bytes]) => isZeroBytes(bytes))) return;
+    // A page wholly overwritten needs no copy of its old bytes.
+    const target = this.writable(d, covered < BACKING_PAGE);
+    if (covered < toEnd - to) target.fill(0, to - base, toEnd - base);
+    for (const [bytes, at] of pieces) target.set(bytes, at);
   }
 
   presentPages(): number[] {
@@ -252,6 +311,18 @@ export class PhysicalMemory implements MemoryView {
       }
     }
   }
+}
+
+/** Whether every byte is zero, four at a time where the bytes are aligned for it. */
+export function isZeroBytes(b: Uint8Array): boolean {
+  let i = 0;
+  if (b.byteOffset % 4 === 0) {
+    const w = new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2);
+    for (; i < w.length; i++) if (w[i] !== 0) return false;
+    i *= 4;
+  }
+  for (; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
 }
 
 type ChunkFn = (page: number, off: number, n: number, done: number) => void;

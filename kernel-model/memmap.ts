@@ -250,7 +250,7 @@ export class Memmap {
       if (this.flags[s]) this.ensureRoot(Math.floor(s / SECTIONS_PER_ROOT));
       if (this.flags[s]) this.ensureChunk(Math.floor(s / SECTIONS_PER_CHUNK));
     }
-    for (const s of sections) this.writeSection(s);
+    if (sections.length) this.writeSections(sections[0]!, sections[sections.length - 1]! + 1);
     for (const g of new Set(sections.map((s) => Math.floor(s / SECTIONS_PER_VMEMMAP_PAGE))))
       this.writeGroup(g);
   }
@@ -340,12 +340,18 @@ export class Memmap {
     this.mem.poke(this.rootAt[r]!, out);
   }
 
-  private writeSection(s: number): void {
-    const r = Math.floor(s / SECTIONS_PER_ROOT);
-    if (this.rootAt[r]! < 0) return;
-    const out = new Uint8Array(MEM_SECTION.size);
-    this.encodeSection(out, 0, s);
-    this.mem.poke(this.rootAt[r]! + (s % SECTIONS_PER_ROOT) * MEM_SECTION.size, out);
+  /** Sections [s0, s1) in their roots' pages: one write per root. */
+  private writeSections(s0: number, s1: number): void {
+    for (let s = s0; s < s1; ) {
+      const r = Math.floor(s / SECTIONS_PER_ROOT);
+      const end = Math.min(s1, (r + 1) * SECTIONS_PER_ROOT);
+      if (this.rootAt[r]! >= 0) {
+        const out = new Uint8Array((end - s) * MEM_SECTION.size);
+        for (let i = s; i < end; i++) this.encodeSection(out, (i - s) * MEM_SECTION.size, i);
+        this.mem.poke(this.rootAt[r]! + (s % SECTIONS_PER_ROOT) * MEM_SECTION.size, out);
+      }
+      s = end;
+    }
   }
 
   private encodeSection(out: Uint8Array, at: number, s: number): void {

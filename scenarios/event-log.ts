@@ -2,6 +2,7 @@
 // pino NDJSON. No wall clock, pid or host name in it: `t` is simulated time, so the same scenario
 // and seed give the same bytes.
 
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import pino from 'pino';
 import type { EventBus, SimEvent } from '../emulator/events.ts';
@@ -20,9 +21,35 @@ function levelOf(e: SimEvent): 'debug' | 'info' | 'warn' {
 const plain = (v: unknown): unknown =>
   typeof v === 'bigint' ? v.toString() : Array.isArray(v) ? v.map(plain) : v;
 
+/** Lines gathered before one write: a bulk DLPAR event logs a line per block. */
+const FLUSH_AT = 64 * 1024;
+
+/** pino's destination: NDJSON lines gathered and written to a file descriptor FLUSH_AT at a time. */
+class LineBuffer {
+  private lines: string[] = [];
+  private length = 0;
+
+  constructor(private readonly fd: number) {}
+
+  write(line: string): boolean {
+    this.lines.push(line);
+    this.length += line.length;
+    if (this.length >= FLUSH_AT) this.flush();
+    return true;
+  }
+
+  flush(): void {
+    const text = this.lines.join('');
+    this.lines = [];
+    this.length = 0;
+    if (text) writeSync(this.fd, text);
+  }
+}
+
 export class EventLog {
   private logger: pino.Logger;
-  private dest: ReturnType<typeof pino.destination>;
+  private fd: number;
+  private dest: LineBuffer;
   private tmp: string;
   private failed: unknown;
 
@@ -34,10 +61,11 @@ export class EventLog {
     assertWritable(path);
     this.tmp = temporaryName(path);
     try {
-      this.dest = pino.destination({ dest: this.tmp, sync: true });
+      this.fd = openSync(this.tmp, 'w');
     } catch (e) {
       throw asOutputError(path, e);
     }
+    this.dest = new LineBuffer(this.fd);
     this.logger = pino({ level, base: undefined, timestamp: false }, this.dest);
     bus.on((e) => {
       if (this.failed !== undefined) return;
@@ -55,8 +83,14 @@ export class EventLog {
   async close(): Promise<void> {
     try {
       if (this.failed !== undefined) throw this.failed;
-      this.dest.flushSync();
-      this.dest.end();
+      this.dest.flush();
+    } catch (e) {
+      closeSync(this.fd);
+      rmSync(this.tmp, { force: true });
+      throw asOutputError(this.path, e);
+    }
+    try {
+      closeSync(this.fd);
       await rename(this.tmp, this.path);
     } catch (e) {
       throw asOutputError(this.path, e);

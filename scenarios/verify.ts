@@ -3,7 +3,7 @@
 // dump side of summary.json and every verdict come from here, never from the model's own objects.
 
 import type { DumpReader } from '../dump/dump-reader.ts';
-import { isZeroPage, type PfnRange, pfnCount, pfnsOf, subtractPfns } from '../dump/image-memory.ts';
+import { type PfnRange, pfnCount, pfnsOf, subtractPfns } from '../dump/image-memory.ts';
 import {
   dumpFilterMemory,
   filterPages,
@@ -15,7 +15,7 @@ import {
 } from '../dump/page-filter.ts';
 import type { Registers } from '../emulator/cpu-thread.ts';
 import type { Range } from '../emulator/memory-blocks.ts';
-import { BACKING_PAGE, type MemoryView } from '../emulator/physical-memory.ts';
+import { BACKING_PAGE, isZeroBytes, type MemoryView } from '../emulator/physical-memory.ts';
 import { bytesNotIn, uncovered, without } from '../emulator/ranges.ts';
 import type { ByteOrder } from '../emulator/struct.ts';
 import type { PtRegs } from '../kernel-model/elf.ts';
@@ -418,11 +418,11 @@ function nonZeroPages(memory: MemoryView, ranges: readonly PfnRange[]): number {
       if (shared) {
         let zero = seen.get(shared);
         if (zero === undefined) {
-          zero = isZeroPage(shared);
+          zero = isZeroBytes(shared);
           seen.set(shared, zero);
         }
         if (!zero) n++;
-      } else if (!isZeroPage(memory.peek(pfn * PAGE_SIZE, PAGE_SIZE))) n++;
+      } else if (!isZeroBytes(memory.peek(pfn * PAGE_SIZE, PAGE_SIZE))) n++;
     }
   return n;
 }

@@ -3,6 +3,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DumpFileError } from '../../../dump/dump-reader.ts';
 import { formatOf, withDump } from '../../../dump/formats.ts';
@@ -182,6 +183,27 @@ describe('kdump-compressed files', () => {
       });
       expect(() => withDump(lzo, 'kdump', (r) => r.read(3 * P, 1))).toThrow(/CompressedLzo.*zlib only/);
     });
+  });
+
+  it('runs finds the set bits bit by bit would, over words of 0, of 1 and mixed, at any offset', () => {
+    const byte = fc.oneof(fc.constant(0), fc.constant(0xff), fc.integer({ min: 0, max: 255 }));
+    fc.assert(
+      fc.property(fc.array(byte, { maxLength: 64 }), fc.nat(3), fc.nat(7), (bytes, skew, cut) => {
+        const backing = new Uint8Array(bytes.length + skew);
+        backing.set(bytes, skew);
+        const bitmap = backing.subarray(skew);
+        const bits = Math.max(0, bytes.length * 8 - cut);
+        const naive: [number, number][] = [];
+        for (let i = 0; i < bits; i++) {
+          if (!(bitmap[i >> 3]! & (1 << (i & 7)))) continue;
+          const last = naive[naive.length - 1];
+          if (last && last[1] === i) last[1] = i + 1;
+          else naive.push([i, i + 1]);
+        }
+        expect(runs(bitmap, bits)).toEqual(naive);
+      }),
+      { seed: 20261203, numRuns: 300 },
+    );
   });
 
   it('runs and subtract: bitmap runs and range differences', () => {

@@ -53,7 +53,13 @@ describe('PhysicalMemory', () => {
         data: fc.uint8Array({ minLength: 1, maxLength: 300 }),
       }),
       fc.record({ k: fc.constant('zero' as const), at: fc.nat(SIZE - 1), len: fc.nat(2 * BACKING_PAGE) }),
-      fc.record({ k: fc.constant('copy' as const), src: fc.nat(SIZE / 2 - 1), len: fc.nat(SIZE / 2) }),
+      fc.record({
+        k: fc.constant('copy' as const),
+        src: fc.nat(SIZE / 2 - 1),
+        // Half the copies keep the offset in the page (whole pages shared), half go to any byte.
+        dst: fc.option(fc.nat(SIZE / 2 - 1), { nil: undefined }),
+        len: fc.nat(SIZE / 2),
+      }),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
@@ -69,9 +75,10 @@ describe('PhysicalMemory', () => {
             sparse.zero(o.at, len);
             flat.zero(o.at, len);
           } else {
-            const len = Math.min(o.len, SIZE / 2 - o.src);
-            sparse.copy(o.src, SIZE / 2 + o.src, len);
-            flat.copy(o.src, SIZE / 2 + o.src, len);
+            const dst = o.dst ?? o.src;
+            const len = Math.min(o.len, SIZE / 2 - o.src, SIZE / 2 - dst);
+            sparse.copy(o.src, SIZE / 2 + dst, len);
+            flat.copy(o.src, SIZE / 2 + dst, len);
             snaps.push([sparse.snapshot(), flat.peek(0, SIZE)]);
           }
         }
