@@ -9,6 +9,7 @@ import type { ByteOrder } from '../emulator/struct.ts';
 import { ELF64_EHDR, ELF64_PHDR, ET_CORE, PT_LOAD, PT_NOTE } from '../kernel-model/elf.ts';
 import { type DumpContents, DumpFileError, type DumpLoad, type DumpReader } from './dump-reader.ts';
 import { kernelLog, parseNotes } from './notes.ts';
+import { ReadAhead } from './read-ahead.ts';
 
 /** Largest note segment the reader accepts. */
 const MAX_NOTES = 64 * 2 ** 20;
@@ -49,12 +50,14 @@ export function openElfDump(path: string): DumpReader & { contents: ElfDumpConte
 class ElfDump implements DumpReader {
   readonly contents: ElfDumpContents;
   private readonly size: number;
+  private readonly ahead: ReadAhead;
 
   constructor(
     readonly path: string,
     private readonly fd: number,
   ) {
     this.size = fstatSync(fd).size;
+    this.ahead = new ReadAhead(fd, this.size);
     const ident = this.bytes(0, 16, 'the ELF header');
     if (!isElf(ident)) {
       throw new DumpFileError('not an ELF file', 0);
@@ -156,7 +159,11 @@ class ElfDump implements DumpReader {
       if (from >= to) continue;
       const at = l.fileOffset + (from - l.paddr);
       const n = Math.max(0, Math.min(to - from, this.size - at));
-      if (n > 0) readSync(this.fd, data, from - paddr, n, at);
+      if (n > 0) {
+        const ahead = this.ahead.view(at, n);
+        if (ahead) data.set(ahead, from - paddr);
+        else readSync(this.fd, data, from - paddr, n, at);
+      }
       unread -= n;
     }
     return { data, unread };

@@ -20,6 +20,7 @@ import {
   PAGE_DESC,
 } from './kdump-structs.ts';
 import { kernelLog, parseNotes } from './notes.ts';
+import { ReadAhead } from './read-ahead.ts';
 
 /** Largest note area the reader accepts. */
 const MAX_NOTES = 64 * 2 ** 20;
@@ -31,8 +32,6 @@ const DESC_CHUNKS_KEPT = 16;
 /** Stored pages up to this size are keyed by their bytes; this many decompressed pages kept. */
 const MAX_KEYED = 16384;
 const MAX_INFLATED = 4096;
-/** Page data is read ahead this much at a time: pages are stored in page-frame order. */
-const READ_AHEAD = 2 ** 20;
 
 export interface KdumpContents extends DumpContents {
   format: 'kdump';
@@ -88,15 +87,14 @@ class KdumpDump implements DumpReader {
   private readonly inflated = new Map<number, { stored: Uint8Array; data: Uint8Array }[]>();
   private inflatedCount = 0;
   private readonly zeroPage: Uint8Array;
-  /** The page data last read ahead, from file offset windowAt. */
-  private window: Uint8Array = new Uint8Array(0);
-  private windowAt = 0;
+  private readonly ahead: ReadAhead;
 
   constructor(
     readonly path: string,
     private readonly fd: number,
   ) {
     this.size = fstatSync(fd).size;
+    this.ahead = new ReadAhead(fd, this.size);
     const raw = this.bytes(0, DISK_DUMP_HEADER.size, 'the disk dump header');
     if (!isKdump(raw)) throw new DumpFileError('not a kdump-compressed file (no "KDUMP   " signature)', 0);
     const order = (['le', 'be'] as const).find((o) => plausible(DISK_DUMP_HEADER.decode(raw, o)));
@@ -214,18 +212,9 @@ class KdumpDump implements DumpReader {
   }
 
   /** `len` bytes of the file at `at`, or DumpFileError when they lie beyond its end. */
-  /**
-   * Stored page data at `at`, a view into the read-ahead window (valid until the next refill and
-   * never to be written): one read serves the many small compressed pages that follow.
-   */
+  /** Stored page data at `at`: a view to read at once (see ReadAhead.view), never to be written. */
   private pageData(at: number, len: number, what: string): Uint8Array {
-    const from = at - this.windowAt;
-    if (from >= 0 && from + len <= this.window.length) return this.window.subarray(from, from + len);
-    if (len > READ_AHEAD || !Number.isSafeInteger(at) || at < 0 || at + len > this.size)
-      return this.bytes(at, len, what);
-    this.window = this.bytes(at, Math.min(READ_AHEAD, this.size - at), what);
-    this.windowAt = at;
-    return this.window.subarray(0, len);
+    return this.ahead.view(at, len) ?? this.bytes(at, len, what);
   }
 
   private bytes(at: number, len: number, what: string): Uint8Array {

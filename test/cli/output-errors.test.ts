@@ -110,6 +110,14 @@ describe('outputs the system refuses', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('a file-size limit a kdump-compressed vmcore meets while it is written: one line, exit 2, nothing left behind', () => {
+    // Its size is known only once the pages are compressed, so the write itself meets the limit.
+    const out = join(root, 'limited-kdump');
+    const r = sh(`ulimit -f 2000; ${run(out)} --dump-format kdump --dump-level 31`);
+    expectOneLine(r, /^fadump-sim: error: .*limited-kdump\/vmcore: cannot write: file too large \(EFBIG\)$/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a partition larger than the file system can hold as one file (ext4: 16 TiB): refused before the work', () => {
     // A 17 TiB LPAR; the file-size limit stands in for ext4's, which this test cannot count on.
     const out = join(root, 'huge');
