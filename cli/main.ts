@@ -297,7 +297,16 @@ export async function main(argv: string[]): Promise<void> {
   const first = argv[0];
   if (first !== undefined && !first.startsWith('-') && !COMMANDS.includes(first))
     fail(`unknown command "${first}"${didYouMean(first, COMMANDS)}: one of ${COMMANDS.join(', ')}`);
-  await yargs(argv)
+  const parser = yargs(argv);
+  // yargs renders a command's whole help before running it, in case a failure shows it (70 ms for
+  // `run`); ours never does (.fail below prints one line), so the text is made only when asked for.
+  const usage = (
+    parser as unknown as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } }
+  )
+    .getInternalMethods()
+    .getUsageInstance();
+  usage.cacheHelpMessage = () => {};
+  await parser
     .scriptName('fadump-sim')
     .usage(
       '$0 <command> [options]\n\nA deterministic model of an IBM POWER partition and firmware-assisted dump.',
