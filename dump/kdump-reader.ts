@@ -138,7 +138,7 @@ class KdumpDump implements DumpReader {
     for (let i = 0; i < this.rank.length; i++) {
       this.rank[i] = count;
       const from = (i * RANK_STEP) / 8;
-      for (let b = from; b < Math.min(from + RANK_STEP / 8, half); b++) count += POPCOUNT[this.bitmap2[b]!]!;
+      count += popcount(this.bitmap2.subarray(from, Math.min(from + RANK_STEP / 8, half)));
     }
     const loads = runs(this.bitmap1, maxMapnr).map(
       ([s, e]): DumpLoad => ({
@@ -149,8 +149,11 @@ class KdumpDump implements DumpReader {
         fileSize: (e - s) * B,
       }),
     );
+    // Both bitmaps are buffers of their own, so 32 bits at a time (the tail byte by byte).
     const leftOut = new Uint8Array(half);
-    for (let i = 0; i < half; i++) leftOut[i] = this.bitmap1[i]! & ~this.bitmap2[i]!;
+    const [w1, w2, wl] = [this.bitmap1, this.bitmap2, leftOut].map(words) as Uint32Array[];
+    for (let i = 0; i < wl!.length; i++) wl![i] = w1![i]! & ~w2![i]!;
+    for (let i = wl!.length * 4; i < half; i++) leftOut[i] = this.bitmap1[i]! & ~this.bitmap2[i]!;
     const uts = DISK_DUMP_HEADER.decode(raw, order).release;
     this.contents = {
       format: 'kdump',
@@ -354,7 +357,10 @@ class KdumpDump implements DumpReader {
     const B = this.block;
     const sorted = [...ranges].sort((a, b) => a.base - b.base);
     // Pages with data of their own: dumped, and not the shared zero page.
-    const stored = this.bitmap2.map((b, i) => b & ~this.sharedZero[i]!);
+    const stored = new Uint8Array(this.bitmap2.length);
+    const [w2, wz, ws] = [this.bitmap2, this.sharedZero, stored].map(words) as Uint32Array[];
+    for (let i = 0; i < ws!.length; i++) ws![i] = w2![i]! & ~wz![i]!;
+    for (let i = ws!.length * 4; i < stored.length; i++) stored[i] = this.bitmap2[i]! & ~this.sharedZero[i]!;
     let j = 0;
     for (const [s, e] of runs(stored, this.contents.maxMapnr)) {
       let at = s * B;
@@ -371,8 +377,6 @@ class KdumpDump implements DumpReader {
   }
 }
 
-const zeroPacked = new Map<number, Uint8Array>();
-/** Whether the bytes are zlib level 1's stream for a zero page of `size` bytes (no need to inflate). */
 /**
  * A hash of the length, 32 bytes spread over `b` and its last 4 (zlib's Adler-32 of the page):
  * cheap, and confirmed by sameBytes().
@@ -389,6 +393,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(a, b) === 0;
 }
 
+const zeroPacked = new Map<number, Uint8Array>();
+/** Whether the bytes are zlib level 1's stream for a zero page of `size` bytes (no need to inflate). */
 function isZeroPacked(stored: Uint8Array, size: number): boolean {
   let z = zeroPacked.get(size);
   if (!z) {

@@ -40,8 +40,11 @@ const GROUP_PAGES = 256;
 
 export class PhysicalMemory implements MemoryView {
   private pages = new Map<number, Uint8Array>();
-  /** Pages also referenced by a snapshot: copied before the next write. */
-  private shared = new Set<number>();
+  /**
+   * Pages whose buffer nothing else holds (no snapshot, no other page), written in place; any other
+   * page is copied before its next write. A snapshot empties the set in O(1).
+   */
+  private owned = new Set<number>();
   private groups = new Map<number, number>();
   private poisoned = new Set<number>();
   guestBytesRead = 0;
@@ -122,10 +125,11 @@ export class PhysicalMemory implements MemoryView {
     if (!p) {
       p = new Uint8Array(BACKING_PAGE);
       this.add(page, p);
-    } else if (this.shared.has(page)) {
+      this.owned.add(page);
+    } else if (!this.owned.has(page)) {
       p = keep ? p.slice() : new Uint8Array(BACKING_PAGE);
       this.pages.set(page, p);
-      this.shared.delete(page);
+      this.owned.add(page);
     }
     return p;
   }
@@ -139,7 +143,7 @@ export class PhysicalMemory implements MemoryView {
     if (content.length !== BACKING_PAGE) throw new RangeError('a shared page is one backing page');
     if (!this.pages.has(page)) this.count(page, 1);
     this.pages.set(page, content);
-    this.shared.add(page);
+    this.owned.delete(page);
   }
 
   private add(page: number, content: Uint8Array): void {
@@ -172,7 +176,7 @@ export class PhysicalMemory implements MemoryView {
       if (!p) return;
       if (n === BACKING_PAGE) {
         this.pages.delete(page);
-        this.shared.delete(page);
+        this.owned.delete(page);
         this.count(page, -1);
         return;
       }
@@ -200,7 +204,7 @@ export class PhysicalMemory implements MemoryView {
         if (end - start === BACKING_PAGE) {
           // A whole page to a whole page: both share the buffer until either is written.
           const content = this.pages.get(page)!;
-          this.shared.add(page);
+          this.owned.delete(page);
           this.share(to / BACKING_PAGE, content);
         } else {
           const base = page * BACKING_PAGE;
@@ -274,7 +278,7 @@ export class PhysicalMemory implements MemoryView {
 
   /** A frozen copy-on-write view of memory as it is now. */
   snapshot(): MemorySnapshot {
-    for (const k of this.pages.keys()) this.shared.add(k);
+    this.owned = new Set();
     return new MemorySnapshot(new Map(this.pages));
   }
 

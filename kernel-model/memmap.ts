@@ -105,7 +105,7 @@ const BUILT = new Map<
     contents: Uint8Array[];
     templates: Template[];
     sectionMaps: Map<number, Uint8Array>;
-    vmemmapPages: Map<string, Uint8Array>;
+    vmemmapPages: Map<number, Uint8Array>;
   }
 >();
 
@@ -122,7 +122,7 @@ export class Memmap {
   private metaSection = -1;
   private metaNext = SECTION_BYTES;
   private readonly sectionMaps: Map<number, Uint8Array>;
-  private readonly vmemmapPages: Map<string, Uint8Array>;
+  private readonly vmemmapPages: Map<number, Uint8Array>;
   private readonly templates: Template[];
   private readonly contents: Uint8Array[];
   /** Allocation failed: the kernel's memory map is incomplete from here on. */
@@ -378,23 +378,29 @@ export class Memmap {
     if (this.booting) return;
     const c = Math.floor((g * SECTIONS_PER_VMEMMAP_PAGE) / SECTIONS_PER_CHUNK);
     if (c >= this.chunkAt.length || this.chunkAt[c]! < 0) return;
-    const uses: number[] = [];
+    // The uses of the page's sections, a byte each, as one number: the key of identical pages.
+    let key = 0;
     for (let i = 0; i < SECTIONS_PER_VMEMMAP_PAGE; i++) {
       const s = g * SECTIONS_PER_VMEMMAP_PAGE + i;
-      uses.push(s < this.use.length && this.flags[s] ? this.use[s]! : USE.absent);
-    }
-    const key = uses.join(',');
-    let page = this.vmemmapPages.get(key);
-    if (!page) {
-      page = new Uint8Array(PAGE_SIZE);
-      uses.forEach((u, i) => page!.set(this.sectionMap(u), i * SECTION_MAP_BYTES));
-      this.vmemmapPages.set(key, page);
+      key = key * 256 + (s < this.use.length && this.flags[s] ? this.use[s]! : USE.absent);
     }
     const offset = (g % (SECTIONS_PER_CHUNK / SECTIONS_PER_VMEMMAP_PAGE)) * PAGE_SIZE;
     const at = this.chunkAt[c]! * SECTION_BYTES + offset;
     // The struct pages of absent sections are zeros: no backing page at all, as memory never written.
-    if (uses.every((u) => u === USE.absent)) this.mem.zero(at, PAGE_SIZE);
-    else this.mem.share(at / PAGE_SIZE, page);
+    if (key === 0) {
+      this.mem.zero(at, PAGE_SIZE);
+      return;
+    }
+    let page = this.vmemmapPages.get(key);
+    if (!page) {
+      page = new Uint8Array(PAGE_SIZE);
+      for (let i = 0; i < SECTIONS_PER_VMEMMAP_PAGE; i++) {
+        const u = Math.floor(key / 256 ** (SECTIONS_PER_VMEMMAP_PAGE - 1 - i)) % 256;
+        page.set(this.sectionMap(u), i * SECTION_MAP_BYTES);
+      }
+      this.vmemmapPages.set(key, page);
+    }
+    this.mem.share(at / PAGE_SIZE, page);
   }
 
   /** vmemmap_list: one vmemmap_backing per chunk with backing, newest first, from the static pool. */
