@@ -37,6 +37,9 @@ export interface PageCounts {
 
 export type PageKind = keyof PageCounts;
 
+/** The kinds of page a dump level leaves out (every kind but zero), in makedumpfile's order. */
+export const LEFT_OUT_KINDS = ['cache', 'cachePrivate', 'user', 'free', 'hwpoison', 'offline'] as const;
+
 /** Every count zero. */
 export const noPages = (): PageCounts => ({
   zero: 0,
@@ -78,6 +81,9 @@ export interface FilterResult {
 
 const SECTION_MARKED_PRESENT = 1n;
 const SECTION_MAP_MASK = ~0x1fn;
+/** The low half of SECTION_MAP_MASK, and the high half of KERNEL_VBASE. */
+const MAP_MASK_LO = Number(SECTION_MAP_MASK & 0xffffffffn) | 0;
+const KERNEL_VBASE_HI = Number(KERNEL_VBASE >> 32n);
 
 /** What the filter reads from VMCOREINFO, with makedumpfile's complaint when a key is missing. */
 function layout(info: Record<string, string>) {
@@ -186,7 +192,8 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
     if (last && last.end === start && last.kind === kind) last.end += n;
     else excluded.push({ start, end: start + n, kind });
   };
-  const memo = new WeakMap<Uint8Array, Map<number, [number, number, Exclude<PageKind, 'zero'>][]>>();
+  // Per shared buffer and offset: the pages left out, as (first pfn in the section, count, kind).
+  const memo = new WeakMap<Uint8Array, Map<number, number[]>>();
   let rootView: DataView | undefined;
   let rootAt = -1n;
   // The buffer of the vmemmap page last looked up: consecutive sections share one.
@@ -200,44 +207,57 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
       rootView = new DataView(page.buffer, page.byteOffset, page.byteLength);
       rootAt = root;
     }
-    const map = rootView!.getBigUint64((nr % perRoot) * L.memSectionSize + L.sectionMemMap, le);
-    if (!(map & SECTION_MARKED_PRESENT)) continue;
-    const memMap = BigInt.asUintN(64, (map & SECTION_MAP_MASK) + BigInt(nr * pagesPerSection * L.page.size));
+    // section_mem_map in two halves: Numbers, not a BigInt per section.
+    const mapAt = (nr % perRoot) * L.memSectionSize + L.sectionMemMap;
+    const lo = rootView!.getUint32(mapAt + (le ? 0 : 4), le);
+    const hi = rootView!.getUint32(mapAt + (le ? 4 : 0), le);
+    if (!(lo & Number(SECTION_MARKED_PRESENT))) continue;
     const first = nr * pagesPerSection;
     const end = Math.min(first + pagesPerSection, maxMapnr);
     const bytes = (end - first) * L.page.size;
+    // The struct pages' address: the encoded map plus the section's first pfn's struct page.
+    const memMap = () =>
+      BigInt.asUintN(64, ((BigInt(hi) << 32n) | BigInt(lo)) & SECTION_MAP_MASK) + BigInt(first * L.page.size);
+    // As an offset from the kernel's base, where a Number holds it exactly (the vmemmap's always).
+    const offset = (hi - KERNEL_VBASE_HI) * 2 ** 32 + ((lo & MAP_MASK_LO) >>> 0) + first * L.page.size;
+    const exact = hi >= KERNEL_VBASE_HI && offset < 2 ** 53;
     // A section whose struct pages lie in one shared buffer (identical pages share one) is
     // classified once per buffer and offset: the same bytes leave out the same pages.
-    let memoKey: { buf: Uint8Array; off: number } | undefined;
+    let memoBuf: Uint8Array | undefined;
+    let memoOff = 0;
     if (mem.buffer && end - first === pagesPerSection && wholeInMemory(first, end - first)) {
-      const phys = toPhys(memMap);
+      const phys = exact ? toPhys.fromOffset(offset) : toPhys(memMap());
       const off = phys === undefined ? -1 : phys % L.pageSize;
       if (phys !== undefined && off + bytes <= L.pageSize && (!mem.covers || mem.covers(phys, bytes))) {
         if (phys - off !== bufferAt) {
           bufferAt = phys - off;
           bufferOf = mem.buffer(bufferAt);
         }
-        if (bufferOf && bufferOf.length === L.pageSize) memoKey = { buf: bufferOf, off };
+        if (bufferOf && bufferOf.length === L.pageSize) {
+          memoBuf = bufferOf;
+          memoOff = off;
+        }
       }
     }
-    const seen = memoKey && memo.get(memoKey.buf)?.get(memoKey.off);
+    const seen = memoBuf && memo.get(memoBuf)?.get(memoOff);
     if (seen) {
-      for (const [rel, n, kind] of seen) push(first + rel, n, kind);
+      for (let i = 0; i < seen.length; i += 3)
+        push(first + seen[i]!, seen[i + 1]!, LEFT_OUT_KINDS[seen[i + 2]!]!);
       continue;
     }
     // A section none of whose pages the dump describes (the reserved area's, say) leaves nothing
     // out; makedumpfile still reads its struct pages, so they must be readable.
-    if (!memoKey && !anyInMemory(first, end)) {
-      readVirtual(mem, toPhys, memMap, bytes, L.pageSize, false);
+    if (!memoBuf && !anyInMemory(first, end)) {
+      readVirtual(mem, toPhys, memMap(), bytes, L.pageSize, false);
       continue;
     }
-    const structs = memoKey
-      ? memoKey.buf.subarray(memoKey.off, memoKey.off + bytes)
-      : readVirtual(mem, toPhys, memMap, bytes, L.pageSize)!;
-    const found: [number, number, Exclude<PageKind, 'zero'>][] = [];
+    const structs = memoBuf
+      ? memoBuf.subarray(memoOff, memoOff + bytes)
+      : readVirtual(mem, toPhys, memMap(), bytes, L.pageSize)!;
+    const found: number[] = [];
     const emit = (pfn: number, n: number, kind: Exclude<PageKind, 'zero'>) => {
       push(pfn, n, kind);
-      if (memoKey) found.push([pfn - first, n, kind]);
+      if (memoBuf) found.push(pfn - first, n, LEFT_OUT_KINDS.indexOf(kind));
     };
     for (let pfn = first; pfn < end; pfn++) {
       if (!inMemory(pfn)) continue;
@@ -268,10 +288,12 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
       else if (L.offline !== undefined && !slab && mapcount === L.offline) emit(pfn, 1, 'offline');
     }
     // A free block running past the section would depend on where memory ends: not memoized.
-    if (memoKey && found.every(([rel, n]) => rel + n <= end - first)) {
-      const byOffset = memo.get(memoKey.buf) ?? new Map();
-      memo.set(memoKey.buf, byOffset);
-      byOffset.set(memoKey.off, found);
+    let inside = true;
+    for (let i = 0; i < found.length; i += 3) inside &&= found[i]! + found[i + 1]! <= end - first;
+    if (memoBuf && inside) {
+      const byOffset = memo.get(memoBuf) ?? new Map<number, number[]>();
+      memo.set(memoBuf, byOffset);
+      byOffset.set(memoOff, found);
     }
   }
   return { excluded, counts };
@@ -295,7 +317,13 @@ function pfnOverlap(ranges: readonly PfnRange[]): (start: number, end: number) =
   };
 }
 
-type Translate = (va: bigint) => number | undefined;
+/**
+ * A kernel virtual address's physical address, or undefined; `fromOffset` takes the address as its
+ * offset from KERNEL_VBASE in a Number (exact below 2^53, which every vmemmap address is).
+ */
+type Translate = ((va: bigint) => number | undefined) & {
+  fromOffset(offset: number): number | undefined;
+};
 
 /**
  * ppc64's vmemmap translation as makedumpfile's get_vmemmap_list_info() sets it up: the
@@ -309,8 +337,8 @@ function vmemmapTranslation(
   u64: (b: Uint8Array, at: number) => bigint,
   i32: (b: Uint8Array, at: number) => number,
 ): Translate {
-  const pieces: { virt: bigint; phys: number }[] = [];
-  let size = 0n;
+  const pieces: { offset: number; phys: number }[] = [];
+  let size = 0;
   if (
     L.vmemmapList !== undefined &&
     L.psizeAt !== undefined &&
@@ -324,37 +352,47 @@ function vmemmapTranslation(
   ) {
     const psize = i32(mem.read(L.psizeAt, 4), 0);
     const shift = i32(mem.read(L.psizeDefs + L.psizeDefSize * psize + L.psizeShift, 4), 0);
-    size = 1n << BigInt(shift);
+    size = 2 ** shift;
     const head = u64(mem.read(L.vmemmapList, 8), 0);
     let cur = head;
     for (let n = 0; cur !== 0n && n < 1 << 24; n++) {
       const b = mem.read(linear(cur), L.backingSize);
-      pieces.push({ virt: u64(b, L.backingVirt), phys: Number(u64(b, L.backingPhys)) });
+      // A piece below the kernel's base or beyond 2^53 from it can hold no vmemmap address.
+      const offset = u64(b, L.backingVirt) - KERNEL_VBASE;
+      if (offset >= 0n && offset < 2n ** 53n)
+        pieces.push({ offset: Number(offset), phys: Number(u64(b, L.backingPhys)) });
       cur = u64(b, L.backingList);
       if (cur === head) break;
     }
   }
-  pieces.sort((a, b) => (a.virt < b.virt ? -1 : a.virt > b.virt ? 1 : 0));
-  const start = pieces[0]?.virt;
+  pieces.sort((a, b) => a.offset - b.offset);
+  const start = pieces[0]?.offset;
   // The piece last found: struct pages are read in ascending order, many from one piece.
-  let last: { virt: bigint; phys: number } | undefined;
-  return (va) => {
-    if (start === undefined || va < start) return linear(va);
-    if (last && va >= last.virt && va < last.virt + size) return last.phys + Number(va - last.virt);
+  let last: { offset: number; phys: number } | undefined;
+  const fromOffset = (offset: number): number | undefined => {
+    if (start === undefined || offset < start) return offset;
+    if (last && offset >= last.offset && offset < last.offset + size)
+      return last.phys + (offset - last.offset);
     let lo = 0;
     let hi = pieces.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const p = pieces[mid]!;
-      if (va < p.virt) hi = mid - 1;
-      else if (va >= p.virt + size) lo = mid + 1;
+      if (offset < p.offset) hi = mid - 1;
+      else if (offset >= p.offset + size) lo = mid + 1;
       else {
         last = p;
-        return p.phys + Number(va - p.virt);
+        return p.phys + (offset - p.offset);
       }
     }
     return undefined;
   };
+  const translate = (va: bigint) => {
+    const offset = va - KERNEL_VBASE;
+    if (start === undefined || offset < BigInt(start)) return linear(va);
+    return offset < 2n ** 53n ? fromOffset(Number(offset)) : undefined;
+  };
+  return Object.assign(translate, { fromOffset });
 }
 
 /**

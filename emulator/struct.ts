@@ -102,28 +102,38 @@ function readScalar(view: DataView, at: number, type: ScalarType, le: boolean): 
   }
 }
 
+const U64_END = 1n << 64n;
+const I64_MIN = -(1n << 63n);
+const I64_END = 1n << 63n;
+/** [min, max] of each integer type a Number holds. */
+const NUMBER_RANGE: Readonly<Record<string, readonly [number, number]>> = {
+  u8: [0, 0xff],
+  u16: [0, 0xffff],
+  u32: [0, 0xffffffff],
+  i16: [-0x8000, 0x7fff],
+  i32: [-0x80000000, 0x7fffffff],
+};
+
+/** Writes one scalar; `what` names it in an error (a function: the name is built only then). */
 function writeScalar(
   view: DataView,
   at: number,
   type: ScalarType,
   le: boolean,
   v: unknown,
-  what: string,
+  what: () => string,
 ): void {
   if (type === 'u64' || type === 'i64') {
-    if (typeof v !== 'bigint') throw new StructError(`${what}: expected bigint, got ${typeof v}`);
-    const ok = type === 'u64' ? v >= 0n && v < 1n << 64n : v >= -(1n << 63n) && v < 1n << 63n;
-    if (!ok) throw new StructError(`${what}: ${v} does not fit ${type}`);
+    if (typeof v !== 'bigint') throw new StructError(`${what()}: expected bigint, got ${typeof v}`);
+    const ok = type === 'u64' ? v >= 0n && v < U64_END : v >= I64_MIN && v < I64_END;
+    if (!ok) throw new StructError(`${what()}: ${v} does not fit ${type}`);
     if (type === 'u64') view.setBigUint64(at, v, le);
     else view.setBigInt64(at, v, le);
     return;
   }
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new StructError(`${what}: expected integer`);
-  const bits = SCALAR_SIZE[type] * 8;
-  const signed = type.startsWith('i');
-  const min = signed ? -(2 ** (bits - 1)) : 0;
-  const max = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
-  if (v < min || v > max) throw new StructError(`${what}: ${v} does not fit ${type}`);
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new StructError(`${what()}: expected integer`);
+  const [min, max] = NUMBER_RANGE[type]!;
+  if (v < min! || v > max!) throw new StructError(`${what()}: ${v} does not fit ${type}`);
   switch (type) {
     case 'u8':
       view.setUint8(at, v);
@@ -195,28 +205,29 @@ export function defineStruct<const Fs extends readonly Field[]>(def: {
     if (at < 0 || at + def.size > target.length) throw new StructError(`${def.name}: target too small`);
     const view = viewOf(target);
     const rec = value as Record<string, unknown>;
-    def.fields.forEach((f, i) => {
+    for (let i = 0; i < def.fields.length; i++) {
+      const f = def.fields[i]!;
       const off = at + layout[i]!.offset;
       if (f.reserved) {
         target.fill(0, off, off + layout[i]!.size);
-        return;
+        continue;
       }
       const v = rec[f.name];
-      const what = `${def.name}.${f.name}`;
+      const what = () => `${def.name}.${f.name}`;
       if (f.type === 'bytes') {
         if (!(v instanceof Uint8Array) || v.length !== f.size) {
-          throw new StructError(`${what}: expected ${f.size} bytes`);
+          throw new StructError(`${what()}: expected ${f.size} bytes`);
         }
         target.set(v, off);
       } else if (f.count !== undefined) {
         if (!Array.isArray(v) || v.length !== f.count)
-          throw new StructError(`${what}: expected ${f.count} values`);
+          throw new StructError(`${what()}: expected ${f.count} values`);
         const w = SCALAR_SIZE[f.type];
-        v.forEach((e, j) => writeScalar(view, off + j * w, f.type, le, e, `${what}[${j}]`));
+        v.forEach((e, j) => writeScalar(view, off + j * w, f.type, le, e, () => `${what()}[${j}]`));
       } else {
         writeScalar(view, off, f.type, le, v, what);
       }
-    });
+    }
   };
 
   const decode = (bytes: Uint8Array, order?: ByteOrder, at = 0): V => {

@@ -7,6 +7,7 @@ import { type PfnRange, pfnCount, pfnsOf, subtractPfns } from '../dump/image-mem
 import {
   dumpFilterMemory,
   filterPages,
+  LEFT_OUT_KINDS,
   noPages,
   type PageCounts,
   PageFilterError,
@@ -322,7 +323,7 @@ function dumpPages(reader: DumpReader, blockSize: number): DumpPages | null {
     r.zero += n;
     r.kept -= n;
   });
-  for (const kind of LEFT_OUT)
+  for (const kind of LEFT_OUT_KINDS)
     spread(
       why.filter((x) => x.kind === kind),
       (r, n) => {
@@ -349,8 +350,7 @@ function dumpPages(reader: DumpReader, blockSize: number): DumpPages | null {
 }
 
 /** The kinds of page a dump level leaves out, in makedumpfile's report order. */
-export const LEFT_OUT = ['cache', 'cachePrivate', 'user', 'free', 'hwpoison', 'offline'] as const;
-const BLOCK_COUNTS = ['described', 'kept', 'zero', ...LEFT_OUT] as const;
+const BLOCK_COUNTS = ['described', 'kept', 'zero', ...LEFT_OUT_KINDS] as const;
 
 /** The parts of `a`'s ranges that `b` holds, each keeping its other fields (both sorted, disjoint). */
 function intersect<T extends PfnRange>(a: readonly T[], b: readonly PfnRange[]): T[] {
