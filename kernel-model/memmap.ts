@@ -57,6 +57,13 @@ const BUFFER_HEADS = 0x0300_4000;
 const ANON_VMA = 0x0300_8000;
 
 /** What a section is used for: a use code per section. */
+/** section_mem_map for each flags value, made once: millions of sections share a few. */
+const SECTION_MAPS: bigint[] = [];
+function sectionMemMap(flags: number): bigint {
+  SECTION_MAPS[flags] ??= VMEMMAP_BASE | BigInt(flags);
+  return SECTION_MAPS[flags]!;
+}
+
 const USE = { absent: 0, free: 1, reserved: 2, offline: 3, kernel: 4, mixed: 16 } as const;
 
 type Kind =
@@ -359,12 +366,7 @@ export class Memmap {
     if (!f) return;
     const r = Math.floor(s / SECTIONS_PER_ROOT);
     const usage = this.usageAt[r]! + (s % SECTIONS_PER_ROOT) * 16;
-    MEM_SECTION.encodeInto(
-      out,
-      at,
-      { section_mem_map: VMEMMAP_BASE | BigInt(f), usage: va(usage) },
-      this.o.order,
-    );
+    MEM_SECTION.encodeInto(out, at, { section_mem_map: sectionMemMap(f), usage: va(usage) }, this.o.order);
   }
 
   /** The 1024 vmemmap pages of a chunk. */
