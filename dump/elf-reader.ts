@@ -4,9 +4,9 @@
 // of kernel-model/elf.ts) and no code with the writer or the elfcorehdr builder. Hostile input ends
 // in one DumpFileError saying what is wrong and where; every read is bounded by the file's size.
 
-import { closeSync, fstatSync, openSync, readSync, statfsSync } from 'node:fs';
 import type { ByteOrder } from '../emulator/struct.ts';
 import { ELF64_EHDR, ELF64_PHDR, ET_CORE, PT_LOAD, PT_NOTE } from '../kernel-model/elf.ts';
+import { type DumpTarget, type FileIn, openDumpFile } from './dump-file.ts';
 import { type DumpContents, DumpFileError, type DumpLoad, type DumpReader } from './dump-reader.ts';
 import { kernelLog, parseNotes } from './notes.ts';
 import { ReadAhead } from './read-ahead.ts';
@@ -37,12 +37,12 @@ export function isElf(head: Uint8Array): boolean {
 }
 
 /** Opens an ELF core for reading; the caller closes it. */
-export function openElfDump(path: string): DumpReader & { contents: ElfDumpContents } {
-  const fd = openSync(path, 'r');
+export function openElfDump(target: DumpTarget): DumpReader & { contents: ElfDumpContents } {
+  const file = openDumpFile(target);
   try {
-    return new ElfDump(path, fd);
+    return new ElfDump(file);
   } catch (e) {
-    closeSync(fd);
+    file.close();
     throw e;
   }
 }
@@ -52,12 +52,12 @@ class ElfDump implements DumpReader {
   private readonly size: number;
   private readonly ahead: ReadAhead;
 
-  constructor(
-    readonly path: string,
-    private readonly fd: number,
-  ) {
-    this.size = fstatSync(fd).size;
-    this.ahead = new ReadAhead(fd, this.size);
+  readonly path: string;
+
+  constructor(private readonly file: FileIn) {
+    this.path = file.name;
+    this.size = file.size;
+    this.ahead = new ReadAhead(file);
     const ident = this.bytes(0, 16, 'the ELF header');
     if (!isElf(ident)) {
       throw new DumpFileError('not an ELF file', 0);
@@ -146,7 +146,7 @@ class ElfDump implements DumpReader {
     if (off < 0 || len < 0 || off + len > this.size)
       throw new DumpFileError(`${what} lies beyond the end of the file (${this.size} bytes)`, off);
     const b = new Uint8Array(len);
-    readSync(this.fd, b, 0, len, off);
+    this.file.read(b, off);
     return b;
   }
 
@@ -162,7 +162,7 @@ class ElfDump implements DumpReader {
       if (n > 0) {
         const ahead = this.ahead.view(at, n);
         if (ahead) data.set(ahead, from - paddr);
-        else readSync(this.fd, data, from - paddr, n, at);
+        else this.file.read(data.subarray(from - paddr, from - paddr + n), at);
       }
       unread -= n;
     }
@@ -182,12 +182,12 @@ class ElfDump implements DumpReader {
         if (from < to) spans.push([l.fileOffset + from - l.paddr, l.fileOffset + to - l.paddr]);
       }
     }
-    const { bsize } = statfsSync(this.path);
-    return fstatSync(this.fd).blocks * 512 > allocationBound(spans, bsize);
+    const { bytes, block } = this.file.allocated();
+    return bytes > allocationBound(spans, block);
   }
 
   close(): void {
-    closeSync(this.fd);
+    this.file.close();
   }
 }
 

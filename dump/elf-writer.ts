@@ -13,6 +13,7 @@ import type { ByteOrder } from '../emulator/struct.ts';
 import type { DumpImage } from '../kernel-model/dump-image.ts';
 import { ELF64_EHDR, ELF64_PHDR, elfHeader, PF_RWX, PT_LOAD, PT_NOTE } from '../kernel-model/elf.ts';
 import { PAGE_SIZE } from '../kernel-model/symbols.ts';
+import type { DumpTarget } from './dump-file.ts';
 import { ImageMemory, type PfnRange, subtractPfns, unionPfns } from './image-memory.ts';
 import { type LoadSegment, writeSparseFile } from './sparse-file.ts';
 
@@ -78,11 +79,11 @@ export function elfCoreLayout(image: DumpImage): ElfCoreLayout {
   return { header, offsets, fileSize: off };
 }
 
-/** Writes the image to `path` as an ELF core; returns the file's size. */
-export async function writeElfCore(path: string, image: DumpImage): Promise<number> {
+/** Writes the image to `target` as an ELF core; returns the file's size. */
+export async function writeElfCore(target: DumpTarget, image: DumpImage): Promise<number> {
   const layout = elfCoreLayout(image);
   await writeSparseFile(
-    path,
+    target,
     layout.header,
     image.segments.map((s, i) => ({
       fileOffset: layout.offsets[i]!,
@@ -168,7 +169,7 @@ export function filteredLoads(image: DumpImage, leftOut: readonly PfnRange[]): F
  * file's size.
  */
 export async function writeFilteredElf(
-  path: string,
+  target: DumpTarget,
   image: DumpImage,
   level: number,
   excluded: readonly PfnRange[],
@@ -197,6 +198,6 @@ export async function writeFilteredElf(
     if (l.filesz) data.push({ fileOffset: off, source: l.source, sourceAddr: l.sourceAddr, size: l.filesz });
     off += l.filesz;
   });
-  await writeSparseFile(path, header, data);
+  await writeSparseFile(target, header, data);
   return off;
 }

@@ -6,10 +6,10 @@
 // two from 4 KiB to 1 MiB, bitmaps large enough for max_mapnr). It shares the field tables and no
 // code with the writer. Hostile input ends in one DumpFileError saying what is wrong and where.
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { deflateSync, inflateSync } from 'node:zlib';
 import type { ByteOrder } from '../emulator/struct.ts';
 import { KERNEL_VBASE } from '../kernel-model/symbols.ts';
+import { type DumpTarget, type FileIn, openDumpFile } from './dump-file.ts';
 import { type DumpContents, DumpFileError, type DumpLoad, type DumpReader } from './dump-reader.ts';
 import {
   DISK_DUMP_HEADER,
@@ -54,12 +54,12 @@ export function isKdump(head: Uint8Array): boolean {
 }
 
 /** Opens a kdump-compressed dump for reading; the caller closes it. */
-export function openKdumpDump(path: string): DumpReader & { contents: KdumpContents } {
-  const fd = openSync(path, 'r');
+export function openKdumpDump(target: DumpTarget): DumpReader & { contents: KdumpContents } {
+  const file = openDumpFile(target);
   try {
-    return new KdumpDump(path, fd);
+    return new KdumpDump(file);
   } catch (e) {
-    closeSync(fd);
+    file.close();
     throw e;
   }
 }
@@ -89,12 +89,12 @@ class KdumpDump implements DumpReader {
   private readonly zeroPage: Uint8Array;
   private readonly ahead: ReadAhead;
 
-  constructor(
-    readonly path: string,
-    private readonly fd: number,
-  ) {
-    this.size = fstatSync(fd).size;
-    this.ahead = new ReadAhead(fd, this.size);
+  readonly path: string;
+
+  constructor(private readonly file: FileIn) {
+    this.path = file.name;
+    this.size = file.size;
+    this.ahead = new ReadAhead(file);
     const raw = this.bytes(0, DISK_DUMP_HEADER.size, 'the disk dump header');
     if (!isKdump(raw)) throw new DumpFileError('not a kdump-compressed file (no "KDUMP   " signature)', 0);
     const order = (['le', 'be'] as const).find((o) => plausible(DISK_DUMP_HEADER.decode(raw, o)));
@@ -224,7 +224,7 @@ class KdumpDump implements DumpReader {
     if (!Number.isSafeInteger(at) || at < 0 || len < 0 || at + len > this.size)
       throw new DumpFileError(`${what} lies beyond the end of the file (${this.size} bytes)`, at);
     const b = new Uint8Array(len);
-    if (len) readSync(this.fd, b, 0, len, at);
+    if (len) this.file.read(b, at);
     return b;
   }
 
@@ -373,7 +373,7 @@ class KdumpDump implements DumpReader {
   }
 
   close(): void {
-    closeSync(this.fd);
+    this.file.close();
   }
 }
 

@@ -11,13 +11,12 @@
 // order, as makedumpfile running in that kernel writes it. The file is streamed: descriptors and
 // data go out in chunks, memory the image never wrote is read as zero without being read.
 
-import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
-import { writeAtomically } from '../emulator/output-guard.ts';
 import { isZeroBytes } from '../emulator/physical-memory.ts';
 import type { DumpImage } from '../kernel-model/dump-image.ts';
 import { NT_PRSTATUS } from '../kernel-model/elf.ts';
 import { PAGE_SIZE } from '../kernel-model/symbols.ts';
+import { type DumpTarget, writeDumpFile } from './dump-file.ts';
 import { ImageMemory, type PfnRange, subtractPfns } from './image-memory.ts';
 
 import {
@@ -55,9 +54,9 @@ const PACKED_KEPT = 4096;
 /** A zero page as `makedumpfile -c` stores it when it does not share one (zlib level 1). */
 export const ZERO_PACKED = deflateSync(new Uint8Array(B), { level: 1 });
 
-/** Writes the image to `path` as a kdump-compressed file; returns what it wrote. */
+/** Writes the image to `target` as a kdump-compressed file; returns what it wrote. */
 export async function writeKdump(
-  path: string,
+  target: DumpTarget,
   image: DumpImage,
   opts: KdumpWriteOptions,
 ): Promise<KdumpWritten> {
@@ -119,14 +118,9 @@ export async function writeKdump(
     order,
   );
 
-  return writeAtomically(path, async (tmp) => {
-    // Synchronous writes: the pages are produced on this thread, and each await would cost an
-    // event-loop round trip per chunk for nothing.
-    const fd = openSync(tmp, 'w');
-    const write = (b: Uint8Array, at: number) => {
-      for (let done = 0; done < b.length; ) done += writeSync(fd, b, done, b.length - done, at + done);
-    };
-    try {
+  return writeDumpFile(target, (out) => {
+    const write = (b: Uint8Array, at: number) => out.write([b], at);
+    {
       write(header, 0);
       write(sub, B);
       write(image.notes, offNote);
@@ -214,10 +208,8 @@ export async function writeKdump(
       if (descFill) write(descs.subarray(0, descFill), descAt);
       flushData();
       // A dump with no page data still holds its descriptors area and bitmaps in full.
-      ftruncateSync(fd, Math.max(dataEnd, offData));
+      out.truncate(Math.max(dataEnd, offData));
       return { fileSize: Math.max(dataEnd, offData), dumpable: numDumpable, zero };
-    } finally {
-      closeSync(fd);
     }
   });
 }

@@ -2,9 +2,8 @@
 // backing pages that hold data (never-written memory stays a file hole). Written under a temporary
 // name and renamed, so the final name never holds half a file. The ELF core writer lays files out on it.
 
-import { closeSync, ftruncateSync, openSync, rmSync, writeSync, writevSync } from 'node:fs';
-import { writeAtomically } from '../emulator/output-guard.ts';
 import { BACKING_PAGE, type MemoryView } from '../emulator/physical-memory.ts';
+import { type DumpTarget, writeDumpFile } from './dump-file.ts';
 
 export interface LoadSegment {
   fileOffset: number;
@@ -18,55 +17,37 @@ const MAX_WRITE = 8 * 2 ** 20;
 const MAX_IOV = 512;
 
 export async function writeSparseFile(
-  path: string,
+  target: DumpTarget,
   header: Uint8Array,
   loads: readonly LoadSegment[],
 ): Promise<{ bytesWritten: number; fileSize: number }> {
-  return writeAtomically(path, async (tmp) => {
-    // A previous file under the final name is replaced: free its blocks first, so the new file is
-    // not fragmented around them (extra extent blocks would defeat verification's allocation bound).
-    // Synchronous writes: the model waits for nothing else, and each await would cost a round trip.
-    rmSync(path, { force: true });
-    const fd = openSync(tmp, 'w');
+  return writeDumpFile(target, (out) => {
     let bytesWritten = 0;
     let fileSize = header.length;
-    try {
-      writeSync(fd, header, 0, header.length, 0);
-      bytesWritten += header.length;
-      for (const seg of loads) {
-        fileSize = Math.max(fileSize, seg.fileOffset + seg.size);
-        for (const [start, end] of presentRuns(seg)) {
-          for (let at = start; at < end; ) {
-            const parts: Uint8Array[] = [];
-            let n = 0;
-            while (at + n < end && n < MAX_WRITE && parts.length < MAX_IOV) {
-              const page = Math.floor((at + n) / BACKING_PAGE);
-              const upto = Math.min(end, (page + 1) * BACKING_PAGE);
-              const whole = upto - (at + n) === BACKING_PAGE ? seg.source.backing?.(page) : undefined;
-              parts.push(whole ?? seg.source.peek(at + n, upto - (at + n)));
-              n = upto - at;
-            }
-            writeAll(fd, parts, n, seg.fileOffset + (at - seg.sourceAddr));
-            bytesWritten += n;
-            at += n;
+    out.write([header], 0);
+    bytesWritten += header.length;
+    for (const seg of loads) {
+      fileSize = Math.max(fileSize, seg.fileOffset + seg.size);
+      for (const [start, end] of presentRuns(seg)) {
+        for (let at = start; at < end; ) {
+          const parts: Uint8Array[] = [];
+          let n = 0;
+          while (at + n < end && n < MAX_WRITE && parts.length < MAX_IOV) {
+            const page = Math.floor((at + n) / BACKING_PAGE);
+            const upto = Math.min(end, (page + 1) * BACKING_PAGE);
+            const whole = upto - (at + n) === BACKING_PAGE ? seg.source.backing?.(page) : undefined;
+            parts.push(whole ?? seg.source.peek(at + n, upto - (at + n)));
+            n = upto - at;
           }
+          out.write(parts, seg.fileOffset + (at - seg.sourceAddr));
+          bytesWritten += n;
+          at += n;
         }
       }
-      ftruncateSync(fd, fileSize);
-    } finally {
-      closeSync(fd);
     }
+    out.truncate(fileSize);
     return { bytesWritten, fileSize };
   });
-}
-
-/** Writes `parts` (n bytes in all) at `position`, going on after a short write. */
-function writeAll(fd: number, parts: Uint8Array[], n: number, position: number): void {
-  let done = writevSync(fd, parts, position);
-  while (done < n) {
-    const rest = Buffer.concat(parts).subarray(done);
-    done += writeSync(fd, rest, 0, rest.length, position + done);
-  }
 }
 
 /** Address runs [start, end) inside the segment covered by present backing pages. */
