@@ -132,7 +132,8 @@ export class Scenario {
     };
   }
 
-  run(outDir: string, hooks?: RunHooks): Promise<RunResult> {
+  /** Runs into outDir, or with null in memory, writing nothing to disk (see runScenario). */
+  run(outDir: string | null, hooks?: RunHooks): Promise<RunResult> {
     if (!this.crash) throw new Error('the scenario needs crashAt() or nmi()');
     return runScenario(this.toOptions(), outDir, hooks);
   }

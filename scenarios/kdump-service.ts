@@ -5,6 +5,7 @@
 // would need more program headers than we write), the service copies /proc/vmcore instead, as
 // Debian's kdump-tools falls back to cp.
 
+import type { DumpTarget } from '../dump/dump-file.ts';
 import { FilteredElfError } from '../dump/elf-writer.ts';
 import { DUMP_FORMATS, type DumpFormatName } from '../dump/formats.ts';
 import { filterPages, imageFilterMemory, PageFilterError } from '../dump/page-filter.ts';
@@ -19,7 +20,7 @@ export interface SavedDump {
 }
 
 export async function saveDump(
-  path: string,
+  path: DumpTarget,
   image: DumpImage,
   format: DumpFormatName,
   level: number,

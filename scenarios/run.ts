@@ -6,6 +6,7 @@
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MemoryFile } from '../dump/dump-file.ts';
 import { DUMP_FORMATS, type DumpFormatName, withDump } from '../dump/formats.ts';
 import { fmtSize, Machine } from '../emulator/machine.ts';
 import { asOutputError, probeFileSize } from '../emulator/output-guard.ts';
@@ -44,14 +45,21 @@ export interface RunResult {
   machine: Machine;
   /** Crash-time memory of each cycle. */
   snapshots: MemorySnapshot[];
-  /** Each vmcore written: its path and format. */
-  captures: { path: string; format: DumpFormatName }[];
+  /** Each vmcore written: its path (its name, in memory) and format, and its file when in memory. */
+  captures: Written[];
   /** Each OPAL core written (PowerNV). */
-  opalcores: { path: string; format: DumpFormatName }[];
+  opalcores: Written[];
   /** The memory map at each phase: registered, at each crash, in each fadump kernel, after release. */
   maps: MemoryMap[];
   /** The first crash's structures, annotated from their field tables (after any corruption). */
   structures: AnnotatedStruct[];
+}
+
+/** A dump the run wrote: on disk at `path`, or in memory as `file` (`path` its name). */
+export interface Written {
+  path: string;
+  format: DumpFormatName;
+  file?: MemoryFile;
 }
 
 export interface RunHooks {
@@ -64,9 +72,14 @@ export interface RunHooks {
 /**
  * Runs the scenario, writing `vmcore` (and `vmcore.N` for later cycles), `summary.json`,
  * `console.log`, `events.jsonl` and `report.html` into outDir. Every file is written under a
- * temporary name and renamed.
+ * temporary name and renamed. With outDir null nothing is written to disk: the dumps are written to
+ * files in memory and verified from them (RunResult.captures), and the text outputs are not made.
  */
-export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks = {}): Promise<RunResult> {
+export async function runScenario(
+  o: RunOptions,
+  outDir: string | null,
+  hooks: RunHooks = {},
+): Promise<RunResult> {
   const personality = validateRunOptions(o);
   const machine = new Machine(machineConfig(o));
   const kcfg: KernelConfig = { order: o.endian, generation: o.kernel, notePids: o.notePids };
@@ -75,23 +88,26 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     generation: o.captureKernel ?? o.kernel,
     notePids: o.notePids,
   };
-  await mkdir(outDir, { recursive: true }).catch((e) => {
-    throw asOutputError(outDir, e);
-  });
+  const onDisk = outDir !== null;
+  const out = (name: string) => join(outDir ?? '', name);
+  if (onDisk)
+    await mkdir(outDir, { recursive: true }).catch((e) => {
+      throw asOutputError(outDir, e);
+    });
   // An ELF vmcore is a sparse file as large as the memory it describes: at most every LMB slot less
   // the reserved area (at least the 320 MiB of boot memory fadump always reserves), plus headers well
   // under 64 MiB. The file system must take a file that large, which is known now rather than after
   // the work (ext4 stops at 16 TiB). A filtered ELF or a kdump-compressed file holds only the pages
   // it keeps.
-  if ((o.dump?.format ?? 'elf') === 'elf' && dumpLevelOf(o) === 0) {
+  if (onDisk && (o.dump?.format ?? 'elf') === 'elf' && dumpLevelOf(o) === 0) {
     const largest = machine.blocks.blocks.length * o.lmbSize - RTAS_FADUMP_MIN_BOOT_MEM + 64 * 2 ** 20;
     await probeFileSize(
-      join(outDir, 'vmcore'),
+      out('vmcore'),
       largest,
       `a vmcore of up to ${bytesText(largest)} does not fit here; --dump-format kdump or a --dump-level writes only the pages it keeps`,
     );
   }
-  const eventLog = new EventLog(join(outDir, 'events.jsonl'), machine.events, o.logLevel);
+  const eventLog = onDisk ? new EventLog(out('events.jsonl'), machine.events, o.logLevel) : undefined;
   const partition = new Partition(machine, personality, o);
   const platform = partition.platform;
 
@@ -152,11 +168,12 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     if (capture.status === 'refused') summary.dump = noDump('refused', capture.reason);
     if (capture.status === 'captured') {
       const name = cycle === 1 ? 'vmcore' : `vmcore.${cycle}`;
-      const path = join(outDir, name);
-      const saved = await saveDump(path, capture.image, o.dump?.format ?? 'elf', dumpLevelOf(o));
+      const path = onDisk ? out(name) : name;
+      const target = onDisk ? path : new MemoryFile(name);
+      const saved = await saveDump(target, capture.image, o.dump?.format ?? 'elf', dumpLevelOf(o));
       if (saved.warning) summary.warnings.push(saved.warning);
       const { format, bytes } = saved;
-      captures.push({ path, format });
+      captures.push({ path, format, ...(target instanceof MemoryFile && { file: target }) });
       const truth: CrashTruth = {
         memory: crash.taken.memory,
         cpus: crash.cpus,
@@ -171,18 +188,21 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
         blockSize: o.lmbSize,
         notSavedForOthers: platform.notSavedForOthers,
       };
-      const read = withDump(path, format, (r) => ({ ...verifyDump(r, truth), dmesg: r.contents.dmesg }));
+      const read = withDump(target, format, (r) => ({ ...verifyDump(r, truth), dmesg: r.contents.dmesg }));
       // What the kdump service saves first: the crashed kernel's log, read from the dump.
       const dmesgName = cycle === 1 ? 'vmcore-dmesg.txt' : `vmcore-dmesg.${cycle}.txt`;
-      await writeText(join(outDir, dmesgName), read.dmesg.length ? `${read.dmesg.join('\n')}\n` : '');
+      if (onDisk) await writeText(out(dmesgName), read.dmesg.length ? `${read.dmesg.join('\n')}\n` : '');
       summary.dump = { status: 'captured', vmcore: name, bytes, dmesg: dmesgName, ...read.dump };
       summary.verify = read.verify;
       if (capture.opalcore) {
         const ocName = cycle === 1 ? 'opalcore' : `opalcore.${cycle}`;
         // /sys/firmware/opal/mpipl/core is saved as it is: an ELF core, never filtered.
-        await DUMP_FORMATS.elf.write(join(outDir, ocName), capture.opalcore, { level: 0 });
+        const oc = onDisk ? out(ocName) : new MemoryFile(ocName);
+        await DUMP_FORMATS.elf.write(oc, capture.opalcore, { level: 0 });
         summary.dump.opalcore = ocName;
-        opalcores.push({ path: join(outDir, ocName), format: 'elf' });
+        opalcores.push(
+          oc instanceof MemoryFile ? { path: ocName, format: 'elf', file: oc } : { path: oc, format: 'elf' },
+        );
       }
     }
     partition.afterCapture(
@@ -199,7 +219,7 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     c.warnings = [...new Set(c.warnings)].filter((w) => !c.dump.reason || !w.endsWith(c.dump.reason));
   // The device tree each boot received, as the kernel found it in memory.
   const dtbNames = partition.dtbs.map((_, i) => `boot${i + 1}.dtb`);
-  for (const [i, name] of dtbNames.entries()) await writeBytes(join(outDir, name), partition.dtbs[i]!);
+  if (onDisk) for (const [i, name] of dtbNames.entries()) await writeBytes(out(name), partition.dtbs[i]!);
   const first = cycles[0]!;
   const summary: Summary = {
     fadumpSim: 2,
@@ -223,23 +243,28 @@ export async function runScenario(o: RunOptions, outDir: string, hooks: RunHooks
     rtasCalls: platform.calls(),
     console: consoleLog,
     cycles,
-    outputs: [
-      ...cycles.flatMap((c) =>
-        [c.dump.vmcore, c.dump.dmesg, c.dump.opalcore].filter((n): n is string => !!n),
-      ),
-      ...dtbNames,
-      'summary.json',
-      'console.log',
-      'events.jsonl',
-      'report.html',
-    ],
+    // In memory, the dumps alone were made (as files in memory).
+    outputs: onDisk
+      ? [
+          ...cycles.flatMap((c) =>
+            [c.dump.vmcore, c.dump.dmesg, c.dump.opalcore].filter((n): n is string => !!n),
+          ),
+          ...dtbNames,
+          'summary.json',
+          'console.log',
+          'events.jsonl',
+          'report.html',
+        ]
+      : cycles.flatMap((c) => [c.dump.vmcore, c.dump.opalcore].filter((n): n is string => !!n)),
   };
-  await writeText(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  await writeText(join(outDir, 'console.log'), `${consoleLog.join('\n')}\n`);
   const maps = partition.maps;
   const result = { summary, machine, snapshots, captures, opalcores, maps, structures };
-  await writeReport(outDir, o, result);
-  await eventLog.close();
+  if (onDisk) {
+    await writeText(out('summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    await writeText(out('console.log'), `${consoleLog.join('\n')}\n`);
+    await writeReport(outDir, o, result);
+  }
+  await eventLog?.close();
   return result;
 }
 

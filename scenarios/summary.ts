@@ -98,7 +98,7 @@ export interface Summary {
   rtasCalls: number;
   console: string[];
   cycles: CycleSummary[];
-  /** Every file the run wrote in its directory. */
+  /** Every file the run wrote in its directory (run in memory: the dumps, as files in memory). */
   outputs: string[];
 }
 

@@ -17,10 +17,11 @@ export interface PropertyDef {
   description: string;
   arbitrary: fc.Arbitrary<ScenarioFile>;
   /**
-   * Runs the scenario under `dir`: `problem` says what went wrong when the property does not hold;
-   * `outcome` names which allowed outcome it was (counted in reports).
+   * Runs the scenario: `problem` says what went wrong when the property does not hold; `outcome`
+   * names which allowed outcome it was (counted in reports). A property that needs files on disk
+   * calls `dir()` for a directory of its own; the others run in memory.
    */
-  check(s: ScenarioFile, dir: string): Promise<{ problem?: string; outcome: string }>;
+  check(s: ScenarioFile, dir: () => string): Promise<{ problem?: string; outcome: string }>;
   /** Expectations that make `fadump-sim run` of a counterexample fail the same way. */
   replay?: NonNullable<ScenarioFile['expect']>;
 }
@@ -84,8 +85,8 @@ export const PROPERTIES: readonly PropertyDef[] = [
       'Linux 6.10+ on both sides: whatever the machine, memory events and crash point, the dump is captured and byte-exact (no byte wrong, none missing, none extra), and the udev rule never re-registered (hotplug_ready)',
     arbitrary: arb.scenario({ kernel: 'resilient', captureKernel: 'resilient' }),
     replay: { dump: 'captured', verify: 'exact' },
-    async check(s, dir) {
-      const { summary } = await toBuilder(s).run(dir);
+    async check(s) {
+      const { summary } = await toBuilder(s).run(null);
       const c = summary.cycles[0]!;
       if (c.dump.status !== 'captured')
         return {
@@ -107,8 +108,8 @@ export const PROPERTIES: readonly PropertyDef[] = [
       'a damaged crash info header, RTAS dump structure, register save area, OPAL metadata, MDST or MDRT gives a byte-exact dump or a refusal with the kernel message, never a silently wrong vmcore',
     arbitrary: arb.mutatedDump(),
     replay: { verify: 'exact' },
-    async check(s, dir) {
-      const { summary } = await toBuilder(s).run(dir);
+    async check(s) {
+      const { summary } = await toBuilder(s).run(null);
       const c = summary.cycles[0]!;
       if (c.dump.status === 'refused') {
         const said = c.console.capture.some((l) => l.includes(c.dump.reason ?? '\0'));
@@ -122,7 +123,7 @@ export const PROPERTIES: readonly PropertyDef[] = [
       if (exact(c.verify)) return { outcome: 'exact' };
       const alone = uncheckedOnly(s);
       if (alone) {
-        const again = (await toBuilder(alone).run(join(dir, 'unchecked-only'))).summary.cycles[0]!;
+        const again = (await toBuilder(alone).run(null)).summary.cycles[0]!;
         if (again.dump.status === 'captured' && !exact(again.verify))
           return { outcome: 'wrong where Linux does not check' };
       }
@@ -134,7 +135,8 @@ export const PROPERTIES: readonly PropertyDef[] = [
     description:
       'the same scenario and seed give byte-identical vmcore, summary, console, event log and report',
     arbitrary: arb.generations().chain((g) => arb.scenario(g)),
-    async check(s, dir) {
+    async check(s, made) {
+      const dir = made();
       const a = await toBuilder(s).run(join(dir, 'a'));
       await toBuilder(s).run(join(dir, 'b'));
       for (const f of ['summary.json', 'console.log', 'events.jsonl', 'report.html']) {

@@ -1,6 +1,6 @@
 // End-to-end properties of a run: determinism, boot memory spread over several regions, and the
 // capture kernel really overwriting boot memory while the vmcore still holds the crashed kernel's.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +26,31 @@ describe('runScenario', () => {
       expect(readFileSync(join(a.dir, f)).equals(readFileSync(join(b.dir, f))), f).toBe(true);
     }
     expect(readFileSync(join(a.dir, 'vmcore')).equals(readFileSync(join(c.dir, 'vmcore')))).toBe(false);
+  });
+
+  it('in memory (outDir null): the same summary and dump bytes as on disk, and nothing on disk', async () => {
+    const o: RunOptions = {
+      ...DEFAULT_RUN,
+      memory: 1024 * MiB,
+      hotplug: { add: 1, remove: 1 },
+      dump: { format: 'kdump', level: 31 },
+    };
+    const dir = _tmp();
+    const disk = await runScenario(o, join(dir, 'out'));
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const mem = await runScenario(o, null);
+      expect(readdirSync(dir)).toEqual(['out']);
+      expect({ ...mem.summary, outputs: [] }).toEqual({ ...disk.summary, outputs: [] });
+      expect(mem.summary.outputs).toEqual(['vmcore']);
+      expect(mem.summary.verify.mismatchedBytes).toBe(0);
+      expect(mem.summary.dump.pages?.free).toBeGreaterThan(0);
+      const file = mem.captures[0]!.file!;
+      expect(Buffer.from(file.bytes()).equals(readFileSync(join(dir, 'out', 'vmcore')))).toBe(true);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('captures boot memory spread over three regions (PowerVM, 16 MiB LMBs)', async () => {
