@@ -20,8 +20,11 @@ export type DumpTarget = string | MemoryFile;
 
 /** What a writer does to its file. */
 export interface FileOut {
-  /** Writes `parts` one after another from `position`. */
-  write(parts: readonly Uint8Array[], position: number): void;
+  /**
+   * Writes `parts` one after another from `position`. `stable`: the parts never change again, so a
+   * memory file may keep whole chunks rather than copy them.
+   */
+  write(parts: readonly Uint8Array[], position: number, stable?: boolean): void;
   truncate(size: number): void;
 }
 
@@ -32,6 +35,11 @@ export interface FileIn {
   readonly size: number;
   /** Fills `into` from `position` (bytes past the end stay as they are). */
   read(into: Uint8Array, position: number): void;
+  /**
+   * The bytes [position, position+len) themselves, not a copy, when the file holds them in one
+   * piece (a memory file, within one chunk); undefined otherwise. Read at once, never written.
+   */
+  view?(position: number, len: number): Uint8Array | undefined;
   /** The bytes the file takes in storage, and its storage's block size. */
   allocated(): { bytes: number; block: number };
   close(): void;
@@ -39,27 +47,29 @@ export interface FileIn {
 
 /** Granule of a memory file: a chunk is held once any byte of it is written. */
 const CHUNK = 0x10000;
+/** What a chunk never written reads as. */
+const ZERO_CHUNK = new Uint8Array(CHUNK);
 
 /** A sparse file in memory: chunks never written read as zero and take no memory. */
 export class MemoryFile implements FileOut {
   private chunks = new Map<number, Uint8Array>();
+  /** Chunks that are a writer's stable buffer, kept rather than copied: copied before a change. */
+  private kept = new Set<number>();
   size = 0;
 
   constructor(readonly name: string) {}
 
-  write(parts: readonly Uint8Array[], position: number): void {
+  write(parts: readonly Uint8Array[], position: number, stable = false): void {
     let at = position;
     for (const part of parts) {
       for (let done = 0; done < part.length; ) {
         const c = Math.floor((at + done) / CHUNK);
         const off = at + done - c * CHUNK;
         const n = Math.min(CHUNK - off, part.length - done);
-        let chunk = this.chunks.get(c);
-        if (!chunk) {
-          chunk = new Uint8Array(CHUNK);
-          this.chunks.set(c, chunk);
-        }
-        chunk.set(part.subarray(done, done + n), off);
+        if (stable && n === CHUNK) {
+          this.chunks.set(c, done === 0 && n === part.length ? part : part.subarray(done, done + n));
+          this.kept.add(c);
+        } else this.writable(c).set(part.subarray(done, done + n), off);
         done += n;
       }
       at += part.length;
@@ -67,16 +77,31 @@ export class MemoryFile implements FileOut {
     this.size = Math.max(this.size, at);
   }
 
+  /** Chunk `c` as a buffer of this file's own. */
+  private writable(c: number): Uint8Array {
+    let chunk = this.chunks.get(c);
+    if (!chunk || this.kept.delete(c)) {
+      chunk = chunk ? chunk.slice() : new Uint8Array(CHUNK);
+      this.chunks.set(c, chunk);
+    }
+    return chunk;
+  }
+
   truncate(size: number): void {
-    for (const c of this.chunks.keys()) if (c * CHUNK >= size) this.chunks.delete(c);
-    const last = this.chunks.get(Math.floor(size / CHUNK));
-    last?.fill(0, size % CHUNK);
+    for (const c of this.chunks.keys())
+      if (c * CHUNK >= size) {
+        this.chunks.delete(c);
+        this.kept.delete(c);
+      }
+    const last = Math.floor(size / CHUNK);
+    if (this.chunks.has(last)) this.writable(last).fill(0, size % CHUNK);
     this.size = size;
   }
 
   /** Emptied, as opening a file for writing truncates it. */
   clear(): void {
     this.chunks.clear();
+    this.kept.clear();
     this.size = 0;
   }
 
@@ -95,6 +120,12 @@ export class MemoryFile implements FileOut {
           if (chunk) into.set(chunk.subarray(off, off + n), at - position);
           at += n;
         }
+      },
+      view: (position, len) => {
+        const c = Math.floor(position / CHUNK);
+        const off = position - c * CHUNK;
+        if (off + len > CHUNK || position < 0 || position + len > this.size) return undefined;
+        return (this.chunks.get(c) ?? ZERO_CHUNK).subarray(off, off + len);
       },
       allocated: () => ({ bytes: this.chunks.size * CHUNK, block: CHUNK }),
       close: () => {},

@@ -70,6 +70,11 @@ export interface DumpReader {
   /** `len` bytes of crash-time physical memory at `paddr` as the dump holds them; `unread` counts those it does not hold. */
   read(paddr: number, len: number): { data: Uint8Array; unread: number };
   /**
+   * The same bytes as `read` without a copy where the file holds all of them in one piece: a view
+   * valid until the next call on the reader, never to be written; undefined otherwise.
+   */
+  view?(paddr: number, len: number): Uint8Array | undefined;
+  /**
    * Page frame `pfn` (of `contents.granule` bytes) whole, as a buffer that identical stored pages
    * share, or undefined when the file does not hold it: lets readers that compare or classify
    * pages do so once per distinct page. Readers of page-granular formats offer it. Never written.

@@ -169,6 +169,15 @@ class ElfDump implements DumpReader {
     return { data, unread };
   }
 
+  view(paddr: number, len: number): Uint8Array | undefined {
+    for (const l of this.contents.loads) {
+      if (paddr < l.paddr || paddr + len > l.paddr + l.fileSize) continue;
+      const at = l.fileOffset + (paddr - l.paddr);
+      return at + len <= this.size ? this.ahead.view(at, len) : undefined;
+    }
+    return undefined;
+  }
+
   /**
    * Whether the file may hold data outside the header and the physical ranges given: the
    * filesystem allocated more blocks than those ranges could need.

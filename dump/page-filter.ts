@@ -173,6 +173,8 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
   };
   const u64 = (b: Uint8Array, at: number) => viewOf(b).getBigUint64(at, le);
   const i32 = (b: Uint8Array, at: number) => viewOf(b).getInt32(at, le);
+  // The low 32 bits of a u64: all a page flag, a tag bit or a buddy order needs, with no BigInt.
+  const lo32 = (b: Uint8Array, at: number) => viewOf(b).getUint32(le ? at : at + 4, le);
   const toPhys = vmemmapTranslation(mem, L, linear, u64, i32);
 
   const maxMapnr = mem.pfnRanges.length ? mem.pfnRanges[mem.pfnRanges.length - 1]!.end : 0;
@@ -184,8 +186,8 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
   const inMemory = pfnMembership(mem.pfnRanges);
   const anyInMemory = pfnOverlap(mem.pfnRanges);
   const wholeInMemory = coveredBy(mem.pfnRanges.map((r) => ({ base: r.start, size: r.end - r.start })));
-  const bit = (flags: bigint, nr: number | undefined) =>
-    nr !== undefined && ((Number(flags & 0xffffffffn) | 0) & (1 << (nr & 31))) !== 0;
+  // Page flags are bits 0..31 of flags (PG_* numbers stay below 32).
+  const bit = (flags: number, nr: number | undefined) => nr !== undefined && (flags & (1 << (nr & 31))) !== 0;
   const push = (start: number, n: number, kind: Exclude<PageKind, 'zero'>) => {
     counts[kind] += n;
     const last = excluded[excluded.length - 1];
@@ -262,14 +264,14 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
     for (let pfn = first; pfn < end; pfn++) {
       if (!inMemory(pfn)) continue;
       const at = (pfn - first) * L.page.size;
-      const flags = u64(structs, at + L.page.flags);
-      const mapping = u64(structs, at + L.page.mapping);
+      const flags = lo32(structs, at + L.page.flags);
+      const mapping = lo32(structs, at + L.page.mapping);
       const mapcount = L.page.mapcount === undefined ? -1 : i32(structs, at + L.page.mapcount);
-      if (L.page.compoundHead !== undefined && u64(structs, at + L.page.compoundHead) & 1n) continue;
+      if (L.page.compoundHead !== undefined && lo32(structs, at + L.page.compoundHead) & 1) continue;
       const slab =
         (L.slab !== undefined && ((mapcount & (0xf0000000 | ~L.slab)) | 0) === (0xf0000000 | 0)) ||
         bit(flags, L.pgSlab);
-      const anon = (mapping & 1n) === 1n && !slab;
+      const anon = (mapping & 1) === 1 && !slab;
       const cache =
         bit(flags, L.pgLru) ||
         ((L.pgSwapbacked === undefined || bit(flags, L.pgSwapbacked)) && bit(flags, L.pgSwapcache));

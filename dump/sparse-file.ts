@@ -35,11 +35,12 @@ export async function writeSparseFile(
           while (at + n < end && n < MAX_WRITE && parts.length < MAX_IOV) {
             const page = Math.floor((at + n) / BACKING_PAGE);
             const upto = Math.min(end, (page + 1) * BACKING_PAGE);
-            const whole = upto - (at + n) === BACKING_PAGE ? seg.source.backing?.(page) : undefined;
+            const whole = upto - (at + n) === BACKING_PAGE ? pageOf(seg.source, page) : undefined;
             parts.push(whole ?? seg.source.peek(at + n, upto - (at + n)));
             n = upto - at;
           }
-          out.write(parts, seg.fileOffset + (at - seg.sourceAddr));
+          // Stable: frozen pages and fresh copies, which nothing else holds.
+          out.write(parts, seg.fileOffset + (at - seg.sourceAddr), stable(seg.source));
           bytesWritten += n;
           at += n;
         }
@@ -49,6 +50,13 @@ export async function writeSparseFile(
     return { bytesWritten, fileSize };
   });
 }
+
+/** A whole page's buffer, frozen where the source can freeze it. */
+function pageOf(source: MemoryView, page: number): Uint8Array | undefined {
+  return source.frozen ? source.frozen(page) : source.backing?.(page);
+}
+
+const stable = (source: MemoryView) => source.frozen !== undefined;
 
 /** Address runs [start, end) inside the segment covered by present backing pages. */
 function presentRuns(seg: LoadSegment): [number, number][] {

@@ -33,6 +33,11 @@ export interface MemoryView {
    * absent. Read it at once and never write it.
    */
   backing?(page: number): Uint8Array | undefined;
+  /**
+   * Backing page `page` itself, which this memory will never write in place again (its next write
+   * copies it first), so the caller may keep it; undefined when absent. Never write it.
+   */
+  frozen?(page: number): Uint8Array | undefined;
 }
 
 /** Backing pages per group counted for zero() (16 MiB). */
@@ -203,9 +208,7 @@ export class PhysicalMemory implements MemoryView {
         const to = dst + (start - src);
         if (end - start === BACKING_PAGE) {
           // A whole page to a whole page: both share the buffer until either is written.
-          const content = this.pages.get(page)!;
-          this.owned.delete(page);
-          this.share(to / BACKING_PAGE, content);
+          this.share(to / BACKING_PAGE, this.frozen(page)!);
         } else {
           const base = page * BACKING_PAGE;
           this.poke(to, this.pages.get(page)!.subarray(start - base, end - base));
@@ -265,6 +268,11 @@ export class PhysicalMemory implements MemoryView {
   }
 
   backing(page: number): Uint8Array | undefined {
+    return this.pages.get(page);
+  }
+
+  frozen(page: number): Uint8Array | undefined {
+    this.owned.delete(page);
     return this.pages.get(page);
   }
 
@@ -359,6 +367,10 @@ export class MemorySnapshot implements MemoryView {
   constructor(private readonly pages: ReadonlyMap<number, Uint8Array>) {}
 
   backing(page: number): Uint8Array | undefined {
+    return this.pages.get(page);
+  }
+
+  frozen(page: number): Uint8Array | undefined {
     return this.pages.get(page);
   }
 

@@ -28,8 +28,17 @@ export interface KernelImageOptions {
   banner: string;
 }
 
+/** Text made once per release; never written (memory copies what it is given). */
+const texts = new Map<string, Uint8Array>();
+
 /** "text": a pattern fixed by the release, identical for every boot of this vmlinux. */
 function textPattern(osrelease: string): Uint8Array {
+  let text = texts.get(osrelease);
+  if (!text) texts.set(osrelease, (text = makeText(osrelease)));
+  return text;
+}
+
+function makeText(osrelease: string): Uint8Array {
   const out = new Uint8Array(TEXT_BYTES);
   let x = 0x9e3779b9;
   for (const c of osrelease) x = Math.imul(x ^ c.charCodeAt(0), 0x01000193) >>> 0;

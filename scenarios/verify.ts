@@ -488,6 +488,9 @@ function compareVmcoreinfo(
   return [...keys].filter((k) => want[k] !== got[k]);
 }
 
+/** What an absent backing page holds. */
+const ZERO_PAGE = new Uint8Array(BACKING_PAGE);
+
 /**
  * Compares every byte of memory the dump holds with the crash-time snapshot at its physical
  * address; returns the number that differ (bytes the file cannot supply count as differing).
@@ -509,6 +512,8 @@ export function compareMemory(
   hints: readonly Range[] = [],
 ): number {
   let mismatched = 0;
+  const overlapsExclude = (paddr: number, len: number) =>
+    exclude.some((x) => x.base < paddr + len && paddr < x.base + x.size);
   // Whole pages the file and the snapshot both hold as buffers that identical pages share: each
   // pair of buffers found equal once is equal wherever it recurs.
   const shared =
@@ -518,7 +523,7 @@ export function compareMemory(
   const equalPairs = new WeakMap<Uint8Array, Uint8Array>();
   const sharedCompare = (paddr: number, len: number): boolean => {
     if (!shared || len !== BACKING_PAGE || paddr % BACKING_PAGE) return false;
-    if (exclude.some((x) => x.base < paddr + len && paddr < x.base + x.size)) return false;
+    if (overlapsExclude(paddr, len)) return false;
     const f = shared.file(paddr / BACKING_PAGE);
     const s = f && shared.snapshot(paddr / BACKING_PAGE);
     if (!f || !s) return false;
@@ -527,8 +532,23 @@ export function compareMemory(
     equalPairs.set(f, s);
     return true;
   };
+  // Without copies where the file and the snapshot hold the bytes in one piece each.
+  const viewCompare = (paddr: number, len: number): boolean => {
+    if (!reader.view || overlapsExclude(paddr, len)) return false;
+    const data = reader.view(paddr, len);
+    if (!data) return false;
+    const expect =
+      len === BACKING_PAGE && paddr % BACKING_PAGE === 0 && memory.backing
+        ? (memory.backing(paddr / BACKING_PAGE) ?? ZERO_PAGE)
+        : memory.peek(paddr, len);
+    // The same bytes (a memory file keeps the page it was given) are equal without a look.
+    const same = data.buffer === expect.buffer && data.byteOffset === expect.byteOffset;
+    if (!same && Buffer.compare(data, expect) !== 0)
+      for (let i = 0; i < len; i++) if (data[i] !== expect[i]) mismatched++;
+    return true;
+  };
   const compare = (paddr: number, len: number) => {
-    if (sharedCompare(paddr, len)) return;
+    if (sharedCompare(paddr, len) || viewCompare(paddr, len)) return;
     const { data, unread } = reader.read(paddr, len);
     const expect = memory.peek(paddr, len);
     for (const x of exclude) {
