@@ -34,7 +34,10 @@ const texts = new Map<string, Uint8Array>();
 /** "text": a pattern fixed by the release, identical for every boot of this vmlinux. */
 function textPattern(osrelease: string): Uint8Array {
   let text = texts.get(osrelease);
-  if (!text) texts.set(osrelease, (text = makeText(osrelease)));
+  if (!text) {
+    text = makeText(osrelease);
+    texts.set(osrelease, text);
+  }
   return text;
 }
 
