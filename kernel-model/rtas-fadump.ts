@@ -5,7 +5,7 @@
 
 import { u64FromCells } from '../emulator/device-tree.ts';
 import { sizeOf } from '../emulator/ranges.ts';
-import { u64Ascii } from '../emulator/struct.ts';
+import { asciiU64 } from '../emulator/struct.ts';
 import {
   DUMP_HEADER,
   DUMP_SECTION,
@@ -52,6 +52,29 @@ const RTAS_REG_MAP: Record<string, string> = {
   DAR: 'dar',
   DSISR: 'dsisr',
 };
+
+/** The named registers' ids, each compared whole as rtas_fadump_set_regval does. */
+const NAMED_REGS = new Map(Object.entries(RTAS_REG_MAP).map(([id, name]) => [asciiU64(id), name]));
+const GPR_MASK = 0xffffff0000000000n;
+const GPR = asciiU64('GPR');
+
+/**
+ * rtas_fadump_gpr_index: an id "GPR" followed by two characters is the GPR those two name, read
+ * as a NUL-terminated string by kstrtoint (so "GPR7" is GPR 7 and "GPR+5" GPR 5; the rest of the
+ * id is not looked at); -1 otherwise, and for an index above 31.
+ */
+export function gprIndex(id: bigint): number {
+  if ((id & GPR_MASK) !== GPR) return -1;
+  const chars = [Number((id >> 32n) & 0xffn), Number((id >> 24n) & 0xffn)];
+  const end = chars.indexOf(0);
+  const text = String.fromCharCode(...(end < 0 ? chars : chars.slice(0, end))).replace(/\n$/, '');
+  if (!/^[+-]?\d+$/.test(text)) return -1;
+  const i = Number(text);
+  return i > 31 ? -1 : i;
+}
+
+const CPUSTRT = asciiU64('CPUSTRT');
+const CPUEND = asciiU64('CPUEND');
 
 export class RtasFadump implements FadumpBackend {
   readonly prefix = R;
@@ -286,10 +309,14 @@ export class RtasFadump implements FadumpBackend {
     const base = this.f.cpuStateDest;
     const cpuSection = this.f.activeSections.find((s) => s.source_data_type === SECTION_TYPE.CpuState);
     const limit = base + Number(cpuSection?.bytes_dumped ?? 0n);
-    const readEntry = (at: number) =>
-      at + REG_ENTRY.size <= limit && mem.accessible(at, REG_ENTRY.size)
-        ? REG_ENTRY.decode(mem.read(at, REG_ENTRY.size))
-        : undefined;
+    // The area read at once when all of it can be; else entry by entry, as far as they can be.
+    const area =
+      limit > base && mem.accessible(base, limit - base) ? mem.read(base, limit - base) : undefined;
+    const readEntry = (at: number) => {
+      if (at < base || at + REG_ENTRY.size > limit) return undefined;
+      if (area) return REG_ENTRY.decode(area.subarray(at - base, at - base + REG_ENTRY.size));
+      return mem.accessible(at, REG_ENTRY.size) ? REG_ENTRY.decode(mem.read(at, REG_ENTRY.size)) : undefined;
+    };
     const magic = readEntry(base);
     if (!magic || magic.reg_id !== REGSAVE_MAGIC) {
       k.printk(KERN_ERR, R, 'Unable to read register save area.');
@@ -313,7 +340,7 @@ export class RtasFadump implements FadumpBackend {
     let at = numCpusAt + 4;
     for (let i = 0; i < numCpus; i++) {
       const start = readEntry(at);
-      if (!start || u64Ascii(start.reg_id) !== 'CPUSTRT') {
+      if (!start || start.reg_id !== CPUSTRT) {
         k.printk(KERN_ERR, R, 'Unable to read CPU state data');
         return 'Unable to read CPU state data';
       }
@@ -321,11 +348,10 @@ export class RtasFadump implements FadumpBackend {
       at += REG_ENTRY.size;
       const regs = PT_REGS.zero();
       const r = regs as unknown as Record<string, bigint | bigint[]>;
-      for (let e = readEntry(at); e && u64Ascii(e.reg_id) !== 'CPUEND'; e = readEntry(at)) {
-        const id = u64Ascii(e.reg_id);
-        const gpr = /^GPR(\d\d)$/.exec(id);
-        if (gpr && Number(gpr[1]) < 32) (r.gpr as bigint[])[Number(gpr[1])] = e.reg_value;
-        const name = RTAS_REG_MAP[id];
+      for (let e = readEntry(at); e && e.reg_id !== CPUEND; e = readEntry(at)) {
+        const gpr = gprIndex(e.reg_id);
+        if (gpr >= 0) (r.gpr as bigint[])[gpr] = e.reg_value;
+        const name = NAMED_REGS.get(e.reg_id);
         if (name) r[name] = e.reg_value;
         at += REG_ENTRY.size;
       }
