@@ -71,6 +71,19 @@ export class PhysicalMemory implements MemoryView {
     this.poke(addr, data);
   }
 
+  /**
+   * Guest write of whole backing pages from `addr` (page-aligned) that never change afterwards
+   * (a kernel image's text): each page is shared, not copied, as share() does.
+   */
+  writePages(addr: number, pages: readonly Uint8Array[]): void {
+    if (addr % BACKING_PAGE) throw new RangeError('writePages needs a page-aligned address');
+    this.check(addr, pages.length * BACKING_PAGE, false);
+    this.guestBytesWritten += pages.length * BACKING_PAGE;
+    pages.forEach((p, i) => {
+      this.share(addr / BACKING_PAGE + i, p);
+    });
+  }
+
   readU32(addr: number, order: ByteOrder): number {
     const b = this.read(addr, 4);
     return new DataView(b.buffer).getUint32(0, order === 'le');

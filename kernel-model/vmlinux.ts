@@ -28,17 +28,20 @@ export interface KernelImageOptions {
   banner: string;
 }
 
-/** Text made once per release; never written (memory copies what it is given). */
-const texts = new Map<string, Uint8Array>();
+/** Text made once per release, as whole pages that memory shares and never writes. */
+const texts = new Map<string, Uint8Array[]>();
 
 /** "text": a pattern fixed by the release, identical for every boot of this vmlinux. */
-function textPattern(osrelease: string): Uint8Array {
-  let text = texts.get(osrelease);
-  if (!text) {
-    text = makeText(osrelease);
-    texts.set(osrelease, text);
+function textPages(osrelease: string): Uint8Array[] {
+  let pages = texts.get(osrelease);
+  if (!pages) {
+    const text = makeText(osrelease);
+    pages = Array.from({ length: TEXT_BYTES / PAGE_SIZE }, (_, i) =>
+      text.slice(i * PAGE_SIZE, (i + 1) * PAGE_SIZE),
+    );
+    texts.set(osrelease, pages);
   }
-  return text;
+  return pages;
 }
 
 function makeText(osrelease: string): Uint8Array {
@@ -57,7 +60,7 @@ function makeText(osrelease: string): Uint8Array {
 
 /** Loads the image as a fresh boot does: text, data, an empty printk ring, the vmcoreinfo note. */
 export function loadKernelImage(mem: PhysicalMemory, opts: KernelImageOptions): void {
-  mem.write(SYMBOLS._stext, textPattern(opts.osrelease));
+  mem.writePages(SYMBOLS._stext, textPages(opts.osrelease));
   const uts = new Uint8Array(6 * UTS_FIELD);
   const fields = [
     'Linux',
