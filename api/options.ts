@@ -5,7 +5,14 @@
 export type { DumpFormatName } from '../dump/formats.ts';
 export { asOutputError, errnoCause, OutputError, outputGuard } from '../emulator/output-guard.ts';
 export { PERSONALITY_NAMES, type PersonalityName } from '../firmware/rtas/personality.ts';
-export { GENERATION_NAMES, type Generation } from '../kernel-model/generations.ts';
+export {
+  KERNEL_ALIASES,
+  KERNEL_NAMES,
+  type KernelName,
+  RELEASE_NAMES,
+  type Release,
+  releaseOf,
+} from '../kernel-model/releases.ts';
 export type { LogLevel } from '../scenarios/event-log.ts';
 export { nearest } from '../scenarios/nearest.ts';
 export {

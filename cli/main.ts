@@ -9,8 +9,8 @@ import {
   DEFAULT_RUN,
   type DumpFormatName,
   durationNs,
-  GENERATION_NAMES,
-  type Generation,
+  KERNEL_NAMES,
+  type KernelName,
   type LogLevel,
   nearest,
   PERSONALITY_NAMES,
@@ -107,6 +107,11 @@ function scenarioOptions<T>(y: Argv<T>) {
       describe: 'pr_pid = CPU + 1, crashing CPU first (gdb shows a thread per CPU)',
     })
     .option('cmdline', { type: 'string', default: DEFAULT_RUN.cmdline, describe: 'Kernel command line' })
+    .option('bootargs-append', {
+      type: 'string',
+      describe:
+        'Written to /sys/kernel/fadump/bootargs_append after boot (6.10+; pSeries with a parameter area): the fadump kernel appends it to its command line',
+    })
     .option('hot-add', {
       type: 'number',
       default: 0,
@@ -152,13 +157,13 @@ function kernelOptions<T>(y: Argv<T>) {
     .option('kernel', {
       type: 'string',
       default: DEFAULT_RUN.kernel,
-      choices: GENERATION_NAMES,
-      describe: 'First kernel: 6.10+ (resilient) or before 6.10 (legacy)',
+      choices: KERNEL_NAMES,
+      describe: 'First kernel: a Linux release; legacy is 6.9 (before the seed change), resilient the newest',
     })
     .option('capture-kernel', {
       type: 'string',
-      choices: GENERATION_NAMES,
-      describe: 'fadump kernel generation [default: --kernel]',
+      choices: KERNEL_NAMES,
+      describe: 'fadump kernel release [default: --kernel]',
     })
     .option('capture-endian', {
       type: 'string',
@@ -201,8 +206,8 @@ function kernelsOf(a: {
   cycles: number;
 }): Partial<RunOptions> {
   return {
-    kernel: a.kernel as Generation,
-    captureKernel: a['capture-kernel'] as Generation | undefined,
+    kernel: a.kernel as KernelName,
+    captureKernel: a['capture-kernel'] as KernelName | undefined,
     captureEndian: a['capture-endian'] as 'le' | 'be' | undefined,
     cycles: a.cycles,
   };
@@ -244,6 +249,7 @@ function toRunOptions(a: ScenarioArgs, extra: Partial<RunOptions> = {}): RunOpti
     bootMemRegions: a['boot-mem-regions'],
     notePids: a['note-pids'],
     cmdline: a.cmdline,
+    ...(a['bootargs-append'] !== undefined && { bootargsAppend: a['bootargs-append'] as string }),
     hotplug: {
       add: counts('hot-add', a['hot-add']),
       remove: counts('hot-remove', a['hot-remove']),

@@ -10,6 +10,8 @@ export interface FadumpBackend {
    * The generic code keeps what it returns in fw_dump.
    */
   scan(): FirmwareScan | undefined;
+  /** Whether the platform passes additional parameters (rtas_fadump_dt_scan sets it; OPAL does not). */
+  readonly paramAreaSupported: boolean;
   /** Log prefix: "rtas fadump" or "opal fadump". */
   readonly prefix: string;
   /** Smallest boot memory the platform accepts. */
@@ -59,4 +61,6 @@ export interface ActiveDump {
   cpuStateDest?: number;
   sections?: Section[];
   headerStatus?: number;
+  /** pSeries 6.10+: where the additional-parameters section was preserved (its destination). */
+  paramArea?: number;
 }

@@ -105,7 +105,7 @@ export function crash(f: Fadump, cpu: number, regs: Registers, message: string):
   const k = f.k;
   if (!f.registered || f.fadumphdrAddr === 0) return;
   const order = k.order;
-  const table = (f.k.generation.header === 'old'
+  const table = (f.k.behaviour.header === 'old'
     ? CRASH_INFO_HEADER_OLD
     : CRASH_INFO_HEADER) as unknown as CrashStateTable;
   const fdh = table.decode(k.mem.read(f.fadumphdrAddr, table.size), order);

@@ -4,8 +4,9 @@
 
 import type { Range } from '../emulator/memory-blocks.ts';
 import type { Fadump } from './fadump.ts';
+import { readParamArea, writeBootargsAppend } from './fadump-param.ts';
 import { firmwareReserved } from './fadump-reserve.ts';
-import { hashx } from './format.ts';
+import { hashx, kstrtoint } from './format.ts';
 import { Errno, KERN_INFO } from './kernel-consts.ts';
 
 const F = 'fadump';
@@ -14,10 +15,13 @@ const F = 'fadump';
 export function invalidateReleaseMem(f: Fadump): void {
   const k = f.k;
   if (!f.dumpActive) return;
-  if (!f.backend!.invalidate()) return;
-  f.dumpActive = false;
+  // fadump_cleanup: the invalidation's status is not looked at; the memory is released either way,
+  // and only a successful invalidation ends the active dump (rtas_fadump_invalidate).
   f.elfcorehdrAddr = undefined;
-  f.activeSections = [];
+  if (f.backend!.invalidate()) {
+    f.dumpActive = false;
+    f.activeSections = [];
+  }
   const raStart = f.reserveStart;
   const raEnd = raStart + f.reserveSize;
   const firmware = firmwareReserved(f);
@@ -55,7 +59,32 @@ export function invalidateReleaseMem(f: Fadump): void {
   f.enabled = k.cmdlineParam('fadump') === 'on' || k.cmdlineParam('fadump') === 'nocma';
 }
 
+/**
+ * The files of /sys/kernel/fadump (fadump_init_files, from setup_fadump): none when fadump is not
+ * supported; release_mem only when a dump was active at boot; hotplug_ready from 6.10;
+ * bootargs_append only with a parameter area.
+ */
+export function sysfsFiles(f: Fadump): string[] {
+  if (!f.sysfsDir) return [];
+  const files = ['enabled', 'registered', 'mem_reserved'];
+  if (f.k.behaviour.hotplugReady) files.push('hotplug_ready');
+  if (f.releaseMemFile) files.push('release_mem');
+  if (f.bootargsAppendFile) files.push('bootargs_append');
+  return files;
+}
+
+/**
+ * The links kept for old tools (compat_only_sysfs_link_entry_to_kobj): /sys/kernel/fadump_enabled,
+ * fadump_registered and, with release_mem, fadump_release_mem.
+ */
+export const LEGACY_LINKS: Readonly<Record<string, string>> = {
+  fadump_enabled: 'enabled',
+  fadump_registered: 'registered',
+  fadump_release_mem: 'release_mem',
+};
+
 export function sysfsRead(f: Fadump, name: string): string | undefined {
+  if (!sysfsFiles(f).includes(name)) return undefined;
   switch (name) {
     case 'enabled':
       return `${f.enabled ? 1 : 0}\n`;
@@ -64,34 +93,47 @@ export function sysfsRead(f: Fadump, name: string): string | undefined {
     case 'mem_reserved':
       return `${f.reserveSize}\n`;
     case 'hotplug_ready':
-      return f.k.generation.hotplugReady ? '1\n' : undefined;
+      return '1\n';
+    case 'bootargs_append':
+      return `${readParamArea(f)}\n`;
     default:
+      // release_mem is write-only (0200).
       return undefined;
   }
 }
 
 /** Writes a /sys/kernel/fadump file; returns 0 or a negative errno. */
 export function sysfsWrite(f: Fadump, name: string, value: string): number {
-  const v = value.trim();
+  if (!sysfsFiles(f).includes(name)) return -Errno.ENOENT;
   switch (name) {
-    case 'registered':
+    case 'registered': {
+      // registered_store: the permission check comes before the value is parsed.
       if (!f.enabled || f.dumpActive) return -Errno.EPERM;
-      if (v === '0') return f.registered ? f.unregister() : 0;
-      if (v === '1') {
-        if (f.registered) {
-          const rc = f.unregister();
-          if (rc) return rc;
-        }
+      const v = kstrtoint(value);
+      if (v === undefined) return -Errno.EINVAL;
+      // The status of an unregistration is not looked at: writing 0 succeeds even when firmware
+      // refuses, and 1 goes on to register.
+      if (v === 0) {
+        if (f.registered) f.unregister();
+        return 0;
+      }
+      if (v === 1) {
+        if (f.registered) f.unregister();
         return f.register();
       }
       return -Errno.EINVAL;
-    case 'release_mem':
+    }
+    case 'release_mem': {
       if (!f.dumpActive) return -Errno.EPERM;
-      if (v !== '1') return -Errno.EINVAL;
+      if (kstrtoint(value) !== 1) return -Errno.EINVAL;
       f.k.machine.events.emit('kernel', 'dump-released', {});
       f.invalidateReleaseMem();
       return 0;
+    }
+    case 'bootargs_append':
+      return writeBootargsAppend(f, value);
     default:
-      return -Errno.ENOENT;
+      // enabled, mem_reserved, hotplug_ready: read-only (0444).
+      return -Errno.EACCES;
   }
 }

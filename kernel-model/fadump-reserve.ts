@@ -8,6 +8,7 @@ import { u64FromCells } from '../emulator/device-tree.ts';
 import type { Range } from '../emulator/memory-blocks.ts';
 import { ELF64_EHDR, ELF64_PHDR } from './elf.ts';
 import type { Fadump } from './fadump.ts';
+import { radixEnabled } from './fadump-param.ts';
 import { hash016, hashx, MiB, memparse, pageAlign } from './format.ts';
 import { KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel-consts.ts';
 import { PAGE_SIZE } from './vmlinux.ts';
@@ -154,9 +155,24 @@ export function firmwareReserved(f: Fadump): Range[] {
   return out;
 }
 
-/** fadump_cma_init: the boot-memory-sized part of the reservation is lent to CMA until a crash. */
+/**
+ * fadump_cma_init: the boot-memory-sized part of the reservation is lent to CMA until a crash.
+ * Before 6.13 it runs at the end of fadump_reserve_mem, where CMA_MIN_ALIGNMENT_BYTES is still a
+ * page (pageblock_order is 0), and lends the whole of it; from 6.13 it runs in setup_arch after
+ * initmem_init and aligns the area inward to the pageblock.
+ */
 function cmaInit(f: Fadump): void {
-  const align = 16 * MiB; // ASSUMPTION: CMA_MIN_ALIGNMENT_BYTES with 64K pages and 16M pageblocks
+  if (f.k.behaviour.cma === 'whole') {
+    f.k.printk(
+      KERN_INFO,
+      F,
+      `Initialized ${hashx(f.bootMemSize)} bytes cma area at ${Math.floor(f.reserveStart / MiB)}MB from ${hashx(f.reserveSize)} bytes of memory reserved for firmware-assisted dump`,
+    );
+    return;
+  }
+  // ASSUMPTION: the pageblock with 64K pages is 16 MiB with the hash MMU (16M huge pages) and
+  // 2 MiB with radix (its PMD size).
+  const align = radixEnabled(f) ? 2 * MiB : 16 * MiB;
   const start = pageAlign(f.reserveStart, align);
   const end = Math.floor((f.reserveStart + f.bootMemSize) / align) * align;
   if (end <= start) {

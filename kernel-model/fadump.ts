@@ -15,6 +15,7 @@ import type { PtRegs } from './elf.ts';
 import { buildElfcorehdr } from './elfcorehdr.ts';
 import type { FadumpBackend, FirmwareScan } from './fadump-backend.ts';
 import { processDump, writeCpuNotes } from './fadump-capture.ts';
+import { appendBootargs, setupParamArea } from './fadump-param.ts';
 import { crash, headerWritable, initHeader } from './fadump-register.ts';
 import { invalidateReleaseMem, sysfsRead, sysfsWrite } from './fadump-release.ts';
 import { areaSize, elfcorehdrBudget, reserveCrashArea, reserveMem } from './fadump-reserve.ts';
@@ -59,6 +60,16 @@ export class Fadump {
   cpuStateDest = 0;
   /** memblock.memory.cnt when the reservation was sized (the legacy elfcorehdr budget). */
   earlyMemblockCount = 0;
+  /** The RTAS backend passes additional parameters (fw_dump.param_area_supported; not OPAL). */
+  paramAreaSupported = false;
+  /** fw_dump.param_area: the additional-parameters area (fadump-param.ts), 0 when there is none. */
+  paramArea = 0;
+  /** Whether /sys/kernel/fadump/bootargs_append was created. */
+  bootargsAppendFile = false;
+  /** Whether /sys/kernel/fadump was created (setup_fadump, when fadump is supported). */
+  sysfsDir = false;
+  /** Whether /sys/kernel/fadump/release_mem was created (a dump was waiting at boot). */
+  releaseMemFile = false;
   /** Sections of the dump firmware took (capture kernel), from /rtas/ibm,kernel-dump. */
   activeSections: Section[] = [];
   activeHeaderStatus = 0;
@@ -106,15 +117,25 @@ export class Fadump {
    */
   earlyInit(platform: { rtas: RtasFadump } | { opal: OpalFadump } | undefined): void {
     this.earlyMemblockCount = this.k.memblock.memory.length;
-    const arg = this.k.cmdlineParam('fadump');
-    this.enabled = arg === 'on' || arg === 'nocma';
-    this.nocma = arg === 'nocma';
     this.rtas = platform && 'rtas' in platform ? platform.rtas : undefined;
     this.opal = platform && 'opal' in platform ? platform.opal : undefined;
     this.backend = this.rtas ?? this.opal;
     const found = this.backend?.scan();
     this.supported = found !== undefined;
+    this.paramAreaSupported = this.supported && this.backend!.paramAreaSupported;
     if (found) this.adopt(found);
+    // The parameters go on the command line before early parameters are parsed.
+    if (this.k.behaviour.appendBootargs) appendBootargs(this);
+    const arg = this.k.cmdlineParam('fadump');
+    this.enabled = arg === 'on' || arg === 'nocma';
+    this.nocma = arg === 'nocma';
+    this.reserve();
+    // From 6.13 early_init_devtree sets the area up once the MMU is known, fadump on or not.
+    if (this.k.behaviour.paramAreaSetup === 'early_init_devtree') setupParamArea(this);
+  }
+
+  /** fadump_reserve_mem. */
+  private reserve(): void {
     if (!this.enabled) return;
     if (!this.supported) {
       this.k.printk(KERN_INFO, F, 'Firmware-Assisted Dump is not supported on this hardware');
@@ -148,15 +169,16 @@ export class Fadump {
     this.cpuStateDest = d.cpuStateDest ?? 0;
     this.activeSections = d.sections ?? [];
     this.activeHeaderStatus = d.headerStatus ?? 0;
+    this.paramArea = d.paramArea ?? 0;
   }
 
   /** Whether the first kernel builds the elfcorehdr, at registration (before Linux 6.10). */
   get legacy(): boolean {
-    return this.k.generation.elfcorehdrBuiltBy === 'first-kernel';
+    return this.k.behaviour.elfcorehdrBuiltBy === 'first-kernel';
   }
 
   get headerSize(): number {
-    return this.k.generation.header === 'old' ? CRASH_INFO_HEADER_OLD.size : CRASH_INFO_HEADER.size;
+    return this.k.behaviour.header === 'old' ? CRASH_INFO_HEADER_OLD.size : CRASH_INFO_HEADER.size;
   }
 
   /** get_fadump_area_size (fadump-reserve.ts). */
@@ -173,13 +195,23 @@ export class Fadump {
 
   /** setup_fadump: process a waiting dump, or register for a future one. */
   setup(): void {
+    if (!this.supported) return;
+    // fadump_init_files: /sys/kernel/fadump (kept if registration later finds no support),
+    // release_mem with a dump waiting, bootargs_append (from 6.13) with an area.
+    this.sysfsDir = true;
+    this.releaseMemFile = this.dumpActive;
+    if (this.k.behaviour.paramAreaSetup === 'early_init_devtree' && this.paramArea)
+      this.bootargsAppendFile = true;
     // setup_fadump returns early unless fadump=on: a waiting dump then stays untouched.
     if (!this.enabled) return;
     if (this.dumpActive) {
       processDump(this);
       return;
     }
-    if (this.reserveSize > 0) this.register();
+    if (this.reserveSize > 0) {
+      if (this.k.behaviour.paramAreaSetup === 'setup_fadump') setupParamArea(this);
+      this.register();
+    }
   }
 
   /** is_fadump_memory_area: the range holds boot memory or the reserved area (not removable). */
@@ -249,7 +281,7 @@ export class Fadump {
     writeCpuNotes(this, notes, crashing, notesSize, elfcorehdrAt);
   }
 
-  /** The ELF core header for this kernel's generation and memory (kernel-model/elfcorehdr.ts). */
+  /** The ELF core header for this kernel's release and memory (kernel-model/elfcorehdr.ts). */
   elfcorehdr(vmcoreinfoAddr: bigint, vmcoreinfoSize: bigint): Uint8Array {
     const offByOne = injectedFaults.has('boot-mem-off-by-one') && this.bootMemRegions.length > 1;
     return buildElfcorehdr({

@@ -31,5 +31,23 @@ export function memparse(text: string): number | undefined {
   return n * mult[m[2]!.toUpperCase()]!;
 }
 
+/**
+ * kstrtoint(text, 0): an int in C syntax — an optional sign, then "0x" hex, a leading 0 octal or
+ * decimal — with at most one trailing newline; undefined where the kernel returns an error
+ * (-EINVAL for anything else, leading spaces included; -ERANGE past an int).
+ */
+export function kstrtoint(text: string): number | undefined {
+  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)\n?$/.exec(text);
+  if (!m) return undefined;
+  const digits = m[2]!;
+  const magnitude = /^0[xX]/.test(digits)
+    ? Number.parseInt(digits.slice(2), 16)
+    : digits.length > 1 && digits[0] === '0'
+      ? Number.parseInt(digits.slice(1), 8)
+      : Number(digits);
+  const v = m[1] === '-' ? -magnitude : magnitude;
+  return v >= -(2 ** 31) && v < 2 ** 31 ? v : undefined;
+}
+
 /** A JS number as a u64, wrapping like C (addresses from a damaged dump can reach past 2^64). */
 export const u64 = (n: number): bigint => BigInt.asUintN(64, BigInt(Math.trunc(n)));

@@ -13,8 +13,10 @@ export const Errno = {
   ENOENT: 2,
   EIO: 5,
   ENOMEM: 12,
+  EACCES: 13,
   EBUSY: 16,
   EEXIST: 17,
   ENODEV: 19,
   EINVAL: 22,
+  ENOSPC: 28,
 } as const;

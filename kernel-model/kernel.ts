@@ -13,21 +13,29 @@ import type { OpalEntry } from '../firmware/opal/opal.ts';
 import type { RtasEntry } from '../firmware/rtas/rtas.ts';
 import { RtasStatus } from '../firmware/rtas/rtas.ts';
 import { Fadump } from './fadump.ts';
-import { GENERATIONS, type Generation, type KernelGeneration } from './generations.ts';
 import { Errno, KERN_EMERG, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel-consts.ts';
 import { RTAS_ARGS_ADDR, RTAS_MSG_ADDR, STACK_SIZE, STACKS_ADDR } from './kernel-layout.ts';
 import { Memblock } from './memblock.ts';
 import { Memmap } from './memmap.ts';
 import { OpalFadump } from './opal-fadump.ts';
 import { formatDmesgLine, PrintkRing } from './printk-ring.ts';
+import {
+  behaviourOf,
+  type KernelBehaviour,
+  type KernelName,
+  osrelease,
+  type Release,
+  releaseOf,
+} from './releases.ts';
 import { RtasFadump } from './rtas-fadump.ts';
 import { KERNEL_VBASE, loadKernelImage } from './vmlinux.ts';
 
-export type { Generation } from './generations.ts';
+export type { KernelName, Release } from './releases.ts';
 
 export interface KernelConfig {
   order: ByteOrder;
-  generation: Generation;
+  /** The release, or an alias of one (legacy, resilient). */
+  kernel: KernelName;
   /** fadump-sim option: pr_pid = CPU + 1 and the crashing CPU's note first, so gdb shows threads. */
   notePids: boolean;
 }
@@ -66,6 +74,8 @@ export class Kernel {
   readonly fadump: Fadump;
   dt!: DtNode;
   cmdline = '';
+  /** Size of the memory range at address 0 in the device tree (first_memblock_size). */
+  firstMemblockSize = 0;
   private ring!: PrintkRing;
   private bootNs = 0n;
   rtasCalls = 0;
@@ -98,9 +108,13 @@ export class Kernel {
     return this.config.order;
   }
 
-  /** What this kernel's release does in fadump (kernel-model/generations.ts). */
-  get generation(): KernelGeneration {
-    return GENERATIONS[this.config.generation];
+  get release(): Release {
+    return releaseOf(this.config.kernel);
+  }
+
+  /** What this kernel's release does in fadump (kernel-model/releases.ts). */
+  get behaviour(): KernelBehaviour {
+    return behaviourOf(this.release);
   }
 
   /** Boots from the device tree blob at fdtAddr (what firmware passes in r3). */
@@ -118,8 +132,10 @@ export class Kernel {
     });
     this.ring = new PrintkRing(this.mem, this.order);
     this.printk(KERN_INFO, '', this.banner());
-    this.printk(KERN_INFO, '', `Kernel command line: ${this.cmdline}`);
+    // early_init_devtree (fadump's scan and reservation) runs before start_kernel prints the
+    // command line, which by then has the fadump kernel's additional parameters.
     this.fadump.earlyInit(this.fadumpPlatform());
+    this.printk(KERN_INFO, '', `Kernel command line: ${this.cmdline}`);
     this.memmap = new Memmap(this.mem, {
       order: this.order,
       seed: this.machine.config.seed,
@@ -137,7 +153,7 @@ export class Kernel {
   }
 
   get osrelease(): string {
-    return this.generation.release;
+    return osrelease(this.release);
   }
 
   banner(): string {
@@ -150,7 +166,11 @@ export class Kernel {
     for (const node of this.dt.children.filter((c) => c.name.startsWith('memory@'))) {
       const reg = node.getCells('reg') ?? [];
       for (let i = 0; i + 3 < reg.length; i += 4) {
-        this.memblock.add(u64FromCells(reg, i), u64FromCells(reg, i + 2));
+        const base = u64FromCells(reg, i);
+        const size = u64FromCells(reg, i + 2);
+        // early_init_drmem_lmb / early_init_dt_scan_memory_ppc: the range at 0 is the first block.
+        if (base === 0 && !this.firstMemblockSize) this.firstMemblockSize = size;
+        this.memblock.add(base, size);
       }
     }
     const dr = this.dt.find('/ibm,dynamic-reconfiguration-memory');
@@ -209,6 +229,14 @@ export class Kernel {
     this.console.push(formatDmesgLine(record));
     if (level <= KERN_WARNING) this.complaints.push(line);
     this.machine.clock.advance(10_000n);
+  }
+
+  /**
+   * ppc64_rma_size with the hash MMU (hash__setup_initial_memory_limit in an LPAR on POWER9 or
+   * later): the first memory block, at most 1 TiB.
+   */
+  rmaSize(): number {
+    return Math.min(this.firstMemblockSize, 2 ** 40);
   }
 
   cmdlineParam(name: string): string | undefined {

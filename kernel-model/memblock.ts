@@ -44,6 +44,24 @@ export class Memblock {
     return this.reserved.some((r) => base < r.base + r.size && r.base < base + size);
   }
 
+  /**
+   * memblock_phys_alloc_range: `size` bytes aligned to `align` in free memory within [start, end),
+   * the highest such place (memblock allocates top-down), reserved; 0 when there is none.
+   */
+  allocRange(size: number, align: number, start: number, end: number): number {
+    const free = this.freeRanges();
+    for (let i = free.length - 1; i >= 0; i--) {
+      const r = free[i]!;
+      const top = Math.min(end, r.base + r.size);
+      const base = Math.floor((top - size) / align) * align;
+      if (base >= Math.max(start, r.base) && base + size <= top) {
+        this.reserve(base, size);
+        return base;
+      }
+    }
+    return 0;
+  }
+
   /** Memory not reserved, as sorted ranges. */
   freeRanges(): Range[] {
     const out: Range[] = [];

@@ -56,6 +56,7 @@ const TAG_ANSWER_ADDR = 0x0810_3000;
 const MSG_ADDR = 0x0810_3100;
 
 export class OpalFadump implements FadumpBackend {
+  readonly paramAreaSupported = false;
   readonly prefix = P;
   readonly minBootMem = OPAL_FADUMP_MIN_BOOT_MEM;
   readonly maxBootMemRegions = FADUMP_MAX_MEM_REGS;
@@ -257,12 +258,11 @@ export class OpalFadump implements FadumpBackend {
   /** Invalidate (FREE_PRESERVED_MEMORY) and clean up the kernel tag. */
   invalidate(): boolean {
     const rc = this.call(OpalToken.MpiplUpdate, MpiplOp.FreePreservedMemory, 0, 0, 0);
-    if (rc !== 0) {
-      this.k.printk(KERN_ERR, P, `Failed to invalidate - unexpected Error(${rc}).`);
-      return false;
-    }
+    if (rc !== 0) this.k.printk(KERN_ERR, P, `Failed to invalidate - unexpected Error(${rc}).`);
+    // opal_fadump_cleanup, which fadump_cleanup calls whatever the invalidation returned: the
+    // kernel tag is reset.
     this.call(OpalToken.MpiplRegisterTag, MpiplTag.Kernel, 0);
-    return true;
+    return rc === 0;
   }
 
   /** OPAL's trigger records the PIR: "logical CPU number is not provided with architected register state data". */

@@ -18,9 +18,10 @@ import {
 import { RtasStatus } from '../firmware/rtas/rtas.ts';
 import { cpumaskHas } from './crash-info-header.ts';
 import { NOTE_BUF_BYTES, PT_REGS } from './elf.ts';
-import type { CrashState, Fadump } from './fadump.ts';
+import type { CrashState, Fadump, Section } from './fadump.ts';
 import type { ActiveDump, FadumpBackend, FirmwareScan } from './fadump-backend.ts';
-import { hashx, pageAlign, u64 } from './format.ts';
+import { COMMAND_LINE_SIZE } from './fadump-param.ts';
+import { pageAlign, u64 } from './format.ts';
 import type { Kernel } from './kernel.ts';
 import { Errno, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel-consts.ts';
 import { CPU_NOTES_MAX, ELFCOREHDR_ADDR, FDM_ADDR } from './kernel-layout.ts';
@@ -53,6 +54,10 @@ const RTAS_REG_MAP: Record<string, string> = {
   DSISR: 'dsisr',
 };
 
+/** "src addr: 0x%llx dest addr: 0x%llx" of rtas_fadump_process's warnings. */
+const addrs = (s: Section) =>
+  `src addr: 0x${s.source_address.toString(16)} dest addr: 0x${s.destination_address.toString(16)}`;
+
 /** The named registers' ids, each compared whole as rtas_fadump_set_regval does. */
 const NAMED_REGS = new Map(Object.entries(RTAS_REG_MAP).map(([id, name]) => [asciiU64(id), name]));
 const GPR_MASK = 0xffffff0000000000n;
@@ -77,6 +82,7 @@ const CPUSTRT = asciiU64('CPUSTRT');
 const CPUEND = asciiU64('CPUEND');
 
 export class RtasFadump implements FadumpBackend {
+  readonly paramAreaSupported = true;
   readonly prefix = R;
   readonly minBootMem = RTAS_FADUMP_MIN_BOOT_MEM;
   readonly maxBootMemRegions = RTAS_FADUMP_MAX_BOOT_MEM_REGS;
@@ -120,6 +126,7 @@ export class RtasFadump implements FadumpBackend {
     active.set(prop.subarray(0, Math.min(prop.length, FDM_STRUCT_SIZE)));
     this.k.mem.write(FDM_ACTIVE_ADDR, active.subarray(0, FDM_STRUCT_SIZE));
     const dump: Required<ActiveDump> = {
+      paramArea: 0,
       bootMemRegions: [],
       bootMemDestAddr: 0,
       reserveStart: 0,
@@ -151,6 +158,10 @@ export class RtasFadump implements FadumpBackend {
           if (src === 0) dump.bootMemDestAddr = Number(s.destination_address);
           dump.bootMemRegions.push({ base: src, size: Number(s.source_len) });
           break;
+        case SECTION_TYPE.ParamArea:
+          // Before 6.10 only the three fixed sections are read: a fourth is not looked at.
+          if (this.k.behaviour.appendBootargs) dump.paramArea = Number(s.destination_address);
+          break;
         default:
           this.k.printk(
             KERN_WARNING,
@@ -165,7 +176,7 @@ export class RtasFadump implements FadumpBackend {
 
   /** rtas_fadump_init_mem_struct: CPU state, HPTE, then one section per boot-memory region. */
   initMemStruct(): Uint8Array | undefined {
-    if (this.k.generation.bootMemoryRegions === 'one' && this.f.bootMemRegions.length > 1) {
+    if (this.k.behaviour.bootMemoryRegions === 'one' && this.f.bootMemRegions.length > 1) {
       this.k.printk(KERN_ERR, R, "Can't have holes in boot memory area.");
       return undefined;
     }
@@ -183,6 +194,9 @@ export class RtasFadump implements FadumpBackend {
       section(SECTION_TYPE.RealModeRegion, r.base, r.size, dest);
       dest += r.size;
     }
+    // The additional-parameters area, preserved where it is (source and destination the same).
+    if (this.f.paramArea)
+      section(SECTION_TYPE.ParamArea, this.f.paramArea, COMMAND_LINE_SIZE, this.f.paramArea);
     this.f.fadumphdrAddr = this.f.bootMemDestAddr + this.f.bootMemSize;
     return encodeDumpStructure(sections);
   }
@@ -279,24 +293,22 @@ export class RtasFadump implements FadumpBackend {
     for (const [i, s] of this.f.activeSections.entries()) {
       const t = s.source_data_type;
       if (t === SECTION_TYPE.CpuState || t === SECTION_TYPE.Hpte || t === SECTION_TYPE.RealModeRegion) {
-        let msg: string | undefined;
-        if (s.error_flags !== 0) msg = `Dump taken by platform is not valid (${i})`;
-        else if (s.bytes_dumped !== s.source_len) msg = `Dump taken by platform is incomplete (${i})`;
-        if (msg) {
-          k.printk(KERN_ERR, R, msg);
-          k.printk(
-            KERN_WARNING,
-            R,
-            `Region type: ${t} src addr: ${hashx(s.source_address)} dest addr: ${hashx(s.destination_address)}`,
-          );
-          return msg;
+        // Both checks print; the first failure is the refusal.
+        const msgs: string[] = [];
+        if (s.error_flags !== 0) msgs.push(`Dump taken by platform is not valid (${i})`);
+        if (s.bytes_dumped !== s.source_len) msgs.push(`Dump taken by platform is incomplete (${i})`);
+        for (const m of msgs) k.printk(KERN_ERR, R, m);
+        if (msgs.length) {
+          k.printk(KERN_WARNING, R, `Region type: ${t} ${addrs(s)}`);
+          return msgs[0];
         }
-      } else if (t !== SECTION_TYPE.ParamArea) {
-        k.printk(
-          KERN_WARNING,
-          R,
-          `Unknown region found: type: ${t} src addr: ${hashx(s.source_address)} dest addr: ${hashx(s.destination_address)}`,
-        );
+      } else if (t === SECTION_TYPE.ParamArea) {
+        if (s.bytes_dumped !== s.source_len || s.error_flags !== 0) {
+          k.printk(KERN_WARNING, R, 'Failed to process additional parameters! Proceeding anyway..');
+          this.f.paramArea = 0;
+        }
+      } else {
+        k.printk(KERN_WARNING, R, `Unknown region found: type: ${t} ${addrs(s)}`);
       }
     }
     return this.buildCpuNotes(fdh, ELFCOREHDR_ADDR);

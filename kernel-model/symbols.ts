@@ -1,12 +1,12 @@
 // Physical addresses of the kernel image's symbols: one table for the loader, the printk ring, the
 // vmcoreinfo note and the dump tools' SYMBOL() keys. Kernel virtual = KERNEL_VBASE + physical.
 
-import { GENERATIONS } from './generations.ts';
+import { NEWEST, osrelease } from './releases.ts';
 
 export const PAGE_SIZE = 0x10000;
 export const KERNEL_VBASE = 0xc000000000000000n;
-/** The release the default (newest) generation reports. */
-export const OSRELEASE = GENERATIONS.resilient.release;
+/** The release the newest kernel reports. */
+export const OSRELEASE = osrelease(NEWEST);
 
 /** ASSUMPTION: the layout of our vmlinux (any layout below 128 MiB serves). */
 export const SYMBOLS = {

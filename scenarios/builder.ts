@@ -84,6 +84,12 @@ export class Scenario {
     return this.crash ? this.afterCapture('unregister') : this.event({ op: 'unregister' });
   }
 
+  /** echo TEXT > /sys/kernel/fadump/bootargs_append in the first kernel (6.10+). */
+  bootargsAppend(text: string): this {
+    if (this.crash) throw new Error('bootargsAppend() after the crash: the fadump kernel refuses it (EPERM)');
+    return this.event({ op: 'bootargsAppend', text });
+  }
+
   /** Lets `ns` of simulated time pass (udev keeps working). */
   wait(ns: bigint): this {
     return this.event({ op: 'wait', ns });

@@ -23,6 +23,7 @@ export type MemoryStep =
   | { op: 'online'; count: number; interval?: bigint }
   | { op: 'register' }
   | { op: 'unregister' }
+  | { op: 'bootargsAppend'; text: string }
   | { op: 'wait'; ns: bigint };
 
 /** A crash time that never comes. */
@@ -102,6 +103,10 @@ export function applyHotplug(o: RunOptions, platform: Platform, k: Kernel): Time
       case 'unregister':
         k.fadump.sysfsWrite('registered', step.op === 'register' ? '1' : '0');
         break;
+      case 'bootargsAppend':
+        // echo TEXT > /sys/kernel/fadump/bootargs_append (echo adds the newline the kernel drops).
+        k.fadump.sysfsWrite('bootargs_append', `${step.text}\n`);
+        break;
     }
   };
   for (const step of steps) {
@@ -164,6 +169,7 @@ export function stepsOf(o: RunOptions): MemoryStep[] {
   if (o.steps) return o.steps;
   const p = o.hotplug ?? {};
   const steps: MemoryStep[] = [];
+  if (o.bootargsAppend !== undefined) steps.push({ op: 'bootargsAppend', text: o.bootargsAppend });
   if (p.add || p.addDrc)
     steps.push({ op: 'hotAdd', count: p.add ?? 0, ...(p.addDrc ? { drc: p.addDrc } : {}) });
   if (p.remove || p.removeDrc) {

@@ -5,6 +5,7 @@
 
 import type { Machine } from '../emulator/machine.ts';
 import { CRASH_INFO_HEADER, CRASH_INFO_HEADER_OLD } from '../kernel-model/crash-info-header.ts';
+import { COMMAND_LINE_SIZE } from '../kernel-model/fadump-param.ts';
 import type { Kernel } from '../kernel-model/kernel.ts';
 
 export type BlockState = 'online' | 'offline' | 'unassigned';
@@ -17,6 +18,7 @@ export type AreaKind =
   | 'header'
   | 'elfcorehdr'
   | 'metadata'
+  | 'param-area'
   | 'preserved'
   | 'firmware';
 
@@ -95,13 +97,15 @@ export function memoryMap(
     if (f.cpuStateSize > 0 && f.cpuStateDest > 0)
       add(f.cpuStateDest, f.cpuStateSize, 'cpu-state', 'CPU state');
     if (f.bootMemDestAddr > 0) add(f.bootMemDestAddr, f.bootMemSize, 'boot-copy', 'boot memory copy');
-    const legacy = kernel.generation.elfcorehdrBuiltBy === 'first-kernel';
-    const header = kernel.generation.header === 'old' ? CRASH_INFO_HEADER_OLD : CRASH_INFO_HEADER;
+    const legacy = kernel.behaviour.elfcorehdrBuiltBy === 'first-kernel';
+    const header = kernel.behaviour.header === 'old' ? CRASH_INFO_HEADER_OLD : CRASH_INFO_HEADER;
     if (f.fadumphdrAddr > 0) add(f.fadumphdrAddr, header.size, 'header', 'crash info header');
     if (f.elfcorehdrAddr !== undefined && f.elfcorehdrSize > 0)
       add(f.elfcorehdrAddr, f.elfcorehdrSize, 'elfcorehdr', 'elfcorehdr (fadump kernel)');
     else if (legacy && f.legacyElfcorehdrBytes > 0 && f.registered)
       add(f.fadumphdrAddr + header.size, f.legacyElfcorehdrBytes, 'elfcorehdr', 'elfcorehdr (first kernel)');
+    if (f.paramArea > 0)
+      add(f.paramArea, COMMAND_LINE_SIZE, 'param-area', 'additional parameters (bootargs_append)');
     if (f.opal && f.opal.kernelMetadata > 0)
       add(f.opal.kernelMetadata, f.opal.metadataSize(), 'metadata', 'kernel metadata (OPAL tag)');
   }

@@ -82,7 +82,7 @@ export class Partition {
   /** Boots the first kernel, which reserves memory and registers fadump. */
   bootFirst(config: KernelConfig): Kernel {
     this.kernel = this.platform.kernel(config);
-    this.kernel.boot(this.bootFirmware());
+    this.kernel.boot(this.bootFirmware(this.kernel));
     this.map(
       'registered',
       this.kernel.fadump.registered
@@ -130,7 +130,7 @@ export class Partition {
   bootCapture(config: KernelConfig, phase: string): Capture {
     this.kernel = this.platform.kernel(config);
     const k = this.kernel;
-    k.boot(this.bootFirmware());
+    k.boot(this.bootFirmware(k));
     const f = k.fadump;
     this.map(
       phase,
@@ -159,8 +159,8 @@ export class Partition {
   }
 
   /** Firmware boots the partition; the blob it left in memory for the kernel is kept. */
-  private bootFirmware(): number {
-    const at = this.platform.boot(this.o.cmdline);
+  private bootFirmware(k: Kernel): number {
+    const at = this.platform.boot(this.o.cmdline, k);
     const { totalsize } = FDT_HEADER.decode(this.machine.memory.peek(at, FDT_HEADER.size));
     this.dtbs.push(this.machine.memory.peek(at, totalsize));
     return at;

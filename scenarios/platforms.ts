@@ -10,7 +10,11 @@ import { Kernel, type KernelConfig } from '../kernel-model/kernel.ts';
 import { type CrashTruth, NOT_IN_SAVE_AREAS } from './verify.ts';
 
 export interface Platform {
-  boot(cmdline: string): number;
+  /**
+   * Firmware boots the partition for `kernel`, with what its prom_init asks through
+   * ibm,client-architecture-support (the minimum RMA); returns the device tree's address.
+   */
+  boot(cmdline: string, kernel: Kernel): number;
   kernel(cfg: KernelConfig): Kernel;
   /** Whether the last crash made firmware take a dump (a memory-preserving reboot is pending). */
   dumpTaken(): boolean;
@@ -66,7 +70,7 @@ export function platformOf(
   }
   const fw = new PseriesFirmware(machine, personality);
   return {
-    boot: (cmdline) => fw.boot(cmdline),
+    boot: (cmdline, k) => fw.boot(cmdline, { minRma: k.behaviour.casMinRma }),
     kernel: (cfg) => new Kernel(machine, fw.rtas, cfg),
     dumpTaken: () => fw.resetPending,
     completeDump: () => {},

@@ -36,6 +36,7 @@ const AREA_LABEL: Record<AreaKind, string> = {
   header: 'crash info header',
   elfcorehdr: 'elfcorehdr',
   metadata: 'kernel metadata',
+  'param-area': 'additional parameters',
   preserved: 'kept for the dump',
   firmware: 'firmware memory',
 };
@@ -262,7 +263,7 @@ svg text { font: 11px system-ui, sans-serif; fill: #1d2329; } svg .small { font-
 .block.unassigned { fill: #e4e6ea; stroke: #fff; stroke-width: 0.5; }
 .area.boot-memory { fill: #4a7fc1; } .area.reserved { fill: #8a5cc2; } .area.firmware { fill: #59636e; }
 .area.zoomed { fill: #efe8f8; } .area.cpu-state { fill: #c9b3e6; } .area.boot-copy { fill: #dacdf0; }
-.area.header { fill: #e4a0c8; } .area.elfcorehdr { fill: #f5c16c; } .area.metadata { fill: #b7d3f0; }
+.area.header { fill: #e4a0c8; } .area.elfcorehdr { fill: #f5c16c; } .area.metadata { fill: #b7d3f0; } .area.param-area { fill: #9ed9a8; }
 .area.preserved { fill: #9fb8d6; fill-opacity: 0.6; }
 .zoom { stroke: #8a5cc2; stroke-dasharray: 3 3; fill: none; } .copy { stroke: #4a7fc1; fill: none; stroke-width: 1.5; }
 .arrowhead { fill: #4a7fc1; }

@@ -11,8 +11,8 @@ import {
   personalityByName,
 } from '../firmware/rtas/personality.ts';
 import { RMA_MIN } from '../firmware/rtas/pseries-firmware.ts';
-import { GENERATION_NAMES } from '../kernel-model/generations.ts';
 import { OPAL_FADUMP_MIN_BOOT_MEM } from '../kernel-model/opal-fadump.ts';
+import { KERNEL_NAMES } from '../kernel-model/releases.ts';
 import { spareFor, stepsOf } from './hotplug-timeline.ts';
 import { dumpLevelOf, type RunOptions } from './run-options.ts';
 import { fieldsOf, STRUCTS_BY_PLATFORM } from './structures.ts';
@@ -58,8 +58,10 @@ export function validateRunOptions(o: RunOptions): FirmwarePersonality {
     ['kernel', o.kernel],
     ['capture-kernel', o.captureKernel ?? o.kernel],
   ] as const) {
-    if (!(GENERATION_NAMES as readonly string[]).includes(g))
-      throw new ConfigError(`--${flag} ${g} must be ${GENERATION_NAMES.join(' or ')}`);
+    if (!(KERNEL_NAMES as readonly string[]).includes(g))
+      throw new ConfigError(
+        `--${flag} ${g} must be a release (${KERNEL_NAMES.slice(0, -2).join(', ')}) or legacy or resilient`,
+      );
   }
   if (o.platform === 'powernv') {
     if (stepsOf(o).some((s) => s.op === 'hotAdd' || s.op === 'hotRemove')) {

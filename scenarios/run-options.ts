@@ -4,7 +4,7 @@
 import type { DumpFormatName } from '../dump/formats.ts';
 import type { PersonalityName } from '../firmware/rtas/personality.ts';
 import type { UdevTiming } from '../kernel-model/kdump-udev.ts';
-import type { Generation } from '../kernel-model/kernel.ts';
+import type { KernelName } from '../kernel-model/kernel.ts';
 import type { LogLevel } from './event-log.ts';
 import type { MemoryStep } from './hotplug-timeline.ts';
 import type { Corruption } from './structures.ts';
@@ -19,10 +19,10 @@ export interface RunOptions {
   cpus: number;
   threadsPerCore: number;
   endian: 'le' | 'be';
-  /** Generation of the first kernel: 'resilient' (6.10+) or 'legacy' (before 6.10). */
-  kernel: Generation;
-  /** Generation and byte order of the fadump (capture) kernel; default: the first kernel's. */
-  captureKernel?: Generation;
+  /** Release of the first kernel (6.9 to 6.15), or legacy (6.9) or resilient (the newest). */
+  kernel: KernelName;
+  /** Release and byte order of the fadump (capture) kernel; default: the first kernel's. */
+  captureKernel?: KernelName;
   captureEndian?: 'le' | 'be';
   crashCpu: number;
   seed: number;
@@ -30,6 +30,11 @@ export interface RunOptions {
   bootMemRegions: number;
   notePids: boolean;
   cmdline: string;
+  /**
+   * Written to /sys/kernel/fadump/bootargs_append in the first kernel after boot (6.10+, with a
+   * parameter area), for the fadump kernel's command line; ignored when `steps` are given.
+   */
+  bootargsAppend?: string;
   /** Crash/capture cycles; each after the first crashes the previous capture kernel. */
   cycles: number;
   /** Memory events before the first crash, each one bulk event: add, then remove, then offline. */

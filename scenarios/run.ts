@@ -82,10 +82,10 @@ export async function runScenario(
 ): Promise<RunResult> {
   const personality = validateRunOptions(o);
   const machine = new Machine(machineConfig(o));
-  const kcfg: KernelConfig = { order: o.endian, generation: o.kernel, notePids: o.notePids };
+  const kcfg: KernelConfig = { order: o.endian, kernel: o.kernel, notePids: o.notePids };
   const ccfg: KernelConfig = {
     order: o.captureEndian ?? o.endian,
-    generation: o.captureKernel ?? o.kernel,
+    kernel: o.captureKernel ?? o.kernel,
     notePids: o.notePids,
   };
   const onDisk = outDir !== null;
@@ -231,7 +231,7 @@ export async function runScenario(
       cpus: o.cpus,
       endian: o.endian,
       kernel: o.kernel,
-      captureKernel: ccfg.generation,
+      captureKernel: ccfg.kernel,
       captureEndian: ccfg.order,
       seed: o.seed,
       bootMemRegions: o.bootMemRegions,

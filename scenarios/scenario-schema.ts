@@ -4,10 +4,10 @@
 
 import { z } from 'zod';
 import { PERSONALITY_NAMES } from '../firmware/rtas/personality.ts';
-import { GENERATION_NAMES } from '../kernel-model/generations.ts';
+import { KERNEL_NAMES } from '../kernel-model/releases.ts';
 import { count, duration, integer, STEP_SCHEMA, size } from './verbs.ts';
 
-const generation = z.enum(GENERATION_NAMES);
+const kernelName = z.enum(KERNEL_NAMES);
 
 export const SCENARIO_SCHEMA = z.strictObject({
   name: z
@@ -34,8 +34,12 @@ export const SCENARIO_SCHEMA = z.strictObject({
         .optional()
         .describe('threads per core; default 1'),
       endian: z.enum(['le', 'be']).optional().describe('byte order of the first kernel; default le'),
-      kernel: generation.optional().describe('first kernel: resilient (6.10+) or legacy (before 6.10)'),
-      captureKernel: generation.optional().describe('fadump kernel generation; default: kernel'),
+      kernel: kernelName
+        .optional()
+        .describe(
+          'first kernel: a release (6.9, 6.10, 6.12, 6.13, 6.15), legacy (6.9) or resilient (the newest)',
+        ),
+      captureKernel: kernelName.optional().describe('fadump kernel release; default: kernel'),
       captureEndian: z.enum(['le', 'be']).optional().describe('fadump kernel byte order; default: endian'),
       cmdline: z.string().optional().describe('kernel command line; default "root=/dev/sda2 ro fadump=on"'),
       seed: z

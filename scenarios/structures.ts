@@ -147,7 +147,7 @@ export function locateStructures(
       out.push({ name, title, table, addr, count, order, ...(copy && { firmwareCopy: copy }) });
   };
   if (f.fadumphdrAddr > 0) {
-    const table = kernel.config.generation === 'legacy' ? CRASH_INFO_HEADER_OLD : CRASH_INFO_HEADER;
+    const table = kernel.behaviour.header === 'old' ? CRASH_INFO_HEADER_OLD : CRASH_INFO_HEADER;
     add(
       'crash-info-header',
       'The crash info header (kernel byte order), as crash_fadump left it',

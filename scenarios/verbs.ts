@@ -204,6 +204,13 @@ export const VERBS = {
     doc: 'echo 0 > /sys/kernel/fadump/registered (first kernel, or fadump kernel after the crash)',
     apply: (b) => b.unregister(),
   }),
+  bootargsAppend: verb<string>({
+    value: z.string(),
+    phase: 'before',
+    doc: 'echo TEXT > /sys/kernel/fadump/bootargs_append in the first kernel (6.10+): parameters the fadump kernel appends to its command line',
+    apply: (b, v) => b.bootargsAppend(v),
+    generate: (fc) => fc.constantFrom('nr_cpus=16', 'numa=off'),
+  }),
   wait: verb<string>({
     value: duration,
     phase: 'before',

@@ -42,7 +42,7 @@ export class KernelDump {
   constructor(
     private machine: Machine,
     private personality: FirmwarePersonality,
-    private rmaSize: number,
+    private rma: () => number,
   ) {}
 
   private quirk(name: Parameters<FirmwarePersonality['quirks']['has']>[0]): boolean {
@@ -99,9 +99,9 @@ export class KernelDump {
     if (len < DUMP_HEADER.size)
       return this.reject(`length below the ${DUMP_HEADER.size}-byte header`, RtasStatus.ParameterError, len);
     // PAPR R1-2: the buffer must lie in the RMA.
-    if (addr === 0 || addr + len > this.rmaSize)
+    if (addr === 0 || addr + len > this.rma())
       return this.reject(
-        `buffer outside the RMA (0x${this.rmaSize.toString(16)} bytes)`,
+        `buffer outside the RMA (0x${this.rma().toString(16)} bytes)`,
         RtasStatus.ParameterError,
         addr,
       );

@@ -25,7 +25,9 @@ export const DRCONF_MEM_ASSIGNED = 0x8;
 export class PseriesFirmware {
   readonly rtas: Rtas;
   readonly kernelDump: KernelDump;
-  readonly rmaSize: number;
+  /** The RMA of the current boot: the LPAR's, or more when the kernel asked for more through CAS. */
+  rmaSize: number;
+  private readonly lparRma: number;
   /** Set when a dump was taken: the partition must reboot keeping memory. */
   resetPending = false;
 
@@ -33,9 +35,10 @@ export class PseriesFirmware {
     readonly machine: Machine,
     readonly personality: FirmwarePersonality,
   ) {
-    this.rmaSize = Math.max(RMA_MIN, machine.config.lmbSize);
+    this.lparRma = Math.max(RMA_MIN, machine.config.lmbSize);
+    this.rmaSize = this.lparRma;
     this.rtas = new Rtas(machine.memory, machine.events);
-    this.kernelDump = new KernelDump(machine, personality, this.rmaSize);
+    this.kernelDump = new KernelDump(machine, personality, () => this.rmaSize);
     this.rtas.register({
       token: QEMU_CONFIGURE_KERNEL_DUMP_TOKEN,
       name: 'ibm,configure-kernel-dump',
@@ -109,8 +112,16 @@ export class PseriesFirmware {
     return regsaveSize(this.personality, n);
   }
 
-  /** Boots the partition: builds the device tree, writes the blob to guest memory, returns its address. */
-  boot(bootargs: string): number {
+  /**
+   * Boots the partition: builds the device tree, writes the blob to guest memory, returns its
+   * address. `cas.minRma` is the minimum RMA the kernel's ibm,client-architecture-support vector
+   * asks for (prom_init's MIN_RMA): the RMA grows to it, in whole LMBs.
+   */
+  boot(bootargs: string, cas: { minRma?: number } = {}): number {
+    const lmb = this.machine.config.lmbSize;
+    // ASSUMPTION: PowerVM satisfies the CAS minimum RMA by making the first memory range (the RMA)
+    // that large, in whole LMBs, when the partition has the memory.
+    this.rmaSize = Math.max(this.lparRma, Math.ceil((cas.minRma ?? 0) / lmb) * lmb);
     this.resetPending = false;
     this.machine.bootCount++;
     const dtb = encodeDtb(this.buildTree(bootargs), { bootCpuidPhys: this.machine.cpus[0]!.pir });

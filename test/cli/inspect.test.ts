@@ -27,7 +27,7 @@ describe('fadump-sim inspect', () => {
       expect(r.stdout).toContain(`${endian === 'le' ? 'little' : 'big'}-endian`);
       expect(r.stdout).toContain('CPUs (8):');
       expect(r.stdout).toContain(`nip ${summary.crash.nip} lr ${summary.crash.lr} r1 ${summary.crash.r1}`);
-      expect(r.stdout).toContain('OSRELEASE=6.10.0-fadump-sim');
+      expect(r.stdout).toContain('OSRELEASE=6.15.0-fadump-sim');
       for (const line of summary.cycles[0]!.console.crashed) expect(r.stdout).toContain(`  ${line}`);
       const json = JSON.parse(cli('inspect', join(dir, 'vmcore'), '--json').stdout);
       expect(json.cpus).toHaveLength(8);
@@ -139,7 +139,7 @@ describe('fadump-sim explain', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'fadump-explain-')), 'out');
     const r = cli('explain', '--out', out);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('RTAS ibm,configure-kernel-dump(0x1, 0x8102000, 0xa0) -> 0');
+    expect(r.stdout).toContain('RTAS ibm,configure-kernel-dump(0x1, 0x8102000, 0xc8) -> 0');
     expect(r.stdout).toContain('the partition resets, keeping memory');
     expect(r.stdout).toMatch(/crashing_cpu\s+0x00000003/);
     expect(r.stdout).toMatch(/source_data_type\s+0x0011/);

@@ -109,7 +109,7 @@ describe('fadump-sim run --dump-format kdump', () => {
     const i = cli('inspect', join(out, 'vmcore'));
     expect(i.code).toBe(0);
     expect(i.stdout).toMatch(
-      /^.*vmcore: kdump-compressed \(makedumpfile header version 6\), little-endian, release 6\.10\.0/,
+      /^.*vmcore: kdump-compressed \(makedumpfile header version 6\), little-endian, release 6\.15\.0/,
     );
     expect(i.stdout).toMatch(/^block size 65536, dump level 1, status 0x1, 8 CPUs/m);
     expect(i.stdout).toContain('Kernel command line: root=/dev/sda2 ro fadump=on');

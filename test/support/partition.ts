@@ -40,7 +40,7 @@ export function lines(console: Kernel | readonly string[]): string[] {
   return (console instanceof Kernel ? console.console : console).map((l) => l.replace(/^\[[^\]]*\] /, ''));
 }
 
-const KERNEL: KernelConfig = { order: 'le', generation: 'resilient', notePids: false };
+const KERNEL: KernelConfig = { order: 'le', kernel: 'resilient', notePids: false };
 
 export interface Booted {
   k: Kernel;
@@ -58,7 +58,7 @@ export interface Partition<F> {
   boot(cmdline?: string, config?: Partial<KernelConfig>): Booted;
 }
 
-function partition<F extends { boot(cmdline: string): number }>(
+function partition<F extends { boot(cmdline: string, cas?: { minRma?: number }): number }>(
   m: Machine,
   fw: F,
   kernel: (config: KernelConfig) => Kernel,
@@ -70,7 +70,8 @@ function partition<F extends { boot(cmdline: string): number }>(
     kernel: make,
     boot(cmdline = 'fadump=on', config = {}) {
       const k = make(config);
-      k.boot(fw.boot(cmdline));
+      // As the runner does: firmware grants the minimum RMA the kernel asks for through CAS.
+      k.boot(fw.boot(cmdline, { minRma: k.behaviour.casMinRma }));
       return { k, f: k.fadump, lines: lines(k) };
     },
   };

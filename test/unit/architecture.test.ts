@@ -137,7 +137,7 @@ describe('architecture', () => {
     expect(rows.map((r) => r[1])).toEqual([
       'a dump format',
       'a firmware personality',
-      'a kernel generation',
+      'a kernel release or a change in one',
       'a corruptible structure',
       'a scenario verb',
     ]);

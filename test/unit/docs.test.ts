@@ -2,7 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assumptionsDoc, scenarioJsonSchema, scenarioReference, structuresDoc } from '../../scripts/docs.ts';
+import {
+  assumptionsDoc,
+  kernelReleasesDoc,
+  scenarioJsonSchema,
+  scenarioReference,
+  structuresDoc,
+} from '../../scripts/docs.ts';
 import { REPO } from '../support/tools.ts';
 
 describe('generated docs', () => {
@@ -11,6 +17,7 @@ describe('generated docs', () => {
     expect(readFileSync(join(REPO, 'docs', 'assumptions.md'), 'utf8')).toBe(assumptionsDoc(REPO));
     expect(readFileSync(join(REPO, 'scenarios', 'schema.json'), 'utf8')).toBe(scenarioJsonSchema());
     expect(readFileSync(join(REPO, 'docs', 'scenarios.md'), 'utf8')).toBe(scenarioReference());
+    expect(readFileSync(join(REPO, 'docs', 'kernel-releases.md'), 'utf8')).toBe(kernelReleasesDoc());
   });
 });
 

@@ -22,7 +22,7 @@ const TOKEN = 0x202d;
 function harness(p: FirmwarePersonality) {
   const machine = makeMachine({ memory: 1024 * MiB, seed: 7 });
   const rtas = new Rtas(machine.memory, machine.events);
-  const kd = new KernelDump(machine, p, 256 * MiB);
+  const kd = new KernelDump(machine, p, () => 256 * MiB);
   rtas.register({
     token: TOKEN,
     name: 'ibm,configure-kernel-dump',

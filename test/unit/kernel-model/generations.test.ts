@@ -58,7 +58,7 @@ describe('first kernel and fadump kernel of either generation', () => {
 describe('legacy first kernel', () => {
   function boot(memory = 8 * GiB) {
     const p = pseries({ memory, seed: 2 });
-    return { m: p.m, ...p.boot('fadump=on', { generation: 'legacy' }) };
+    return { m: p.m, ...p.boot('fadump=on', { kernel: 'legacy' }) };
   }
 
   it('writes the old header and builds the elfcorehdr right after it, at registration', () => {
@@ -92,7 +92,7 @@ describe('legacy first kernel', () => {
 
   it('cannot register boot memory with holes', () => {
     const { k } = pseries({ memory: 2 * GiB, lmbSize: 16 * MiB, holes: [16], seed: 2 }).boot('fadump=on', {
-      generation: 'legacy',
+      kernel: 'legacy',
     });
     expect(strip(k)).toContain("rtas fadump: Can't have holes in boot memory area.");
     expect(k.fadump.registered).toBe(false);

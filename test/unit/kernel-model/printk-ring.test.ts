@@ -88,7 +88,7 @@ describe('vmcoreinfo note', () => {
       expect(new TextDecoder().decode(note.subarray(12, 23))).toBe('VMCOREINFO\0');
       appendCrashTime(mem, order, 1767225700n);
       const keys = readVmcoreinfo(mem, order, SYMBOLS.vmcoreinfo_note)!;
-      expect(keys.get('OSRELEASE')).toBe('6.10.0-fadump-sim');
+      expect(keys.get('OSRELEASE')).toBe('6.15.0-fadump-sim');
       expect(keys.get('SYMBOL(prb)')).toBe((0xc000000000000000n + BigInt(SYMBOLS.prb)).toString(16));
       expect(keys.get('CRASHTIME')).toBe('1767225700');
       const descsz = new DataView(mem.peek(SYMBOLS.vmcoreinfo_note, 12).buffer).getUint32(4, le);

@@ -204,7 +204,7 @@ describe('malformed scenario files', () => {
     [
       'a misspelt verb',
       'steps:\n  - boot\n  - hotAd: 2\n  - crash: {}\n',
-      /^bad\.yaml:3:5: unknown step "hotAd" \(did you mean hotAdd\?\): one of boot, hotAdd, hotRemove, offline, online, register, unregister, wait, crash, nmi, corrupt, release \(at steps\.1\)$/,
+      /^bad\.yaml:3:5: unknown step "hotAd" \(did you mean hotAdd\?\): one of boot, hotAdd, hotRemove, offline, online, register, unregister, bootargsAppend, wait, crash, nmi, corrupt, release \(at steps\.1\)$/,
     ],
     [
       'a verb that takes a value, written as a word',

@@ -264,7 +264,8 @@ describe('corrupt', () => {
       .corrupt({ struct: 'rtas-dump-section', entry: 9, field: 'error_flags', value: 1n })
       .run(dir());
     expect(r.summary.cycles[0]!.corrupted).toEqual([
-      'skipped rtas-dump-section[9].error_flags: the table has 3 entries',
+      // CPU state, HPTE, boot memory and the parameter area.
+      'skipped rtas-dump-section[9].error_flags: the table has 4 entries',
     ]);
     expect(r.summary.dump.status).toBe('captured');
   });
