@@ -6,6 +6,7 @@
 
 import { u64FromCells } from '../emulator/device-tree.ts';
 import type { Range } from '../emulator/memory-blocks.ts';
+import { parseCrashkernel } from './crashkernel.ts';
 import { ELF64_EHDR, ELF64_PHDR } from './elf.ts';
 import type { Fadump } from './fadump.ts';
 import { radixEnabled } from './fadump-param.ts';
@@ -29,8 +30,9 @@ function calculateReserveSize(f: Fadump): number {
       "'fadump_reserve_mem=' parameter is deprecated in favor of 'crashkernel=' parameter.",
     );
   }
-  const ck = f.k.cmdlineParam('crashkernel');
-  let size = ck !== undefined ? (memparse(ck.split('@')[0]!) ?? 0) : 0;
+  // parse_crashkernel: the base is ignored (fadump reserves at its own place), as are ,high and ,low.
+  const ck = parseCrashkernel(f.k, phys);
+  let size = ck.rc === 0 ? ck.size : 0;
   if (size > 0) {
     if (old !== undefined) f.k.printk(KERN_INFO, F, "Using 'crashkernel=' parameter for memory reservation.");
     const max = Math.floor(phys / MAX_BOOT_MEM_RATIO);

@@ -13,6 +13,7 @@ import type { OpalEntry } from '../firmware/opal/opal.ts';
 import type { RtasEntry } from '../firmware/rtas/rtas.ts';
 import { RtasStatus } from '../firmware/rtas/rtas.ts';
 import { Fadump } from './fadump.ts';
+import { LEGACY_LINKS } from './fadump-release.ts';
 import { Errno, KERN_EMERG, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel-consts.ts';
 import { RTAS_ARGS_ADDR, RTAS_MSG_ADDR, STACK_SIZE, STACKS_ADDR } from './kernel-layout.ts';
 import { Memblock } from './memblock.ts';
@@ -466,16 +467,16 @@ export class Kernel {
 
   /** Reads a sysfs file: /sys/kernel/fadump/* or /sys/devices/system/memory/memoryN/state. */
   sysfsRead(path: string): string | undefined {
-    const fadump = /^\/sys\/kernel\/fadump\/([a-z_]+)$/.exec(path);
-    if (fadump) return this.fadump.sysfsRead(fadump[1]!);
+    const fadump = fadumpFile(path);
+    if (fadump) return this.fadump.sysfsRead(fadump);
     const lmb = this.memoryBlock(path);
     return lmb ? `${lmb.online ? 'online' : 'offline'}\n` : undefined;
   }
 
   /** Writes a sysfs file; returns 0 or a negative errno. */
   sysfsWrite(path: string, value: string): number {
-    const fadump = /^\/sys\/kernel\/fadump\/([a-z_]+)$/.exec(path);
-    if (fadump) return this.fadump.sysfsWrite(fadump[1]!, value);
+    const fadump = fadumpFile(path);
+    if (fadump) return this.fadump.sysfsWrite(fadump, value);
     const lmb = this.memoryBlock(path);
     if (!lmb) return -Errno.ENOENT;
     const want = value.trim();
@@ -503,4 +504,15 @@ export class Kernel {
   onlineCpus(): number[] {
     return this.machine.cpus.filter((c) => c.online).map((c) => c.id);
   }
+}
+
+/**
+ * The /sys/kernel/fadump file a path names: /sys/kernel/fadump/NAME, or one of the links kept for
+ * old tools (/sys/kernel/fadump_enabled, fadump_registered, fadump_release_mem).
+ */
+function fadumpFile(path: string): string | undefined {
+  const m = /^\/sys\/kernel\/fadump\/([a-z_]+)$/.exec(path);
+  if (m) return m[1];
+  const link = /^\/sys\/kernel\/(fadump_[a-z_]+)$/.exec(path);
+  return link ? LEGACY_LINKS[link[1]!] : undefined;
 }

@@ -62,6 +62,8 @@ export interface KernelBehaviour {
    * or (6.15) from MIN_RMA up to the RMA's end or boot_mem_top, whichever is lower.
    */
   hashParamRange: 'below-min-rma' | 'min-rma-to-boot-mem-top';
+  /** parse_crashkernel refuses (-EINVAL) a size of all system RAM or more. */
+  crashkernelBelowRam: boolean;
 }
 
 export interface ReleaseChange {
@@ -87,6 +89,7 @@ const BEFORE_6_10: KernelBehaviour = {
   cma: 'whole',
   casMinRma: 512 * 2 ** 20,
   hashParamRange: 'below-min-rma',
+  crashkernelBelowRam: false,
 };
 
 export const RELEASE_CHANGES: readonly ReleaseChange[] = [
@@ -123,6 +126,12 @@ export const RELEASE_CHANGES: readonly ReleaseChange[] = [
     what: 'The fadump kernel appends the parameters it finds in the area to its command line ("Updated cmdline: ...").',
     scenario: 'bootargs-append',
     set: { appendBootargs: true },
+  },
+  {
+    since: '6.12',
+    commit: 'crash: fix crash memory reserve exceed system memory bug',
+    what: 'parse_crashkernel refuses a crashkernel= size of all system RAM or more, so fadump falls back to its default boot-memory size; before, the size went on to be capped at a quarter of RAM ("Adjusted boot memory size to …MB").',
+    set: { crashkernelBelowRam: true },
   },
   {
     since: '6.13',
