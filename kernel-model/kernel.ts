@@ -418,7 +418,9 @@ export class Kernel {
         (l) =>
           l.present &&
           !this.fadump.isFadumpMemoryArea(l.base, this.lmbSize) &&
-          !this.memmap.unmovable(l.base, this.lmbSize),
+          !this.memmap.unmovable(l.base, this.lmbSize) &&
+          // The parameter area is memblock-reserved (PG_reserved): its block cannot go offline.
+          !(this.fadump.paramArea >= l.base && this.fadump.paramArea < l.base + this.lmbSize),
       )
       .sort((a, b) => b.base - a.base);
   }

@@ -155,6 +155,7 @@ export const RELEASE_CHANGES: readonly ReleaseChange[] = [
     since: '6.15',
     commit: 'powerpc: increase MIN RMA size for CAS negotiation',
     what: 'prom_init asks firmware for a real mode area of at least 768 MiB (MIN_RMA) rather than 512 MiB through ibm,client-architecture-support, whether fadump is on or not: with vTPM, Secure Boot or fadump, 512 MiB left GRUB out of memory.',
+    scenario: 'upgrade-6.12-to-6.15',
     set: { casMinRma: 768 * 2 ** 20 },
   },
   {

@@ -6,6 +6,7 @@
 
 import fc from 'fast-check';
 import { PERSONALITY_NAMES } from '../firmware/rtas/personality.ts';
+import { before, KERNEL_NAMES, type KernelName, releaseOf } from '../kernel-model/releases.ts';
 import { validateRunOptions } from '../scenarios/run-checks.ts';
 import { type ScenarioFile, toBuilder } from '../scenarios/scenario-file.ts';
 import { generateStep, type Platform, type Step, VERBS } from '../scenarios/verbs.ts';
@@ -65,18 +66,21 @@ export function crashPoint(cpus: number, platform: Platform = 'pseries'): fc.Arb
   return generateStep(fc, { platform, cpus }, 'crash')!;
 }
 
-/** The two kernels: first and fadump generation. */
-export function generations(): fc.Arbitrary<{
-  kernel: 'resilient' | 'legacy';
-  captureKernel: 'resilient' | 'legacy';
-}> {
-  const g = fc.constantFrom('resilient' as const, 'legacy' as const);
+/** The two kernels, first and fadump: any release, or its alias. */
+export function generations(): fc.Arbitrary<{ kernel: KernelName; captureKernel: KernelName }> {
+  const g = fc.constantFrom(...KERNEL_NAMES);
+  return fc.record({ kernel: g, captureKernel: g });
+}
+
+/** Two kernels of 6.10 or later (the fadump kernel builds the elfcorehdr): releases or `resilient`. */
+export function resilientKernels(): fc.Arbitrary<{ kernel: KernelName; captureKernel: KernelName }> {
+  const g = fc.constantFrom(...KERNEL_NAMES.filter((n) => !before(releaseOf(n), '6.10')));
   return fc.record({ kernel: g, captureKernel: g });
 }
 
 /** A whole scenario: machine, memory events and crash, with the kernels given. */
 export function scenario(
-  opts: { platform?: Platform; kernel?: 'resilient' | 'legacy'; captureKernel?: 'resilient' | 'legacy' } = {},
+  opts: { platform?: Platform; kernel?: KernelName; captureKernel?: KernelName } = {},
 ): fc.Arbitrary<ScenarioFile> {
   return machine(opts.platform)
     .chain((m) =>

@@ -98,7 +98,7 @@ describe('what the kernel only logs is a warning in the outcome', () => {
     const out = fresh();
     const r = cli('run', '--out', out, '--hot-remove', '100');
     expect(r.code).toBe(0);
-    const warning = 'pseries-hotplug-mem: Not enough LMBs available (29 of 100) to satisfy request';
+    const warning = 'pseries-hotplug-mem: Not enough LMBs available (28 of 100) to satisfy request';
     expect(r.stdout).toContain(`warning: ${warning}`);
     expect(summaryOf(out).warnings).toContain(warning);
     expect(report(out)).toContain(warning);

@@ -122,7 +122,7 @@ for (const [endian, firmware, kernel, extra] of CAPTURES) {
         expect(asHexOrSigned(crashing.get('nip'))).toBe(BigInt(c.summary.crash.nip));
         expect(asHexOrSigned(crashing.get('lr'))).toBe(BigInt(c.summary.crash.lr));
         expect(crashing.get('r1')).toBe(asSigned(c.summary.crash.r1));
-        expect(r.stdout).toContain(`OSRELEASE=${kernel === 'legacy' ? '6.9.0' : '6.10.0'}-fadump-sim`);
+        expect(r.stdout).toContain(`OSRELEASE=${kernel === 'legacy' ? '6.9.0' : '6.15.0'}-fadump-sim`);
         // staleCtrLrXerCfar: QEMU saves CTR and LR of the other CPUs as 0; PowerVM and skiboot save them.
         const other = blocks[0]!;
         const zero = firmware === 'qemu' && extra.platform !== 'powernv';

@@ -175,6 +175,17 @@ describe('6.10: additional parameters', () => {
   });
 });
 
+describe('the parameter area in memory', () => {
+  it('is memblock-reserved, so DLPAR remove by count passes over its memory block', () => {
+    const { k, f } = pseries({ memory: 2 * GiB, seed: 3 }).boot('fadump=on', { kernel: '6.10' });
+    const top = [...k.lmbs.values()].find((l) => f.paramArea >= l.base && f.paramArea < l.base + 256 * MiB)!;
+    const removed = k.hotplugRemove(1)!;
+    expect(removed).toHaveLength(1);
+    expect(removed).not.toContain(top.drc);
+    expect(top.present).toBe(true);
+  });
+});
+
 describe('6.13: the parameter area set up early, reserved below boot_mem_top', () => {
   it('with fadump off, 6.13 still sets up the area and offers bootargs_append (writes: EPERM); 6.12 does not', () => {
     const boot = (r: Release) => pseries({ memory: 4 * GiB, seed: 3 }).boot('root=/dev/sda2', { kernel: r });

@@ -92,7 +92,8 @@ describe('memory events with an interval', () => {
   it('hot-remove and offline spread out too, by count and by DRC index', async () => {
     const r = await Scenario.create({ memory: 2048 * MiB })
       .boot()
-      .hotRemove({ drc: [0x80000007, 0x80000006] }, { interval: ms(10) })
+      // (LMB 7 holds the parameter area and cannot go.)
+      .hotRemove({ drc: [0x80000006, 0x80000005] }, { interval: ms(10) })
       .offline(2, { interval: ms(10) })
       .crashAt()
       .run(dir());
@@ -101,7 +102,7 @@ describe('memory events with an interval', () => {
     const removes = r.machine.events.events.flatMap((e) =>
       e.kind === 'uevent' && e.detail.action === 'remove' ? [e.detail.block] : [],
     );
-    expect(removes).toEqual([7, 6]);
+    expect(removes).toEqual([6, 5]);
     expect(c.verify).toEqual(EXACT);
   });
 });
