@@ -8,6 +8,7 @@ import { readParamArea, writeBootargsAppend } from './fadump-param.ts';
 import { firmwareReserved } from './fadump-reserve.ts';
 import { hashx, kstrtoint } from './format.ts';
 import { Errno, KERN_INFO } from './kernel-consts.ts';
+import { PAGE_SIZE } from './symbols.ts';
 
 const F = 'fadump';
 
@@ -40,9 +41,12 @@ export function invalidateReleaseMem(f: Fadump): void {
       });
     }
     for (const p of pieces) {
-      if (p.size <= 0) continue;
-      k.printk(KERN_INFO, F, `freeing reserved memory (${hashx(p.base)} - ${hashx(p.base + p.size)})`);
-      k.memmap.release(p.base, p.size);
+      // fadump_release_reserved_area works in page frames: PHYS_PFN rounds both ends down.
+      const from = Math.floor(p.base / PAGE_SIZE) * PAGE_SIZE;
+      const to = Math.floor((p.base + p.size) / PAGE_SIZE) * PAGE_SIZE;
+      if (to <= from) continue;
+      k.printk(KERN_INFO, F, `freeing reserved memory (${hashx(from)} - ${hashx(to)})`);
+      k.memmap.release(from, to - from);
     }
   };
   for (const m of k.memblock.memory) {

@@ -193,7 +193,8 @@ export function reserveCrashArea(f: Fadump): void {
   for (const r of f.k.memblock.memory) {
     const start = Math.max(r.base, f.bootMemTop);
     const end = r.base + r.size;
-    if (start >= end) continue;
+    // Only a range ending below boot_mem_top is skipped: one ending at it reserves 0 MB there.
+    if (end < f.bootMemTop) continue;
     f.k.memblock.reserve(start, end - start);
     f.k.printk(
       KERN_INFO,

@@ -40,6 +40,11 @@ export class Memblock {
     return last ? last.base + last.size : 0;
   }
 
+  /** Whether [base, base+size) lies within one memory range (is_fadump_mem_area_contiguous). */
+  isContiguous(base: number, size: number): boolean {
+    return this.memory.some((r) => base >= r.base && base + size <= r.base + r.size);
+  }
+
   isReserved(base: number, size: number): boolean {
     return this.reserved.some((r) => base < r.base + r.size && r.base < base + size);
   }

@@ -176,10 +176,6 @@ export class RtasFadump implements FadumpBackend {
 
   /** rtas_fadump_init_mem_struct: CPU state, HPTE, then one section per boot-memory region. */
   initMemStruct(): Uint8Array | undefined {
-    if (this.k.behaviour.bootMemoryRegions === 'one' && this.f.bootMemRegions.length > 1) {
-      this.k.printk(KERN_ERR, R, "Can't have holes in boot memory area.");
-      return undefined;
-    }
     const sections: SectionRequest[] = [];
     let dest = this.f.reserveStart - (this.f.reserveStart % PAGE_SIZE);
     const section = (type: number, src: number, len: number, to: number) =>
@@ -190,7 +186,13 @@ export class RtasFadump implements FadumpBackend {
     section(SECTION_TYPE.Hpte, 0, this.f.hpteSize, dest);
     dest = pageAlign(dest + this.f.hpteSize, PAGE_SIZE);
     this.f.bootMemDestAddr = dest;
-    for (const r of this.f.bootMemRegions) {
+    // Before 6.10 one real-mode region from 0, boot_memory_size long, holes or not (firmware
+    // refuses one that spans a hole).
+    const regions =
+      this.k.behaviour.bootMemoryRegions === 'one'
+        ? [{ base: 0, size: this.f.bootMemSize }]
+        : this.f.bootMemRegions;
+    for (const r of regions) {
       section(SECTION_TYPE.RealModeRegion, r.base, r.size, dest);
       dest += r.size;
     }
@@ -220,6 +222,12 @@ export class RtasFadump implements FadumpBackend {
         k.printk(KERN_ERR, R, `Failed to register. Hardware Error(${rc}).`);
         return -Errno.EIO;
       case RtasStatus.ParameterError:
+        // Why, as far as the kernel can tell: holes in boot memory (before 6.10, which registers it
+        // as one region) or in the reserved area.
+        if (k.behaviour.bootMemoryRegions === 'one' && f.bootMemRegions.length > 1)
+          k.printk(KERN_ERR, R, "Can't have holes in boot memory area.");
+        else if (!k.memblock.isContiguous(f.reserveStart, f.reserveSize))
+          k.printk(KERN_ERR, R, "Can't have holes in reserved memory area.");
         k.printk(KERN_ERR, R, `Failed to register. Parameter Error(${rc}).`);
         return -Errno.EINVAL;
       case RtasStatus.DumpAlreadyRegistered:

@@ -144,6 +144,25 @@ export class KernelDump {
         return this.reject(`section ${i} unreadable`, RtasStatus.ParameterError, at);
       copy.set(mem.read(at, DUMP_SECTION.size), DUMP_HEADER.size + i * DUMP_SECTION.size);
     }
+    // ASSUMPTION: PowerVM refuses a memory section whose source is not all partition memory with
+    // -3 (what rtas_fadump_register's "Can't have holes in boot memory area." on -3 implies).
+    if (!this.quirk('noSourceRangeCheck'))
+      for (let i = 0; i < n; i++) {
+        const s = DUMP_SECTION.decode(copy, 'be', DUMP_HEADER.size + i * DUMP_SECTION.size);
+        if (
+          s.source_data_type !== SECTION_TYPE.RealModeRegion &&
+          s.source_data_type !== SECTION_TYPE.ParamArea
+        )
+          continue;
+        const src = Number(s.source_address);
+        const len = Number(s.source_len);
+        if (!Number.isSafeInteger(src + len) || !this.machine.blocks.isAssigned(src, len))
+          return this.reject(
+            `section ${i}: source is not all partition memory`,
+            RtasStatus.ParameterError,
+            src,
+          );
+      }
     this.stored = copy;
     this.registered = true;
     this.active = false;

@@ -152,6 +152,14 @@ describe('QEMU quirks at the call level', () => {
     expect(h.call([1, FDM, h.writeFdm() + 40])).toBe(0);
   });
 
+  it('noSourceRangeCheck: a boot-memory source past partition memory is -3 on PowerVM, accepted by QEMU', () => {
+    // 1 GiB of memory: a 2 GiB region from 0 reaches past it.
+    const q = harness(QEMU);
+    expect(q.call([1, FDM, q.writeFdm({ boot: 2048 * MiB })])).toBe(0);
+    const p = harness(POWERVM);
+    expect(p.call([1, FDM, p.writeFdm({ boot: 2048 * MiB })])).toBe(-3);
+  });
+
   it('invalidateAlwaysSucceeds: QEMU returns 0 with no dump active, PowerVM -3', () => {
     expect(harness(QEMU).call([3, FDM, 440])).toBe(0);
     expect(harness(POWERVM).call([3, FDM, 440])).toBe(-3);

@@ -80,3 +80,28 @@ describe('/sys/kernel/fadump', () => {
     expect(f.dumpActive).toBe(true);
   });
 });
+
+describe('the fadump kernel keeping memory above boot_mem_top (fadump_reserve_crash_area)', () => {
+  it('a memory range ending at boot_mem_top gets "Reserving 0MB" there', () => {
+    // 16 MiB LMBs, holes at 256 and 336 MiB: boot memory is [0, 256M) and [272M, 336M).
+    const p = pseries({ memory: 2 * GiB, lmbSize: 16 * 2 ** 20, holes: [16, 21], seed: 2 });
+    p.boot('fadump=on').k.panic(0, 'test');
+    const { f, lines } = p.boot('fadump=on');
+    expect(f.bootMemTop).toBe(336 * 2 ** 20);
+    expect(lines).toContain('fadump: Reserving 0MB of memory at 0x00000015000000 for preserving crash data');
+  });
+
+  it('frees the memory it kept in whole pages, both ends rounded down (PHYS_PFN)', () => {
+    const p = pseries({ memory: 2 * GiB, seed: 3 });
+    p.boot('fadump=on').k.panic(0, 'test');
+    const { k, f } = p.boot('fadump=on');
+    const end = f.reserveStart + f.reserveSize;
+    expect(end % 0x10000).not.toBe(0);
+    const before = k.console.length;
+    k.sysfsWrite(`${FADUMP}/release_mem`, '1');
+    const freeing = k.console.slice(before).filter((l) => l.includes('freeing reserved memory'));
+    expect(freeing.map((l) => l.replace(/^\[[^\]]*\] /, ''))).toEqual([
+      `fadump: freeing reserved memory (0x${(end - (end % 0x10000)).toString(16)} - 0x80000000)`,
+    ]);
+  });
+});
