@@ -205,7 +205,12 @@ export class KernelDump {
       s.bytes_dumped = 0n;
       if (s.request_flag === REQUEST_FLAG_COPY) this.processSection(s, i);
       if (s.error_flags !== 0) anyError = true;
-      DUMP_SECTION.encodeInto(stored, at, s);
+      // QEMU assigns the flag constants without cpu_to_be16: on a little-endian host the guest
+      // reads 0x4000 as 0x0040 and 0x1000 as 0x0010.
+      const flags = this.quirk('errorFlagsHostOrder')
+        ? ((s.error_flags & 0xff) << 8) | (s.error_flags >> 8)
+        : s.error_flags;
+      DUMP_SECTION.encodeInto(stored, at, { ...s, error_flags: flags });
       results.push({ type: s.source_data_type, errorFlags: s.error_flags, bytesDumped: s.bytes_dumped });
     }
     let status = DUMP_STATUS.Performed | DUMP_STATUS.TriggeredByPreviousBoot;

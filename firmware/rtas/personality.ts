@@ -17,6 +17,10 @@ export const QEMU_QUIRKS = {
     'an unusable CPU-state destination sets 0x4000 (invalid source) instead of 0x1000',
   partialCopyReportsZero: 'a boot-memory copy that fails part-way reports 0 bytes dumped',
   neverBusy: 'never answers busy (-2) or extended delay (9900-9905); PowerVM may (PAPR R1-7.3.30-3)',
+  errorFlagsHostOrder:
+    'section error flags are stored in host byte order: on a little-endian host the guest reads 0x4000 as 0x0040 and 0x1000 as 0x0010',
+  osTermNoArityCheck:
+    'ibm,os-term reads its message pointer and stores its status whatever nargs and nret say; PowerVM answers -3',
   noSourceRangeCheck:
     "register does not check that a memory section's source is partition memory; PowerVM answers -3",
   noDestinationSizeCheck:

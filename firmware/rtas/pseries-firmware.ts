@@ -51,9 +51,9 @@ export class PseriesFirmware {
       name: 'ibm,os-term',
       nargs: 1,
       nret: 1,
-      handler: (ctx) =>
-        // The dispatcher checked the arity (QEMU rtas_ibm_os_term: nargs 1, nret 1).
-        this.osTerm(ctx.args),
+      // QEMU's rtas_ibm_os_term reads its argument and stores its status without checking either.
+      arityUnchecked: personality.quirks.has('osTermNoArityCheck'),
+      handler: (ctx) => this.osTerm(ctx.args),
     });
   }
 

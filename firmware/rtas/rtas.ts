@@ -35,6 +35,11 @@ export interface RtasCall {
   readonly name: string;
   readonly nargs: number;
   readonly nret: number;
+  /**
+   * Whether the dispatcher checks nargs and nret (default). Unchecked, as QEMU's ibm,os-term: the
+   * handler is given the first argument cell and its status written, whatever the counts say.
+   */
+  readonly arityUnchecked?: boolean;
   readonly handler: RtasHandler;
 }
 
@@ -85,11 +90,15 @@ export class Rtas implements RtasEntry {
     // Arity, checked once for every call against the registry (QEMU: each handler's first check).
     const wrong: [string, number] | undefined = !call
       ? ['unknown token', token]
-      : nargs !== call.nargs
-        ? [`nargs, expected ${call.nargs}`, nargs]
-        : nret !== call.nret
-          ? [`nret, expected ${call.nret}`, nret]
-          : undefined;
+      : call.arityUnchecked
+        ? nargs + nret > MAX_CELLS
+          ? ['more cells than the buffer holds', nargs + nret]
+          : undefined
+        : nargs !== call.nargs
+          ? [`nargs, expected ${call.nargs}`, nargs]
+          : nret !== call.nret
+            ? [`nret, expected ${call.nret}`, nret]
+            : undefined;
     if (!call || wrong) {
       const [reason, value] = wrong ?? ['unknown token', token];
       const name = call?.name ?? 'unknown';
@@ -105,10 +114,13 @@ export class Rtas implements RtasEntry {
         mem.writeU32(argsAddr + 12 + nargs * 4, RtasStatus.ParameterError >>> 0, 'be');
       return;
     }
-    const args = Array.from({ length: nargs }, (_, i) => mem.readU32(argsAddr + 12 + i * 4, 'be'));
+    // Unchecked: the handler reads its argument and stores its status as if the counts were right.
+    const argCells = call.arityUnchecked ? Math.max(nargs, call.nargs) : nargs;
+    const args = Array.from({ length: argCells }, (_, i) => mem.readU32(argsAddr + 12 + i * 4, 'be'));
     const rets = call.handler({ args, nret, memory: mem });
     const retBase = argsAddr + 12 + nargs * 4;
-    for (let i = 0; i < nret; i++) mem.writeU32(retBase + i * 4, (rets[i] ?? 0) >>> 0, 'be');
+    const retCells = call.arityUnchecked ? Math.max(nret, call.nret) : nret;
+    for (let i = 0; i < retCells; i++) mem.writeU32(retBase + i * 4, (rets[i] ?? 0) >>> 0, 'be');
     done('rtas', 'call', { token, name: call.name, args, status: toSigned(rets[0] ?? 0) });
   }
 }

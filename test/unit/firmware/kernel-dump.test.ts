@@ -197,6 +197,22 @@ describe('dump processing at os-term', () => {
     expect(r[2]!.bytesDumped).toBe(0n);
     expect(DUMP_HEADER.decode(h.kd.kernelDumpProperty()!).dump_status_flag).toBe(0xc000);
   });
+
+  it('errorFlagsHostOrder: the guest reads the flag QEMU stored as 0x0010; PowerVM stores 0x1000', () => {
+    for (const [p, seen] of [
+      [QEMU, 0x0010],
+      [POWERVM, 0x1000],
+    ] as const) {
+      const h = harness(p);
+      expect(h.call([1, FDM, h.writeFdm({ bootDest: 900 * MiB })])).toBe(0);
+      h.kd.process();
+      const prop = h.kd.kernelDumpProperty()!;
+      expect(
+        DUMP_SECTION.decode(prop, 'be', DUMP_HEADER.size + 2 * DUMP_SECTION.size).error_flags,
+        p.name,
+      ).toBe(seen);
+    }
+  });
 });
 
 describe('QEMU quirks in the device tree and the saved state', () => {
@@ -304,5 +320,34 @@ describe('firmware says why', () => {
         flags: `0x${SECTION_ERROR.InvalidDestination.toString(16)}`,
       },
     ]);
+  });
+});
+
+describe('ibm,os-term arity', () => {
+  /** os-term through the firmware's RTAS with `nargs` argument cells (the message pointer first). */
+  async function osTerm(p: FirmwarePersonality, nargs: number) {
+    const { PseriesFirmware, OS_TERM_TOKEN } = await import('../../../firmware/rtas/pseries-firmware.ts');
+    const machine = makeMachine({ memory: 1024 * MiB, seed: 7 });
+    const fw = new PseriesFirmware(machine, p);
+    const mem = machine.memory;
+    mem.write(0x30_0000, new TextEncoder().encode('panic\0'));
+    mem.writeU32(ARGS, OS_TERM_TOKEN, 'be');
+    mem.writeU32(ARGS + 4, nargs, 'be');
+    mem.writeU32(ARGS + 8, 1, 'be');
+    // With nargs 0 the status cell is where the pointer is: QEMU reads it as the argument anyway.
+    mem.writeU32(ARGS + 12, 0x30_0000, 'be');
+    if (nargs > 0) mem.writeU32(ARGS + 12 + nargs * 4, 0x7777, 'be');
+    fw.rtas.enter(ARGS);
+    const message = machine.events.events.find((e) => e.kind === 'os-term')?.detail;
+    return { status: mem.readU32(ARGS + 12 + nargs * 4, 'be') | 0, message };
+  }
+
+  it('osTermNoArityCheck: QEMU takes the call with nargs 0 (message and status as usual); PowerVM answers -3', async () => {
+    expect(await osTerm(QEMU, 0)).toEqual({
+      status: 0,
+      message: { message: 'panic', dumpRegistered: false },
+    });
+    expect(await osTerm(POWERVM, 0)).toEqual({ status: -3, message: undefined });
+    expect((await osTerm(POWERVM, 1)).status).toBe(0);
   });
 });
