@@ -20,6 +20,9 @@ export const MIN_RMA = 0x3000_0000;
  * Whether the kernel runs with the radix MMU: the POWER9+ default, unless `disable_radix` (bare,
  * or a true kstrtobool value) asks for the hash MMU (arch/powerpc/mm/init_64.c parse_disable_radix).
  */
+// ASSUMPTION: the MMU choice decides only fadump's MMU-dependent steps (the parameter area's place,
+// the CMA pageblock); the memory map the dump tools read (vmemmap_list, mmu_vmemmap_psize, cpu_spec's
+// MMU features) stays the hash MMU's either way.
 export function radixEnabled(f: Fadump): boolean {
   const v = f.k.cmdlineParam('disable_radix');
   if (v === undefined) return true;

@@ -137,7 +137,17 @@ export class OpalFadump implements FadumpBackend {
     }
     const dest = n > 0 ? Number(md.rgn[1]) : 0;
     if (md.region_cnt > md.registered_regions) {
-      this.k.printk(KERN_WARNING, P, 'Not all memory regions were saved!!!');
+      const warn = (msg: string) => this.k.printk(KERN_WARNING, P, msg);
+      warn('Not all memory regions were saved!!!');
+      warn('  Unsaved memory regions:');
+      for (let i = md.registered_regions; i < n; i++) {
+        const [src, , size] = md.rgn.slice(3 * i, 3 * i + 3);
+        warn(`\t[${String(i).padStart(3, '0')}] base: 0x${src!.toString(16)}, size: 0x${size!.toString(16)}`);
+      }
+      warn(
+        'If the unsaved regions only contain pages that are filtered out (eg. free/user pages), the vmcore should still be usable.',
+      );
+      warn('WARNING: If the unsaved regions contain kernel pages, the vmcore will be corrupted.');
     }
     found.active = {
       bootMemRegions,

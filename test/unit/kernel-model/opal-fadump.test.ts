@@ -124,3 +124,23 @@ describe('OPAL fadump capture', () => {
     expect(capture.fadump.notes[3]!.regs[32]).toBe(regs.nip);
   });
 });
+
+describe('OPAL fadump kernel: regions the crashed kernel did not get registered', () => {
+  it('lists each unsaved region and says what it means (opal_fadump_get_config)', async () => {
+    const { run } = await import('../../support/partition.ts');
+    const { summary } = await run({
+      platform: 'powernv',
+      memory: 4 * GiB,
+      corrupt: [{ struct: 'opal-metadata', field: 'region_cnt', value: 2n }],
+    });
+    const lines = summary.cycles[0]!.console.capture.map((l) => l.replace(/^\[[^\]]*\] /, ''));
+    const at = lines.indexOf('opal fadump: Not all memory regions were saved!!!');
+    expect(at).toBeGreaterThan(0);
+    expect(lines.slice(at + 1, at + 5)).toEqual([
+      'opal fadump:   Unsaved memory regions:',
+      'opal fadump: \t[001] base: 0x0, size: 0x0',
+      'opal fadump: If the unsaved regions only contain pages that are filtered out (eg. free/user pages), the vmcore should still be usable.',
+      'opal fadump: WARNING: If the unsaved regions contain kernel pages, the vmcore will be corrupted.',
+    ]);
+  });
+});
