@@ -10,6 +10,11 @@ export interface FadumpBackend {
    * The generic code keeps what it returns in fw_dump.
    */
   scan(): FirmwareScan | undefined;
+  /**
+   * The platform's metadata set up before the reservation (opal_fadump_setup_metadata): 0 or a
+   * negative errno, which disables fadump with nothing reserved. Platforms without it have none.
+   */
+  setupMetadata?(): number;
   /** Whether the platform passes additional parameters (rtas_fadump_dt_scan sets it; OPAL does not). */
   readonly paramAreaSupported: boolean;
   /** Log prefix: "rtas fadump" or "opal fadump". */

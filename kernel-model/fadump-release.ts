@@ -7,7 +7,7 @@ import type { Fadump } from './fadump.ts';
 import { readParamArea, writeBootargsAppend } from './fadump-param.ts';
 import { firmwareReserved } from './fadump-reserve.ts';
 import { hashx, kstrtoint } from './format.ts';
-import { Errno, KERN_INFO } from './kernel-consts.ts';
+import { Errno, KERN_INFO, KERN_WARNING } from './kernel-consts.ts';
 import { PAGE_SIZE } from './symbols.ts';
 
 const F = 'fadump';
@@ -60,6 +60,9 @@ export function invalidateReleaseMem(f: Fadump): void {
   }
   k.memblock.reserved.splice(0, k.memblock.reserved.length);
   k.memblock.reserve(raStart, f.reserveSize);
+  // Metadata for the next registration (OPAL).
+  if (f.backend!.setupMetadata && f.backend!.setupMetadata() < 0)
+    k.printk(KERN_WARNING, F, 'Failed to setup kernel metadata!');
   f.enabled = k.cmdlineParam('fadump') === 'on' || k.cmdlineParam('fadump') === 'nocma';
 }
 

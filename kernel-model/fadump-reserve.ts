@@ -115,9 +115,14 @@ export function reserveMem(f: Fadump): void {
     disable(f);
     return;
   }
-  k.memblock.reserve(base, size);
   f.reserveStart = base;
   f.reserveSize = size;
+  // OPAL's kernel metadata and tags, before anything is reserved: a failure reserves nothing.
+  if (f.backend?.setupMetadata && f.backend.setupMetadata() < 0) {
+    disable(f);
+    return;
+  }
+  k.memblock.reserve(base, size);
   k.printk(
     KERN_INFO,
     F,

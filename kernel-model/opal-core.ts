@@ -16,7 +16,7 @@ export function buildOpalCore(k: Kernel): DumpImage | undefined {
   const regions = o.opalRegions();
   if (regions.length === 0) return undefined;
   const fdh = CRASH_INFO_HEADER.decode(k.mem.read(f.fadumphdrAddr, CRASH_INFO_HEADER.size), k.order);
-  const threads = o.threadRegisters(fdh.crashing_cpu, fdh.regs);
+  const threads = o.threadRegisters(fdh.crashing_cpu, fdh.regs, false).notes;
   const notes = threads.map((t) => prstatusNote(t.regs, k.config.notePids ? t.cpu + 1 : 0, k.order));
   // OPAL runs in real mode: its addresses are physical, and its virtual addresses the same.
   return {

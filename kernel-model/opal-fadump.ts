@@ -34,6 +34,11 @@ export const OPAL_MAX_COPY_SIZE = Math.floor(0xffff_ffff / PAGE_SIZE) * PAGE_SIZ
 
 const P = 'opal fadump';
 
+/** HDAT_FADUMP_CPU_DATA_VER: the CPU state data format the kernel reads. */
+const HDAT_FADUMP_CPU_DATA_VER = 1;
+/** FADUMP_CPU_UNKNOWN: the crashing CPU when no kernel crash path recorded one. */
+const FADUMP_CPU_UNKNOWN = 0xffff_ffff;
+
 /** struct opal_fadump_mem_struct: the kernel metadata registered through tag KERNEL (packed, BE). */
 export const OPAL_FADUMP_MEM_STRUCT = defineStruct({
   name: 'opal_fadump_mem_struct',
@@ -108,9 +113,10 @@ export class OpalFadump implements FadumpBackend {
       }
     }
     if (!dump.get('mpipl-boot')) return found;
-    const meta = this.queryTag(MpiplTag.Kernel);
+    const rcMeta = this.call(OpalToken.MpiplQueryTag, MpiplTag.Kernel, TAG_ANSWER_ADDR);
+    const meta = rcMeta === OpalStatus.Success ? this.k.mem.readU64(TAG_ANSWER_ADDR, 'be') : undefined;
     if (meta === undefined || meta === 0n) {
-      if (meta === undefined) this.k.printk(KERN_ERR, P, 'Failed to get Kernel metadata (-1)');
+      this.k.printk(KERN_ERR, P, `Failed to get Kernel metadata (${rcMeta})`);
       return found;
     }
     const addr = Number(meta);
@@ -189,17 +195,30 @@ export class OpalFadump implements FadumpBackend {
     );
   }
 
-  /** opal_fadump_setup_metadata: tags KERNEL (metadata address) and BOOT_MEM (boot memory top). */
+  /**
+   * opal_fadump_setup_metadata (from fadump_reserve_mem before the reservation, and after a dump is
+   * released): the metadata in the last page(s) of the reserved area, emptied, then tags KERNEL
+   * (its address) and BOOT_MEM (boot memory top), the second tried even when the first fails.
+   * 0 or -EPERM.
+   */
   setupMetadata(): number {
+    const f = this.f;
+    this.kernelMetadata = f.reserveStart + f.reserveSize - this.metadataSize();
+    this.k.printk(KERN_INFO, P, `Kernel metadata addr: ${this.kernelMetadata.toString(16)}`);
+    this.k.mem.write(
+      this.kernelMetadata,
+      OPAL_FADUMP_MEM_STRUCT.encode({ ...OPAL_FADUMP_MEM_STRUCT.zero(), version: 1 }),
+    );
+    let rc = 0;
     if (this.call(OpalToken.MpiplRegisterTag, MpiplTag.Kernel, this.kernelMetadata) !== 0) {
       this.k.printk(KERN_ERR, P, 'Failed to set kernel metadata tag!');
-      return -1;
+      rc = -Errno.EPERM;
     }
-    if (this.call(OpalToken.MpiplRegisterTag, MpiplTag.BootMem, this.f.bootMemTop) !== 0) {
+    if (this.call(OpalToken.MpiplRegisterTag, MpiplTag.BootMem, f.bootMemTop) !== 0) {
       this.k.printk(KERN_ERR, P, 'Failed to set boot memory tag!');
-      return -1;
+      rc = -Errno.EPERM;
     }
-    return 0;
+    return rc;
   }
 
   /** opal_fadump_register: one OPAL_MPIPL_UPDATE(ADD_RANGE) per boot-memory region. Returns the OPAL status. */
@@ -212,14 +231,14 @@ export class OpalFadump implements FadumpBackend {
     this.initMemStruct();
     if (!f.headerWritable()) return -Errno.EINVAL;
     f.initHeader();
-    if (this.setupMetadata() !== 0) return -Errno.EPERM;
     const rc = this.registerRanges();
     if (rc === OpalStatus.Success) {
       f.setRegistered(true);
       return 0;
     }
     if (rc === OpalStatus.Hardware) f.supported = f.enabled = false;
-    return rc === OpalStatus.Parameter ? -Errno.EINVAL : -Errno.EIO;
+    // Every failure is -EIO, OPAL_PARAMETER included.
+    return -Errno.EIO;
   }
 
   /** opal_fadump_register: the add-range calls; an OPAL status. */
@@ -227,7 +246,8 @@ export class OpalFadump implements FadumpBackend {
     const f = this.f;
     let dest = f.bootMemDestAddr;
     let registered = 0;
-    let rc = 0;
+    // With no region to add, the Parameter Error branch.
+    let rc: number = OpalStatus.Parameter;
     for (const r of f.bootMemRegions) {
       rc = this.call(OpalToken.MpiplUpdate, MpiplOp.AddRange, r.base, dest, r.size);
       if (rc !== 0) break;
@@ -303,15 +323,20 @@ export class OpalFadump implements FadumpBackend {
   }
 
   /**
-   * opal_fadump_build_cpu_notes: thread records (HDAT) found through the CPU tag; inactive cores
-   * skipped; the crashing thread (by PIR) from the crash info header. Returns the refusal, if any.
+   * opal_fadump_build_cpu_notes: thread records (HDAT) found through the CPU tag; the crashing
+   * thread (by PIR) from the crash info header. Returns the refusal, if any: with no note at all and
+   * the crashing CPU unknown, -ENODEV (Linux says nothing more).
    */
   private notesFromHdat(
     crashingPir: number,
     regsBytes: Uint8Array,
     elfcorehdrAt: number,
   ): string | undefined {
-    const notes = this.threadRegisters(crashingPir, regsBytes);
+    const { notes, invalid } = this.threadRegisters(crashingPir, regsBytes);
+    if (notes.length === 0)
+      return invalid
+        ? 'CPU state data is invalid. Ignoring!'
+        : 'no CPU state data and the crashing CPU unknown (-ENODEV)';
     const notesSize = pageAlign(notes.length * NOTE_BUF_BYTES, PAGE_SIZE);
     if (notesSize > CPU_NOTES_MAX) return `Failed to allocate ${notesSize} bytes for CPU notes buffer`;
     this.f.writeCpuNotes(notes, crashingPir, notesSize, elfcorehdrAt);
@@ -320,60 +345,78 @@ export class OpalFadump implements FadumpBackend {
 
   /**
    * Registers of every active thread from the HDAT records found through the CPU tag, by PIR; the
-   * crashing thread's from the crash info header. Falls back to the crashing thread alone.
+   * crashing thread's from the crash info header, matched before inactive cores are skipped. With
+   * no thread found, the crashing thread alone, unless it is unknown (FADUMP_CPU_UNKNOWN): then none.
+   * `log` false: the same records read again without the kernel's messages (the OPAL core).
    */
-  threadRegisters(crashingPir: number, regsBytes: Uint8Array): { cpu: number; regs: PtRegs }[] {
+  threadRegisters(
+    crashingPir: number,
+    regsBytes: Uint8Array,
+    log = true,
+  ): { notes: { cpu: number; regs: PtRegs }[]; invalid: boolean } {
     const k = this.k;
     const mem = k.mem;
+    const say = (level: number, msg: string) => log && k.printk(level, P, msg);
     const crashRegs = PT_REGS.decode(regsBytes, k.order);
     const notes: { cpu: number; regs: PtRegs }[] = [];
     const meta = this.cpuMetadata;
     const headSize = OPAL_MPIPL_FADUMP.size + OPAL_MPIPL_REGION.size;
-    const valid = meta !== 0 && mem.accessible(meta, headSize);
-    if (valid) {
-      // The CPU tag's metadata: struct opal_mpipl_fadump and its one region, the thread records.
+    let invalid = false;
+    // is_opal_fadump_cpu_data_valid: nothing to say without CPU metadata (the CPU tag was 0).
+    if (meta !== 0 && mem.accessible(meta, headSize)) {
       const head = OPAL_MPIPL_FADUMP.decode(mem.read(meta, OPAL_MPIPL_FADUMP.size));
       const region = OPAL_MPIPL_REGION.decode(
         mem.read(meta + OPAL_MPIPL_FADUMP.size, OPAL_MPIPL_REGION.size),
       );
+      if (head.cpu_data_version !== HDAT_FADUMP_CPU_DATA_VER) {
+        say(
+          KERN_WARNING,
+          `Supported CPU state data version: ${HDAT_FADUMP_CPU_DATA_VER}, found: ${head.cpu_data_version}!`,
+        );
+        say(KERN_WARNING, 'WARNING: F/W using newer CPU state data format!!');
+      }
       const entrySize = head.cpu_data_size;
       const dest = Number(region.dest);
       const size = Number(region.size);
-      if (dest !== 0 && entrySize !== 0 && entrySize <= size && mem.accessible(dest, size)) {
+      // (Its test of the destination is against __va(dest), never 0: a destination of 0 passes.)
+      invalid = entrySize === 0 || entrySize > size;
+      if (invalid) say(KERN_ERR, 'CPU state data is invalid. Ignoring!');
+      else if (mem.accessible(dest, size)) {
         const first = HDAT_THREAD_HEADER.decode(mem.read(dest, HDAT_THREAD_HEADER.size));
-        // opal_fadump_read_regs: entries start `offset` bytes after the offset field itself.
+        // opal_fadump_read_regs: entries start `offset` bytes after the offset field itself; the
+        // first thread's offset, count and entry size serve every thread.
         const entriesAt = HDAT_THREAD_HEADER.offsetOf('offset') + first.offset;
         for (let t = 0; t < Math.floor(size / entrySize); t++) {
           const at = dest + t * entrySize;
           const hdr = HDAT_THREAD_HEADER.decode(mem.read(at, HDAT_THREAD_HEADER.size));
-          if (hdr.core_state === HDAT_CORE_INACTIVE) continue;
           if (hdr.pir === crashingPir) {
             notes.push({ cpu: hdr.pir, regs: crashRegs });
             continue;
           }
+          if (hdr.core_state === HDAT_CORE_INACTIVE) continue;
           const regs = PT_REGS.zero();
           const rec = regs as unknown as Record<string, bigint | bigint[]>;
           for (let e = 0; e < first.ecnt; e++) {
             const eat = at + entriesAt + e * first.esize;
             if (eat + HDAT_REG_ENTRY.size > at + entrySize) break;
             const r = HDAT_REG_ENTRY.decode(mem.read(eat, HDAT_REG_ENTRY.size));
-            if (r.reg_type === HDAT_REG.Gpr && r.reg_num < 32) (rec.gpr as bigint[])[r.reg_num] = r.reg_val;
-            else if (r.reg_type === HDAT_REG.Spr) {
+            // A GPR past 31 is dropped; every other type is looked up as an SPR, unknown ones dropped.
+            if (r.reg_type === HDAT_REG.Gpr) {
+              if (r.reg_num < 32) (rec.gpr as bigint[])[r.reg_num] = r.reg_val;
+            } else {
               const name = HDAT_SPR_TO_PT_REGS[r.reg_num];
               if (name) rec[name] = r.reg_val;
             }
           }
           notes.push({ cpu: hdr.pir, regs });
         }
-      } else {
-        k.printk(KERN_WARNING, P, 'CPU state data is invalid. Ignoring!');
       }
     }
-    if (notes.length === 0) {
-      k.printk(KERN_WARNING, P, "WARNING: appending only crashing CPU's register data");
+    if (notes.length === 0 && crashingPir !== FADUMP_CPU_UNKNOWN) {
+      say(KERN_WARNING, "WARNING: appending only crashing CPU's register data");
       notes.push({ cpu: crashingPir, regs: crashRegs });
     }
-    return notes;
+    return { notes, invalid };
   }
 
   /** OPAL's own preserved regions, from the OPAL tag's metadata block: (src, dest, size). */

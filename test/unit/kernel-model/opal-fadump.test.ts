@@ -144,3 +144,85 @@ describe('OPAL fadump kernel: regions the crashed kernel did not get registered'
     ]);
   });
 });
+
+describe('OPAL metadata, registration statuses and the dump boot (opal-fadump.c, 6.10+)', () => {
+  /** A PowerNV machine whose OPAL answers `token` with `status` (and runs every other call). */
+  function failing(token: number, status: number) {
+    const p = powernv(4 * GiB);
+    const real = p.fw.opal.call.bind(p.fw.opal);
+    p.fw.opal.call = (t, args, pir) => (t === token ? status : real(t, args, pir));
+    return p;
+  }
+
+  it('sets the metadata up while reserving memory: "Kernel metadata addr", then "Reserved"', () => {
+    const { k, f, lines } = powernv(4 * GiB).boot('fadump=on');
+    const meta = f.reserveStart + f.reserveSize - 0x10000;
+    const at = lines.indexOf(`opal fadump: Kernel metadata addr: ${meta.toString(16)}`);
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toMatch(/^fadump: Reserved \d+MB of memory at/);
+    expect(k.fadump.registered).toBe(true);
+  });
+
+  it('a tag OPAL refuses: both tags tried, fadump off, nothing reserved', () => {
+    const { k, f, lines } = failing(OpalToken.MpiplRegisterTag, -1).boot('fadump=on');
+    expect(lines).toContain('opal fadump: Failed to set kernel metadata tag!');
+    expect(lines).toContain('opal fadump: Failed to set boot memory tag!');
+    expect(lines.join('\n')).not.toContain('fadump: Reserved');
+    expect(f.enabled).toBe(false);
+    expect(f.reserveSize).toBe(0);
+    expect(k.memblock.isReserved(f.reserveStart, 0x10000)).toBe(false);
+  });
+
+  it('OPAL_PARAMETER from an add-range: "Parameter Error(-1)" and -EIO', () => {
+    const p = failing(OpalToken.MpiplUpdate, -1);
+    const { k, lines } = p.boot('fadump=on');
+    expect(lines).toContain('opal fadump: Failed to register. Parameter Error(-1).');
+    expect(k.sysfsWrite('/sys/kernel/fadump/registered', '1')).toBe(-5);
+  });
+
+  it('a dump boot whose kernel tag reads 0: "Failed to get Kernel metadata (0)", no dump active', () => {
+    const p = powernv(4 * GiB);
+    p.boot('fadump=on').k.panic(1, 'test');
+    const real = p.fw.opal.call.bind(p.fw.opal);
+    p.fw.opal.call = (t, args, pir) => {
+      const rc = real(t, args, pir);
+      // The query succeeds and answers 0.
+      if (t === OpalToken.MpiplQueryTag && args[0] === BigInt(MpiplTag.Kernel))
+        p.m.memory.poke(Number(args[1]), new Uint8Array(8));
+      return rc;
+    };
+    const { f, lines } = p.boot('fadump=on');
+    expect(lines).toContain('opal fadump: Failed to get Kernel metadata (0)');
+    expect(f.dumpActive).toBe(false);
+  });
+});
+
+describe('OPAL CPU notes (opal_fadump_build_cpu_notes)', () => {
+  it('the crashing thread is matched by PIR before inactive cores are passed over', async () => {
+    const { THREAD_RECORD_BYTES } = await import('../../../firmware/opal/mpipl-dump.ts');
+    const { OPAL_MPIPL_REGION } = await import('../../../firmware/opal/mpipl-structs.ts');
+    const p = powernv(4 * GiB);
+    const first = p.boot('fadump=on');
+    first.k.panic(2, 'test');
+    const pir = p.m.cpus[2]!.pir;
+    const at = p.fw.boot('fadump=on');
+    // Firmware wrote the thread records at the reboot: mark the crashing thread's core inactive.
+    // The CPU tag, read as the fadump kernel will (into a scratch cell).
+    expect(p.fw.opal.call(OpalToken.MpiplQueryTag, [BigInt(MpiplTag.Cpu), 0x8103000n])).toBe(0);
+    const meta = Number(p.m.memory.readU64(0x8103000, 'be'));
+    const base = Number(OPAL_MPIPL_REGION.decode(p.m.memory.peek(meta + 24, 24)).dest);
+    let marked = 0;
+    for (let i = 0; i < 8; i++) {
+      const rec = base + i * THREAD_RECORD_BYTES;
+      if (p.m.memory.readU32(rec, 'be') === pir) {
+        p.m.memory.poke(rec + 4, Uint8Array.of(0x0f));
+        marked++;
+      }
+    }
+    expect(marked).toBe(1);
+    const k = p.kernel();
+    k.boot(at);
+    expect(k.fadump.outcome.status).toBe('captured');
+    expect(k.fadump.notes.map((n) => n.cpu)).toContain(pir);
+  });
+});
