@@ -188,11 +188,12 @@ export function mpiplBoot(machine: Machine, mpipl: Mpipl): void {
     ),
   );
   const area = PROC_DUMP_AREA.decode(mem.peek(PROC_DUMP_AREA_ADDR, PROC_DUMP_AREA.size));
+  // post_mpipl_arch_regs_data: the CPU metadata's crashing_pir is never set (only OPAL's has it).
   mem.poke(
     CPU_METADATA_ADDR,
     OPAL_MPIPL_FADUMP.encode({
       version: 1,
-      crashing_pir: md.crashing_pir,
+      crashing_pir: 0,
       cpu_data_version: area.version,
       cpu_data_size: area.thread_size,
       region_cnt: 1,
@@ -203,9 +204,11 @@ export function mpiplBoot(machine: Machine, mpipl: Mpipl): void {
     CPU_METADATA_ADDR + OPAL_MPIPL_FADUMP.size,
     OPAL_MPIPL_REGION.encode({ src: dest, dest, size: BigInt(area.act_size) }),
   );
+  // A tag skiboot has nothing for stays 0: OPAL's without an OPAL-memory entry in MDRT ("OPAL dump
+  // is not available"), the CPU one without a register-data destination or size.
   mpipl.exposeTags({
-    Cpu: BigInt(CPU_METADATA_ADDR),
-    Opal: BigInt(OPAL_METADATA_ADDR),
+    Cpu: dest === 0n || area.act_size === 0 ? 0n : BigInt(CPU_METADATA_ADDR),
+    Opal: opal.length === 0 ? 0n : BigInt(OPAL_METADATA_ADDR),
     Kernel: md.kernel_tag,
     BootMem: md.boot_mem_size,
   });

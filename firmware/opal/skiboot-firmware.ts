@@ -157,15 +157,19 @@ export class SkibootFirmware {
   }
 
   /**
-   * OPAL_CEC_REBOOT2(type, message). MPIPL (3) starts the memory-preserving dump when supported
-   * (OPAL_UNSUPPORTED otherwise); normal (0), platform error (1), full IPL (2) and fast (4) reboot
-   * without preserving; any other type is OPAL_UNSUPPORTED. The guest does not see the return of a
-   * reboot that happens.
+   * OPAL_CEC_REBOOT2(type, message). MPIPL (3) terminates: the memory-preserving dump where the
+   * platform has MPIPL, else a terminate that ends in a full IPL; it never returns to the OS. Normal
+   * (0), platform error (1), full IPL (2) and fast (4) reboot without preserving; any other type is
+   * OPAL_UNSUPPORTED. The guest does not see the return of a reboot that happens.
    */
   private cecReboot2(type: bigint, callerPir: number): number {
     switch (type) {
       case BigInt(RebootType.Mpipl):
-        if (!this.mpiplSupported) return this.reject('MPIPL not supported on this platform', type);
+        // ASSUMPTION: without MPIPL the terminate (eSEL, SBE S0, TI/xstop) ends in a full IPL.
+        if (!this.mpiplSupported) {
+          this.pendingReboot = 'full-ipl';
+          return OpalStatus.Success;
+        }
         // The BMC/QEMU terminate path saves the crashing PIR into the preserved metadata.
         this.mpipl.writeMetadata({ ...this.mpipl.metadata(), crashing_pir: callerPir });
         this.pendingReboot = 'mpipl';

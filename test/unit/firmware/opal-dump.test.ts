@@ -3,7 +3,7 @@
 // relative to its field and inactive cores marked, and the tags handed to the capture kernel.
 import { describe, expect, it } from 'vitest';
 import { MpiplOp, MpiplTag } from '../../../firmware/opal/mpipl.ts';
-import { THREAD_RECORD_BYTES } from '../../../firmware/opal/mpipl-dump.ts';
+import { mpiplBoot, THREAD_RECORD_BYTES } from '../../../firmware/opal/mpipl-dump.ts';
 import {
   CPU_METADATA_ADDR,
   HDAT_CORE_INACTIVE,
@@ -15,6 +15,8 @@ import {
   MDST_ADDR,
   OPAL_MPIPL_FADUMP,
   OPAL_MPIPL_REGION,
+  PROC_DUMP_AREA,
+  PROC_DUMP_AREA_ADDR,
   SKIBOOT_BASE,
 } from '../../../firmware/opal/mpipl-structs.ts';
 import { OpalStatus, OpalToken } from '../../../firmware/opal/opal.ts';
@@ -68,7 +70,7 @@ describe('MPIPL dump step and dump boot', () => {
     });
   });
 
-  it('hands the capture kernel its tags and OPAL CPU metadata with the crashing PIR', () => {
+  it('hands the capture kernel its tags and the CPU metadata (whose crashing_pir skiboot never sets; the OPAL metadata has it)', () => {
     const { machine, query, atDump } = crashed();
     expect(query(MpiplTag.Kernel)).toBe(0x9000_0000n);
     expect(query(MpiplTag.BootMem)).toBe(0x3000_0000n);
@@ -76,11 +78,13 @@ describe('MPIPL dump step and dump boot', () => {
     const meta = OPAL_MPIPL_FADUMP.decode(machine.memory.peek(CPU_METADATA_ADDR, 24));
     expect(meta).toMatchObject({
       version: 1,
-      crashing_pir: 2,
+      crashing_pir: 0,
       cpu_data_version: 1,
       cpu_data_size: THREAD_RECORD_BYTES,
       region_cnt: 1,
     });
+    const opal = OPAL_MPIPL_FADUMP.decode(machine.memory.peek(Number(query(MpiplTag.Opal)), 24));
+    expect(opal.crashing_pir).toBe(2);
     const region = OPAL_MPIPL_REGION.decode(machine.memory.peek(CPU_METADATA_ADDR + 24, 24));
     expect(region.size).toBe(BigInt(8 * THREAD_RECORD_BYTES));
     // Thread records, as Linux walks them: entries at (offset field position + offset).
@@ -95,6 +99,19 @@ describe('MPIPL dump step and dump boot', () => {
       expect(entries[1]).toEqual({ reg_type: 1, reg_num: 1, reg_val: atDump[i]!.r1 });
       expect(entries.find((e) => e.reg_num === 0x7d0)?.reg_val).toBe(atDump[i]!.nip);
     }
+  });
+
+  it('leaves the CPU and OPAL tags 0 when nothing was preserved for them (no register data, no OPAL entry in MDRT)', () => {
+    const { machine, fw, query } = crashed();
+    expect(query(MpiplTag.Cpu)).not.toBe(0n);
+    expect(query(MpiplTag.Opal)).not.toBe(0n);
+    // The same dump boot again, had the SBE written no register data and MDRT listed no OPAL memory.
+    const area = PROC_DUMP_AREA.decode(machine.memory.peek(PROC_DUMP_AREA_ADDR, PROC_DUMP_AREA.size));
+    machine.memory.poke(PROC_DUMP_AREA_ADDR, PROC_DUMP_AREA.encode({ ...area, act_size: 0 }));
+    machine.memory.poke(MDRT_ADDR, new Uint8Array(4 * MDRT_ENTRY.size));
+    mpiplBoot(machine, fw.mpipl);
+    expect(query(MpiplTag.Cpu)).toBe(0n);
+    expect(query(MpiplTag.Opal)).toBe(0n);
   });
 
   it('marks the threads of an inactive core 0x0F', () => {
