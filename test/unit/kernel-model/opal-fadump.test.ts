@@ -226,3 +226,25 @@ describe('OPAL CPU notes (opal_fadump_build_cpu_notes)', () => {
     expect(k.fadump.notes.map((n) => n.cpu)).toContain(pir);
   });
 });
+
+describe('OPAL CPU notes with nothing to go on', () => {
+  it('invalid CPU state data and the crashing CPU unknown: no notes, the dump refused (-ENODEV)', async () => {
+    const { CRASH_INFO_HEADER } = await import('../../../kernel-model/crash-info-header.ts');
+    const p = powernv(4 * GiB);
+    const first = p.boot('fadump=on');
+    first.k.panic(1, 'test');
+    // FADUMP_CPU_UNKNOWN, as when firmware, not the kernel, started the MPIPL.
+    p.m.memory.writeU32(first.f.fadumphdrAddr + CRASH_INFO_HEADER.offsetOf('crashing_cpu'), 0xffffffff, 'le');
+    const at = p.fw.boot('fadump=on');
+    // The CPU metadata says each thread record is 0 bytes long.
+    expect(p.fw.opal.call(OpalToken.MpiplQueryTag, [BigInt(MpiplTag.Cpu), 0x8103000n])).toBe(0);
+    const meta = Number(p.m.memory.readU64(0x8103000, 'be'));
+    p.m.memory.writeU32(meta + 16, 0, 'be');
+    const k = p.kernel();
+    k.boot(at);
+    const lines = strip(k.console);
+    expect(lines).toContain('opal fadump: CPU state data is invalid. Ignoring!');
+    expect(lines.join('\n')).not.toContain("appending only crashing CPU's register data");
+    expect(k.fadump.outcome).toEqual({ status: 'refused', reason: 'CPU state data is invalid. Ignoring!' });
+  });
+});
