@@ -3,30 +3,11 @@
 // the range form start-[end]:size[,start-[end]:size...][@offset], matched against system RAM rounded
 // up to 128 MiB; the kernel's own warnings for what it rejects. memparse is lib/cmdline.c's.
 
+import { memparse } from './format.ts';
 import type { Kernel } from './kernel.ts';
-import { KERN_INFO, KERN_WARNING } from './kernel-consts.ts';
+import { Errno, KERN_INFO, KERN_WARNING } from './kernel-consts.ts';
 
 const SUFFIXES = [',high', ',low'];
-
-/**
- * memparse: a C integer (0x hex, leading-0 octal, decimal) with an optional K, M, G, T, P or E
- * suffix, from `at`; the value and where parsing stopped (at `at` when there is no number).
- */
-export function memparse(text: string, at = 0): { value: number; end: number } {
-  const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)([KkMmGgTtPpEe]?)/.exec(text.slice(at));
-  if (!m) return { value: 0, end: at };
-  const digits = m[1]!;
-  let value = /^0[xX]/.test(digits)
-    ? Number.parseInt(digits.slice(2), 16)
-    : digits.length > 1
-      ? digits[0] === '0'
-        ? Number.parseInt(digits.slice(1), 8)
-        : Number(digits)
-      : Number(digits);
-  const shift = { k: 10, m: 20, g: 30, t: 40, p: 50, e: 60 }[m[2]!.toLowerCase()] ?? 0;
-  value *= 2 ** shift;
-  return { value, end: at + m[0].length };
-}
 
 /** What parse_crashkernel gives fadump: 0 and the size, or a negative errno (size then unused). */
 export interface Crashkernel {
@@ -34,9 +15,6 @@ export interface Crashkernel {
   size: number;
   base: number;
 }
-
-const ENOENT = -2;
-const EINVAL = -22;
 
 /** get_last_crashkernel: the value of the last crashkernel= not ending in a suffix. */
 function lastCrashkernel(cmdline: string): string | undefined {
@@ -52,13 +30,12 @@ function lastCrashkernel(cmdline: string): string | undefined {
 export function parseCrashkernel(k: Kernel, systemRam: number): Crashkernel {
   const out: Crashkernel = { rc: 0, size: 0, base: 0 };
   const value = lastCrashkernel(k.cmdline);
-  if (value === undefined) return { ...out, rc: ENOENT };
+  if (value === undefined) return { ...out, rc: -Errno.ENOENT };
   const warn = (msg: string) => {
     k.printk(KERN_WARNING, '', msg);
-    return { ...out, rc: EINVAL };
+    return { ...out, rc: -Errno.EINVAL };
   };
-  const colon = value.indexOf(':');
-  if (colon >= 0) {
+  if (value.includes(':')) {
     // parse_crashkernel_mem: the first range holding total_mem gives the size.
     const totalMem = Math.ceil(systemRam / (128 * 2 ** 20)) * 128 * 2 ** 20;
     let cur = 0;
@@ -106,7 +83,7 @@ export function parseCrashkernel(k: Kernel, systemRam: number): Crashkernel {
     if (next === '@') out.base = memparse(value, size.end + 1).value;
     else if (next !== undefined) return warn(`crashkernel: unrecognized char: ${next}`);
   }
-  if (!out.size) return { ...out, rc: EINVAL };
-  if (k.behaviour.crashkernelBelowRam && out.size >= systemRam) return { ...out, rc: EINVAL };
+  if (!out.size) return { ...out, rc: -Errno.EINVAL };
+  if (k.behaviour.crashkernelBelowRam && out.size >= systemRam) return { ...out, rc: -Errno.EINVAL };
   return out;
 }

@@ -109,11 +109,12 @@ export function appendBootargs(f: Fadump): void {
     k.memblock.reserve(f.paramArea, COMMAND_LINE_SIZE);
   if (!k.mem.accessible(f.paramArea, COMMAND_LINE_SIZE)) return;
   const args = readParamArea(f);
-  const len = new TextEncoder().encode(k.cmdline).length;
-  if (len + new TextEncoder().encode(args).length >= COMMAND_LINE_SIZE - 1)
+  const utf8 = new TextEncoder();
+  const len = utf8.encode(k.cmdline).length;
+  if (len + utf8.encode(args).length >= COMMAND_LINE_SIZE - 1)
     k.printk(KERN_WARNING, F, 'WARNING: Appending parameters exceeds cmdline size. Truncating!');
   // snprintf(boot_command_line + len, COMMAND_LINE_SIZE - len, " %s", args).
-  const appended = new TextEncoder().encode(` ${args}`).subarray(0, Math.max(0, COMMAND_LINE_SIZE - len - 1));
+  const appended = utf8.encode(` ${args}`).subarray(0, Math.max(0, COMMAND_LINE_SIZE - len - 1));
   k.cmdline += new TextDecoder('latin1').decode(appended);
   k.printk(KERN_INFO, F, `Updated cmdline: ${k.cmdline}`);
 }

@@ -22,7 +22,7 @@ const MAX_BOOT_MEM_RATIO = 4;
 function calculateReserveSize(f: Fadump): number {
   const phys = f.k.memblock.physMemSize();
   const old = f.k.cmdlineParam('fadump_reserve_mem');
-  const oldSize = old !== undefined ? memparse(old) : undefined;
+  const oldSize = old !== undefined ? memparse(old).value : undefined;
   if (old !== undefined) {
     f.k.printk(
       KERN_WARNING,

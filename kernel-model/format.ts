@@ -22,14 +22,16 @@ export function pageAlign(v: number, page: number): number {
   return Math.ceil(v / page) * page;
 }
 
-/** Parses a kernel size argument ("512M", "2G", "0x1000000"), memparse-style. */
-export function memparse(text: string): number | undefined {
-  const m = /^(0x[0-9a-f]+|\d+)([KMGT]?)$/i.exec(text.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const mult: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
-  return n * mult[m[2]!.toUpperCase()]!;
+/** A C integer literal's digits ("0x1f", "017", "42") as a number: base 16, 8 or 10 by its prefix. */
+function cInteger(digits: string): number {
+  if (/^0[xX]/.test(digits)) return Number.parseInt(digits.slice(2), 16);
+  if (digits.length > 1 && digits[0] === '0') return Number.parseInt(digits.slice(1), 8);
+  return Number(digits);
 }
+
+const C_INTEGER = '0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*';
+const KSTRTOINT = new RegExp(`^([+-]?)(${C_INTEGER})\\n?$`);
+const MEMPARSE = new RegExp(`^(${C_INTEGER})([KkMmGgTtPpEe]?)`);
 
 /**
  * kstrtoint(text, 0): an int in C syntax — an optional sign, then "0x" hex, a leading 0 octal or
@@ -37,16 +39,21 @@ export function memparse(text: string): number | undefined {
  * (-EINVAL for anything else, leading spaces included; -ERANGE past an int).
  */
 export function kstrtoint(text: string): number | undefined {
-  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)\n?$/.exec(text);
+  const m = KSTRTOINT.exec(text);
   if (!m) return undefined;
-  const digits = m[2]!;
-  const magnitude = /^0[xX]/.test(digits)
-    ? Number.parseInt(digits.slice(2), 16)
-    : digits.length > 1 && digits[0] === '0'
-      ? Number.parseInt(digits.slice(1), 8)
-      : Number(digits);
-  const v = m[1] === '-' ? -magnitude : magnitude;
+  const v = m[1] === '-' ? -cInteger(m[2]!) : cInteger(m[2]!);
   return v >= -(2 ** 31) && v < 2 ** 31 ? v : undefined;
+}
+
+/**
+ * memparse (lib/cmdline.c): a C integer with an optional K, M, G, T, P or E suffix, from `at`; the
+ * value and where parsing stopped (at `at`, value 0, when there is no number).
+ */
+export function memparse(text: string, at = 0): { value: number; end: number } {
+  const m = MEMPARSE.exec(text.slice(at));
+  if (!m) return { value: 0, end: at };
+  const shift = { k: 10, m: 20, g: 30, t: 40, p: 50, e: 60 }[m[2]!.toLowerCase()] ?? 0;
+  return { value: cInteger(m[1]!) * 2 ** shift, end: at + m[0].length };
 }
 
 /** A JS number as a u64, wrapping like C (addresses from a damaged dump can reach past 2^64). */

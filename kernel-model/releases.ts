@@ -166,11 +166,18 @@ export const RELEASE_CHANGES: readonly ReleaseChange[] = [
   },
 ];
 
-/** What release `r` does: the state before 6.10 with every change up to `r` applied. */
-export function behaviourOf(r: Release): KernelBehaviour {
-  const out = { ...BEFORE_6_10 };
-  for (const c of RELEASE_CHANGES) if (!before(r, c.since)) Object.assign(out, c.set);
-  return out;
+/** What each release does: the state before 6.10 with every change up to it applied. */
+const BEHAVIOURS = new Map<Release, Readonly<KernelBehaviour>>(
+  RELEASE_NAMES.map((r) => {
+    const out = { ...BEFORE_6_10 };
+    for (const c of RELEASE_CHANGES) if (!before(r, c.since)) Object.assign(out, c.set);
+    return [r, Object.freeze(out)];
+  }),
+);
+
+/** What release `r` does. */
+export function behaviourOf(r: Release): Readonly<KernelBehaviour> {
+  return BEHAVIOURS.get(r)!;
 }
 
 /** utsname release, banner and VMCOREINFO OSRELEASE. */

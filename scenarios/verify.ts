@@ -514,41 +514,31 @@ export function compareMemory(
   let mismatched = 0;
   const overlapsExclude = (paddr: number, len: number) =>
     exclude.some((x) => x.base < paddr + len && paddr < x.base + x.size);
-  // Whole pages the file and the snapshot both hold as buffers that identical pages share: each
-  // pair of buffers found equal once is equal wherever it recurs.
-  const shared =
-    reader.pageBuffer && memory.backing && reader.contents.granule === BACKING_PAGE
-      ? { file: reader.pageBuffer.bind(reader), snapshot: memory.backing.bind(memory) }
-      : undefined;
+  // Without copies, where the file holds the bytes in one piece: a page-granular reader's shared
+  // page buffer (identical pages share one, so a pair found equal once is equal wherever it recurs)
+  // or a view of the file, against the snapshot's own page.
+  const shared = reader.contents.granule === BACKING_PAGE ? reader.pageBuffer?.bind(reader) : undefined;
   const equalPairs = new WeakMap<Uint8Array, Uint8Array>();
-  const sharedCompare = (paddr: number, len: number): boolean => {
-    if (!shared || len !== BACKING_PAGE || paddr % BACKING_PAGE) return false;
+  const direct = (paddr: number, len: number): boolean => {
     if (overlapsExclude(paddr, len)) return false;
-    const f = shared.file(paddr / BACKING_PAGE);
-    const s = f && shared.snapshot(paddr / BACKING_PAGE);
-    if (!f || !s) return false;
-    if (equalPairs.get(f) === s) return true;
-    if (Buffer.compare(f, s) !== 0) return false;
-    equalPairs.set(f, s);
-    return true;
-  };
-  // Without copies where the file and the snapshot hold the bytes in one piece each.
-  const viewCompare = (paddr: number, len: number): boolean => {
-    if (!reader.view || overlapsExclude(paddr, len)) return false;
-    const data = reader.view(paddr, len);
+    const whole = len === BACKING_PAGE && paddr % BACKING_PAGE === 0;
+    const page = whole ? shared?.(paddr / BACKING_PAGE) : undefined;
+    const data = page ?? reader.view?.(paddr, len);
     if (!data) return false;
     const expect =
-      len === BACKING_PAGE && paddr % BACKING_PAGE === 0 && memory.backing
-        ? (memory.backing(paddr / BACKING_PAGE) ?? ZERO_PAGE)
-        : memory.peek(paddr, len);
+      whole && memory.backing ? (memory.backing(paddr / BACKING_PAGE) ?? ZERO_PAGE) : memory.peek(paddr, len);
     // The same bytes (a memory file keeps the page it was given) are equal without a look.
-    const same = data.buffer === expect.buffer && data.byteOffset === expect.byteOffset;
-    if (!same && Buffer.compare(data, expect) !== 0)
-      for (let i = 0; i < len; i++) if (data[i] !== expect[i]) mismatched++;
+    if (data.buffer === expect.buffer && data.byteOffset === expect.byteOffset) return true;
+    if (page && equalPairs.get(page) === expect) return true;
+    if (Buffer.compare(data, expect) === 0) {
+      if (page) equalPairs.set(page, expect);
+      return true;
+    }
+    for (let i = 0; i < len; i++) if (data[i] !== expect[i]) mismatched++;
     return true;
   };
   const compare = (paddr: number, len: number) => {
-    if (sharedCompare(paddr, len) || viewCompare(paddr, len)) return;
+    if (direct(paddr, len)) return;
     const { data, unread } = reader.read(paddr, len);
     const expect = memory.peek(paddr, len);
     for (const x of exclude) {

@@ -3,7 +3,7 @@
 // rounded up to 128 MiB, the last crashkernel= without a suffix, and the kernel's warnings for what
 // it rejects, after which fadump uses its default (5% of RAM, at least 320 MiB on pSeries).
 import { describe, expect, it } from 'vitest';
-import { memparse } from '../../../kernel-model/crashkernel.ts';
+import { memparse } from '../../../kernel-model/format.ts';
 import type { Release } from '../../../kernel-model/releases.ts';
 import { GiB, MiB, pseries } from '../../support/partition.ts';
 
