@@ -239,7 +239,7 @@ export class KernelDump {
       case SECTION_TYPE.CpuState: {
         const data = buildRegsave(
           this.personality,
-          this.machine.cpus.filter((c) => c.online),
+          this.quirk('cpuRecordsEveryThread') ? this.machine.cpus : this.machine.cpus.filter((c) => c.online),
           this.machine.rng,
         );
         const dest = safeAddr(s.destination_address);
@@ -297,7 +297,8 @@ export class KernelDump {
       );
       return;
     }
-    if (dst === undefined || (src !== dst && src < dst + len && dst < src + len)) {
+    const overlaps = dst !== undefined && src !== dst && src < dst + len && dst < src + len;
+    if (dst === undefined || (overlaps && !this.quirk('noOverlapCheck'))) {
       this.sectionError(
         s,
         i,
@@ -325,7 +326,11 @@ export class KernelDump {
         s.bytes_dumped = this.quirk('partialCopyReportsZero') ? 0n : BigInt(done);
         return;
       }
-      mem.copy(src + done, dst + done, n);
+      const from = src + done;
+      const to = dst + done;
+      // Chunks of an overlapping copy go through a buffer, as QEMU's read-then-write does.
+      if (from !== to && from < to + n && to < from + n) mem.poke(to, mem.peek(from, n));
+      else mem.copy(from, to, n);
       done += n;
     }
     s.bytes_dumped = BigInt(len);

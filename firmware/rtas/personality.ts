@@ -25,6 +25,10 @@ export const QEMU_QUIRKS = {
     "register does not check that a memory section's source is partition memory; PowerVM answers -3",
   noDestinationSizeCheck:
     'copies a section larger than its destination length; PowerVM sets DestinationTooSmall',
+  noOverlapCheck:
+    'copies a section whose destination overlaps its source, 32 MiB at a time from the start; PowerVM sets InvalidDestination',
+  cpuRecordsEveryThread:
+    'writes a CPU record for every vCPU that exists, offline threads too; PAPR saves the CPUs online at the start of the dump',
 } as const;
 
 export type QuirkName = keyof typeof QEMU_QUIRKS;

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import {
   assumptionsDoc,
   kernelReleasesDoc,
+  personalitiesDoc,
+  quirkTests,
   scenarioJsonSchema,
   scenarioReference,
   structuresDoc,
@@ -18,6 +20,14 @@ describe('generated docs', () => {
     expect(readFileSync(join(REPO, 'scenarios', 'schema.json'), 'utf8')).toBe(scenarioJsonSchema());
     expect(readFileSync(join(REPO, 'docs', 'scenarios.md'), 'utf8')).toBe(scenarioReference());
     expect(readFileSync(join(REPO, 'docs', 'kernel-releases.md'), 'utf8')).toBe(kernelReleasesDoc());
+    expect(readFileSync(join(REPO, 'docs', 'firmware-personalities.md'), 'utf8')).toBe(
+      personalitiesDoc(REPO),
+    );
+  });
+
+  it('every QEMU quirk has a test that names it', () => {
+    const untested = [...quirkTests(REPO)].filter(([, tests]) => !tests.length).map(([q]) => q);
+    expect(untested).toEqual([]);
   });
 });
 

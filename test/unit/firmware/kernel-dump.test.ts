@@ -132,7 +132,7 @@ describe('ibm,configure-kernel-dump status codes', () => {
     expect(h.kd.registered).toBe(false);
   });
 
-  it('-2 and 9900–9905: PowerVM answers busy and extended delay when injected; QEMU never does', () => {
+  it('neverBusy: -2 and 9900–9905 are answered by PowerVM when injected; QEMU never does', () => {
     for (const s of [-2, 9900, 9901, 9902, 9903, 9904, 9905]) {
       const h = harness(POWERVM);
       h.kd.busyQueue.push(s);
@@ -196,6 +196,71 @@ describe('dump processing at os-term', () => {
     expect(r[2]!.errorFlags).toBe(SECTION_ERROR.InvalidDestination);
     expect(r[2]!.bytesDumped).toBe(0n);
     expect(DUMP_HEADER.decode(h.kd.kernelDumpProperty()!).dump_status_flag).toBe(0xc000);
+  });
+
+  it('noOverlapCheck: QEMU copies an overlapping region 32 MiB at a time from the start; PowerVM sets 0x1000', () => {
+    // 64 MiB from 0 to 16 MiB: the first chunk overwrites [16, 48) MiB before the second chunk reads
+    // [32, 64) MiB, so the second chunk carries bytes the first one wrote.
+    const marks = [0, 16, 32, 48].map((m) => m * MiB);
+    for (const [p, flags] of [
+      [QEMU, 0],
+      [POWERVM, SECTION_ERROR.InvalidDestination],
+    ] as const) {
+      const h = harness(p);
+      marks.forEach((at, i) => h.mem.write(at, Uint8Array.of(0xa0 + i)));
+      expect(h.call([1, FDM, h.writeFdm({ boot: 64 * MiB, bootDest: 16 * MiB })])).toBe(0);
+      const r = h.kd.process();
+      expect(r[2]!.errorFlags, p.name).toBe(flags);
+      const seen = [16, 32, 48, 64].map((m) => h.mem.peek(m * MiB, 1)[0]);
+      // QEMU: [16] = old [0], [32] = old [16], [48] = new [32] = old [16], [64] = [48], which chunk 0 left.
+      expect(seen, p.name).toEqual(p === QEMU ? [0xa0, 0xa1, 0xa1, 0xa3] : [0xa1, 0xa2, 0xa3, 0]);
+      expect(r[2]!.bytesDumped, p.name).toBe(p === QEMU ? BigInt(64 * MiB) : 0n);
+    }
+  });
+
+  it('noDestinationSizeCheck: QEMU writes CPU state longer than its section; PowerVM sets 0x0800', () => {
+    for (const [p, flags, bytes] of [
+      [QEMU, 0, regsaveSize(QEMU, 4)],
+      [POWERVM, SECTION_ERROR.DestinationTooSmall, 0],
+    ] as const) {
+      const h = harness(p);
+      const len = h.writeFdm();
+      h.mem.writeU64(FDM + 40 + DUMP_SECTION.offsetOf('source_len'), 64n, 'be');
+      expect(h.call([1, FDM, len])).toBe(0);
+      const r = h.kd.process();
+      expect([r[0]!.errorFlags, r[0]!.bytesDumped], p.name).toEqual([flags, BigInt(bytes)]);
+    }
+  });
+
+  it("regsaveQemuLayout: QEMU's area has NumCpusOffset 0x10, 79 entries a CPU and 12 tail bytes; PAPR's 0x1C", () => {
+    for (const [p, offset, entries, tail] of [
+      [QEMU, 0x10, 79, 12],
+      [POWERVM, 0x1c, 55, 0],
+    ] as const) {
+      const h = harness(p);
+      expect(h.call([1, FDM, h.writeFdm()])).toBe(0);
+      h.kd.process();
+      const area = h.mem.peek(RESERVE, regsaveSize(p, 4));
+      const v = new DataView(area.buffer, area.byteOffset);
+      expect(new TextDecoder().decode(area.subarray(0, 7)), p.name).toBe('REGSAVE');
+      expect(v.getUint32(0x0c), p.name).toBe(offset);
+      expect(v.getUint32(offset), p.name).toBe(4);
+      expect(area.length - (offset + 4) - 4 * entries * 16, p.name).toBe(tail);
+      expect(new TextDecoder().decode(area.subarray(offset + 4, offset + 11)), p.name).toBe('CPUSTRT');
+    }
+  });
+
+  it('cpuRecordsEveryThread: QEMU writes a CPU record for an offline thread too; PowerVM only for online ones', () => {
+    for (const [p, records] of [
+      [QEMU, 4],
+      [POWERVM, 3],
+    ] as const) {
+      const h = harness(p);
+      h.machine.cpus[3]!.online = false;
+      expect(h.call([1, FDM, h.writeFdm()])).toBe(0);
+      const r = h.kd.process();
+      expect(r[0]!.bytesDumped, p.name).toBe(BigInt(regsaveSize(p, records)));
+    }
   });
 
   it('errorFlagsHostOrder: the guest reads the flag QEMU stored as 0x0010; PowerVM stores 0x1000', () => {
