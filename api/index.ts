@@ -4,66 +4,12 @@
 //   import { Scenario } from 'fadump-sim';
 //   const { summary } = await Scenario.create({ kernel: 'legacy' }).boot().hotAdd(8).crashAt({ event: 3 }).run('out');
 
-export type { DumpContents, DumpCpuNote, DumpLoad, DumpReader } from '../dump/dump-reader.ts';
-export { DumpFileError } from '../dump/dump-reader.ts';
-export type { ElfDumpContents } from '../dump/elf-reader.ts';
-export { DUMP_FORMATS, type DumpFormatName, formatOf, withDump } from '../dump/formats.ts';
-export type { KdumpContents } from '../dump/kdump-reader.ts';
-export { DISK_DUMP_HEADER, KDUMP_SUB_HEADER } from '../dump/kdump-structs.ts';
-export type { DtNode } from '../emulator/device-tree.ts';
-export { DtbError, decodeDtb } from '../emulator/dtb.ts';
-export type { SimEvent } from '../emulator/events.ts';
-export { fmtSize } from '../emulator/machine.ts';
-export { ConfigError } from '../emulator/memory-blocks.ts';
-export { ELF64_EHDR, ELF64_PHDR } from '../kernel-model/elf.ts';
-export { type CrashPoint, Scenario } from '../scenarios/builder.ts';
-export { EventLog } from '../scenarios/event-log.ts';
-export { checkExpectations } from '../scenarios/expectations.ts';
 export { libraryScenarios, resolveScenario } from '../scenarios/library.ts';
-export { formatMemoryMap, type MemoryMap, memoryMap } from '../scenarios/memory-map.ts';
-export { renderReport } from '../scenarios/report.ts';
-export {
-  type CycleSummary,
-  type DumpStatus,
-  type RunHooks,
-  type RunResult,
-  runScenario,
-  type Summary,
-  validateRunOptions,
-  writeReport,
-} from '../scenarios/run.ts';
 export {
   configErrorAt,
   parseScenario,
   SCENARIO_SCHEMA,
-  ScenarioError,
   type ScenarioFile,
   toBuilder,
 } from '../scenarios/scenario-file.ts';
-export {
-  type Corruption,
-  fieldsOf,
-  STRUCT_NAMES,
-  STRUCTS_BY_PLATFORM,
-  type StructName,
-} from '../scenarios/structures.ts';
-export {
-  bytesText,
-  type PageTable,
-  pageTable,
-  pageTableText,
-  type Verdict,
-  verdict,
-} from '../scenarios/summary.ts';
-export {
-  type BlockPages,
-  type CrashTruth,
-  compareMemory,
-  type DumpPages,
-  type DumpSide,
-  isExact,
-  type Verification,
-  verifyDump,
-  verifyProblems,
-} from '../scenarios/verify.ts';
-export * from './options.ts';
+export * from './core.ts';

@@ -1,31 +1,21 @@
 // What the commands do, loaded by cli/main.ts only when one runs: everything here pulls in the
-// model, the scenario language and the report.
+// model and the report; the scenario language (scenario-commands.ts) and the property campaigns
+// load only for the commands that use them.
 
-import { readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { Presets, SingleBar } from 'cli-progress';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   ConfigError,
   type CycleSummary,
-  checkExpectations,
-  configErrorAt,
   DtbError,
   DumpFileError,
   errnoCause,
-  type LogLevel,
-  libraryScenarios,
-  parseScenario,
   type RunOptions,
-  resolveScenario,
   runScenario,
   ScenarioError,
-  type ScenarioFile,
-  toBuilder,
   validateRunOptions,
   verdict,
-  writeReport,
-} from '../api/index.ts';
-import { injectFaults } from '../testing/campaign.ts';
+} from '../api/core.ts';
 import { paint } from './colour.ts';
 import { explain } from './explain.ts';
 import {
@@ -39,7 +29,9 @@ import {
 import { inspectDmesg, inspectFile, inspectPage } from './inspect.ts';
 
 /** Turns on test-only model faults (`--inject-fault`, to replay check counterexamples). */
-export function setFaults(names: readonly string[]): void {
+export async function setFaults(names: readonly string[]): Promise<void> {
+  if (!names.length) return;
+  const { injectFaults } = await import('../testing/campaign.ts');
   try {
     injectFaults(names);
   } catch (e) {
@@ -63,7 +55,7 @@ export function prepare(out: string, force: boolean, variants: () => RunOptions[
 }
 
 /** The outcome of a cycle for people: the dump and why, what it holds against the crash, warnings. */
-function outcomeLines(c: CycleSummary, dir: string, indent = ''): string {
+export function outcomeLines(c: CycleSummary, dir: string, indent = ''): string {
   const v = verdict(c);
   const dump = `dump: ${v.dump.replace(/^(captured|refused|not taken)/, (w) => paint.status(w))}${c.dump.vmcore ? ` -> ${dir}/${c.dump.vmcore}` : ''}`;
   // The crash as the dump tells it, when there is one.
@@ -79,7 +71,7 @@ function outcomeLines(c: CycleSummary, dir: string, indent = ''): string {
 }
 
 /** A run stopped by options only the run could find wrong: the run's files go, one line, exit 2. */
-async function running<T>(work: () => Promise<T>, message: (e: ConfigError) => string): Promise<T> {
+export async function running<T>(work: () => Promise<T>, message: (e: ConfigError) => string): Promise<T> {
   try {
     return await work();
   } catch (e) {
@@ -104,74 +96,6 @@ export async function runOne(o: RunOptions, out: string, json: boolean): Promise
         .join(', ')}\n`,
     );
   if (!summary.cycles.every((c) => verdict(c).ok)) process.exitCode = EXIT_DUMP_FAILED;
-}
-
-/**
- * Runs scenario files or built-in names. All are read and validated first (exit 2 on the first bad
- * one, nothing written); each runs into DIR (one) or DIR/<name> (several); exit 1 when an
- * expectation fails, naming it.
- */
-export async function runFiles(
-  args: string[],
-  out: string,
-  json: boolean,
-  logLevel: LogLevel,
-  force: boolean,
-): Promise<void> {
-  let loaded: { name: string; scenario: ScenarioFile; file: string; text: string }[];
-  try {
-    loaded = args.map((arg) => {
-      const file = resolveScenario(arg);
-      const text = readFileSync(file, 'utf8');
-      const scenario = parseScenario(text, file);
-      validateRunOptions(toBuilder(scenario).toOptions());
-      return { name: scenario.name ?? basename(file).replace(/\.ya?ml$/, ''), scenario, file, text };
-    });
-    claimOutputDir(out, force);
-  } catch (e) {
-    if (e instanceof ScenarioError || e instanceof ConfigError || e instanceof UsageError) fail(e.message);
-    throw e;
-  }
-  cleanUpOnInterrupt(out);
-  // A progress bar only for people watching a terminal: never when piped, under CI or with --json.
-  const showBar = loaded.length > 1 && !json && process.stderr.isTTY === true && process.env.CI !== 'true';
-  const bar = showBar
-    ? new SingleBar(
-        { format: '{bar} {value}/{total} {name}', stream: process.stderr, hideCursor: true },
-        Presets.shades_classic,
-      )
-    : undefined;
-  bar?.start(loaded.length, 0, { name: '' });
-  const results = [];
-  for (const { name, scenario, file, text } of loaded) {
-    bar?.update({ name });
-    const dir = loaded.length === 1 ? out : join(out, name);
-    const options = {
-      ...toBuilder(scenario).toOptions(),
-      logLevel,
-      title: name,
-      ...(scenario.description ? { description: scenario.description } : {}),
-    };
-    const result = await running(
-      () => runScenario(options, dir),
-      (e) => configErrorAt(text, file, e),
-    );
-    const { summary } = result;
-    const failed = checkExpectations(scenario, summary.cycles.at(-1)!);
-    // The report names the expectations that failed, too.
-    if (failed.length > 0) await writeReport(dir, options, result, failed);
-    results.push({ name, dir, dump: summary.dump.status, failed });
-    bar?.increment();
-    if (!json) {
-      const verdictWord = failed.length === 0 ? paint.good('ok') : paint.bad('FAILED');
-      process.stdout.write(`${name}: ${paint.status(summary.dump.status)} ${verdictWord} -> ${dir}\n`);
-      process.stdout.write(outcomeLines(summary.cycles.at(-1)!, dir, '  '));
-      for (const f of failed) process.stdout.write(`  expectation failed: ${f}\n`);
-    }
-  }
-  bar?.stop();
-  if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-  if (results.some((r) => r.failed.length > 0)) process.exitCode = EXIT_DUMP_FAILED;
 }
 
 /** The figures `compare` reports for one generation. */
@@ -218,26 +142,6 @@ export async function compare(
   const lines = [['', 'legacy (< 6.10)', 'resilient (6.10+)']];
   for (const [label, f] of rows) lines.push([label, f(result.legacy), f(result.resilient)]);
   for (const l of lines) process.stdout.write(`${l[0]!.padEnd(28)}${l[1]!.padEnd(20)}${l[2]}\n`);
-}
-
-export function list(json: boolean): void {
-  const all = libraryScenarios();
-  if (json)
-    process.stdout.write(
-      `${JSON.stringify(
-        all.map(({ name, description, dump }) => ({ name, dump, description })),
-        null,
-        2,
-      )}\n`,
-    );
-  else
-    for (const s of all) process.stdout.write(`${s.name.padEnd(40)} ${s.dump.padEnd(11)} ${s.description}\n`);
-}
-
-/** The run options a scenario file or built-in name amounts to; ScenarioError when it is bad. */
-export function scenarioOptions(scenario: string): RunOptions {
-  const file = resolveScenario(scenario);
-  return toBuilder(parseScenario(readFileSync(file, 'utf8'), file)).toOptions();
 }
 
 /** `explain`: the run, narrated. The options are validated and the directory claimed (prepare). */

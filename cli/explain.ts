@@ -17,7 +17,7 @@ import {
   runScenario,
   type SimEvent,
   withDump,
-} from '../api/index.ts';
+} from '../api/core.ts';
 import { paint } from './colour.ts';
 
 const hex = (v: number | bigint) => `0x${v.toString(16)}`;

@@ -1,7 +1,8 @@
 // Exit codes and the one-line error every bad input ends in.
 
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { asOutputError, OutputError, outputGuard } from '../api/options.ts';
 
 export const EXIT_OK = 0;
@@ -46,11 +47,33 @@ export function claimOutputDir(dir: string, force: boolean): void {
         throw new UsageError(
           `--out ${dir} holds files fadump-sim did not write: not replacing it, even with --force`,
         );
-      rmSync(dir, { recursive: true, force: true });
+      discard(dir);
     }
   }
   makeWritableDir(dir);
   claimed = { dir, existed: existed && existsSync(dir) };
+}
+
+/**
+ * Removes a replaced output directory while the run goes on: renamed aside at once (a hidden
+ * sibling), then deleted in the background (unlinking a large sparse vmcore takes the kernel tens
+ * of milliseconds), and at the latest as the process exits, so nothing of it stays.
+ */
+function discard(dir: string): void {
+  const full = resolve(dir);
+  const aside = join(dirname(full), `.${basename(full)}.old-${process.pid}`);
+  try {
+    renameSync(full, aside);
+  } catch {
+    rmSync(full, { recursive: true, force: true });
+    return;
+  }
+  const finish = () => rmSync(aside, { recursive: true, force: true });
+  process.once('exit', finish);
+  rm(aside, { recursive: true, force: true }).then(
+    () => process.off('exit', finish),
+    () => {},
+  );
 }
 
 /** The output directory this process claimed, and whether it was there before (then it was empty). */

@@ -10,7 +10,7 @@ import {
   formatOf,
   type KdumpContents,
   withDump,
-} from '../api/index.ts';
+} from '../api/core.ts';
 
 const hex = (v: bigint | number) => `0x${v.toString(16)}`;
 const PT_NAMES: Record<number, string> = { 0: 'NULL', 1: 'LOAD', 4: 'NOTE' };

@@ -25,6 +25,8 @@ export { EXIT_DUMP_FAILED, EXIT_OK, EXIT_USAGE } from './fail.ts';
 
 /** The commands' implementations, loaded when one runs (so --help does not load the model). */
 const commands = () => import('./commands.ts');
+/** What reads scenario files and the library, loaded only when one is named. */
+const scenarioCommands = () => import('./scenario-commands.ts');
 
 /** Parses "8G", "256M", "1024K", "0x10000000" or a plain byte count. */
 export function parseSize(flag: string, text: string): number {
@@ -336,10 +338,16 @@ export async function main(argv: string[]): Promise<void> {
       async (a) => {
         const names = (a.scenarios as string[] | undefined) ?? [];
         const c = await commands();
-        c.setFaults(a['inject-fault'] ?? []);
+        await c.setFaults(a['inject-fault'] ?? []);
         if (names.length > 0) {
           noMachineFlags(argv, 'run');
-          await c.runFiles(names, a.out, a.json, a['log-level'] as LogLevel, a.force);
+          await (await scenarioCommands()).runFiles(
+            names,
+            a.out,
+            a.json,
+            a['log-level'] as LogLevel,
+            a.force,
+          );
           return;
         }
         const [opts] = c.prepare(a.out, a.force, () => [toRunOptions(a, { ...kernelsOf(a), ...dumpOf(a) })]);
@@ -357,7 +365,8 @@ export async function main(argv: string[]): Promise<void> {
       async (a) => {
         const c = await commands();
         if (a.scenario) noMachineFlags(argv, 'compare');
-        const base = () => (a.scenario ? c.scenarioOptions(a.scenario) : toRunOptions(a));
+        const files = a.scenario ? await scenarioCommands() : undefined;
+        const base = () => (a.scenario ? files!.scenarioOptions(a.scenario) : toRunOptions(a));
         const [legacy, resilient] = c.prepare(a.out, a.force, () => [
           { ...base(), kernel: 'legacy', captureKernel: 'legacy' },
           { ...base(), kernel: 'resilient', captureKernel: 'resilient' },
@@ -457,7 +466,7 @@ export async function main(argv: string[]): Promise<void> {
       'list',
       'List the built-in scenarios',
       (y) => y.option('json', { type: 'boolean', default: false, describe: 'Print the list as JSON' }),
-      async (a) => (await commands()).list(a.json),
+      async (a) => (await scenarioCommands()).list(a.json),
     )
     .command(
       'explain [scenario]',
@@ -470,8 +479,9 @@ export async function main(argv: string[]): Promise<void> {
       async (a) => {
         const c = await commands();
         if (a.scenario) noMachineFlags(argv, 'explain');
+        const files = a.scenario ? await scenarioCommands() : undefined;
         const [opts] = c.prepare(a.out, a.force, () => [
-          a.scenario ? c.scenarioOptions(a.scenario) : toRunOptions(a, kernelsOf(a)),
+          a.scenario ? files!.scenarioOptions(a.scenario) : toRunOptions(a, kernelsOf(a)),
         ]);
         await c.explainCommand(opts!, a.out);
       },

@@ -84,16 +84,22 @@ interface Template {
   content: Int16Array;
 }
 
-/** A small deterministic generator (mulberry32), separate from the machine's RNG. */
-function prng(seed: number): () => number {
+/** A small deterministic generator (mulberry32), separate from the machine's RNG: 32 random bits. */
+function prng32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    return (t ^ (t >>> 14)) >>> 0;
   };
+}
+
+/** The same generator as a number in [0, 1). */
+function prng(seed: number): () => number {
+  const next = prng32(seed);
+  return () => next() / 2 ** 32;
 }
 
 export interface MemmapOptions {
@@ -605,23 +611,35 @@ export class Memmap {
   }
 }
 
+const WORDS = ['fadump ', 'memory ', 'kernel ', 'page ', 'cache ', 'vmcore ', 'power ', 'lpar\n'];
+
 /** Content page `i`: text for page cache, noise for user data, sparse words for kernel objects. */
 function contentPage(seed: number, i: number): Uint8Array {
   const next = prng(seed * 977 + i * 13 + 7);
   const out = new Uint8Array(PAGE_SIZE);
   switch (i % 3) {
     case 0: {
-      const words = ['fadump ', 'memory ', 'kernel ', 'page ', 'cache ', 'vmcore ', 'power ', 'lpar\n'];
+      const words = WORDS.map((w) => new TextEncoder().encode(w));
       let at = 0;
       while (at < PAGE_SIZE) {
         const w = words[Math.floor(next() * words.length)]!;
-        for (let j = 0; j < w.length && at < PAGE_SIZE; j++) out[at++] = w.charCodeAt(j);
+        out.set(w.subarray(0, PAGE_SIZE - at), at);
+        at += w.length;
       }
       break;
     }
-    case 1:
-      for (let at = 0; at < PAGE_SIZE; at++) out[at] = Math.floor(next() * 256);
+    case 1: {
+      // Four random bytes a draw, low byte first (the same on every host).
+      const bits = prng32(seed * 977 + i * 13 + 7);
+      for (let at = 0; at < PAGE_SIZE; at += 4) {
+        const b = bits();
+        out[at] = b;
+        out[at + 1] = b >>> 8;
+        out[at + 2] = b >>> 16;
+        out[at + 3] = b >>> 24;
+      }
       break;
+    }
     default:
       for (let at = 0; at < PAGE_SIZE; at += 64)
         out[at + Math.floor(next() * 8) * 8] = 1 + Math.floor(next() * 255);

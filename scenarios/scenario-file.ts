@@ -10,13 +10,12 @@ import { Scenario } from './builder.ts';
 import { nearest } from './nearest.ts';
 import { validateRunOptions } from './run-checks.ts';
 import type { RunOptions } from './run-options.ts';
+import { ScenarioError } from './scenario-error.ts';
 import { SCENARIO_SCHEMA, type ScenarioFile } from './scenario-schema.ts';
 import { sizeBytes } from './units.ts';
 import { applyStep, parseDuration, stepOrderProblem, VERB_NAMES, VERBS, verbOf } from './verbs.ts';
 
-export { SCENARIO_SCHEMA, type ScenarioFile };
-
-export class ScenarioError extends Error {}
+export { SCENARIO_SCHEMA, ScenarioError, type ScenarioFile };
 
 // Sizes and durations the schema has already checked.
 const parseSize = (v: string | number): number => (typeof v === 'number' ? v : sizeBytes(v)!);

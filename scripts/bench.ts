@@ -250,8 +250,11 @@ async function copies(rows: Row[], quick: boolean): Promise<void> {
   for (let at = 0; at < size; at += 16 * MiB) plain.set(mem.peek(at, 16 * MiB), at);
   const target = Buffer.alloc(size);
   const reference = median([0, 1, 2].map(() => time(() => plain.copy(target))));
+  // A copy one byte off moves every byte misaligned, which the host's memmove does at a fraction of
+  // its aligned rate: the unaligned relocation is measured against the same misaligned copy.
+  const misaligned = median([0, 1, 2].map(() => time(() => plain.copy(target, 1, 0, size - 1))));
   // Relocation as firmware does it: boot memory to the reserved area, page-aligned (copy-on-write
-  // sharing), and one byte off (every byte moved).
+  // sharing; Linux's destinations are always page-aligned), and one byte off (every byte moved).
   const aligned = median([0, 1, 2].map(() => time(() => mem.copy(0, 4 * size, size))));
   const unaligned = median([0, 1, 2].map(() => time(() => mem.copy(0, 8 * size + 1, size))));
   rows.push(
@@ -262,10 +265,10 @@ async function copies(rows: Row[], quick: boolean): Promise<void> {
       ratio: `×${(reference / aligned).toFixed(1)}`,
     },
     {
-      what: `boot-memory relocation, ${size / MiB} MiB, unaligned`,
+      what: `boot-memory relocation, ${size / MiB} MiB, one byte off`,
       value: rate(size, unaligned),
-      reference: `Buffer.copy: ${rate(size, reference)}`,
-      ratio: `×${(reference / unaligned).toFixed(2)}`,
+      reference: `Buffer.copy one byte off: ${rate(size, misaligned)}`,
+      ratio: `×${(misaligned / unaligned).toFixed(2)}`,
     },
   );
 
