@@ -45,6 +45,8 @@ function calculateReserveSize(f: Fadump): number {
   if (oldSize) return oldSize;
   size = Math.floor(phys / 20);
   size -= size % 0x1000_0000;
+  // Truncated to memory_limit, "We don't want to over reserve the memory".
+  if (f.k.memoryLimit && size > f.k.memoryLimit) size = f.k.memoryLimit;
   return Math.max(size, f.bootMemMin);
 }
 
@@ -108,9 +110,10 @@ export function reserveMem(f: Fadump): void {
     disable(f);
     return;
   }
+  const boundary = memBoundary(f);
   const size = f.areaSize();
   const base = locate(f, f.bootMemTop, size);
-  if (base === undefined) {
+  if (base === undefined || base + size > boundary) {
     k.printk(KERN_ERR, F, 'Failed to find memory chunk for reservation!');
     disable(f);
     return;
@@ -129,6 +132,26 @@ export function reserveMem(f: Fadump): void {
     `Reserved ${Math.floor(size / MiB)}MB of memory at ${hash016(base)} (System RAM: ${Math.floor(k.memblock.physMemSize() / MiB)}MB)`,
   );
   if (!f.nocma) cmaInit(f);
+}
+
+/**
+ * fadump_reserve_mem's memory boundary: memory_limit, or the end of memory. Before 6.10 a limit
+ * below the end of memory is first raised by the area's size (at most to the end of memory), in the
+ * fadump kernel as well, so that the running kernel keeps the memory it was given.
+ */
+export function memBoundary(f: Fadump): number {
+  const k = f.k;
+  const end = k.memblock.endOfDram();
+  if (k.behaviour.memoryLimitForFadump === 'raised' && k.memoryLimit && k.memoryLimit < end) {
+    const size = f.areaSize();
+    k.memoryLimit = k.memoryLimit + size < end ? k.memoryLimit + size : end;
+    k.printk(
+      KERN_INFO,
+      '',
+      `Adjusted memory_limit for firmware-assisted dump, now ${hash016(k.memoryLimit)}`,
+    );
+  }
+  return k.memoryLimit || end;
 }
 
 function disable(f: Fadump): void {

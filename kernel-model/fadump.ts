@@ -18,7 +18,7 @@ import { processDump, writeCpuNotes } from './fadump-capture.ts';
 import { appendBootargs, setupParamArea } from './fadump-param.ts';
 import { crash, headerWritable, initHeader } from './fadump-register.ts';
 import { invalidateReleaseMem, sysfsRead, sysfsWrite } from './fadump-release.ts';
-import { areaSize, elfcorehdrBudget, reserveCrashArea, reserveMem } from './fadump-reserve.ts';
+import { areaSize, elfcorehdrBudget, memBoundary, reserveCrashArea, reserveMem } from './fadump-reserve.ts';
 import { injectedFaults } from './faults.ts';
 import type { Kernel } from './kernel.ts';
 import { Errno, KERN_INFO } from './kernel-consts.ts';
@@ -126,10 +126,13 @@ export class Fadump {
     if (found) this.adopt(found);
     // The parameters go on the command line before early parameters are parsed.
     if (this.k.behaviour.appendBootargs) appendBootargs(this);
+    // parse_early_param: mem= (so the appended parameters may carry it), then fadump=.
+    this.k.parseMemoryLimit();
     const arg = this.k.cmdlineParam('fadump');
     this.enabled = arg === 'on' || arg === 'nocma';
     this.nocma = arg === 'nocma';
     this.reserve();
+    this.k.enforceMemoryLimit();
     // From 6.13 early_init_devtree sets the area up once the MMU is known, fadump on or not.
     if (this.k.behaviour.paramAreaSetup === 'early_init_devtree') setupParamArea(this);
   }
@@ -143,6 +146,7 @@ export class Fadump {
       return;
     }
     if (this.dumpActive) {
+      memBoundary(this);
       this.k.printk(KERN_INFO, F, 'Firmware-assisted dump is active.');
       reserveCrashArea(this);
       this.reserveSize = this.areaSize();

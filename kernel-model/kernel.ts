@@ -14,6 +14,7 @@ import type { RtasEntry } from '../firmware/rtas/rtas.ts';
 import { RtasStatus } from '../firmware/rtas/rtas.ts';
 import { Fadump } from './fadump.ts';
 import { LEGACY_LINKS } from './fadump-release.ts';
+import { MiB, memparse, pageAlign } from './format.ts';
 import { Errno, KERN_EMERG, KERN_ERR, KERN_INFO, KERN_WARNING } from './kernel-consts.ts';
 import { RTAS_ARGS_ADDR, RTAS_MSG_ADDR, STACK_SIZE, STACKS_ADDR } from './kernel-layout.ts';
 import { Memblock } from './memblock.ts';
@@ -29,7 +30,7 @@ import {
   releaseOf,
 } from './releases.ts';
 import { RtasFadump } from './rtas-fadump.ts';
-import { KERNEL_VBASE, loadKernelImage } from './vmlinux.ts';
+import { KERNEL_VBASE, loadKernelImage, PAGE_SIZE } from './vmlinux.ts';
 
 export type { KernelName, Release } from './releases.ts';
 
@@ -77,6 +78,8 @@ export class Kernel {
   cmdline = '';
   /** Size of the memory range at address 0 in the device tree (first_memblock_size). */
   firstMemblockSize = 0;
+  /** memory_limit: from `mem=`, 0 for none; after boot, the limit memblock was cut to. */
+  memoryLimit = 0;
   private ring!: PrintkRing;
   private bootNs = 0n;
   rtasCalls = 0;
@@ -238,6 +241,39 @@ export class Kernel {
    */
   rmaSize(): number {
     return Math.min(this.firstMemblockSize, 2 ** 40);
+  }
+
+  /**
+   * early_parse_mem, as parse_early_param runs it: the last `mem=` sets memory_limit, rounded up to
+   * a page (memparse, PAGE_ALIGN); then early_init_devtree clamps first_memblock_size to it.
+   */
+  parseMemoryLimit(): void {
+    for (const tok of this.cmdline.split(/\s+/))
+      if (tok.startsWith('mem=')) this.memoryLimit = pageAlign(memparse(tok.slice(4)).value, PAGE_SIZE);
+    if (this.memoryLimit) this.firstMemblockSize = Math.min(this.firstMemblockSize, this.memoryLimit);
+  }
+
+  /**
+   * early_init_devtree after the reservations: memblock_enforce_memory_limit cuts memory and
+   * reserved at the address where `limit` bytes of memory are reached; the LMBs above it are not
+   * this kernel's. Before 6.10 the limit is memory_limit (or all memory) rounded up to a page; from
+   * 6.10 a limit above memory is dropped and the limit rounded down to 16 MiB.
+   */
+  enforceMemoryLimit(): void {
+    const phys = this.memblock.physMemSize();
+    let limit: number;
+    if (this.behaviour.memoryLimitAlign === 'page-up') limit = pageAlign(this.memoryLimit || phys, PAGE_SIZE);
+    else {
+      if (this.memoryLimit > phys) this.memoryLimit = 0;
+      this.memoryLimit = Math.floor((this.memoryLimit || phys) / (16 * MiB)) * (16 * MiB);
+      limit = this.memoryLimit;
+    }
+    // ASSUMPTION: a fadump kernel's own limit cuts its dump too: from 6.10 it builds the elfcorehdr
+    // from its memblock (for_each_mem_range), so memory above the limit is not in /proc/vmcore.
+    const maxAddr = this.memblock.enforceLimit(limit);
+    if (maxAddr === undefined) return;
+    // Assigned LMBs above the cut have no memory block here; unassigned ones may still be hot-added.
+    for (const [drc, lmb] of this.lmbs) if (lmb.present && lmb.base >= maxAddr) this.lmbs.delete(drc);
   }
 
   cmdlineParam(name: string): string | undefined {

@@ -27,6 +27,32 @@ export class Memblock {
     this.memory.splice(0, this.memory.length, ...out);
   }
 
+  /**
+   * memblock_enforce_memory_limit: cuts memory and reserved at the address where `limit` bytes of
+   * memory are reached (__find_max_addr); returns that address, or undefined when `limit` covers all
+   * memory (nothing is cut).
+   */
+  enforceLimit(limit: number): number | undefined {
+    if (limit >= this.physMemSize()) return undefined;
+    let left = limit;
+    let maxAddr: number | undefined;
+    for (const r of this.memory) {
+      if (left <= r.size) {
+        maxAddr = r.base + left;
+        break;
+      }
+      left -= r.size;
+    }
+    if (maxAddr === undefined) return undefined;
+    for (const list of [this.memory, this.reserved]) {
+      const kept = list.flatMap((r) =>
+        r.base >= maxAddr! ? [] : [{ base: r.base, size: Math.min(r.size, maxAddr! - r.base) }],
+      );
+      list.splice(0, list.length, ...kept);
+    }
+    return maxAddr;
+  }
+
   reserve(base: number, size: number): void {
     insertMerged(this.reserved, base, size);
   }

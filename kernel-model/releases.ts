@@ -64,6 +64,17 @@ export interface KernelBehaviour {
   hashParamRange: 'below-min-rma' | 'min-rma-to-boot-mem-top';
   /** parse_crashkernel refuses (-EINVAL) a size of all system RAM or more. */
   crashkernelBelowRam: boolean;
+  /**
+   * With `mem=`, fadump_reserve_mem raises memory_limit by the reserved area's size so the area may
+   * lie past it ("Adjusted memory_limit for firmware-assisted dump, now …"), or keeps the user's
+   * limit, which the area must then fit under.
+   */
+  memoryLimitForFadump: 'raised' | 'kept';
+  /**
+   * How early_init_devtree rounds the limit it enforces: memory_limit (or all memory) up to a page,
+   * or (6.10) a limit above memory dropped and the rest down to 16 MiB.
+   */
+  memoryLimitAlign: 'page-up' | '16m-down';
 }
 
 export interface ReleaseChange {
@@ -90,6 +101,8 @@ const BEFORE_6_10: KernelBehaviour = {
   casMinRma: 512 * 2 ** 20,
   hashParamRange: 'below-min-rma',
   crashkernelBelowRam: false,
+  memoryLimitForFadump: 'raised',
+  memoryLimitAlign: 'page-up',
 };
 
 export const RELEASE_CHANGES: readonly ReleaseChange[] = [
@@ -126,6 +139,19 @@ export const RELEASE_CHANGES: readonly ReleaseChange[] = [
     what: 'The fadump kernel appends the parameters it finds in the area to its command line ("Updated cmdline: ...").',
     scenario: 'bootargs-append',
     set: { appendBootargs: true },
+  },
+  {
+    since: '6.10',
+    commit: "powerpc/fadump: Don't update the user-specified memory limit",
+    what: 'With mem=, the reserved area must end within the limit ("Failed to find memory chunk for reservation!" otherwise, and fadump stays off); before, fadump_reserve_mem raised memory_limit by the area\'s size, or to the end of memory ("Adjusted memory_limit for firmware-assisted dump, now 0x…"), in the fadump kernel too.',
+    scenario: 'memory-limit',
+    set: { memoryLimitForFadump: 'kept' },
+  },
+  {
+    since: '6.10',
+    commit: 'powerpc/mm: Align memory_limit value specified using mem= kernel parameter',
+    what: 'early_init_devtree rounds the limit it enforces down to 16 MiB (the hash MMU maps the linear map in 16 MiB pages), and with "powerpc/mm: Update the memory limit based on direct mapping restrictions" drops a limit above memory; before, it rounded up to a page.',
+    set: { memoryLimitAlign: '16m-down' },
   },
   {
     since: '6.12',

@@ -32,8 +32,13 @@ export interface Crash {
   cpus: CrashTruth['cpus'];
   /** Memory assigned at the crash, less the reserved area: what the vmcore should hold. */
   expected: Range[];
-  /** Of `expected`, what lies below boot_mem_top outside the boot-memory regions (not dumped by design). */
+  /**
+   * Of `expected`, what is not dumped by design: below boot_mem_top outside the boot-memory regions,
+   * and memory the crashed kernel did not have (`beyondLimit`).
+   */
   notDumpedByDesign: Range[];
+  /** Of `expected`, memory above the crashed kernel's mem= limit. */
+  beyondLimit: Range[];
   /** Why firmware took no dump: fadump was not registered at the crash, and why not. */
   notTaken?: string;
   /** Crash-time memory and VMCOREINFO, when firmware took a dump. */
@@ -104,7 +109,8 @@ export class Partition {
     const f = k.fadump;
     const cut = { base: f.reserveStart, size: f.registered ? f.areaSize() : 0 };
     const expected = this.machine.blocks.assignedRanges().flatMap((r) => subtract(r, cut));
-    const notDumpedByDesign = belowBootMemTop(expected, k);
+    const beyondLimit = notTheKernels(expected, k);
+    const notDumpedByDesign = [...belowBootMemTop(expected, k), ...beyondLimit];
     this.map(
       phase,
       f.registered
@@ -117,7 +123,7 @@ export class Partition {
     this.snapshot = undefined;
     const regs = kind === 'nmi' ? k.systemReset(cpu) : k.panic(cpu, 'sysrq triggered crash');
     this.platform.completeDump();
-    const crash: Crash = { at, regs, cpus: this.stopped, expected, notDumpedByDesign };
+    const crash: Crash = { at, regs, cpus: this.stopped, expected, notDumpedByDesign, beyondLimit };
     if (unarmed) crash.notTaken = unarmed;
     if (this.snapshot && this.platform.dumpTaken()) {
       const keys = readVmcoreinfo(this.snapshot, k.order, SYMBOLS.vmcoreinfo_note);
@@ -212,6 +218,16 @@ function whyNotArmed(k: Kernel, midReRegistration: boolean): string {
 }
 
 /** Of `ranges`, what lies below boot_mem_top outside the boot-memory regions (added into holes). */
+/**
+ * Partition memory the crashed kernel did not have (above its mem= limit, memblock_enforce_memory_limit):
+ * no kernel used it, and a dump need not hold it.
+ */
+function notTheKernels(ranges: readonly Range[], k: Kernel): Range[] {
+  let out = [...ranges];
+  for (const m of k.memblock.memory) out = out.flatMap((r) => subtract(r, m));
+  return out;
+}
+
 function belowBootMemTop(ranges: readonly Range[], k: Kernel): Range[] {
   const f = k.fadump;
   if (!f.registered || f.bootMemTop === 0) return [];

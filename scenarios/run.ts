@@ -181,6 +181,7 @@ export async function runScenario(
         noteIds: platform.noteIds,
         ranges: crash.expected,
         notDumpedByDesign: crash.notDumpedByDesign,
+        beyondLimit: crash.beyondLimit,
         exclude: platform.reserved(),
         hints: presentRanges(capture.image),
         vmcoreinfo: crash.taken.vmcoreinfo,

@@ -139,6 +139,9 @@ export const SCENARIO_SCHEMA = z.strictObject({
             missingBytes: count.optional(),
             extraBytes: count.optional(),
             notDumpedByDesignBytes: count.optional(),
+            beyondLimitBytes: count
+              .optional()
+              .describe("memory above the crashed kernel's mem= limit, not dumped"),
             registerMismatches: count
               .optional()
               .describe('registers in CPU notes that differ from the CPU at the crash'),

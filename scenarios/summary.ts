@@ -119,6 +119,7 @@ export const NO_VERIFY: CycleSummary['verify'] = {
   missingBytes: null,
   extraBytes: null,
   notDumpedByDesignBytes: null,
+  beyondLimitBytes: null,
   registerMismatches: null,
   registersNotSavedByDesign: null,
   missingCpus: null,
@@ -190,9 +191,14 @@ export function verdict(c: CycleSummary): Verdict {
         : `exact: ${bytesText(held)} of memory, ${d.cpus.length} CPU notes and VMCOREINFO as they were at the crash`,
     );
   }
-  if (byDesign > 0)
+  const beyond = v.beyondLimitBytes ?? 0;
+  if (byDesign - beyond > 0)
     lines.push(
-      `${bytesText(byDesign)} added into a hole below boot_mem_top is not dumped, by design (Linux dumps boot memory and what lies above boot_mem_top)`,
+      `${bytesText(byDesign - beyond)} added into a hole below boot_mem_top is not dumped, by design (Linux dumps boot memory and what lies above boot_mem_top)`,
+    );
+  if (beyond > 0)
+    lines.push(
+      `${bytesText(beyond)} above the crashed kernel's mem= limit is not dumped, by design (that kernel never had it)`,
     );
   return { ok, dump, verify: lines, warnings: c.warnings };
 }

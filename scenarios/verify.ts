@@ -32,8 +32,13 @@ export interface CrashTruth {
   noteIds: 'logical' | 'pir';
   /** Memory assigned at the crash, less the fadump reserved area: what the dump should hold. */
   ranges: Range[];
-  /** Of ranges, memory Linux leaves out by design (added into a boot-memory hole). */
+  /**
+   * Of ranges, memory Linux leaves out by design: added into a boot-memory hole, or beyond the
+   * crashed kernel's mem= limit (`beyondLimit`).
+   */
   notDumpedByDesign: Range[];
+  /** Of ranges, memory above the crashed kernel's mem= limit: that kernel never had it. */
+  beyondLimit: Range[];
   /** Firmware-owned memory the dump boot legitimately rewrote: not compared. */
   exclude: readonly Range[];
   /** Where the file may hold data besides the snapshot's pages (see compareMemory). */
@@ -125,9 +130,12 @@ export interface Verification {
   /**
    * Of missingBytes, those Linux leaves out by design: memory added after registration into a
    * hole below boot_mem_top is neither boot memory nor above boot_mem_top, so it is not dumped
-   * (fadump_populate_elfcorehdr).
+   * (fadump_populate_elfcorehdr); and memory above the crashed kernel's mem= limit, which it never
+   * had (memblock_enforce_memory_limit).
    */
   notDumpedByDesignBytes: number;
+  /** Of notDumpedByDesignBytes, those above the crashed kernel's mem= limit. */
+  beyondLimitBytes: number;
   /** Registers a CPU note holds that differ from the CPU's at the crash (the first 100). */
   registerMismatches: RegisterMismatch[];
   /** Registers the firmware does not save (no field in its save area, or a named quirk), held as 0. */
@@ -229,6 +237,7 @@ export function verifyDump(reader: DumpReader, truth: CrashTruth): { dump: DumpS
     missingBytes: bytesNotIn(ranges, loads),
     extraBytes: bytesNotIn(loads, ranges),
     notDumpedByDesignBytes: bytesNotIn(truth.notDumpedByDesign, loads),
+    beyondLimitBytes: bytesNotIn(truth.beyondLimit, loads),
     registerMismatches: [],
     registersNotSavedByDesign: 0,
     missingCpus: [],

@@ -9,6 +9,7 @@ export const EXACT = {
   missingBytes: 0,
   extraBytes: 0,
   notDumpedByDesignBytes: 0,
+  beyondLimitBytes: 0,
   registerMismatches: [],
   registersNotSavedByDesign: expect.any(Number),
   missingCpus: [],

@@ -63,6 +63,8 @@ describe('crashkernel= for fadump', () => {
       ['crashkernel=4G-:1G@x', "crahskernel: Memory value expected after '@'"],
       ['crashkernel=x', 'crashkernel: memory value expected'],
       ['crashkernel=512M,foo', 'crashkernel: unrecognized char: ,'],
+      // The ,cma suffix came after 6.15 (Linux 6.16): to these releases it is an unrecognized char.
+      ['crashkernel=512M,cma', 'crashkernel: unrecognized char: ,'],
     ] as const) {
       const r = boot(arg);
       expect(r.size, arg).toBe(DEFAULT);

@@ -1,6 +1,8 @@
 // The release table (kernel-model/releases.ts): every row shows the behaviour of its release and
 // of the release before it, as the sources say (arch/powerpc/kernel/fadump.c, pseries/rtas-fadump.c
 // and prom_init.c of each release, the powerpc-6.10, 6.13 and 6.15 pull requests).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { asciiU64 } from '../../../emulator/struct.ts';
 import { DUMP_HEADER, DUMP_SECTION, SECTION_TYPE } from '../../../firmware/rtas/fadump-structs.ts';
@@ -16,7 +18,7 @@ import {
   releaseOf,
 } from '../../../kernel-model/releases.ts';
 import { libraryScenarios } from '../../../scenarios/library.ts';
-import { GiB, MiB, pseries } from '../../support/partition.ts';
+import { GiB, MiB, pseries, run } from '../../support/partition.ts';
 
 const APPEND = '/sys/kernel/fadump/bootargs_append';
 
@@ -183,6 +185,78 @@ describe('the parameter area in memory', () => {
     expect(removed).toHaveLength(1);
     expect(removed).not.toContain(top.drc);
     expect(top.present).toBe(true);
+  });
+});
+
+describe('6.10: mem= (memory_limit) kept, and rounded down to 16 MiB', () => {
+  const end = (k: { memblock: { endOfDram(): number } }) => k.memblock.endOfDram();
+
+  it('6.9 raises the limit by the reserved area ("Adjusted memory_limit", no prefix); 6.10 keeps it, so the area must fit under it', () => {
+    const old = pseries({ memory: 8 * GiB, seed: 3 }).boot('fadump=on mem=512M', { kernel: '6.9' });
+    // 320 MiB of boot memory, the area at boot_mem_top: 512 MiB + its 0x14020000 bytes.
+    expect(old.lines).toContain('Adjusted memory_limit for firmware-assisted dump, now 0x00000034020000');
+    expect(old.f.registered).toBe(true);
+    expect(end(old.k)).toBe(0x3402_0000);
+    expect(old.lines).toContain('Memory: 852096K/852096K available');
+
+    const now = pseries({ memory: 8 * GiB, seed: 3 }).boot('fadump=on mem=512M', { kernel: '6.10' });
+    expect(now.lines.join('\n')).not.toContain('Adjusted memory_limit');
+    expect(now.lines).toContain('fadump: Failed to find memory chunk for reservation!');
+    expect(now.f.registered).toBe(false);
+    expect(end(now.k)).toBe(512 * MiB);
+    // Under a limit the area fits in, 6.10 reserves and the limit stays the user's.
+    const fits = pseries({ memory: 8 * GiB, seed: 3 }).boot('fadump=on mem=4G', { kernel: '6.10' });
+    expect(fits.f.registered).toBe(true);
+    expect(end(fits.k)).toBe(4 * GiB);
+    expect([...fits.k.lmbs.values()].every((l) => l.base < 4 * GiB || !l.present)).toBe(true);
+  });
+
+  it('the default boot-memory size is truncated to the limit (both), and the 6.9 fadump kernel raises the limit too', () => {
+    // 64 GiB: 5% is 3 GiB (256 MiB multiples); under mem=2G it is 2 GiB.
+    const p = pseries({ memory: 64 * GiB, seed: 3 });
+    const a = p.boot('fadump=on mem=2G', { kernel: '6.9' });
+    expect(a.f.bootMemSize).toBe(2 * GiB);
+    expect(pseries({ memory: 64 * GiB, seed: 3 }).boot('fadump=on', { kernel: '6.9' }).f.bootMemSize).toBe(
+      3 * GiB,
+    );
+    a.k.panic(1, 'test');
+    const b = p.boot('fadump=on mem=2G', { kernel: '6.9' });
+    const adjusted = b.lines.findIndex((l) =>
+      l.startsWith('Adjusted memory_limit for firmware-assisted dump'),
+    );
+    expect(adjusted).toBeGreaterThan(-1);
+    expect(b.lines[adjusted + 1]).toBe('fadump: Firmware-assisted dump is active.');
+  });
+
+  it('the enforced limit: 6.9 rounds mem= up to a page, 6.10 down to 16 MiB; a limit above memory cuts nothing', () => {
+    const boot = (r: Release, mem: string) =>
+      pseries({ memory: 4 * GiB, seed: 3 }).boot(`mem=${mem}`, { kernel: r }).k;
+    expect(end(boot('6.9', '1000M'))).toBe(1000 * MiB);
+    expect(end(boot('6.10', '1000M'))).toBe(992 * MiB);
+    expect(end(boot('6.9', '1000001'))).toBe(1000001 + (65536 - (1000001 % 65536)));
+    expect(end(boot('6.10', '9G'))).toBe(4 * GiB);
+    expect(end(boot('6.9', '9G'))).toBe(4 * GiB);
+    // The last mem= counts.
+    expect(end(boot('6.10', '1G mem=2G'))).toBe(2 * GiB);
+  });
+
+  it('a fadump kernel given mem= (bootargs_append) keeps the dump area above its limit out of memblock', () => {
+    const { b } = cycle('6.10', '6.10', { append: 'mem=2G' });
+    expect(b.k.cmdline).toContain('mem=2G');
+    expect(b.lines).toContain(
+      'fadump: Reserving 3776MB of memory at 0x00000014000000 for preserving crash data',
+    );
+    expect(end(b.k)).toBe(2 * GiB);
+  });
+
+  it('so a 6.10+ dump taken under a smaller fadump-kernel limit misses memory, and the verdict says so', async () => {
+    const cut = await run({ memory: 4 * GiB, bootargsAppend: 'mem=2G' });
+    const v = JSON.parse(readFileSync(join(cut.dir, 'summary.json'), 'utf8')).cycles[0].verify;
+    expect([v.missingBytes, v.notDumpedByDesignBytes, v.beyondLimitBytes]).toEqual([2 * GiB, 0, 0]);
+    // Under the first kernel's own limit, what lies above it was never that kernel's: by design.
+    const own = await run({ memory: 4 * GiB, cmdline: 'fadump=on mem=2G' });
+    const w = JSON.parse(readFileSync(join(own.dir, 'summary.json'), 'utf8')).cycles[0].verify;
+    expect([w.missingBytes, w.beyondLimitBytes, w.mismatchedBytes]).toEqual([2 * GiB, 2 * GiB, 0]);
   });
 });
 

@@ -140,6 +140,7 @@ function truthOf(r: Awaited<ReturnType<typeof run>>, s: Summary): CrashTruth {
     noteIds: 'logical',
     ranges: s.crash.ranges.map((x) => ({ base: Number(x.start), size: Number(x.size) })),
     notDumpedByDesign: [],
+    beyondLimit: [],
     exclude: [],
     hints: [],
     vmcoreinfo: s.dump.vmcoreinfo,
