@@ -56,6 +56,11 @@ const ADDRESS_SPACE = 0x0300_1000;
 const BUFFER_HEADS = 0x0300_4000;
 const ANON_VMA = 0x0300_8000;
 
+const SECTION_MAP_AT = MEM_SECTION.offsetOf('section_mem_map');
+const USAGE_AT = MEM_SECTION.offsetOf('usage');
+/** The high 32 bits of the kernel's linear-map base (0xc000000000000000). */
+const KERNEL_VBASE_HI = Number(va(0) >> 32n);
+
 /** What a section is used for: a use code per section. */
 /** section_mem_map for each flags value, made once: millions of sections share a few. */
 const SECTION_MAPS: bigint[] = [];
@@ -367,12 +372,26 @@ export class Memmap {
     }
   }
 
+  /**
+   * One struct mem_section (MEM_SECTION's fields, at their offsets), written as 32-bit halves: a
+   * 64 TiB partition has four million sections, too many for an object and two BigInts each.
+   */
   private encodeSection(out: Uint8Array, at: number, s: number): void {
     const f = this.flags[s]!;
     if (!f) return;
     const r = Math.floor(s / SECTIONS_PER_ROOT);
     const usage = this.usageAt[r]! + (s % SECTIONS_PER_ROOT) * 16;
-    MEM_SECTION.encodeInto(out, at, { section_mem_map: sectionMemMap(f), usage: va(usage) }, this.o.order);
+    const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    const map = sectionMemMap(f);
+    this.put64(v, at + SECTION_MAP_AT, Number(map >> 32n), Number(map & 0xffff_ffffn));
+    // va(usage): the kernel's base above 2^32 plus a physical address below 2^53.
+    this.put64(v, at + USAGE_AT, KERNEL_VBASE_HI + Math.floor(usage / 2 ** 32), usage % 2 ** 32);
+  }
+
+  private put64(v: DataView, at: number, hi: number, lo: number): void {
+    const le = this.o.order === 'le';
+    v.setUint32(at + (le ? 4 : 0), hi >>> 0, le);
+    v.setUint32(at + (le ? 0 : 4), lo >>> 0, le);
   }
 
   /** The 1024 vmemmap pages of a chunk. */
