@@ -144,7 +144,7 @@ export function memBoundary(f: Fadump): number {
   const end = k.memblock.endOfDram();
   if (k.behaviour.memoryLimitForFadump === 'raised' && k.memoryLimit && k.memoryLimit < end) {
     const size = f.areaSize();
-    k.memoryLimit = k.memoryLimit + size < end ? k.memoryLimit + size : end;
+    k.memoryLimit = Math.min(k.memoryLimit + size, end);
     k.printk(
       KERN_INFO,
       '',

@@ -7,8 +7,13 @@
 // get the function.
 'use strict';
 
-const ANSI =
-  /[\u001B\u009B][[\]()#;?]*(?:\d{1,4}(?:[;:]\d{0,4})*)?[\dA-PR-TZcf-nq-uy=><~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B\\)/g;
+// ANSI escape sequences (colours, cursor moves: what yargs and cli-progress print); built from a
+// string because they begin with control characters.
+const [ESC, CSI, BEL] = [0x1b, 0x9b, 0x07].map((c) => String.fromCharCode(c));
+const ANSI = new RegExp(
+  `[${ESC}${CSI}][[\\]()#;?]*(?:\\d{1,4}(?:[;:]\\d{0,4})*)?[\\dA-PR-TZcf-nq-uy=><~]|${ESC}\\][^${BEL}${ESC}]*(?:${BEL}|${ESC}\\\\)`,
+  'g',
+);
 /** East Asian Wide and Fullwidth blocks (Unicode UAX #11), as [first, last] code points. */
 const WIDE = [
   [0x1100, 0x115f],
