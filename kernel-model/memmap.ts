@@ -381,12 +381,20 @@ export class Memmap {
     if (!f) return;
     const r = Math.floor(s / SECTIONS_PER_ROOT);
     const usage = this.usageAt[r]! + (s % SECTIONS_PER_ROOT) * 16;
-    const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    if (out !== this.sectionOut) {
+      this.sectionOut = out;
+      this.sectionView = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    }
+    const v = this.sectionView!;
     const map = sectionMemMap(f);
     this.put64(v, at + SECTION_MAP_AT, Number(map >> 32n), Number(map & 0xffff_ffffn));
     // va(usage): the kernel's base above 2^32 plus a physical address below 2^53.
     this.put64(v, at + USAGE_AT, KERNEL_VBASE_HI + Math.floor(usage / 2 ** 32), usage % 2 ** 32);
   }
+
+  /** The buffer encodeSection wrote last, and a view of it: one view per root page, not per section. */
+  private sectionOut?: Uint8Array;
+  private sectionView?: DataView;
 
   private put64(v: DataView, at: number, hi: number, lo: number): void {
     const le = this.o.order === 'le';
