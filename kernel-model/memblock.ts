@@ -2,6 +2,7 @@
 // describes and the ranges reserved from them.
 
 import type { Range } from '../emulator/memory-blocks.ts';
+import { subtract } from '../emulator/ranges.ts';
 
 export class Memblock {
   readonly memory: Range[] = [];
@@ -14,17 +15,7 @@ export class Memblock {
 
   /** memblock_remove: takes [base, base+size) out of memory, splitting ranges. */
   remove(base: number, size: number): void {
-    const end = base + size;
-    const out: Range[] = [];
-    for (const r of this.memory) {
-      const rEnd = r.base + r.size;
-      if (rEnd <= base || r.base >= end) out.push(r);
-      else {
-        if (r.base < base) out.push({ base: r.base, size: base - r.base });
-        if (rEnd > end) out.push({ base: end, size: rEnd - end });
-      }
-    }
-    this.memory.splice(0, this.memory.length, ...out);
+    cut(this.memory, base, size);
   }
 
   /**
@@ -44,12 +35,8 @@ export class Memblock {
       left -= r.size;
     }
     if (maxAddr === undefined) return undefined;
-    for (const list of [this.memory, this.reserved]) {
-      const kept = list.flatMap((r) =>
-        r.base >= maxAddr! ? [] : [{ base: r.base, size: Math.min(r.size, maxAddr! - r.base) }],
-      );
-      list.splice(0, list.length, ...kept);
-    }
+    cut(this.memory, maxAddr, Number.MAX_SAFE_INTEGER - maxAddr);
+    cut(this.reserved, maxAddr, Number.MAX_SAFE_INTEGER - maxAddr);
     return maxAddr;
   }
 
@@ -125,4 +112,9 @@ function insertMerged(list: Range[], base: number, size: number): void {
   keep.push({ base: start, size: end - start });
   keep.sort((a, b) => a.base - b.base);
   list.splice(0, list.length, ...keep);
+}
+
+/** memblock_remove_range: takes [base, base+size) out of `list`, splitting ranges. */
+function cut(list: Range[], base: number, size: number): void {
+  list.splice(0, list.length, ...list.flatMap((r) => subtract(r, { base, size })));
 }

@@ -9,7 +9,7 @@ import { FDT_HEADER } from '../emulator/dtb.ts';
 import type { Machine } from '../emulator/machine.ts';
 import type { Range } from '../emulator/memory-blocks.ts';
 import type { MemorySnapshot } from '../emulator/physical-memory.ts';
-import { subtract } from '../emulator/ranges.ts';
+import { subtract, without } from '../emulator/ranges.ts';
 import type { FirmwarePersonality } from '../firmware/rtas/personality.ts';
 import type { DumpImage } from '../kernel-model/dump-image.ts';
 import type { Kernel, KernelConfig } from '../kernel-model/kernel.ts';
@@ -223,9 +223,7 @@ function whyNotArmed(k: Kernel, midReRegistration: boolean): string {
  * no kernel used it, and a dump need not hold it.
  */
 function notTheKernels(ranges: readonly Range[], k: Kernel): Range[] {
-  let out = [...ranges];
-  for (const m of k.memblock.memory) out = out.flatMap((r) => subtract(r, m));
-  return out;
+  return without(ranges, k.memblock.memory);
 }
 
 function belowBootMemTop(ranges: readonly Range[], k: Kernel): Range[] {

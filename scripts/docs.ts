@@ -216,14 +216,17 @@ export function scenarioReference(): string {
 
 const SOURCE_DIRS = ['emulator', 'firmware', 'kernel-model', 'scenarios', 'cli'];
 
+/** The files under `dir` whose names end in `suffix`, depth first, in name order. */
+function filesUnder(dir: string, suffix: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((f) => {
+      const p = join(dir, f);
+      return statSync(p).isDirectory() ? filesUnder(p, suffix) : p.endsWith(suffix) ? [p] : [];
+    });
+}
+
 export function assumptionsDoc(repo: string): string {
-  const files = (dir: string): string[] =>
-    readdirSync(dir)
-      .sort()
-      .flatMap((f) => {
-        const p = join(dir, f);
-        return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
-      });
   const out = [
     '# Modelling assumptions',
     '',
@@ -232,7 +235,7 @@ export function assumptionsDoc(repo: string): string {
     '',
   ];
   for (const dir of SOURCE_DIRS) {
-    for (const file of files(join(repo, dir))) {
+    for (const file of filesUnder(join(repo, dir), '.ts')) {
       readFileSync(file, 'utf8')
         .split('\n')
         .forEach((line) => {
@@ -296,14 +299,7 @@ export function kernelReleasesDoc(): string {
 
 /** Every test title under test/, with its file relative to `repo`. */
 function testTitles(repo: string): { file: string; title: string }[] {
-  const walk = (dir: string): string[] =>
-    readdirSync(dir)
-      .sort()
-      .flatMap((f) => {
-        const p = join(dir, f);
-        return statSync(p).isDirectory() ? walk(p) : p.endsWith('.test.ts') ? [p] : [];
-      });
-  return walk(join(repo, 'test')).flatMap((file) =>
+  return filesUnder(join(repo, 'test'), '.test.ts').flatMap((file) =>
     [...readFileSync(file, 'utf8').matchAll(/\bit\((['"`])((?:(?!\1)[^\\]|\\.)*)\1/g)].map((m) => ({
       file: relative(repo, file),
       title: m[2]!.replace(/\\(.)/g, '$1'),
