@@ -41,22 +41,25 @@ export class CpuThread {
   ) {}
 }
 
+const ZERO: Registers = Object.freeze({
+  gpr: new Array<bigint>(32).fill(0n),
+  nip: 0n,
+  msr: 0n,
+  ctr: 0n,
+  lr: 0n,
+  xer: 0n,
+  cr: 0n,
+  dar: 0n,
+  dsisr: 0n,
+  trap: 0n,
+  orig_gpr3: 0n,
+  softe: 0n,
+  spr: Object.fromEntries(SPR_NAMES.map((n) => [n, 0n])) as Record<SprName, bigint>,
+});
+
+/** Registers all zero: a copy of one template (machines are built by the thousand in campaigns). */
 export function zeroRegisters(): Registers {
-  return {
-    gpr: Array.from({ length: 32 }, () => 0n),
-    nip: 0n,
-    msr: 0n,
-    ctr: 0n,
-    lr: 0n,
-    xer: 0n,
-    cr: 0n,
-    dar: 0n,
-    dsisr: 0n,
-    trap: 0n,
-    orig_gpr3: 0n,
-    softe: 0n,
-    spr: Object.fromEntries(SPR_NAMES.map((n) => [n, 0n])) as Record<SprName, bigint>,
-  };
+  return cloneRegisters(ZERO);
 }
 
 export function cloneRegisters(r: Registers): Registers {

@@ -72,43 +72,63 @@ const pad4 = (n: number) => (n + 3) & ~3;
 
 export function encodeDtb(root: DtNode, opts: DtbOptions = {}): Uint8Array {
   const enc = new TextEncoder();
-  const strings: number[] = [];
+  // Names are encoded once each: the strings block in first-use order, node names as met.
   const stringOffsets = new Map<string, number>();
-  const words: Uint8Array[] = [];
-  const u32 = (v: number) => {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, v);
-    words.push(b);
-  };
-  const padded = (bytes: Uint8Array) => {
-    const b = new Uint8Array(pad4(bytes.length));
-    b.set(bytes);
-    words.push(b);
-  };
+  const stringParts: Uint8Array[] = [];
+  let stringsSize = 0;
   const nameOff = (name: string) => {
     let off = stringOffsets.get(name);
     if (off === undefined) {
-      off = strings.length;
+      off = stringsSize;
       stringOffsets.set(name, off);
-      strings.push(...enc.encode(name), 0);
+      const b = enc.encode(`${name}\0`);
+      stringParts.push(b);
+      stringsSize += b.length;
     }
     return off;
   };
+  // First pass: the structure block's size, and every node name's bytes.
+  const nodeNames: Uint8Array[] = [];
+  const measure = (node: DtNode): number => {
+    const name = enc.encode(`${node.name}\0`);
+    nodeNames.push(name);
+    let n = 8 + pad4(name.length);
+    for (const [key, value] of node.props) {
+      nameOff(key);
+      n += 12 + pad4(value.length);
+    }
+    for (const c of node.children) n += measure(c);
+    return n;
+  };
+  const structSize = measure(root) + 4;
+  // Second pass: written in place (the buffer starts zeroed, so padding needs nothing).
+  const struct = new Uint8Array(structSize);
+  const view = new DataView(struct.buffer);
+  let at = 0;
+  let named = 0;
+  const u32 = (v: number) => {
+    view.setUint32(at, v);
+    at += 4;
+  };
+  const bytes = (b: Uint8Array) => {
+    struct.set(b, at);
+    at += pad4(b.length);
+  };
   const walk = (node: DtNode) => {
     u32(FDT_BEGIN_NODE);
-    padded(enc.encode(`${node.name}\0`));
+    bytes(nodeNames[named++]!);
     for (const [name, value] of node.props) {
       u32(FDT_PROP);
       u32(value.length);
-      u32(nameOff(name));
-      padded(value);
+      u32(stringOffsets.get(name)!);
+      bytes(value);
     }
     for (const c of node.children) walk(c);
     u32(FDT_END_NODE);
   };
   walk(root);
   u32(FDT_END);
-  const struct = concat(words);
+  const strings = concat(stringParts);
   const rsv = [...(opts.reserveMap ?? []), { address: 0n, size: 0n }];
   const offRsv = FDT_HEADER.size;
   const offStruct = offRsv + rsv.length * FDT_RESERVE_ENTRY.size;

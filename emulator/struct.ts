@@ -114,26 +114,34 @@ const NUMBER_RANGE: Readonly<Record<string, readonly [number, number]>> = {
   i32: [-0x80000000, 0x7fffffff],
 };
 
-/** Writes one scalar; `what` names it in an error (a function: the name is built only then). */
+const fieldName = (struct: string, field: string, index: number) =>
+  `${struct}.${field}${index < 0 ? '' : `[${index}]`}`;
+
+/** Writes one scalar; `struct`, `field` and `index` name it in an error. */
 function writeScalar(
   view: DataView,
   at: number,
   type: ScalarType,
   le: boolean,
   v: unknown,
-  what: () => string,
+  struct: string,
+  field: string,
+  index = -1,
 ): void {
   if (type === 'u64' || type === 'i64') {
-    if (typeof v !== 'bigint') throw new StructError(`${what()}: expected bigint, got ${typeof v}`);
+    if (typeof v !== 'bigint')
+      throw new StructError(`${fieldName(struct, field, index)}: expected bigint, got ${typeof v}`);
     const ok = type === 'u64' ? v >= 0n && v < U64_END : v >= I64_MIN && v < I64_END;
-    if (!ok) throw new StructError(`${what()}: ${v} does not fit ${type}`);
+    if (!ok) throw new StructError(`${fieldName(struct, field, index)}: ${v} does not fit ${type}`);
     if (type === 'u64') view.setBigUint64(at, v, le);
     else view.setBigInt64(at, v, le);
     return;
   }
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new StructError(`${what()}: expected integer`);
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw new StructError(`${fieldName(struct, field, index)}: expected integer`);
   const [min, max] = NUMBER_RANGE[type]!;
-  if (v < min! || v > max!) throw new StructError(`${what()}: ${v} does not fit ${type}`);
+  if (v < min! || v > max!)
+    throw new StructError(`${fieldName(struct, field, index)}: ${v} does not fit ${type}`);
   switch (type) {
     case 'u8':
       view.setUint8(at, v);
@@ -213,19 +221,19 @@ export function defineStruct<const Fs extends readonly Field[]>(def: {
         continue;
       }
       const v = rec[f.name];
-      const what = () => `${def.name}.${f.name}`;
       if (f.type === 'bytes') {
         if (!(v instanceof Uint8Array) || v.length !== f.size) {
-          throw new StructError(`${what()}: expected ${f.size} bytes`);
+          throw new StructError(`${def.name}.${f.name}: expected ${f.size} bytes`);
         }
         target.set(v, off);
       } else if (f.count !== undefined) {
         if (!Array.isArray(v) || v.length !== f.count)
-          throw new StructError(`${what()}: expected ${f.count} values`);
+          throw new StructError(`${def.name}.${f.name}: expected ${f.count} values`);
         const w = SCALAR_SIZE[f.type];
-        v.forEach((e, j) => writeScalar(view, off + j * w, f.type, le, e, () => `${what()}[${j}]`));
+        for (let j = 0; j < v.length; j++)
+          writeScalar(view, off + j * w, f.type, le, v[j], def.name, f.name, j);
       } else {
-        writeScalar(view, off, f.type, le, v, what);
+        writeScalar(view, off, f.type, le, v, def.name, f.name);
       }
     }
   };
@@ -239,15 +247,18 @@ export function defineStruct<const Fs extends readonly Field[]>(def: {
     }
     const view = viewOf(bytes);
     const out: Record<string, unknown> = {};
-    def.fields.forEach((f, i) => {
-      if (f.reserved) return;
+    for (let i = 0; i < def.fields.length; i++) {
+      const f = def.fields[i]!;
+      if (f.reserved) continue;
       const off = at + layout[i]!.offset;
       if (f.type === 'bytes') out[f.name] = bytes.slice(off, off + f.size);
       else if (f.count !== undefined) {
         const w = SCALAR_SIZE[f.type];
-        out[f.name] = Array.from({ length: f.count }, (_, j) => readScalar(view, off + j * w, f.type, le));
+        const values = new Array<number | bigint>(f.count);
+        for (let j = 0; j < f.count; j++) values[j] = readScalar(view, off + j * w, f.type, le);
+        out[f.name] = values;
       } else out[f.name] = readScalar(view, off, f.type, le);
-    });
+    }
     return out as V;
   };
 

@@ -219,9 +219,22 @@ export function annotateStructures(
 ): AnnotatedStruct[] {
   return located.map((s) => {
     const n = Math.min(s.count, maxEntries);
-    const parts = Array.from({ length: n }, (_, i) => s.table.annotate(readStruct(s, mem, i), s.order));
-    if (s.count > n) parts.push(`... ${s.count - n} more entries`);
-    return { name: s.name, title: s.title, text: parts.join('\n') };
+    // The bytes are read now, as they are at this moment; the text is made when first asked for
+    // (a campaign's cases never ask).
+    const entries = Array.from({ length: n }, (_, i) => readStruct(s, mem, i));
+    let text: string | undefined;
+    return {
+      name: s.name,
+      title: s.title,
+      get text() {
+        if (text === undefined) {
+          const parts = entries.map((bytes) => s.table.annotate(bytes, s.order));
+          if (s.count > n) parts.push(`... ${s.count - n} more entries`);
+          text = parts.join('\n');
+        }
+        return text;
+      },
+    };
   });
 }
 
