@@ -8,6 +8,7 @@ export type { ElfDumpContents } from '../dump/elf-reader.ts';
 export { DUMP_FORMATS, type DumpFormatName, formatOf, withDump } from '../dump/formats.ts';
 export type { KdumpContents } from '../dump/kdump-reader.ts';
 export { DISK_DUMP_HEADER, KDUMP_SUB_HEADER } from '../dump/kdump-structs.ts';
+export { VMLINUX_STRUCTS, type VmlinuxOptions, writeVmlinux } from '../dump/vmlinux-writer.ts';
 export type { DtNode } from '../emulator/device-tree.ts';
 export { DtbError, decodeDtb } from '../emulator/dtb.ts';
 export type { SimEvent } from '../emulator/events.ts';
@@ -18,6 +19,7 @@ export { type CrashPoint, Scenario } from '../scenarios/builder.ts';
 export { EventLog } from '../scenarios/event-log.ts';
 export { checkExpectations } from '../scenarios/expectations.ts';
 export { formatMemoryMap, type MemoryMap, memoryMap } from '../scenarios/memory-map.ts';
+export { writeBytes } from '../scenarios/outputs.ts';
 export { renderReport } from '../scenarios/report.ts';
 export {
   type CycleSummary,

@@ -9,6 +9,7 @@ export {
   KERNEL_ALIASES,
   KERNEL_NAMES,
   type KernelName,
+  osrelease,
   RELEASE_NAMES,
   type Release,
   releaseOf,

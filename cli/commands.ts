@@ -10,11 +10,16 @@ import {
   DtbError,
   DumpFileError,
   errnoCause,
+  type KernelName,
+  osrelease,
   type RunOptions,
+  releaseOf,
   runScenario,
   ScenarioError,
   validateRunOptions,
   verdict,
+  writeBytes,
+  writeVmlinux,
 } from '../api/core.ts';
 import { paint } from './colour.ts';
 import { explain } from './explain.ts';
@@ -175,4 +180,13 @@ export function inspectCommand(file: string, json: boolean, page?: number, dmesg
   process.stdout.write(`${r.text}\n`);
   for (const w of r.warnings) process.stderr.write(`fadump-sim: warning: ${file}: ${w}\n`);
   if (r.warnings.length) process.exitCode = EXIT_DUMP_FAILED;
+}
+
+/** `vmlinux FILE`: the vmlinux of a release and byte order, as `run` writes beside every dump. */
+export async function vmlinuxCommand(file: string, kernel: KernelName, order: 'le' | 'be'): Promise<void> {
+  const release = osrelease(releaseOf(kernel));
+  await writeBytes(file, writeVmlinux({ order, osrelease: release }));
+  process.stdout.write(
+    `wrote ${file}: the vmlinux of Linux ${release} (${order === 'le' ? 'ppc64le' : 'ppc64'}), symbols and DWARF for crash and gdb\n`,
+  );
 }

@@ -106,7 +106,8 @@ function scenarioOptions<T>(y: Argv<T>) {
     .option('note-pids', {
       type: 'boolean',
       default: false,
-      describe: 'pr_pid = CPU + 1, crashing CPU first (gdb shows a thread per CPU)',
+      describe:
+        'pr_pid = CPU + 1, crashing CPU first: gdb shows a thread per CPU, but crash, which takes the i-th note for the i-th CPU, then gives CPUs the wrong registers',
     })
     .option('cmdline', { type: 'string', default: DEFAULT_RUN.cmdline, describe: 'Kernel command line' })
     .option('bootargs-append', {
@@ -270,7 +271,7 @@ function toRunOptions(a: ScenarioArgs, extra: Partial<RunOptions> = {}): RunOpti
   };
 }
 
-const COMMANDS = ['run', 'compare', 'check', 'list', 'explain', 'inspect'];
+const COMMANDS = ['run', 'compare', 'check', 'list', 'explain', 'inspect', 'vmlinux'];
 
 /** The text given for `--flag` on the command line (yargs has already turned it into a number). */
 function rawValue(argv: readonly string[], flag: string): string {
@@ -510,6 +511,27 @@ export async function main(argv: string[]): Promise<void> {
         const page = a.page === undefined ? undefined : physicalAddress(a.page);
         (await commands()).inspectCommand(a.file, a.json, page, a.dmesg === true);
       },
+    )
+    .command(
+      'vmlinux <file>',
+      'Write the vmlinux of a kernel release and byte order: the symbols and DWARF that crash and gdb need to open a dump (run writes one beside every vmcore)',
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true, describe: 'Where to write it' })
+          .option('kernel', {
+            type: 'string',
+            default: DEFAULT_RUN.kernel,
+            choices: KERNEL_NAMES,
+            describe: 'The release: legacy is 6.9, resilient the newest',
+          })
+          .option('endian', {
+            type: 'string',
+            default: DEFAULT_RUN.endian,
+            choices: ['le', 'be'],
+            describe: "The kernel's byte order (crash opens little-endian dumps only on this host)",
+          })
+          .example('$0 vmlinux vmlinux-6.10 --kernel 6.10', "the little-endian 6.10 kernel's vmlinux"),
+      async (a) => (await commands()).vmlinuxCommand(a.file, a.kernel as KernelName, a.endian as 'le' | 'be'),
     )
     // A number yargs could not read is NaN: say what was given instead.
     .middleware((a) => {

@@ -7,6 +7,30 @@ export type ByteOrder = 'be' | 'le';
 export type OrderRule = 'be' | 'native';
 export type ScalarType = 'u8' | 'u16' | 'u32' | 'u64' | 'i16' | 'i32' | 'i64';
 
+/**
+ * How a field reads as a member of the C structure, for the DWARF that describes the structure to
+ * gdb and crash (dump/dwarf.ts). The codec ignores it. Every part is optional: by default a field is
+ * a member of its own name whose type is the Linux typedef of its scalar type (u8 … u64, s16 … s64;
+ * `unsigned char[n]` for bytes), an array of it with `count`; reserved fields are padding.
+ */
+export interface CMember {
+  /**
+   * The member's C type (of one element with `count`): a base type or typedef ('unsigned long',
+   * 'atomic_long_t', 'char'), 'struct NAME' (the structure of that name) or a pointer to one of
+   * them ('struct prb_desc *', 'void *'). It must have the field's size (its element's size).
+   */
+  readonly type?: string;
+  /** The C name when it is not the field's (a member of a nested structure, say). */
+  readonly name?: string;
+  /**
+   * The field is a member of this member of the structure, a structure itself whose C type the
+   * table's `c.nested` names: a run of fields with the same `in` forms it, as C lays it out.
+   */
+  readonly in?: string;
+  /** Bit-fields that share the field's bytes, in the order C declares them. */
+  readonly bits?: readonly { readonly name: string; readonly width: number }[];
+}
+
 export interface ScalarField {
   readonly name: string;
   readonly type: ScalarType;
@@ -15,6 +39,7 @@ export interface ScalarField {
   readonly doc: string;
   /** Reserved/padding: not part of the value, encoded as zero, reported by `validate` if not zero. */
   readonly reserved?: boolean;
+  readonly c?: CMember;
 }
 
 export interface BytesField {
@@ -23,6 +48,12 @@ export interface BytesField {
   readonly size: number;
   readonly doc: string;
   readonly reserved?: boolean;
+  readonly c?: CMember;
+}
+
+/** The C side of a whole table: the structure types of its nested members (`CMember.in`). */
+export interface CStruct {
+  readonly nested?: Readonly<Record<string, string>>;
 }
 
 export type Field = ScalarField | BytesField;
@@ -50,7 +81,15 @@ export interface FieldLayout {
   readonly reserved: boolean;
 }
 
-const SCALAR_SIZE: Record<ScalarType, number> = { u8: 1, u16: 2, u32: 4, u64: 8, i16: 2, i32: 4, i64: 8 };
+export const SCALAR_SIZE: Record<ScalarType, number> = {
+  u8: 1,
+  u16: 2,
+  u32: 4,
+  u64: 8,
+  i16: 2,
+  i32: 4,
+  i64: 8,
+};
 
 export class StructError extends Error {}
 
@@ -60,6 +99,7 @@ export interface StructDef<Fs extends readonly Field[]> {
   readonly order: OrderRule;
   readonly spec: string;
   readonly fields: Fs;
+  readonly c?: CStruct;
   readonly layout: readonly FieldLayout[];
   offsetOf(name: Fs[number]['name']): number;
   encode(value: StructValue<Fs>, order?: ByteOrder): Uint8Array;
@@ -188,6 +228,7 @@ export function defineStruct<const Fs extends readonly Field[]>(def: {
   order: OrderRule;
   spec: string;
   fields: Fs;
+  c?: CStruct;
 }): StructDef<Fs> {
   const layout: FieldLayout[] = [];
   let offset = 0;
@@ -268,6 +309,7 @@ export function defineStruct<const Fs extends readonly Field[]>(def: {
     order: def.order,
     spec: def.spec,
     fields: def.fields,
+    ...(def.c && { c: def.c }),
     layout,
     offsetOf(name) {
       const l = byName.get(name);

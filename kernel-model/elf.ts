@@ -6,6 +6,7 @@ import type { Registers } from '../emulator/cpu-thread.ts';
 import { type ByteOrder, defineStruct, type StructValue } from '../emulator/struct.ts';
 
 export const EM_PPC64 = 21;
+export const ET_EXEC = 2;
 export const ET_CORE = 4;
 export const PT_NULL = 0;
 export const PT_LOAD = 1;
@@ -20,19 +21,19 @@ export const ELF64_EHDR = defineStruct({
   spec: 'System V gABI',
   fields: [
     { name: 'e_ident', type: 'bytes', size: 16, doc: '\\x7fELF, class 2, data 1 (LE) or 2 (BE), version 1' },
-    { name: 'e_type', type: 'u16', doc: 'ET_CORE (4)' },
+    { name: 'e_type', type: 'u16', doc: 'ET_CORE (4) for a vmcore, ET_EXEC (2) for the vmlinux' },
     { name: 'e_machine', type: 'u16', doc: 'EM_PPC64 (21)' },
     { name: 'e_version', type: 'u32', doc: '1' },
-    { name: 'e_entry', type: 'u64', doc: '0' },
+    { name: 'e_entry', type: 'u64', doc: '0; the vmlinux: _stext' },
     { name: 'e_phoff', type: 'u64', doc: '64: program headers right after this header' },
-    { name: 'e_shoff', type: 'u64', doc: '0: no sections' },
+    { name: 'e_shoff', type: 'u64', doc: '0: no sections (a vmcore); the section headers (the vmlinux)' },
     { name: 'e_flags', type: 'u32', doc: '2 = ELFv2 ABI (ppc64le), 1 = ELFv1 (ppc64)' },
     { name: 'e_ehsize', type: 'u16', doc: '64' },
     { name: 'e_phentsize', type: 'u16', doc: '56' },
     { name: 'e_phnum', type: 'u16', doc: 'program headers' },
-    { name: 'e_shentsize', type: 'u16', doc: '0' },
-    { name: 'e_shnum', type: 'u16', doc: '0' },
-    { name: 'e_shstrndx', type: 'u16', doc: '0' },
+    { name: 'e_shentsize', type: 'u16', doc: '0, or 64 with sections' },
+    { name: 'e_shnum', type: 'u16', doc: 'section headers' },
+    { name: 'e_shstrndx', type: 'u16', doc: 'the section holding section names' },
   ],
 } as const);
 
@@ -69,6 +70,42 @@ export const ELF64_NHDR = defineStruct({
   ],
 } as const);
 
+/** Section header (System V gABI, "Sections"): the vmlinux's .text, .symtab, .debug_info, …. */
+export const ELF64_SHDR = defineStruct({
+  name: 'Elf64_Shdr',
+  size: 64,
+  order: 'native',
+  spec: 'System V ABI',
+  fields: [
+    { name: 'sh_name', type: 'u32', doc: 'offset of the name in .shstrtab' },
+    { name: 'sh_type', type: 'u32', doc: 'SHT_PROGBITS 1, SHT_SYMTAB 2, SHT_STRTAB 3, SHT_NOBITS 8' },
+    { name: 'sh_flags', type: 'u64', doc: 'SHF_WRITE 1, SHF_ALLOC 2, SHF_EXECINSTR 4' },
+    { name: 'sh_addr', type: 'u64', doc: 'virtual address of an allocated section' },
+    { name: 'sh_offset', type: 'u64', doc: 'file offset of the contents' },
+    { name: 'sh_size', type: 'u64', doc: 'bytes' },
+    { name: 'sh_link', type: 'u32', doc: 'the string table of a symbol table' },
+    { name: 'sh_info', type: 'u32', doc: 'a symbol table: index of the first global symbol' },
+    { name: 'sh_addralign', type: 'u64', doc: 'alignment' },
+    { name: 'sh_entsize', type: 'u64', doc: 'entry size of a table (24 for symbols)' },
+  ],
+} as const);
+
+/** Symbol table entry (System V gABI, "Symbol Table"). */
+export const ELF64_SYM = defineStruct({
+  name: 'Elf64_Sym',
+  size: 24,
+  order: 'native',
+  spec: 'System V ABI',
+  fields: [
+    { name: 'st_name', type: 'u32', doc: 'offset of the name in .strtab' },
+    { name: 'st_info', type: 'u8', doc: 'binding << 4 | type: STB_GLOBAL 1; STT_OBJECT 1, STT_FUNC 2' },
+    { name: 'st_other', type: 'u8', doc: 'visibility: STV_DEFAULT 0' },
+    { name: 'st_shndx', type: 'u16', doc: 'the section the symbol is in' },
+    { name: 'st_value', type: 'u64', doc: 'the virtual address' },
+    { name: 'st_size', type: 'u64', doc: 'bytes' },
+  ],
+} as const);
+
 /** struct pt_regs on ppc64 (arch/powerpc/include/asm/ptrace.h), 384 bytes = ELF_NGREG longs. */
 export const PT_REGS = defineStruct({
   name: 'pt_regs',
@@ -76,23 +113,28 @@ export const PT_REGS = defineStruct({
   order: 'native',
   spec: 'Linux arch/powerpc/include/uapi/asm/ptrace.h',
   fields: [
-    { name: 'gpr', type: 'u64', count: 32, doc: 'r0–r31' },
-    { name: 'nip', type: 'u64', doc: 'next instruction address' },
-    { name: 'msr', type: 'u64', doc: 'machine state register' },
-    { name: 'orig_gpr3', type: 'u64', doc: 'r3 at syscall entry' },
-    { name: 'ctr', type: 'u64', doc: 'count register' },
-    { name: 'link', type: 'u64', doc: 'link register' },
-    { name: 'xer', type: 'u64', doc: 'fixed-point exception register' },
-    { name: 'ccr', type: 'u64', doc: 'condition register' },
-    { name: 'softe', type: 'u64', doc: 'soft interrupt enable' },
-    { name: 'trap', type: 'u64', doc: 'interrupt vector the state was saved at' },
-    { name: 'dar', type: 'u64', doc: 'data address register' },
-    { name: 'dsisr', type: 'u64', doc: 'DSI status register' },
-    { name: 'result', type: 'u64', doc: 'syscall result' },
-    { name: 'ppr', type: 'u64', doc: 'program priority register' },
-    { name: 'exit_result', type: 'u64', doc: 'interrupt exit result' },
-    { name: 'kuap', type: 'u64', doc: 'kernel user access protection (AMR)' },
-    { name: 'iamr', type: 'u64', doc: 'instruction authority mask register' },
+    { name: 'gpr', type: 'u64', count: 32, doc: 'r0–r31', c: { type: 'unsigned long' } },
+    { name: 'nip', type: 'u64', doc: 'next instruction address', c: { type: 'unsigned long' } },
+    { name: 'msr', type: 'u64', doc: 'machine state register', c: { type: 'unsigned long' } },
+    { name: 'orig_gpr3', type: 'u64', doc: 'r3 at syscall entry', c: { type: 'unsigned long' } },
+    { name: 'ctr', type: 'u64', doc: 'count register', c: { type: 'unsigned long' } },
+    { name: 'link', type: 'u64', doc: 'link register', c: { type: 'unsigned long' } },
+    { name: 'xer', type: 'u64', doc: 'fixed-point exception register', c: { type: 'unsigned long' } },
+    { name: 'ccr', type: 'u64', doc: 'condition register', c: { type: 'unsigned long' } },
+    { name: 'softe', type: 'u64', doc: 'soft interrupt enable', c: { type: 'unsigned long' } },
+    {
+      name: 'trap',
+      type: 'u64',
+      doc: 'interrupt vector the state was saved at',
+      c: { type: 'unsigned long' },
+    },
+    { name: 'dar', type: 'u64', doc: 'data address register', c: { type: 'unsigned long' } },
+    { name: 'dsisr', type: 'u64', doc: 'DSI status register', c: { type: 'unsigned long' } },
+    { name: 'result', type: 'u64', doc: 'syscall result', c: { type: 'unsigned long' } },
+    { name: 'ppr', type: 'u64', doc: 'program priority register', c: { type: 'unsigned long' } },
+    { name: 'exit_result', type: 'u64', doc: 'interrupt exit result', c: { type: 'unsigned long' } },
+    { name: 'kuap', type: 'u64', doc: 'kernel user access protection (AMR)', c: { type: 'unsigned long' } },
+    { name: 'iamr', type: 'u64', doc: 'instruction authority mask register', c: { type: 'unsigned long' } },
   ],
 } as const);
 
@@ -104,21 +146,44 @@ export const ELF_PRSTATUS = defineStruct({
   size: 504,
   order: 'native',
   spec: 'Linux include/linux/elfcore.h, include/uapi/linux/elfcore.h (ppc64)',
+  c: { nested: { pr_info: 'elf_siginfo' } },
   fields: [
-    { name: 'si_signo', type: 'i32', doc: 'pr_info.si_signo' },
-    { name: 'si_code', type: 'i32', doc: 'pr_info.si_code' },
-    { name: 'si_errno', type: 'i32', doc: 'pr_info.si_errno' },
-    { name: 'pr_cursig', type: 'i16', doc: 'current signal; gdb reports the last note’s' },
+    { name: 'si_signo', type: 'i32', doc: 'pr_info.si_signo', c: { in: 'pr_info', type: 'int' } },
+    { name: 'si_code', type: 'i32', doc: 'pr_info.si_code', c: { in: 'pr_info', type: 'int' } },
+    { name: 'si_errno', type: 'i32', doc: 'pr_info.si_errno', c: { in: 'pr_info', type: 'int' } },
+    {
+      name: 'pr_cursig',
+      type: 'i16',
+      doc: 'current signal; gdb reports the last note’s',
+      c: { type: 'short' },
+    },
     { name: 'pad0', type: 'u16', doc: 'padding', reserved: true },
-    { name: 'pr_sigpend', type: 'u64', doc: 'pending signals' },
-    { name: 'pr_sighold', type: 'u64', doc: 'held signals' },
-    { name: 'pr_pid', type: 'i32', doc: '0 from the kernel; gdb needs unique non-zero ids' },
-    { name: 'pr_ppid', type: 'i32', doc: '' },
-    { name: 'pr_pgrp', type: 'i32', doc: '' },
-    { name: 'pr_sid', type: 'i32', doc: '' },
-    { name: 'pr_times', type: 'u64', count: 8, doc: 'pr_utime, pr_stime, pr_cutime, pr_cstime {sec, usec}' },
-    { name: 'pr_reg', type: 'u64', count: 48, doc: 'elf_gregset_t: struct pt_regs verbatim' },
-    { name: 'pr_fpvalid', type: 'i32', doc: '0' },
+    { name: 'pr_sigpend', type: 'u64', doc: 'pending signals', c: { type: 'unsigned long' } },
+    { name: 'pr_sighold', type: 'u64', doc: 'held signals', c: { type: 'unsigned long' } },
+    {
+      name: 'pr_pid',
+      type: 'i32',
+      doc: '0 from the kernel; gdb needs unique non-zero ids',
+      c: { type: 'pid_t' },
+    },
+    { name: 'pr_ppid', type: 'i32', doc: '', c: { type: 'pid_t' } },
+    { name: 'pr_pgrp', type: 'i32', doc: '', c: { type: 'pid_t' } },
+    { name: 'pr_sid', type: 'i32', doc: '', c: { type: 'pid_t' } },
+    {
+      name: 'pr_times',
+      type: 'u64',
+      count: 8,
+      doc: 'pr_utime, pr_stime, pr_cutime, pr_cstime {sec, usec}',
+      c: { type: 'long' },
+    },
+    {
+      name: 'pr_reg',
+      type: 'u64',
+      count: 48,
+      doc: 'elf_gregset_t: struct pt_regs verbatim',
+      c: { type: 'elf_greg_t' },
+    },
+    { name: 'pr_fpvalid', type: 'i32', doc: '0', c: { type: 'int' } },
     { name: 'pad1', type: 'u32', doc: 'padding', reserved: true },
   ],
 } as const);
@@ -128,12 +193,17 @@ export const PRSTATUS_NOTE_SIZE = 524;
 /** note_buf_t per CPU: the note plus room for the final empty note (CRASH_CORE_NOTE_BYTES). */
 export const NOTE_BUF_BYTES = 536;
 
-export function elfHeader(order: ByteOrder, phnum: number): Uint8Array {
+/** e_ident: \x7fELF, ELFCLASS64, the data encoding of the byte order, EV_CURRENT. */
+export function elfIdent(order: ByteOrder): Uint8Array {
   const ident = new Uint8Array(16);
   ident.set([0x7f, 0x45, 0x4c, 0x46, 2, order === 'le' ? 1 : 2, 1, 0]);
+  return ident;
+}
+
+export function elfHeader(order: ByteOrder, phnum: number): Uint8Array {
   return ELF64_EHDR.encode(
     {
-      e_ident: ident,
+      e_ident: elfIdent(order),
       e_type: ET_CORE,
       e_machine: EM_PPC64,
       e_version: 1,

@@ -30,7 +30,7 @@ import {
   releaseOf,
 } from './releases.ts';
 import { RtasFadump } from './rtas-fadump.ts';
-import { KERNEL_VBASE, loadKernelImage, PAGE_SIZE } from './vmlinux.ts';
+import { KERNEL_VBASE, linuxBanner, loadKernelImage, PAGE_SIZE } from './vmlinux.ts';
 
 export type { KernelName, Release } from './releases.ts';
 
@@ -132,7 +132,6 @@ export class Kernel {
       order: this.order,
       memoryEnd: this.memblock.endOfDram(),
       osrelease: this.osrelease,
-      banner: this.banner(),
     });
     this.ring = new PrintkRing(this.mem, this.order);
     this.printk(KERN_INFO, '', this.banner());
@@ -161,8 +160,7 @@ export class Kernel {
   }
 
   banner(): string {
-    const arch = this.order === 'le' ? 'ppc64le' : 'ppc64';
-    return `Linux version ${this.osrelease} (fadump-sim@${arch}) (gcc (Debian 12.2.0-14) 12.2.0) #1 SMP`;
+    return linuxBanner(this.osrelease, this.order);
   }
 
   /** memblock from /memory@0 and the assigned LMBs of ibm,dynamic-memory-v2 (Linux drmem). */

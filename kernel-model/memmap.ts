@@ -47,7 +47,7 @@ const KERNEL_SECTIONS = 0x1000_0000 / SECTION_BYTES;
 const CONTENTS = 24;
 const TEMPLATES = 6;
 /** sizeof(struct free_area) with 6 migrate types: 6 list heads and nr_free. */
-const FREE_AREA_SIZE = 6 * 16 + 8;
+export const FREE_AREA_SIZE = 6 * 16 + 8;
 const MIGRATE_MOVABLE = 1;
 
 /** Fixed kernel-data addresses the pointers in used pages hold (ASSUMPTION). */

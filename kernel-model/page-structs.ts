@@ -13,28 +13,42 @@ export const STRUCT_PAGE = defineStruct({
   size: 64,
   order: 'native',
   spec: 'Linux include/linux/mm_types.h (struct page), kernel/vmcore_info.c (the OFFSET(page.*) lines)',
+  c: { nested: { lru: 'list_head' } },
   fields: [
-    { name: 'flags', type: 'u64', doc: 'PG_* bits (enum pageflags)' },
-    { name: 'lru_next', type: 'u64', doc: 'lru.next (free list, LRU), or compound_head | 1 in a tail page' },
-    { name: 'lru_prev', type: 'u64', doc: 'lru.prev' },
+    { name: 'flags', type: 'u64', doc: 'PG_* bits (enum pageflags)', c: { type: 'unsigned long' } },
+    {
+      name: 'lru_next',
+      type: 'u64',
+      doc: 'lru.next (free list, LRU), or compound_head | 1 in a tail page',
+      c: { in: 'lru', name: 'next', type: 'struct list_head *' },
+    },
+    {
+      name: 'lru_prev',
+      type: 'u64',
+      doc: 'lru.prev',
+      c: { in: 'lru', name: 'prev', type: 'struct list_head *' },
+    },
     {
       name: 'mapping',
       type: 'u64',
       doc: 'the address_space of a cache page; anon_vma | 1 (PAGE_MAPPING_ANON) of an anonymous one',
+      c: { type: 'struct address_space *' },
     },
-    { name: 'index', type: 'u64', doc: 'offset in the mapping, in pages' },
+    { name: 'index', type: 'u64', doc: 'offset in the mapping, in pages', c: { type: 'unsigned long' } },
     {
       name: 'private',
       type: 'u64',
       doc: 'buffer heads of a cache page (with PG_private); the order of a free block',
+      c: { type: 'unsigned long' },
     },
     {
       name: '_mapcount',
       type: 'i32',
       doc: 'mappings - 1, or page_type: ~PG_buddy, ~PG_slab, ~PG_table, ~PG_offline',
+      c: { type: 'atomic_t' },
     },
-    { name: '_refcount', type: 'i32', doc: 'references; 0 when free' },
-    { name: 'memcg_data', type: 'u64', doc: 'the memory cgroup (0)' },
+    { name: '_refcount', type: 'i32', doc: 'references; 0 when free', c: { type: 'atomic_t' } },
+    { name: 'memcg_data', type: 'u64', doc: 'the memory cgroup (0)', c: { type: 'unsigned long' } },
   ],
 } as const);
 
@@ -49,8 +63,14 @@ export const MEM_SECTION = defineStruct({
       name: 'section_mem_map',
       type: 'u64',
       doc: "the mem_map less the section's first pfn (the vmemmap base with VMEMMAP) | SECTION_MARKED_PRESENT 1, HAS_MEM_MAP 2, IS_ONLINE 4, IS_EARLY 8",
+      c: { type: 'unsigned long' },
     },
-    { name: 'usage', type: 'u64', doc: 'struct mem_section_usage * (subsection map, pageblock flags)' },
+    {
+      name: 'usage',
+      type: 'u64',
+      doc: 'struct mem_section_usage * (subsection map, pageblock flags)',
+      c: { type: 'struct mem_section_usage *' },
+    },
   ],
 } as const);
 
@@ -61,9 +81,19 @@ export const VMEMMAP_BACKING = defineStruct({
   order: 'native',
   spec: 'Linux arch/powerpc/include/asm/book3s/64/pgalloc.h (struct vmemmap_backing), arch/powerpc/mm/init_64.c vmemmap_list_populate()',
   fields: [
-    { name: 'list', type: 'u64', doc: 'the next (older) entry; 0 ends the list' },
-    { name: 'phys', type: 'u64', doc: 'physical address of the backing memory' },
-    { name: 'virt_addr', type: 'u64', doc: 'the vmemmap address it backs' },
+    {
+      name: 'list',
+      type: 'u64',
+      doc: 'the next (older) entry; 0 ends the list',
+      c: { type: 'struct vmemmap_backing *' },
+    },
+    {
+      name: 'phys',
+      type: 'u64',
+      doc: 'physical address of the backing memory',
+      c: { type: 'unsigned long' },
+    },
+    { name: 'virt_addr', type: 'u64', doc: 'the vmemmap address it backs', c: { type: 'unsigned long' } },
   ],
 } as const);
 
@@ -74,7 +104,7 @@ export const MMU_PSIZE_DEF = defineStruct({
   order: 'native',
   spec: 'Linux arch/powerpc/include/asm/book3s/64/mmu.h (struct mmu_psize_def)',
   fields: [
-    { name: 'shift', type: 'u32', doc: 'log2 of the page size' },
+    { name: 'shift', type: 'u32', doc: 'log2 of the page size', c: { type: 'unsigned int' } },
     {
       name: 'rest',
       type: 'bytes',

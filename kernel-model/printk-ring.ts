@@ -22,19 +22,55 @@ export const PRINTK_RINGBUFFER = defineStruct({
   size: 80,
   order: 'native',
   spec: 'Linux kernel/printk/printk_ringbuffer.h',
+  c: { nested: { desc_ring: 'prb_desc_ring', text_data_ring: 'prb_data_ring' } },
   fields: [
-    { name: 'count_bits', type: 'u32', doc: 'desc_ring.count_bits' },
-    { name: 'pad0', type: 'u32', doc: '', reserved: true },
-    { name: 'descs', type: 'u64', doc: 'desc_ring.descs (virtual address)' },
-    { name: 'infos', type: 'u64', doc: 'desc_ring.infos (virtual address)' },
-    { name: 'head_id', type: 'u64', doc: 'desc_ring.head_id' },
-    { name: 'tail_id', type: 'u64', doc: 'desc_ring.tail_id' },
-    { name: 'size_bits', type: 'u32', doc: 'text_data_ring.size_bits' },
-    { name: 'pad1', type: 'u32', doc: '', reserved: true },
-    { name: 'data', type: 'u64', doc: 'text_data_ring.data (virtual address)' },
-    { name: 'head_lpos', type: 'u64', doc: 'text_data_ring.head_lpos' },
-    { name: 'tail_lpos', type: 'u64', doc: 'text_data_ring.tail_lpos' },
-    { name: 'fail', type: 'u64', doc: 'failed reservations' },
+    {
+      name: 'count_bits',
+      type: 'u32',
+      doc: 'desc_ring.count_bits',
+      c: { in: 'desc_ring', type: 'unsigned int' },
+    },
+    { name: 'pad0', type: 'u32', doc: '', reserved: true, c: { in: 'desc_ring' } },
+    {
+      name: 'descs',
+      type: 'u64',
+      doc: 'desc_ring.descs (virtual address)',
+      c: { in: 'desc_ring', type: 'struct prb_desc *' },
+    },
+    {
+      name: 'infos',
+      type: 'u64',
+      doc: 'desc_ring.infos (virtual address)',
+      c: { in: 'desc_ring', type: 'struct printk_info *' },
+    },
+    { name: 'head_id', type: 'u64', doc: 'desc_ring.head_id', c: { in: 'desc_ring', type: 'atomic_long_t' } },
+    { name: 'tail_id', type: 'u64', doc: 'desc_ring.tail_id', c: { in: 'desc_ring', type: 'atomic_long_t' } },
+    {
+      name: 'size_bits',
+      type: 'u32',
+      doc: 'text_data_ring.size_bits',
+      c: { in: 'text_data_ring', type: 'unsigned int' },
+    },
+    { name: 'pad1', type: 'u32', doc: '', reserved: true, c: { in: 'text_data_ring' } },
+    {
+      name: 'data',
+      type: 'u64',
+      doc: 'text_data_ring.data (virtual address)',
+      c: { in: 'text_data_ring', type: 'char *' },
+    },
+    {
+      name: 'head_lpos',
+      type: 'u64',
+      doc: 'text_data_ring.head_lpos',
+      c: { in: 'text_data_ring', type: 'atomic_long_t' },
+    },
+    {
+      name: 'tail_lpos',
+      type: 'u64',
+      doc: 'text_data_ring.tail_lpos',
+      c: { in: 'text_data_ring', type: 'atomic_long_t' },
+    },
+    { name: 'fail', type: 'u64', doc: 'failed reservations', c: { type: 'atomic_long_t' } },
   ],
 } as const);
 
@@ -43,10 +79,26 @@ export const PRB_DESC = defineStruct({
   size: 24,
   order: 'native',
   spec: 'Linux kernel/printk/printk_ringbuffer.h',
+  c: { nested: { text_blk_lpos: 'prb_data_blk_lpos' } },
   fields: [
-    { name: 'state_var', type: 'u64', doc: '(state << 62) | id; 1 committed, 2 finalized, 3 reusable' },
-    { name: 'begin', type: 'u64', doc: 'text_blk_lpos.begin' },
-    { name: 'next', type: 'u64', doc: 'text_blk_lpos.next' },
+    {
+      name: 'state_var',
+      type: 'u64',
+      doc: '(state << 62) | id; 1 committed, 2 finalized, 3 reusable',
+      c: { type: 'atomic_long_t' },
+    },
+    {
+      name: 'begin',
+      type: 'u64',
+      doc: 'text_blk_lpos.begin',
+      c: { in: 'text_blk_lpos', type: 'unsigned long' },
+    },
+    {
+      name: 'next',
+      type: 'u64',
+      doc: 'text_blk_lpos.next',
+      c: { in: 'text_blk_lpos', type: 'unsigned long' },
+    },
   ],
 } as const);
 
@@ -60,9 +112,37 @@ export const PRINTK_INFO = defineStruct({
     { name: 'ts_nsec', type: 'u64', doc: 'timestamp, ns since boot' },
     { name: 'text_len', type: 'u16', doc: 'length of the text' },
     { name: 'facility', type: 'u8', doc: 'syslog facility' },
-    { name: 'flags_level', type: 'u8', doc: 'flags:5, level:3 (level in bits 7..5 on LE, 2..0 on BE)' },
+    {
+      name: 'flags_level',
+      type: 'u8',
+      doc: 'flags:5, level:3 (level in bits 7..5 on LE, 2..0 on BE)',
+      c: {
+        bits: [
+          { name: 'flags', width: 5 },
+          { name: 'level', width: 3 },
+        ],
+      },
+    },
     { name: 'caller_id', type: 'u32', doc: 'thread or CPU id' },
-    { name: 'dev_info', type: 'bytes', size: 64, doc: 'dev_printk_info: subsystem[16], device[48]' },
+    {
+      name: 'dev_info',
+      type: 'bytes',
+      size: 64,
+      doc: 'dev_printk_info: subsystem[16], device[48]',
+      c: { type: 'struct dev_printk_info' },
+    },
+  ],
+} as const);
+
+/** struct dev_printk_info: the device a record is about (empty for the model's records). */
+export const DEV_PRINTK_INFO = defineStruct({
+  name: 'dev_printk_info',
+  size: 64,
+  order: 'native',
+  spec: 'Linux include/linux/dev_printk.h',
+  fields: [
+    { name: 'subsystem', type: 'bytes', size: 16, doc: 'PRINTK_INFO_SUBSYSTEM_LEN', c: { type: 'char' } },
+    { name: 'device', type: 'bytes', size: 48, doc: 'PRINTK_INFO_DEVICE_LEN', c: { type: 'char' } },
   ],
 } as const);
 

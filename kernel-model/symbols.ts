@@ -11,6 +11,8 @@ export const OSRELEASE = osrelease(NEWEST);
 /** ASSUMPTION: the layout of our vmlinux (any layout below 128 MiB serves). */
 export const SYMBOLS = {
   _stext: 0x0000_0000,
+  /** The banner "Linux version …\n" that start_kernel prints first (init/version-timestamp.c). */
+  linux_banner: 0x018f_0000,
   init_uts_ns: 0x0190_0000,
   prb: 0x0190_1000,
   printk_rb_static: 0x0190_1100,

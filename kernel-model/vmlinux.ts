@@ -3,7 +3,7 @@
 // capture kernel overwrites the crashed kernel's copy in boot memory.
 
 import type { PhysicalMemory } from '../emulator/physical-memory.ts';
-import type { ByteOrder } from '../emulator/struct.ts';
+import { type ByteOrder, defineStruct } from '../emulator/struct.ts';
 import { PrintkRing } from './printk-ring.ts';
 import { PAGE_SIZE, SYMBOLS } from './symbols.ts';
 import { vmcoreinfoText, writeVmcoreinfoNote } from './vmcoreinfo.ts';
@@ -17,61 +17,133 @@ export {
   va,
 } from './symbols.ts';
 
-const TEXT_BYTES = 4 * PAGE_SIZE;
+/** Bytes of kernel text the image holds at _stext. */
+export const TEXT_BYTES = 4 * PAGE_SIZE;
 const UTS_FIELD = 65;
+const utsName = (name: string, doc: string) =>
+  ({ name, type: 'bytes', size: UTS_FIELD, doc, c: { in: 'name', type: 'char' } }) as const;
+
+/** struct uts_namespace as far as the model fills it: its new_utsname, at init_uts_ns. */
+export const UTS_NAMESPACE = defineStruct({
+  name: 'uts_namespace',
+  size: 6 * UTS_FIELD,
+  order: 'native',
+  spec: 'Linux include/linux/utsname.h (struct uts_namespace), include/uapi/linux/utsname.h (struct new_utsname)',
+  c: { nested: { name: 'new_utsname' } },
+  fields: [
+    utsName('sysname', '"Linux"'),
+    utsName('nodename', 'the host name'),
+    utsName('release', 'the kernel release (uname -r)'),
+    utsName('version', '"#1 SMP"'),
+    utsName('machine', '"ppc64le" or "ppc64"'),
+    utsName('domainname', '"(none)"'),
+  ],
+} as const);
+
+/**
+ * ASSUMPTION: a minimal struct task_struct, only so that the debugger has one (crash refuses a vmlinux
+ * without it, even in --minimal mode). No task of the model's is in memory.
+ */
+export const TASK_STRUCT = defineStruct({
+  name: 'task_struct',
+  size: 32,
+  order: 'native',
+  spec: 'Linux include/linux/sched.h (a minimal subset)',
+  fields: [
+    { name: '__state', type: 'u32', doc: 'TASK_RUNNING 0, …', c: { type: 'unsigned int' } },
+    { name: 'pid', type: 'i32', doc: 'the task id', c: { type: 'pid_t' } },
+    { name: 'stack', type: 'u64', doc: 'the kernel stack', c: { type: 'void *' } },
+    {
+      name: 'comm',
+      type: 'bytes',
+      size: 16,
+      doc: 'the executable name (TASK_COMM_LEN)',
+      c: { type: 'char' },
+    },
+  ],
+} as const);
 
 export interface KernelImageOptions {
   order: ByteOrder;
   /** End of RAM in bytes (sizes mem_map). */
   memoryEnd: number;
   osrelease: string;
-  banner: string;
 }
 
-/** Text made once per release, as whole pages that memory shares and never writes. */
+/** The banner start_kernel prints, and linux_banner holds with a newline (init/version-timestamp.c). */
+export function linuxBanner(osrelease: string, order: ByteOrder): string {
+  const arch = order === 'le' ? 'ppc64le' : 'ppc64';
+  return `Linux version ${osrelease} (fadump-sim@${arch}) (gcc (Debian 12.2.0-14) 12.2.0) #1 SMP`;
+}
+
+/** linux_banner's bytes: the banner, a newline and the NUL. */
+export function linuxBannerBytes(osrelease: string, order: ByteOrder): Uint8Array {
+  return new TextEncoder().encode(`${linuxBanner(osrelease, order)}\n\0`);
+}
+
+/** Text made once per release and byte order, as whole pages that memory shares and never writes. */
 const texts = new Map<string, Uint8Array[]>();
 
-/** "text": a pattern fixed by the release, identical for every boot of this vmlinux. */
-function textPages(osrelease: string): Uint8Array[] {
-  let pages = texts.get(osrelease);
+/** The text at _stext, page by page: identical for every boot of this vmlinux. */
+export function textPages(osrelease: string, order: ByteOrder): Uint8Array[] {
+  const key = `${osrelease}/${order}`;
+  let pages = texts.get(key);
   if (!pages) {
-    const text = makeText(osrelease);
+    const text = makeText(osrelease, order);
     pages = Array.from({ length: TEXT_BYTES / PAGE_SIZE }, (_, i) =>
       text.slice(i * PAGE_SIZE, (i + 1) * PAGE_SIZE),
     );
-    texts.set(osrelease, pages);
+    texts.set(key, pages);
   }
   return pages;
 }
 
-function makeText(osrelease: string): Uint8Array {
-  const out = new Uint8Array(TEXT_BYTES);
+/** The first immediate of the text: a number fixed by the release. */
+export function textSeed(osrelease: string): number {
   let x = 0x9e3779b9;
   for (const c of osrelease) x = Math.imul(x ^ c.charCodeAt(0), 0x01000193) >>> 0;
-  for (let i = 0; i < out.length; i += 4) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = x >>> 24;
-    out[i + 1] = x >>> 16;
-    out[i + 2] = x >>> 8;
-    out[i + 3] = x;
-  }
+  return x & 0x7fff;
+}
+
+/**
+ * ASSUMPTION: the text is one instruction repeated with a counting immediate, `li r3,n` (addi r3,0,n:
+ * 0x38600000 | n) from n = textSeed(release), so that a disassembler shows what the model wrote.
+ */
+export function textWord(osrelease: string, index: number): number {
+  return (0x38600000 | ((textSeed(osrelease) + index) & 0x7fff)) >>> 0;
+}
+
+function makeText(osrelease: string, order: ByteOrder): Uint8Array {
+  const out = new Uint8Array(TEXT_BYTES);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < TEXT_BYTES / 4; i++) view.setUint32(4 * i, textWord(osrelease, i), order === 'le');
   return out;
 }
 
 /** Loads the image as a fresh boot does: text, data, an empty printk ring, the vmcoreinfo note. */
 export function loadKernelImage(mem: PhysicalMemory, opts: KernelImageOptions): void {
-  mem.writePages(SYMBOLS._stext, textPages(opts.osrelease));
-  const uts = new Uint8Array(6 * UTS_FIELD);
-  const fields = [
-    'Linux',
-    'fadump-sim',
-    opts.osrelease,
-    '#1 SMP',
-    opts.order === 'le' ? 'ppc64le' : 'ppc64',
-    '(none)',
-  ];
-  fields.forEach((f, i) => uts.set(new TextEncoder().encode(f), i * UTS_FIELD));
-  mem.write(SYMBOLS.init_uts_ns, uts);
+  mem.writePages(SYMBOLS._stext, textPages(opts.osrelease, opts.order));
+  mem.write(SYMBOLS.linux_banner, linuxBannerBytes(opts.osrelease, opts.order));
+  const text = new TextEncoder();
+  const field = (v: string) => {
+    const b = new Uint8Array(UTS_FIELD);
+    b.set(text.encode(v).subarray(0, UTS_FIELD - 1));
+    return b;
+  };
+  mem.write(
+    SYMBOLS.init_uts_ns,
+    UTS_NAMESPACE.encode(
+      {
+        sysname: field('Linux'),
+        nodename: field('fadump-sim'),
+        release: field(opts.osrelease),
+        version: field('#1 SMP'),
+        machine: field(opts.order === 'le' ? 'ppc64le' : 'ppc64'),
+        domainname: field('(none)'),
+      },
+      opts.order,
+    ),
+  );
   mem.writeU64(SYMBOLS.clear_seq, 0n, opts.order);
   new PrintkRing(mem, opts.order).init();
   writeVmcoreinfoNote(

@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MemoryFile } from '../dump/dump-file.ts';
 import { DUMP_FORMATS, type DumpFormatName, withDump } from '../dump/formats.ts';
+import { writeVmlinux } from '../dump/vmlinux-writer.ts';
 import { fmtSize, Machine } from '../emulator/machine.ts';
 import { asOutputError, probeFileSize } from '../emulator/output-guard.ts';
 import type { MemorySnapshot } from '../emulator/physical-memory.ts';
@@ -193,7 +194,21 @@ export async function runScenario(
       // What the kdump service saves first: the crashed kernel's log, read from the dump.
       const dmesgName = cycle === 1 ? 'vmcore-dmesg.txt' : `vmcore-dmesg.${cycle}.txt`;
       if (onDisk) await writeText(out(dmesgName), read.dmesg.length ? `${read.dmesg.join('\n')}\n` : '');
-      summary.dump = { status: 'captured', vmcore: name, bytes, dmesg: dmesgName, ...read.dump };
+      // The crashed kernel's vmlinux, with the symbols and DWARF crash and gdb need beside a vmcore.
+      const vmlinuxName = cycle === 1 ? 'vmlinux' : `vmlinux.${cycle}`;
+      if (onDisk)
+        await writeBytes(
+          out(vmlinuxName),
+          writeVmlinux({ order: crashed.order, osrelease: crashed.osrelease }),
+        );
+      summary.dump = {
+        status: 'captured',
+        vmcore: name,
+        bytes,
+        dmesg: dmesgName,
+        vmlinux: vmlinuxName,
+        ...read.dump,
+      };
       summary.verify = read.verify;
       if (capture.opalcore) {
         const ocName = cycle === 1 ? 'opalcore' : `opalcore.${cycle}`;
@@ -248,7 +263,7 @@ export async function runScenario(
     outputs: onDisk
       ? [
           ...cycles.flatMap((c) =>
-            [c.dump.vmcore, c.dump.dmesg, c.dump.opalcore].filter((n): n is string => !!n),
+            [c.dump.vmcore, c.dump.dmesg, c.dump.vmlinux, c.dump.opalcore].filter((n): n is string => !!n),
           ),
           ...dtbNames,
           'summary.json',

@@ -49,7 +49,12 @@ export const SCENARIO_SCHEMA = z.strictObject({
         .max(0xffffffff)
         .optional()
         .describe('seed of every random choice; default 1'),
-      notePids: z.boolean().optional().describe('pr_pid = CPU + 1, crashing CPU first (for gdb)'),
+      notePids: z
+        .boolean()
+        .optional()
+        .describe(
+          'pr_pid = CPU + 1, crashing CPU first (for gdb; crash then gives CPUs the wrong registers)',
+        ),
       bootMemRegions: z
         .number()
         .int()

@@ -34,6 +34,8 @@ export interface CycleSummary {
     opalcore?: string;
     /** The crashed kernel's log read from the dump, as vmcore-dmesg prints it (the kdump service's vmcore-dmesg.txt). */
     dmesg?: string;
+    /** The crashed kernel's vmlinux (symbols and DWARF), for crash and gdb. */
+    vmlinux?: string;
   };
   hotplug: HotplugSummary;
   elfcorehdrOverflowBytes: number;

@@ -4,9 +4,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
+import { cDeclaration, DWARF_CU_HEADER } from '../dump/dwarf.ts';
 import { DISK_DUMP_HEADER, KDUMP_SUB_HEADER, PAGE_DESC } from '../dump/kdump-structs.ts';
+import { VMLINUX_STRUCTS } from '../dump/vmlinux-writer.ts';
 import { FDT_HEADER, FDT_RESERVE_ENTRY } from '../emulator/dtb.ts';
-import type { FieldLayout } from '../emulator/struct.ts';
+import type { Field, FieldLayout } from '../emulator/struct.ts';
 import {
   HDAT_REG_ENTRY,
   HDAT_THREAD_HEADER,
@@ -26,9 +28,18 @@ import {
 } from '../firmware/rtas/fadump-structs.ts';
 import { PERSONALITIES, QEMU_QUIRKS, type QuirkName } from '../firmware/rtas/personality.ts';
 import { CRASH_INFO_HEADER, CRASH_INFO_HEADER_OLD } from '../kernel-model/crash-info-header.ts';
-import { ELF_PRSTATUS, ELF64_EHDR, ELF64_NHDR, ELF64_PHDR, PT_REGS } from '../kernel-model/elf.ts';
+import {
+  ELF_PRSTATUS,
+  ELF64_EHDR,
+  ELF64_NHDR,
+  ELF64_PHDR,
+  ELF64_SHDR,
+  ELF64_SYM,
+  PT_REGS,
+} from '../kernel-model/elf.ts';
 import { OPAL_FADUMP_MEM_STRUCT } from '../kernel-model/opal-fadump.ts';
-import { PRB_DESC, PRINTK_INFO, PRINTK_RINGBUFFER } from '../kernel-model/printk-ring.ts';
+import { MEM_SECTION, MMU_PSIZE_DEF, STRUCT_PAGE, VMEMMAP_BACKING } from '../kernel-model/page-structs.ts';
+import { DEV_PRINTK_INFO, PRB_DESC, PRINTK_INFO, PRINTK_RINGBUFFER } from '../kernel-model/printk-ring.ts';
 import {
   behaviourOf,
   KERNEL_ALIASES,
@@ -36,6 +47,7 @@ import {
   RELEASE_CHANGES,
   RELEASE_NAMES,
 } from '../kernel-model/releases.ts';
+import { TASK_STRUCT, UTS_NAMESPACE } from '../kernel-model/vmlinux.ts';
 import { SCENARIO_SCHEMA } from '../scenarios/scenario-schema.ts';
 import { CORRUPTIBLE, fieldsOf, STRUCT_NAMES, STRUCTS_BY_PLATFORM } from '../scenarios/structures.ts';
 import { type Phase, VERB_NAMES, VERBS, type Verb } from '../scenarios/verbs.ts';
@@ -45,6 +57,7 @@ interface Documented {
   size: number;
   order: string;
   spec: string;
+  fields: readonly Field[];
   layout: readonly FieldLayout[];
 }
 
@@ -76,12 +89,20 @@ const GROUPS: [string, Documented[]][] = [
       PRINTK_RINGBUFFER,
       PRB_DESC,
       PRINTK_INFO,
+      DEV_PRINTK_INFO,
+      UTS_NAMESPACE,
+      TASK_STRUCT,
     ],
   ],
-  ['ELF core', [ELF64_EHDR, ELF64_PHDR, ELF64_NHDR, ELF_PRSTATUS]],
+  ['Memory map (what makedumpfile reads)', [STRUCT_PAGE, MEM_SECTION, VMEMMAP_BACKING, MMU_PSIZE_DEF]],
+  ['ELF core and vmlinux', [ELF64_EHDR, ELF64_PHDR, ELF64_NHDR, ELF_PRSTATUS, ELF64_SHDR, ELF64_SYM]],
+  ['DWARF (the vmlinux)', [DWARF_CU_HEADER]],
   ['kdump-compressed dump (makedumpfile; not written yet)', [DISK_DUMP_HEADER, KDUMP_SUB_HEADER, PAGE_DESC]],
   ['Flattened device tree', [FDT_HEADER, FDT_RESERVE_ENTRY]],
 ];
+
+/** The structures the vmlinux's DWARF describes. */
+const KERNEL_C: ReadonlySet<object> = new Set<object>(VMLINUX_STRUCTS);
 
 export function structuresDoc(): string {
   const out = [
@@ -107,11 +128,17 @@ export function structuresDoc(): string {
       const as = corruptibleAs.get(s);
       const corrupt = as ? ` A scenario damages it with \`corrupt: { struct: ${as} }\`.` : '';
       out.push(`### ${s.name}`, '', `${s.size} bytes, ${order}. Source: ${s.spec}.${corrupt}`, '');
-      out.push('| offset | size | field | type | meaning |', '|---|---|---|---|---|');
-      for (const l of s.layout) {
+      // Kernel structures also say how the vmlinux's DWARF declares each field to gdb and crash.
+      const inC = KERNEL_C.has(s);
+      out.push(
+        `| offset | size | field | type |${inC ? ' in C |' : ''} meaning |`,
+        `|---|---|---|---|${inC ? '---|' : ''}---|`,
+      );
+      s.layout.forEach((l, i) => {
         const doc = (l.reserved ? `reserved; ${l.doc}` : l.doc).replaceAll('|', '\\|');
-        out.push(`| 0x${l.offset.toString(16)} | ${l.size} | ${l.name} | ${l.type} | ${doc} |`);
-      }
+        const c = inC ? ` ${cDeclaration(s.fields[i]!) ? `\`${cDeclaration(s.fields[i]!)}\`` : ''} |` : '';
+        out.push(`| 0x${l.offset.toString(16)} | ${l.size} | ${l.name} | ${l.type} |${c} ${doc} |`);
+      });
       out.push('');
     }
   }

@@ -200,8 +200,10 @@ describe('outputs people expect', () => {
     expect(s.outputs).toEqual([
       'vmcore',
       'vmcore-dmesg.txt',
+      'vmlinux',
       'vmcore.2',
       'vmcore-dmesg.2.txt',
+      'vmlinux.2',
       'boot1.dtb',
       'boot2.dtb',
       'boot3.dtb',
@@ -218,7 +220,7 @@ describe('outputs people expect', () => {
     const html = report(out);
     for (const name of s.outputs) expect(html).toContain(`<code>${name}</code>`);
     expect(r.stdout).toContain(
-      `wrote ${out}/vmcore-dmesg.txt, ${out}/vmcore-dmesg.2.txt, ${out}/boot1.dtb, ${out}/boot2.dtb, ${out}/boot3.dtb, ${out}/summary.json`,
+      `wrote ${out}/vmcore-dmesg.txt, ${out}/vmlinux, ${out}/vmcore-dmesg.2.txt, ${out}/vmlinux.2, ${out}/boot1.dtb, ${out}/boot2.dtb, ${out}/boot3.dtb, ${out}/summary.json`,
     );
   });
 });
