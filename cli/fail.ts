@@ -23,7 +23,7 @@ export function fail(message: string): never {
  * (`NAME.tmp-PID`): a run killed before it could clean up must not block the next one.
  */
 const OUTPUT_NAME =
-  /^(vmcore(\.\d+)?|opalcore(\.\d+)?|boot\d+\.dtb|vmcore-dmesg(\.\d+)?\.txt|summary\.json|console\.log|events\.jsonl|report\.html)(\.tmp-\d+)?$/;
+  /^(vmcore(\.\d+)?|opalcore(\.\d+)?|boot\d+\.dtb|vmcore-dmesg(\.\d+)?\.txt|vmlinux(\.\d+)?|summary\.json|console\.log|events\.jsonl|report\.html)(\.tmp-\d+)?$/;
 
 /** Whether `dir` holds only what runs write: output files, and subdirectories that do too. */
 function onlyOutputs(dir: string, depth = 0): boolean {

@@ -17,8 +17,8 @@ export {
   va,
 } from './symbols.ts';
 
-/** Bytes of kernel text the image holds at _stext. */
-export const TEXT_BYTES = 4 * PAGE_SIZE;
+/** Bytes of kernel text the image holds at _stext: 2 MiB, where every modelled NIP, LR and CTR points. */
+export const TEXT_BYTES = 32 * PAGE_SIZE;
 const UTS_FIELD = 65;
 const utsName = (name: string, doc: string) =>
   ({ name, type: 'bytes', size: UTS_FIELD, doc, c: { in: 'name', type: 'char' } }) as const;

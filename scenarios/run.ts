@@ -4,7 +4,7 @@
 // crash-time truth; the kdump service's steps follow, and optionally another crash. The library
 // entry point behind `fadump-sim run`.
 
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MemoryFile } from '../dump/dump-file.ts';
 import { DUMP_FORMATS, type DumpFormatName, withDump } from '../dump/formats.ts';
@@ -196,11 +196,7 @@ export async function runScenario(
       if (onDisk) await writeText(out(dmesgName), read.dmesg.length ? `${read.dmesg.join('\n')}\n` : '');
       // The crashed kernel's vmlinux, with the symbols and DWARF crash and gdb need beside a vmcore.
       const vmlinuxName = cycle === 1 ? 'vmlinux' : `vmlinux.${cycle}`;
-      if (onDisk)
-        await writeBytes(
-          out(vmlinuxName),
-          writeVmlinux({ order: crashed.order, osrelease: crashed.osrelease }),
-        );
+      if (onDisk) await writeVmlinuxBeside(out(vmlinuxName), path, crashed);
       summary.dump = {
         status: 'captured',
         vmcore: name,
@@ -282,6 +278,16 @@ export async function runScenario(
   }
   await eventLog?.close();
   return result;
+}
+
+/**
+ * Writes the crashed kernel's vmlinux, dated as its vmcore: an image is never newer than its dump
+ * (gdb warns of an executable newer than the core file).
+ */
+async function writeVmlinuxBeside(path: string, vmcore: string, k: Kernel): Promise<void> {
+  await writeBytes(path, writeVmlinux({ order: k.order, osrelease: k.osrelease }));
+  const { mtime } = await stat(vmcore);
+  await utimes(path, mtime, mtime);
 }
 
 /** The summary's ground-truth side of a crash. */

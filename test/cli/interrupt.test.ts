@@ -53,6 +53,11 @@ function assertComplete(dir: string): void {
       const core = readElfCore(f);
       const end = Math.max(...core.phdrs.map((p) => p.offset + p.filesz));
       expect(statSync(f).size, name).toBeGreaterThanOrEqual(end);
+    } else if (/vmlinux(\.\d+)?$/.test(f)) {
+      // An ELF executable ends with its section headers.
+      const b = readFileSync(f);
+      expect(b.readUInt32BE(0), name).toBe(0x7f454c46);
+      expect(b.length, name).toBe(Number(b.readBigUInt64LE(0x28)) + 64 * b.readUInt16LE(0x3c));
     } else if (f.endsWith('.dtb')) {
       // A flattened device tree is as long as its header's totalsize.
       const b = readFileSync(f);

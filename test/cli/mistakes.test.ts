@@ -73,11 +73,11 @@ describe('numbers, commands and options', () => {
   it('an unknown command is an error, even with --help, with the nearest command', () => {
     oneLine(
       cli('lab', '--help'),
-      'unknown command "lab": one of run, compare, check, list, explain, inspect',
+      'unknown command "lab": one of run, compare, check, list, explain, inspect, vmlinux',
     );
     oneLine(
       cli('chek'),
-      'unknown command "chek" (did you mean check?): one of run, compare, check, list, explain, inspect',
+      'unknown command "chek" (did you mean check?): one of run, compare, check, list, explain, inspect, vmlinux',
     );
   });
 

@@ -51,14 +51,47 @@ export const tools = {
    * and later (NUMBER(VMALLOC_START)); run it as `env MAKEDUMPFILE_SUITE=trixie <script>`.
    */
   makedumpfileTrixie: (): string | undefined => makedumpfileFrom('trixie'),
+  /** The ppc64el crash under qemu-user; needs its sysroot prepared (scripts/crash-ppc64le --setup). */
+  crash: (): string | undefined => {
+    const script = join(REPO, 'scripts', 'crash-ppc64le');
+    if (
+      onPath('qemu-ppc64le-static') &&
+      existsSync(join(cacheDir(), 'ppc64el-crash-sysroot', 'usr', 'bin', 'crash'))
+    )
+      return script;
+    return tool('crash-ppc64le (sysroot)', `${script} --setup (as root)`);
+  },
 };
+
+/** Where the ppc64el sysroots are prepared (the scripts' $FADUMP_SIM_CACHE). */
+function cacheDir(): string {
+  return (
+    process.env.FADUMP_SIM_CACHE ??
+    join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '/root', '.cache'), 'fadump-sim')
+  );
+}
+
+/**
+ * One crash session in --minimal mode (the only mode a model's dump allows): `commands` on stdin,
+ * the output less the banner crash prints first ("NOTE: minimal mode commands: …" and a blank line).
+ */
+export function crashMinimal(vmlinux: string, vmcore: string, commands: readonly string[]): string {
+  const script = tools.crash();
+  if (!script) throw new Error('crash is not prepared');
+  const r = spawnSync(script, ['-s', '--minimal', vmlinux, vmcore], {
+    encoding: 'utf8',
+    input: `${[...commands, 'exit'].join('\n')}\n`,
+    timeout: 120_000,
+    maxBuffer: 2 ** 27,
+  });
+  if (r.status !== 0) throw new Error(`crash exited ${r.status}: ${r.stderr}${r.stdout}`);
+  return r.stdout.replace(/^NOTE: minimal mode commands:.*\n\n/, '');
+}
 
 /** The makedumpfile-ppc64le script when the sysroot of that Debian suite is prepared. */
 function makedumpfileFrom(suite: 'bookworm' | 'trixie'): string | undefined {
   const script = join(REPO, 'scripts', 'makedumpfile-ppc64le');
-  const cache =
-    process.env.FADUMP_SIM_CACHE ??
-    join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '/root', '.cache'), 'fadump-sim');
+  const cache = cacheDir();
   const root = suite === 'bookworm' ? 'ppc64el-sysroot' : `ppc64el-sysroot-${suite}`;
   if (onPath('qemu-ppc64le-static') && existsSync(join(cache, root, 'usr', 'bin', 'makedumpfile')))
     return script;
