@@ -139,6 +139,7 @@ describe('architecture', () => {
       'a firmware personality',
       'a kernel release or a change in one',
       'a corruptible structure',
+      'a structure the debugger should see',
       'a scenario verb',
     ]);
     for (const [, what, touch] of rows) {
