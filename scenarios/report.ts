@@ -177,8 +177,31 @@ export function timelineSvg(events: readonly SimEvent[]): string {
     const near = x(t) > W - 70;
     return `<text class="label ${cls}" x="${px(x(t) + (near ? -3 : 3))}" y="${laneY(lane) + 14}"${near ? ' text-anchor="end"' : ''}>${esc(text)}</text>`;
   };
-  const tick = (cls: string, lane: number, t: bigint, title: string, h = 20) =>
-    `<line class="${cls}" x1="${px(x(t))}" x2="${px(x(t))}" y1="${laneY(lane)}" y2="${laneY(lane) + h}"><title>${esc(title)}</title></line>`;
+  const tick = (cls: string, lane: number, t: bigint, title: string, h = 20, attrs = '') =>
+    `<line class="${cls}"${attrs} x1="${px(x(t))}" x2="${px(x(t))}" y1="${laneY(lane)}" y2="${laneY(lane) + h}"><title>${esc(title)}</title></line>`;
+  // Memory uevents and firmware calls come by the thousand in a bulk event: those that fall on the
+  // same half pixel of a lane are one tick, which says how many it stands for (data-count).
+  const buckets = new Map<
+    string,
+    {
+      cls: string;
+      lane: number;
+      h: number;
+      first: SimEvent;
+      last: SimEvent;
+      titles: [string, string];
+      n: number;
+    }
+  >();
+  const bulk = (cls: string, lane: number, e: SimEvent, title: string, h = 20) => {
+    const key = `${cls}|${lane}|${Math.round(x(e.t) * 2)}`;
+    const b = buckets.get(key);
+    if (b) {
+      b.n++;
+      b.last = e;
+      b.titles[1] = title;
+    } else buckets.set(key, { cls, lane, h, first: e, last: e, titles: [title, title], n: 1 });
+  };
   for (const e of events) {
     switch (e.kind) {
       case 'boot':
@@ -188,18 +211,11 @@ export function timelineSvg(events: readonly SimEvent[]): string {
         );
         break;
       case 'uevent':
-        parts.push(
-          tick(
-            `uevent ${e.detail.action}`,
-            1,
-            e.t,
-            `${e.detail.action} memory${e.detail.block} at ${seconds(e.t)}`,
-          ),
-        );
+        bulk(`uevent ${e.detail.action}`, 1, e, `${e.detail.action} memory${e.detail.block}`);
         break;
       case 'call':
       case 'opal-call':
-        parts.push(tick('fw-call', 3, e.t, `${e.detail.name} -> ${e.detail.status} at ${seconds(e.t)}`, 12));
+        bulk('fw-call', 3, e, `${e.detail.name} -> ${e.detail.status}`, 12);
         break;
       case 'panic':
       case 'nmi': {
@@ -241,6 +257,13 @@ export function timelineSvg(events: readonly SimEvent[]): string {
         );
         break;
     }
+  }
+  for (const b of buckets.values()) {
+    const title =
+      b.n === 1
+        ? `${b.titles[0]} at ${seconds(b.first.t)}`
+        : `${b.n} events, ${b.titles[0]} … ${b.titles[1]}, ${seconds(b.first.t)} – ${seconds(b.last.t)}`;
+    parts.push(tick(b.cls, b.lane, b.first.t, title, b.h, ` data-count="${b.n}"`));
   }
   const height = laneY(lanes.length) + 10;
   parts.push(
