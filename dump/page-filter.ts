@@ -198,16 +198,27 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
   const memo = new WeakMap<Uint8Array, Map<number, number[]>>();
   let rootView: DataView | undefined;
   let rootAt = -1n;
-  // The buffer of the vmemmap page last looked up: consecutive sections share one.
+  // The buffer of the vmemmap page last looked up (consecutive sections share one), and its memo.
   let bufferAt = -1;
   let bufferOf: Uint8Array | undefined;
+  let memoOf: Map<number, number[]> | undefined;
   for (let nr = 0; nr < sections; nr++) {
-    const root = rootsView.getBigUint64(8 * Math.floor(nr / perRoot), le);
-    if (root === 0n) continue;
-    if (root !== rootAt) {
-      const page = mem.read(linear(root), L.pageSize);
-      rootView = new DataView(page.buffer, page.byteOffset, page.byteLength);
-      rootAt = root;
+    // A root pointer serves perRoot sections: read once, as halves; a null root skips them all.
+    if (nr % perRoot === 0 || rootView === undefined) {
+      const at = 8 * Math.floor(nr / perRoot);
+      const rlo = rootsView.getUint32(at + (le ? 0 : 4), le);
+      const rhi = rootsView.getUint32(at + (le ? 4 : 0), le);
+      if (rlo === 0 && rhi === 0) {
+        nr = (Math.floor(nr / perRoot) + 1) * perRoot - 1;
+        rootView = undefined;
+        continue;
+      }
+      const root = (BigInt(rhi) << 32n) | BigInt(rlo);
+      if (root !== rootAt) {
+        const page = mem.read(linear(root), L.pageSize);
+        rootView = new DataView(page.buffer, page.byteOffset, page.byteLength);
+        rootAt = root;
+      }
     }
     // section_mem_map in two halves: Numbers, not a BigInt per section.
     const mapAt = (nr % perRoot) * L.memSectionSize + L.sectionMemMap;
@@ -233,7 +244,9 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
       if (phys !== undefined && off + bytes <= L.pageSize && (!mem.covers || mem.covers(phys, bytes))) {
         if (phys - off !== bufferAt) {
           bufferAt = phys - off;
-          bufferOf = mem.buffer(bufferAt);
+          const b = mem.buffer(bufferAt);
+          if (b !== bufferOf) memoOf = b && memo.get(b);
+          bufferOf = b;
         }
         if (bufferOf && bufferOf.length === L.pageSize) {
           memoBuf = bufferOf;
@@ -241,7 +254,7 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
         }
       }
     }
-    const seen = memoBuf && memo.get(memoBuf)?.get(memoOff);
+    const seen = memoBuf && memoOf?.get(memoOff);
     if (seen) {
       for (let i = 0; i < seen.length; i += 3)
         push(first + seen[i]!, seen[i + 1]!, LEFT_OUT_KINDS[seen[i + 2]!]!);
@@ -293,9 +306,11 @@ export function filterPages(mem: FilterMemory, level: number): FilterResult {
     let inside = true;
     for (let i = 0; i < found.length; i += 3) inside &&= found[i]! + found[i + 1]! <= end - first;
     if (memoBuf && inside) {
-      const byOffset = memo.get(memoBuf) ?? new Map<number, number[]>();
-      memo.set(memoBuf, byOffset);
-      byOffset.set(memoOff, found);
+      if (!memoOf) {
+        memoOf = new Map<number, number[]>();
+        memo.set(memoBuf, memoOf);
+      }
+      memoOf.set(memoOff, found);
     }
   }
   return { excluded, counts };

@@ -56,11 +56,12 @@ export function memoryMap(
 ): MemoryMap {
   const blocks: MemoryMap['blocks'] = [];
   const lmbSize = machine.blocks.lmbSize;
-  const online = new Map<number, boolean>();
-  for (const l of kernel?.lmbs.values() ?? []) if (l.present) online.set(l.base, l.online);
+  // The kernel's offline blocks (few, even when blocks are counted in hundreds of thousands).
+  const offline = new Set<number>();
+  for (const l of kernel?.lmbs.values() ?? []) if (l.present && !l.online) offline.add(l.base);
   for (const b of machine.blocks.blocks) {
     const base = b.index * lmbSize;
-    const state: BlockState = !b.assigned ? 'unassigned' : online.get(base) === false ? 'offline' : 'online';
+    const state: BlockState = !b.assigned ? 'unassigned' : offline.has(base) ? 'offline' : 'online';
     const last = blocks[blocks.length - 1];
     if (last && last.state === state && last.base + last.size === base) last.size += lmbSize;
     else blocks.push({ base, size: lmbSize, state });
