@@ -19,6 +19,7 @@ export { type CrashPoint, Scenario } from '../scenarios/builder.ts';
 export { EventLog } from '../scenarios/event-log.ts';
 export { checkExpectations } from '../scenarios/expectations.ts';
 export { formatMemoryMap, type MemoryMap, memoryMap } from '../scenarios/memory-map.ts';
+export { narrate } from '../scenarios/narration.ts';
 export { writeBytes } from '../scenarios/outputs.ts';
 export { renderReport } from '../scenarios/report.ts';
 export {

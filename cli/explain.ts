@@ -11,6 +11,7 @@ import {
   fmtSize,
   formatMemoryMap,
   KDUMP_SUB_HEADER,
+  narrate,
   pageTable,
   pageTableText,
   type RunOptions,
@@ -20,61 +21,12 @@ import {
 } from '../api/core.ts';
 import { paint } from './colour.ts';
 
-const hex = (v: number | bigint) => `0x${v.toString(16)}`;
-
 function describeEvent(e: SimEvent): string | undefined {
-  const t = `${(Number(e.t) / 1e9).toFixed(6).padStart(12)} s`;
-  switch (e.kind) {
-    case 'boot':
-      return `${t}  firmware boots the partition (boot ${e.detail.boot}); the device tree (${e.detail.bytes} bytes) is at ${hex(Number(e.detail.fdt))}${e.detail.mpiplBoot ? ', with mpipl-boot' : ''}`;
-    case 'call': {
-      const args = e.detail.args?.map((a) => hex(a >>> 0)).join(', ') ?? '';
-      return `${t}  RTAS ${e.detail.name}(${args}) -> ${e.detail.status}`;
-    }
-    case 'opal-call':
-      return `${t}  OPAL ${e.detail.name}(${e.detail.args.map((a) => hex(BigInt(a))).join(', ')}) -> ${e.detail.status}`;
-    case 'reject':
-      return `${t}    firmware refuses ${e.detail.call}: ${e.detail.reason}${e.detail.value ? ` (${e.detail.value})` : ''} -> ${e.detail.status}`;
-    case 'dump-error':
-      return `${t}    firmware: ${e.detail.what}: ${e.detail.reason}${e.detail.value ? ` (${e.detail.value})` : ''}${e.detail.flags ? `; error flags ${e.detail.flags}` : ''}`;
-    case 'registered':
-      return `${t}  firmware keeps a private copy of the dump structure (${e.detail.sections} sections)`;
-    case 'os-term':
-      return `${t}  the kernel terminates through ibm,os-term: "${e.detail.message}"${e.detail.dumpRegistered ? ' — a dump is registered, so firmware takes it' : ''}`;
-    case 'dump-processed':
-      return `${t}  firmware processed ${e.detail.sections} sections; dump status ${hex(Number(e.detail.status))}`;
-    case 'mpipl-dump':
-      return `${t}  SBE/hostboot preserve ${e.detail.preserved} ranges and the registers of ${e.detail.threads} threads`;
-    case 'reset':
-      return `${t}  the partition resets, keeping memory (${e.detail.reason})`;
-    case 'dlpar-assign':
-    case 'dlpar-unassign':
-      return `${t}  DLPAR: firmware ${e.kind === 'dlpar-assign' ? 'assigns' : 'unassigns'} ${e.detail.drcIndexes.length} LMB(s)`;
-    case 'invalidated':
-      return `${t}  the fadump kernel invalidates the dump: firmware forgets it`;
-    case 'elfcorehdr-overflow':
-      return `${t}  the legacy elfcorehdr overflows its buffer by ${e.detail.bytes} bytes at ${hex(Number(e.detail.at))}`;
-    case 'fadump-registered':
-      return `${t}  the kernel now has fadump registered (/sys/kernel/fadump/registered reads 1)`;
-    case 'fadump-unregistered':
-      return `${t}  the kernel unregistered fadump: a crash now would give no dump`;
-    case 'uevent':
-      return `${t}  uevent: memory${e.detail.block} ${e.detail.action}`;
-    case 'panic':
-      return `${t}  CPU ${e.detail.cpu} panics ("${e.detail.message}"); the panic path calls crash_fadump`;
-    case 'nmi':
-      return `${t}  a system reset (NMI) reaches every CPU; CPU ${e.detail.cpu} enters crash_fadump first`;
-    case 'vmcore-ready':
-      return `${t}  the fadump kernel checked the crash info header and the firmware's sections, wrote ${e.detail.notes} CPU notes and built the elfcorehdr (${e.detail.bytes} bytes at ${hex(Number(e.detail.elfcorehdr))}): /proc/vmcore is ready`;
-    case 'dump-refused':
-      return `${t}  the fadump kernel refuses the dump: ${e.detail.reason}`;
-    case 'dump-released':
-      return `${t}  the vmcore is saved; userspace writes 1 to /sys/kernel/fadump/release_mem`;
-    case 'corrupt':
-      return `${t}  (injected) memory is damaged before the fadump kernel boots: ${e.detail.what}`;
-    default:
-      return undefined;
-  }
+  const text = narrate(e);
+  if (text === undefined) return undefined;
+  // What firmware refused, under the call it refused.
+  const indent = e.kind === 'reject' || e.kind === 'dump-error' ? '    ' : '  ';
+  return `${(Number(e.t) / 1e9).toFixed(6).padStart(12)} s${indent}${text}`;
 }
 
 /** Runs the scenario and narrates it. */

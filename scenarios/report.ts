@@ -5,6 +5,7 @@
 import type { SimEvent } from '../emulator/events.ts';
 import { fmtSize } from '../emulator/machine.ts';
 import { type AreaKind, approxSize, type MemoryMap } from './memory-map.ts';
+import { narrate } from './narration.ts';
 import type { RunOptions, Summary } from './run.ts';
 import type { Corruption } from './structures.ts';
 import { pageTable, verdict } from './summary.ts';
@@ -269,9 +270,144 @@ export function timelineSvg(events: readonly SimEvent[]): string {
   parts.push(
     `<text class="axis" x="${left}" y="${height - 2}">0 s</text><text class="axis" x="${W - 10}" y="${height - 2}" text-anchor="end">${esc(seconds(end))} (simulated)</text>`,
   );
-  return `<svg class="timeline" viewBox="0 0 ${W} ${height}" width="${W}" role="img" aria-label="timeline">
+  // The player's cursor (hidden until a step is shown) and the scale it is placed by.
+  parts.push(
+    `<line id="cursor" class="cursor" x1="${left}" x2="${left}" y1="16" y2="${height - 14}" visibility="hidden"/>`,
+  );
+  return `<svg class="timeline" viewBox="0 0 ${W} ${height}" width="${W}" role="img" aria-label="timeline" data-left="${left}" data-right="${W - 10}" data-end="${end}">
 ${parts.join('\n')}
 </svg>`;
+}
+
+/** One step of the report's player: an event in words, and the memory map in effect then. */
+export interface PlayerStep {
+  /** Simulated time, ns. */
+  t: number;
+  text: string;
+  /** The index of the memory map drawn for this moment (the last phase begun), -1 before the first. */
+  phase: number;
+  /** Events the step stands for: a bulk memory event's uevents are one step. */
+  count: number;
+}
+
+/**
+ * The steps of a run, in order: every narrated event, a run of uevents with nothing else between
+ * them (a bulk memory event's) folded into one step at the first one's time.
+ */
+export function playerSteps(events: readonly SimEvent[], maps: readonly MemoryMap[]): PlayerStep[] {
+  const steps: (PlayerStep & { uevents?: { first: number; last: number; actions: string[] } })[] = [];
+  for (const e of events) {
+    const text = narrate(e);
+    if (text === undefined) continue;
+    const last = steps[steps.length - 1];
+    if (e.kind === 'uevent' && last?.uevents) {
+      const u = last.uevents;
+      last.count++;
+      u.last = e.detail.block;
+      if (!u.actions.includes(e.detail.action)) u.actions.push(e.detail.action);
+      last.text = `${last.count} uevents: memory${u.first} … memory${u.last} (${u.actions.join(', ')})`;
+      continue;
+    }
+    let phase = -1;
+    maps.forEach((m, i) => {
+      if (m.t <= e.t) phase = i;
+    });
+    steps.push({
+      t: Number(e.t),
+      text,
+      phase,
+      count: 1,
+      ...(e.kind === 'uevent' && {
+        uevents: { first: e.detail.block, last: e.detail.block, actions: [e.detail.action] },
+      }),
+    });
+  }
+  return steps.map(({ t, text, phase, count }) => ({ t, text, phase, count }));
+}
+
+/**
+ * The player: step or play through the run, the timeline's cursor and the memory map in effect
+ * following; the step is in the URL (#step=N). Plain script in the page: no network, no library.
+ */
+const PLAYER_SCRIPT = `
+(() => {
+  const steps = JSON.parse(document.getElementById('player-steps').textContent);
+  const $ = (id) => document.getElementById(id);
+  const svg = document.querySelector('svg.timeline');
+  const left = Number(svg.dataset.left), right = Number(svg.dataset.right), end = Number(svg.dataset.end);
+  const phases = [...document.querySelectorAll('section.phase')];
+  const scrub = $('scrub');
+  let at = -1, timer = 0;
+  const show = (i, fromHash) => {
+    at = Math.max(0, Math.min(steps.length - 1, i));
+    const s = steps[at];
+    $('step-time').textContent = (s.t / 1e9).toFixed(6) + ' s';
+    $('step-text').textContent = s.text;
+    $('counter').textContent = (at + 1) + ' / ' + steps.length;
+    scrub.value = String(at);
+    const x = left + (s.t / end) * (right - left);
+    const cursor = $('cursor');
+    cursor.setAttribute('x1', x.toFixed(1));
+    cursor.setAttribute('x2', x.toFixed(1));
+    cursor.setAttribute('visibility', 'visible');
+    phases.forEach((p, j) => {
+      p.classList.toggle('current', j === s.phase);
+      p.classList.toggle('dimmed', j !== s.phase);
+    });
+    $('phase-note').textContent = s.phase < 0 ? 'No memory map yet: the first is drawn once fadump registers.' : 'Memory map in effect: ' + phases[s.phase].dataset.phase + '.';
+    if (!fromHash) history.replaceState(null, '', '#step=' + (at + 1));
+  };
+  const stop = () => {
+    clearInterval(timer);
+    timer = 0;
+    $('play').textContent = 'Play';
+    $('play').setAttribute('aria-pressed', 'false');
+  };
+  const play = () => {
+    if (timer) return stop();
+    if (at === steps.length - 1) show(0);
+    $('play').textContent = 'Pause';
+    $('play').setAttribute('aria-pressed', 'true');
+    timer = setInterval(() => (at < steps.length - 1 ? show(at + 1) : stop()), 600);
+  };
+  const fromHash = () => {
+    const m = /^#step=(\\d+)$/.exec(location.hash);
+    if (m) show(Number(m[1]) - 1, true);
+  };
+  $('first').onclick = () => show(0);
+  $('prev').onclick = () => show(at - 1);
+  $('next').onclick = () => show(at + 1);
+  $('last').onclick = () => show(steps.length - 1);
+  $('play').onclick = play;
+  scrub.oninput = () => show(Number(scrub.value));
+  document.addEventListener('keydown', (e) => {
+    if (e.target === scrub || e.altKey || e.ctrlKey || e.metaKey) return;
+    const keys = { ArrowRight: () => show(at + 1), ArrowLeft: () => show(at - 1), Home: () => show(0), End: () => show(steps.length - 1), ' ': play };
+    const k = keys[e.key];
+    if (k && !(e.key === ' ' && e.target instanceof HTMLButtonElement)) {
+      e.preventDefault();
+      k();
+    }
+  });
+  window.addEventListener('hashchange', fromHash);
+  if (location.hash) fromHash();
+})();
+`;
+
+/** The player's controls and its steps, as JSON the script reads. */
+function playerSection(steps: readonly PlayerStep[]): string {
+  if (steps.length === 0) return '';
+  // </script> cannot occur in JSON.stringify output once '<' is escaped.
+  const json = JSON.stringify(steps).replaceAll('<', '\\u003c');
+  return `<section id="player" aria-label="step through the run">
+<h2>Step through it</h2>
+<p>Each step is one event (a bulk memory event's uevents are one step). Keys: → next, ← previous, Home, End, space plays; the step is in the address bar, to link to.</p>
+<div class="controls"><button id="first" type="button">First</button><button id="prev" type="button" aria-label="previous step">◀ Previous</button><button id="play" type="button" aria-pressed="false">Play</button><button id="next" type="button" aria-label="next step">Next ▶</button><button id="last" type="button">Last</button>
+<input id="scrub" type="range" min="0" max="${steps.length - 1}" value="0" aria-label="step"><span id="counter" aria-live="polite">${steps.length} steps</span></div>
+<p class="step"><code id="step-time"></code> <span id="step-text">Press Next or → to start.</span></p>
+<p id="phase-note" class="small-note"></p>
+<script type="application/json" id="player-steps">${json}</script>
+</section>`;
 }
 
 const CSS = `
@@ -297,6 +433,12 @@ svg text { font: 11px system-ui, sans-serif; fill: #1d2329; } svg .small { font-
 .corrupt { stroke: #b45f06; stroke-width: 3; stroke-dasharray: 3 2; } mark.corrupted { background: #ffd8a8; color: #5c2b00; }
 .crash { stroke: #d0201f; stroke-width: 2; } .crash-label { fill: #d0201f; font-weight: 600; }
 .legend span { display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 12px; vertical-align: -2px; }
+#player .controls { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
+#player button { font: inherit; padding: 3px 10px; } #player input[type=range] { flex: 1; min-width: 200px; }
+#player .step { min-height: 2.9em; font-size: 15px; } .small-note { color: #45505a; font-size: 13px; }
+.cursor { stroke: #1d2329; stroke-width: 2; stroke-dasharray: 4 2; }
+section.phase.dimmed { opacity: 0.4; } section.phase.current h3::after { content: '  ◀ now'; color: #1d2329; }
+:focus-visible { outline: 3px solid #1f6feb; outline-offset: 2px; }
 `;
 
 const LEGEND = [
@@ -431,12 +573,13 @@ export function renderReport(r: ReportInput): string {
 ${o.description ? `<p class="description">${esc(o.description)}</p>` : ''}
 ${failed}
 ${table(rows)}
+${playerSection(playerSteps(r.events, r.maps))}
 <h2>Timeline</h2>
 <p>Simulated time. Green: fadump registered; red: unregistered while the udev rule re-registers; ticks: memory uevents and firmware calls.</p>
 ${timelineSvg(r.events)}
 <h2>Memory maps</h2>
 <p class="legend">${LEGEND}</p>
-${r.maps.map((m) => `<section class="phase"><h3>${esc(m.phase)} <small>at ${esc(seconds(m.t))}</small></h3><p>${esc(m.note)}</p>${memoryMapSvg(m)}</section>`).join('\n')}
+${r.maps.map((m, i) => `<section class="phase" data-index="${i}" data-phase="${esc(m.phase)}"><h3>${esc(m.phase)} <small>at ${esc(seconds(m.t))}</small></h3><p>${esc(m.note)}</p>${memoryMapSvg(m)}</section>`).join('\n')}
 <h2>Structures</h2>
 ${r.structures.map((st) => `<details open class="structure" data-struct="${esc(st.name)}"><summary>${esc(st.title)}</summary><pre>${markCorrupted(st, o.corrupt ?? [])}</pre></details>`).join('\n')}
 ${refused}
@@ -448,6 +591,7 @@ ${table(outcome)}
 <h2>Consoles</h2>
 <h3>First kernel</h3><pre>${esc(s.cycles[0]!.console.crashed.join('\n'))}</pre>
 <h3>fadump kernel</h3><pre>${esc(c.console.capture.join('\n'))}</pre>
+<script>${PLAYER_SCRIPT}</script>
 </body></html>
 `;
 }

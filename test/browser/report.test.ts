@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The HTML report in a real browser (Debian's chromium-headless-shell through playwright-core): it
 // loads from file:// with no console errors and no requests beyond itself, draws a memory map per
 // phase and a timeline whose elements match the run, and a screenshot of it is written.
@@ -8,6 +9,8 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Scenario } from '../../scenarios/builder.ts';
+import { narrate } from '../../scenarios/narration.ts';
+import { playerSteps } from '../../scenarios/report.ts';
 import type { RunResult } from '../../scenarios/run.ts';
 import { tools } from '../support/tools.ts';
 
@@ -154,6 +157,89 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
     expect(await page.locator('#outcome').textContent()).toBe(
       'No dump: fadump was unregistered: the crash came while the kdump udev rule re-registered it after a memory event.',
     );
+  });
+
+  /** The player's state as the page shows it. */
+  async function playerState(page: Page) {
+    return page.evaluate(() => {
+      const $ = (id: string) => document.getElementById(id)!;
+      const current = Array.from(document.querySelectorAll('section.phase.current')).map(
+        (p) => (p as HTMLElement).dataset.phase,
+      );
+      return {
+        hash: location.hash,
+        text: $('step-text').textContent,
+        counter: $('counter').textContent,
+        cursor: Number($('cursor').getAttribute('x1')),
+        cursorShown: $('cursor').getAttribute('visibility'),
+        current,
+      };
+    });
+  }
+
+  it('the player steps through the legacy run: the step in the URL, the cursor and the map in effect follow', async () => {
+    const { page, run, dir, consoleErrors } = loaded.get('legacy')!;
+    const steps = playerSteps(run.machine.events.events, run.maps);
+    const shown = JSON.parse((await page.locator('#player-steps').textContent())!);
+    expect(shown).toEqual(steps);
+    // Every narrated event is a step, a bulk event's uevents folded into one.
+    const narrated = run.machine.events.events.filter((e) => narrate(e) !== undefined);
+    expect(steps.reduce((n, s) => n + s.count, 0)).toBe(narrated.length);
+    const svg = page.locator('svg.timeline');
+    const [left, right, end] = await Promise.all(
+      ['data-left', 'data-right', 'data-end'].map((a) => svg.getAttribute(a)),
+    );
+    const x = (t: number) => Number(left) + (t / Number(end)) * (Number(right) - Number(left));
+    const expectAt = async (i: number) => {
+      const st = await playerState(page);
+      expect(st.hash).toBe(`#step=${i + 1}`);
+      expect(st.text).toBe(steps[i]!.text);
+      expect(st.counter).toBe(`${i + 1} / ${steps.length}`);
+      expect(st.cursorShown).toBe('visible');
+      expect(Math.abs(st.cursor - x(steps[i]!.t))).toBeLessThan(0.1);
+      expect(st.current).toEqual(steps[i]!.phase < 0 ? [] : [run.maps[steps[i]!.phase]!.phase]);
+    };
+    await page.focus('body');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+    await expectAt(2);
+    await page.keyboard.press('ArrowLeft');
+    await expectAt(1);
+    await page.keyboard.press('End');
+    await expectAt(steps.length - 1);
+    await page.keyboard.press('Home');
+    await expectAt(0);
+    // A link to a step: the panic, with the map drawn at the crash.
+    const panic = steps.findIndex((s) => s.text.includes('panics'));
+    expect(run.maps[steps[panic]!.phase]!.phase).toBe('crash');
+    await page.goto(`file://${join(dir, 'report.html')}#step=${panic + 1}`);
+    await expectAt(panic);
+    // Play moves on by itself; pressing it again stops.
+    await page.click('#play');
+    await page.waitForFunction(
+      (n) => document.getElementById('counter')!.textContent !== n,
+      `${panic + 1} / ${steps.length}`,
+    );
+    await page.click('#play');
+    expect(await page.locator('#play').getAttribute('aria-pressed')).toBe('false');
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('the player on PowerNV: an OPAL call is a step, linked to with its map', async () => {
+    const { page, run, dir, consoleErrors } = loaded.get('powernv')!;
+    const steps = playerSteps(run.machine.events.events, run.maps);
+    const update = steps.findIndex((s) => s.text.startsWith('OPAL OPAL_MPIPL_UPDATE('));
+    expect(update).toBeGreaterThanOrEqual(0);
+    expect(steps[update]!.text).toMatch(/-> 0$/);
+    await page.goto(`file://${join(dir, 'report.html')}#step=${update + 1}`);
+    const st = await playerState(page);
+    expect(st.text).toBe(steps[update]!.text);
+    const phase = steps[update]!.phase;
+    expect(st.current).toEqual(phase < 0 ? [] : [run.maps[phase]!.phase]);
+    const ready = steps.findIndex((s) => s.text.includes('/proc/vmcore is ready'));
+    await page.locator('#scrub').fill(String(ready));
+    expect((await playerState(page)).text).toBe(steps[ready]!.text);
+    expect((await playerState(page)).current).toEqual(['fadump kernel']);
+    expect(consoleErrors).toEqual([]);
   });
 
   it('a refused dump says so, with the reason', async () => {

@@ -229,7 +229,7 @@ describe('the report draws what happened', () => {
   /** The report's memory-map sections by phase name, as HTML. */
   const phases = (html: string) =>
     new Map(
-      [...html.matchAll(/<section class="phase"><h3>([^<]+) <small>[\s\S]*?<\/section>/g)].map((m) => [
+      [...html.matchAll(/<section class="phase"[^>]*><h3>([^<]+) <small>[\s\S]*?<\/section>/g)].map((m) => [
         m[1]!,
         m[0],
       ]),

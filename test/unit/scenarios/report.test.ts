@@ -2,7 +2,7 @@
 // tick per half pixel of its lane, each counting the events it stands for.
 import { describe, expect, it } from 'vitest';
 import { Scenario } from '../../../scenarios/builder.ts';
-import { timelineSvg } from '../../../scenarios/report.ts';
+import { playerSteps, timelineSvg } from '../../../scenarios/report.ts';
 
 describe('report timeline', () => {
   it('a bulk hot-remove of 3,000 blocks: every uevent counted, at most a tick per half pixel', async () => {
@@ -21,6 +21,12 @@ describe('report timeline', () => {
     // of uevent and half pixel.
     expect(ticks.length).toBeLessThanOrEqual(2 * 1600);
     expect(new Set(ticks.map((m) => `${m[1]} ${Math.round(Number(m[3]) * 2)}`)).size).toBe(ticks.length);
+    // The player: the bulk event's uevents are one step, counting them.
+    const steps = playerSteps(events, run.maps);
+    const bulk = steps.filter((s) => s.count > 1);
+    expect(bulk.reduce((n, s) => n + s.count, 0)).toBe(uevents);
+    for (const s of bulk) expect(s.text).toMatch(/^\d+ uevents: memory\d+ … memory\d+ \(offline, remove\)$/);
+    expect(steps.length).toBeLessThan(40);
     expect(svg).toMatch(
       /<title>\d+ events, remove memory\d+ … remove memory\d+, [\d.]+ s – [\d.]+ s<\/title>/,
     );
