@@ -91,7 +91,7 @@ export function textPages(osrelease: string, order: ByteOrder): Uint8Array[] {
   if (!pages) {
     const text = makeText(osrelease, order);
     pages = Array.from({ length: TEXT_BYTES / PAGE_SIZE }, (_, i) =>
-      text.slice(i * PAGE_SIZE, (i + 1) * PAGE_SIZE),
+      text.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE),
     );
     texts.set(key, pages);
   }
@@ -113,11 +113,19 @@ export function textWord(osrelease: string, index: number): number {
   return (0x38600000 | ((textSeed(osrelease) + index) & 0x7fff)) >>> 0;
 }
 
+const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 function makeText(osrelease: string, order: ByteOrder): Uint8Array {
-  const out = new Uint8Array(TEXT_BYTES);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < TEXT_BYTES / 4; i++) view.setUint32(4 * i, textWord(osrelease, i), order === 'le');
-  return out;
+  const seed = textSeed(osrelease);
+  const word = (i: number) => (0x38600000 | ((seed + i) & 0x7fff)) >>> 0;
+  const words = new Uint32Array(TEXT_BYTES / 4);
+  // Host-order words where the host has the kernel's order (a typed array, fast); else a DataView.
+  if (HOST_LE === (order === 'le')) for (let i = 0; i < words.length; i++) words[i] = word(i);
+  else {
+    const view = new DataView(words.buffer);
+    for (let i = 0; i < words.length; i++) view.setUint32(4 * i, word(i), order === 'le');
+  }
+  return new Uint8Array(words.buffer);
 }
 
 /** Loads the image as a fresh boot does: text, data, an empty printk ring, the vmcoreinfo note. */
