@@ -1,6 +1,7 @@
 // Typed events the machine, firmware and kernels emit. Logs, consoles and reports subscribe; the
 // models never print.
 
+import type { Access } from './physical-memory.ts';
 export type EventSource = 'machine' | 'rtas' | 'kernel' | 'capture';
 
 /** Every event there is, by kind, with what it carries. */
@@ -10,8 +11,17 @@ export interface EventDetails {
   // The machine and firmware.
   boot: { boot: number; fdt: number; bytes: number; mpiplBoot?: boolean };
   reset: { reason: string; keepMemory: boolean };
-  call: { token: number; name: string; args?: number[]; nargs?: number; nret?: number; status: number };
-  'opal-call': { token: number; name: string; args: string[]; status: number };
+  /** `touched`: the guest memory the call read and wrote (its argument buffer included). */
+  call: {
+    token: number;
+    name: string;
+    args?: number[];
+    nargs?: number;
+    nret?: number;
+    status: number;
+    touched?: Access[];
+  };
+  'opal-call': { token: number; name: string; args: string[]; status: number; touched?: Access[] };
   /** A firmware call refused: which call, why, the value that made it refuse, the status returned. */
   reject: { call: string; reason: string; value?: string; status: number };
   /** Firmware could not process one part of a dump (an RTAS section, an MPIPL range): why, and the flags set. */

@@ -40,6 +40,13 @@ export interface MemoryView {
   frozen?(page: number): Uint8Array | undefined;
 }
 
+/** A guest access: what a firmware call read or wrote, as the report's player shows it. */
+export interface Access {
+  addr: number;
+  len: number;
+  write: boolean;
+}
+
 /** Backing pages per group counted for zero() (16 MiB). */
 const GROUP_PAGES = 256;
 
@@ -54,6 +61,8 @@ export class PhysicalMemory implements MemoryView {
   private poisoned = new Set<number>();
   guestBytesRead = 0;
   guestBytesWritten = 0;
+  /** Told of every guest access while record() is on. */
+  private recorder: ((addr: number, len: number, write: boolean) => void) | undefined;
 
   constructor(private assigned: AssignedPredicate) {}
 
@@ -61,6 +70,7 @@ export class PhysicalMemory implements MemoryView {
   read(addr: number, len: number): Uint8Array {
     this.check(addr, len);
     this.guestBytesRead += len;
+    this.recorder?.(addr, len, false);
     return this.peek(addr, len);
   }
 
@@ -68,7 +78,34 @@ export class PhysicalMemory implements MemoryView {
   write(addr: number, data: Uint8Array): void {
     this.check(addr, data.length, false);
     this.guestBytesWritten += data.length;
+    this.recorder?.(addr, data.length, true);
     this.poke(addr, data);
+  }
+
+  /**
+   * Records the guest accesses that succeed from now until the function returned is called, which
+   * gives them back merged: the ranges read, then the ranges written, each in address order.
+   */
+  record(): () => Access[] {
+    const seen: Access[] = [];
+    const outer = this.recorder;
+    this.recorder = (addr, len, write) => {
+      outer?.(addr, len, write);
+      const last = seen[seen.length - 1];
+      if (last && last.write === write && last.addr + last.len === addr) last.len += len;
+      else seen.push({ addr, len, write });
+    };
+    return () => {
+      this.recorder = outer;
+      const merged: Access[] = [];
+      for (const a of seen.sort((x, y) => Number(x.write) - Number(y.write) || x.addr - y.addr)) {
+        const last = merged[merged.length - 1];
+        if (last && last.write === a.write && a.addr <= last.addr + last.len)
+          last.len = Math.max(last.len, a.addr + a.len - last.addr);
+        else merged.push({ ...a });
+      }
+      return merged.filter((a) => a.len > 0);
+    };
   }
 
   /**
@@ -79,6 +116,7 @@ export class PhysicalMemory implements MemoryView {
     if (addr % BACKING_PAGE) throw new RangeError('writePages needs a page-aligned address');
     this.check(addr, pages.length * BACKING_PAGE, false);
     this.guestBytesWritten += pages.length * BACKING_PAGE;
+    this.recorder?.(addr, pages.length * BACKING_PAGE, true);
     pages.forEach((p, i) => {
       this.share(addr / BACKING_PAGE + i, p);
     });

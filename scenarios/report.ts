@@ -4,6 +4,7 @@
 
 import type { SimEvent } from '../emulator/events.ts';
 import { fmtSize } from '../emulator/machine.ts';
+import type { Access } from '../emulator/physical-memory.ts';
 import { type AreaKind, approxSize, type MemoryMap } from './memory-map.ts';
 import { narrate } from './narration.ts';
 import type { RunOptions, Summary } from './run.ts';
@@ -16,7 +17,7 @@ export interface ReportInput {
   summary: Summary;
   maps: readonly MemoryMap[];
   events: readonly SimEvent[];
-  structures: readonly { name: string; title: string; text: string }[];
+  structures: readonly { name: string; title: string; text: string; at?: { addr: number; size: number } }[];
   /** Expectations that failed (empty: all held or none given). */
   failed?: readonly string[];
 }
@@ -113,7 +114,7 @@ export function memoryMapSvg(m: MemoryMap): string {
       `<path class="copy" marker-end="url(#arrow)" d="M${px(from)},74 C${px(from)},104 ${px(to)},104 ${px(to)},76"><title>${esc(`firmware copies ${hex(c.from)} +${approxSize(c.size)} to ${hex(c.to)}`)}</title></path>`,
     );
   }
-  return `<svg class="memory-map" data-phase="${esc(m.phase)}" viewBox="0 -2 ${W} ${height + 2}" width="${W}" role="img" aria-label="${esc(`memory map: ${m.phase}`)}">
+  return `<svg class="memory-map" data-phase="${esc(m.phase)}" data-end="${m.end}" viewBox="0 -2 ${W} ${height + 2}" width="${W}" role="img" aria-label="${esc(`memory map: ${m.phase}`)}">
 <defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker></defs>
 ${parts.join('\n')}
 </svg>`;
@@ -288,6 +289,8 @@ export interface PlayerStep {
   phase: number;
   /** Events the step stands for: a bulk memory event's uevents are one step. */
   count: number;
+  /** A firmware call's: the guest memory it read and wrote. */
+  touched?: Access[];
 }
 
 /**
@@ -312,17 +315,19 @@ export function playerSteps(events: readonly SimEvent[], maps: readonly MemoryMa
     maps.forEach((m, i) => {
       if (m.t <= e.t) phase = i;
     });
+    const touched = e.kind === 'call' || e.kind === 'opal-call' ? e.detail.touched : undefined;
     steps.push({
       t: Number(e.t),
       text,
       phase,
       count: 1,
+      ...(touched?.length && { touched }),
       ...(e.kind === 'uevent' && {
         uevents: { first: e.detail.block, last: e.detail.block, actions: [e.detail.action] },
       }),
     });
   }
-  return steps.map(({ t, text, phase, count }) => ({ t, text, phase, count }));
+  return steps.map(({ uevents: _, ...step }) => step);
 }
 
 /**
@@ -354,6 +359,35 @@ const PLAYER_SCRIPT = `
       p.classList.toggle('current', j === s.phase);
       p.classList.toggle('dimmed', j !== s.phase);
     });
+    // A firmware call's reads and writes: said, marked on the map in effect and on the structures.
+    document.querySelectorAll('rect.touched').forEach((r) => r.remove());
+    document.querySelectorAll('details.structure.touched').forEach((d) => d.classList.remove('touched'));
+    const touched = s.touched || [];
+    const hex = (v) => '0x' + v.toString(16);
+    $('step-touched').textContent = touched.length
+      ? touched.map((a) => (a.write ? 'writes ' : 'reads ') + hex(a.addr) + ' +' + a.len + ' bytes').join('; ')
+      : '';
+    const map = s.phase < 0 ? null : phases[s.phase].querySelector('svg.memory-map');
+    for (const a of touched) {
+      if (map) {
+        const end = Number(map.dataset.end), w = 960;
+        const r = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+        r.setAttribute('class', 'touched ' + (a.write ? 'write' : 'read'));
+        r.setAttribute('x', ((a.addr / end) * w).toFixed(1));
+        r.setAttribute('y', '16');
+        r.setAttribute('width', String(Math.max(3, (a.len / end) * w)));
+        r.setAttribute('height', '38');
+        r.dataset.addr = String(a.addr);
+        const title = document.createElementNS('http://www.w3.org/2000/svg', 'title');
+        title.textContent = (a.write ? 'the call wrote ' : 'the call read ') + hex(a.addr) + ' +' + a.len + ' bytes';
+        r.appendChild(title);
+        map.appendChild(r);
+      }
+      document.querySelectorAll('details.structure[data-addr]').forEach((d) => {
+        const at = Number(d.dataset.addr), size = Number(d.dataset.size);
+        if (a.addr < at + size && at < a.addr + a.len) d.classList.add('touched');
+      });
+    }
     $('phase-note').textContent = s.phase < 0 ? 'No memory map yet: the first is drawn once fadump registers.' : 'Memory map in effect: ' + phases[s.phase].dataset.phase + '.';
     if (!fromHash) history.replaceState(null, '', '#step=' + (at + 1));
   };
@@ -405,6 +439,7 @@ function playerSection(steps: readonly PlayerStep[]): string {
 <div class="controls"><button id="first" type="button">First</button><button id="prev" type="button" aria-label="previous step">◀ Previous</button><button id="play" type="button" aria-pressed="false">Play</button><button id="next" type="button" aria-label="next step">Next ▶</button><button id="last" type="button">Last</button>
 <input id="scrub" type="range" min="0" max="${steps.length - 1}" value="0" aria-label="step"><span id="counter" aria-live="polite">${steps.length} steps</span></div>
 <p class="step"><code id="step-time"></code> <span id="step-text">Press Next or → to start.</span></p>
+<p id="step-touched" class="small-note"></p>
 <p id="phase-note" class="small-note"></p>
 <script type="application/json" id="player-steps">${json}</script>
 </section>`;
@@ -437,6 +472,8 @@ svg text { font: 11px system-ui, sans-serif; fill: #1d2329; } svg .small { font-
 #player button { font: inherit; padding: 3px 10px; } #player input[type=range] { flex: 1; min-width: 200px; }
 #player .step { min-height: 2.9em; font-size: 15px; } .small-note { color: #45505a; font-size: 13px; }
 .cursor { stroke: #1d2329; stroke-width: 2; stroke-dasharray: 4 2; }
+rect.touched { fill: none; stroke-width: 3; } rect.touched.read { stroke: #1f6feb; } rect.touched.write { stroke: #d0201f; stroke-dasharray: 4 2; }
+details.structure.touched { outline: 3px solid #1f6feb; outline-offset: 2px; }
 section.phase.dimmed { opacity: 0.4; } section.phase.current h3::after { content: '  ◀ now'; color: #1d2329; }
 :focus-visible { outline: 3px solid #1f6feb; outline-offset: 2px; }
 `;
@@ -581,7 +618,7 @@ ${timelineSvg(r.events)}
 <p class="legend">${LEGEND}</p>
 ${r.maps.map((m, i) => `<section class="phase" data-index="${i}" data-phase="${esc(m.phase)}"><h3>${esc(m.phase)} <small>at ${esc(seconds(m.t))}</small></h3><p>${esc(m.note)}</p>${memoryMapSvg(m)}</section>`).join('\n')}
 <h2>Structures</h2>
-${r.structures.map((st) => `<details open class="structure" data-struct="${esc(st.name)}"><summary>${esc(st.title)}</summary><pre>${markCorrupted(st, o.corrupt ?? [])}</pre></details>`).join('\n')}
+${r.structures.map((st) => `<details open class="structure" data-struct="${esc(st.name)}"${st.at ? ` data-addr="${st.at.addr}" data-size="${st.at.size}"` : ''}><summary>${esc(st.title)}</summary><pre>${markCorrupted(st, o.corrupt ?? [])}</pre></details>`).join('\n')}
 ${refused}
 ${pagesSection(c)}
 <h2>Outputs</h2>

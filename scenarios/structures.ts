@@ -101,6 +101,8 @@ export interface AnnotatedStruct {
   name: StructName;
   title: string;
   text: string;
+  /** Where it lies in guest memory (every entry), or undefined when it lives in firmware's own copy. */
+  at?: { addr: number; size: number };
 }
 
 export interface LocatedStruct {
@@ -226,6 +228,7 @@ export function annotateStructures(
     return {
       name: s.name,
       title: s.title,
+      ...(!s.firmwareCopy && { at: { addr: s.addr, size: s.count * s.table.size } }),
       get text() {
         if (text === undefined) {
           const parts = entries.map((bytes) => s.table.annotate(bytes, s.order));

@@ -3,6 +3,7 @@
 // through guest memory (e.g. QUERY_TAG writes at a pointer). skiboot core/opal.c.
 
 import type { EventBus } from '../../emulator/events.ts';
+import type { Access, PhysicalMemory } from '../../emulator/physical-memory.ts';
 
 /** OPAL return codes (skiboot include/opal-api.h). */
 export const OpalStatus = {
@@ -38,7 +39,11 @@ export class Opal implements OpalEntry {
   private calls = new Map<number, OpalCall>();
   callCount = 0;
 
-  constructor(private events: EventBus) {}
+  /** `memory`: where the calls' guest accesses are recorded (the `touched` of each call event). */
+  constructor(
+    private events: EventBus,
+    private memory?: PhysicalMemory,
+  ) {}
 
   register(c: OpalCall): void {
     if (this.calls.has(c.token)) throw new Error(`OPAL token ${c.token} registered twice`);
@@ -54,18 +59,26 @@ export class Opal implements OpalEntry {
     this.callCount++;
     const done = this.events.begin();
     const c = this.calls.get(token);
-    const status =
-      !c || args.length !== c.nargs
-        ? OpalStatus.Parameter
-        : c.handler(
-            args.map((a) => BigInt.asUintN(64, a)),
-            pir,
-          );
+    const stop = this.memory?.record();
+    let status: number;
+    let touched: Access[] | undefined;
+    try {
+      status =
+        !c || args.length !== c.nargs
+          ? OpalStatus.Parameter
+          : c.handler(
+              args.map((a) => BigInt.asUintN(64, a)),
+              pir,
+            );
+    } finally {
+      touched = stop?.();
+    }
     done('machine', 'opal-call', {
       token,
       name: c?.name ?? 'unknown',
       args: args.map(String),
       status,
+      ...(touched && { touched }),
     });
     if (!c || args.length !== c.nargs) {
       this.events.emit('machine', 'reject', {

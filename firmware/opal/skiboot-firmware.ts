@@ -41,7 +41,7 @@ export class SkibootFirmware {
     readonly machine: Machine,
     readonly mpiplSupported = true,
   ) {
-    this.opal = new Opal(machine.events);
+    this.opal = new Opal(machine.events, machine.memory);
     this.mpipl = new Mpipl(machine);
     this.opal.register({
       token: OpalToken.CecReboot2,

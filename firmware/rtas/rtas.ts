@@ -4,7 +4,7 @@
 
 import type { DtNode } from '../../emulator/device-tree.ts';
 import type { EventBus } from '../../emulator/events.ts';
-import type { PhysicalMemory } from '../../emulator/physical-memory.ts';
+import type { Access, PhysicalMemory } from '../../emulator/physical-memory.ts';
 
 /** RTAS status codes (PAPR table "RTAS Status Word Values"; LoPAR ibm,configure-kernel-dump). */
 export const RtasStatus = {
@@ -83,45 +83,69 @@ export class Rtas implements RtasEntry {
     this.callCount++;
     const done = this.events.begin();
     const mem = this.memory;
-    const token = mem.readU32(argsAddr, 'be');
-    const nargs = mem.readU32(argsAddr + 4, 'be');
-    const nret = mem.readU32(argsAddr + 8, 'be');
-    const call = this.calls.get(token);
-    // Arity, checked once for every call against the registry (QEMU: each handler's first check).
-    const wrong: [string, number] | undefined = !call
-      ? ['unknown token', token]
-      : call.arityUnchecked
-        ? nargs + nret > MAX_CELLS
-          ? ['more cells than the buffer holds', nargs + nret]
-          : undefined
-        : nargs !== call.nargs
-          ? [`nargs, expected ${call.nargs}`, nargs]
-          : nret !== call.nret
-            ? [`nret, expected ${call.nret}`, nret]
-            : undefined;
-    if (!call || wrong) {
-      const [reason, value] = wrong ?? ['unknown token', token];
-      const name = call?.name ?? 'unknown';
-      done('rtas', 'call', { token, name, nargs, nret, status: RtasStatus.ParameterError });
-      this.events.emit('rtas', 'reject', {
-        call: name,
-        reason,
-        value: `0x${value.toString(16)}`,
-        status: RtasStatus.ParameterError,
+    // What the call reads and writes, its argument buffer included; recording stops however it ends.
+    const stop = mem.record();
+    let accesses: Access[] | undefined;
+    const touched = () => {
+      accesses ??= stop();
+      return accesses;
+    };
+    try {
+      const token = mem.readU32(argsAddr, 'be');
+      const nargs = mem.readU32(argsAddr + 4, 'be');
+      const nret = mem.readU32(argsAddr + 8, 'be');
+      const call = this.calls.get(token);
+      // Arity, checked once for every call against the registry (QEMU: each handler's first check).
+      const wrong: [string, number] | undefined = !call
+        ? ['unknown token', token]
+        : call.arityUnchecked
+          ? nargs + nret > MAX_CELLS
+            ? ['more cells than the buffer holds', nargs + nret]
+            : undefined
+          : nargs !== call.nargs
+            ? [`nargs, expected ${call.nargs}`, nargs]
+            : nret !== call.nret
+              ? [`nret, expected ${call.nret}`, nret]
+              : undefined;
+      if (!call || wrong) {
+        const [reason, value] = wrong ?? ['unknown token', token];
+        const name = call?.name ?? 'unknown';
+        // The status cell, when the buffer has one within the cells the dispatcher reads.
+        if (nret >= 1 && nargs + nret <= MAX_CELLS)
+          mem.writeU32(argsAddr + 12 + nargs * 4, RtasStatus.ParameterError >>> 0, 'be');
+        done('rtas', 'call', {
+          token,
+          name,
+          nargs,
+          nret,
+          status: RtasStatus.ParameterError,
+          touched: touched(),
+        });
+        this.events.emit('rtas', 'reject', {
+          call: name,
+          reason,
+          value: `0x${value.toString(16)}`,
+          status: RtasStatus.ParameterError,
+        });
+        return;
+      }
+      // Unchecked: the handler reads its argument and stores its status as if the counts were right.
+      const argCells = call.arityUnchecked ? Math.max(nargs, call.nargs) : nargs;
+      const args = Array.from({ length: argCells }, (_, i) => mem.readU32(argsAddr + 12 + i * 4, 'be'));
+      const rets = call.handler({ args, nret, memory: mem });
+      const retBase = argsAddr + 12 + nargs * 4;
+      const retCells = call.arityUnchecked ? Math.max(nret, call.nret) : nret;
+      for (let i = 0; i < retCells; i++) mem.writeU32(retBase + i * 4, (rets[i] ?? 0) >>> 0, 'be');
+      done('rtas', 'call', {
+        token,
+        name: call.name,
+        args,
+        status: toSigned(rets[0] ?? 0),
+        touched: touched(),
       });
-      // The status cell, when the buffer has one within the cells the dispatcher reads.
-      if (nret >= 1 && nargs + nret <= MAX_CELLS)
-        mem.writeU32(argsAddr + 12 + nargs * 4, RtasStatus.ParameterError >>> 0, 'be');
-      return;
+    } finally {
+      touched();
     }
-    // Unchecked: the handler reads its argument and stores its status as if the counts were right.
-    const argCells = call.arityUnchecked ? Math.max(nargs, call.nargs) : nargs;
-    const args = Array.from({ length: argCells }, (_, i) => mem.readU32(argsAddr + 12 + i * 4, 'be'));
-    const rets = call.handler({ args, nret, memory: mem });
-    const retBase = argsAddr + 12 + nargs * 4;
-    const retCells = call.arityUnchecked ? Math.max(nret, call.nret) : nret;
-    for (let i = 0; i < retCells; i++) mem.writeU32(retBase + i * 4, (rets[i] ?? 0) >>> 0, 'be');
-    done('rtas', 'call', { token, name: call.name, args, status: toSigned(rets[0] ?? 0) });
   }
 }
 

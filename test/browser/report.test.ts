@@ -213,6 +213,36 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
     expect(run.maps[steps[panic]!.phase]!.phase).toBe('crash');
     await page.goto(`file://${join(dir, 'report.html')}#step=${panic + 1}`);
     await expectAt(panic);
+    // A firmware call shows what it read and wrote: ibm,os-term, where firmware saves the registers.
+    const osTerm = steps.findIndex((s) => s.text.startsWith('RTAS ibm,os-term('));
+    const saved = steps[osTerm]!.touched!.find((a) => a.write && a.len > 1000)!;
+    expect(saved).toBeDefined();
+    await page.goto(`file://${join(dir, 'report.html')}#step=${osTerm + 1}`);
+    expect(await page.locator('#step-touched').textContent()).toContain(
+      `writes 0x${saved.addr.toString(16)} +${saved.len} bytes`,
+    );
+    const current = page.locator('section.phase.current svg.memory-map');
+    expect(await current.getAttribute('data-phase')).toBe('crash');
+    expect(await current.locator(`rect.touched.write[data-addr="${saved.addr}"]`).count()).toBe(1);
+    const touchedStructs = await page.$$eval('details.structure.touched', (ds) =>
+      ds.map((d) => d.getAttribute('data-struct')),
+    );
+    expect(touchedStructs).toEqual(['regsave-header', 'regsave-entry']);
+    // A re-registration reads the dump structure the kernel wrote: its 160 bytes at the address it gave.
+    const reRegister = steps.findIndex(
+      (s) => s.phase === 0 && /^RTAS ibm,configure-kernel-dump\(0x1, /.test(s.text),
+    );
+    const [, fdm, len] = /\(0x1, (0x[0-9a-f]+), (0x[0-9a-f]+)\)/.exec(steps[reRegister]!.text)!;
+    await page.goto(`file://${join(dir, 'report.html')}#step=${reRegister + 1}`);
+    expect(await page.locator('#step-touched').textContent()).toContain(`reads ${fdm} +${Number(len)} bytes`);
+    expect(
+      await page.locator(`section.phase.current rect.touched.read[data-addr="${Number(fdm)}"]`).count(),
+    ).toBe(1);
+    // Moving on clears the marks.
+    await page.keyboard.press('Home');
+    expect(await page.locator('rect.touched').count()).toBe(0);
+    expect(await page.locator('details.structure.touched').count()).toBe(0);
+    await page.goto(`file://${join(dir, 'report.html')}#step=${panic + 1}`);
     // Play moves on by itself; pressing it again stops.
     await page.click('#play');
     await page.waitForFunction(
