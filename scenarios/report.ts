@@ -336,6 +336,7 @@ export function playerSteps(events: readonly SimEvent[], maps: readonly MemoryMa
  */
 const PLAYER_SCRIPT = `
 (() => {
+  if (!document.getElementById('player-steps')) return;
   const steps = JSON.parse(document.getElementById('player-steps').textContent);
   const $ = (id) => document.getElementById(id);
   const svg = document.querySelector('svg.timeline');
@@ -415,13 +416,45 @@ const PLAYER_SCRIPT = `
   $('play').onclick = play;
   scrub.oninput = () => show(Number(scrub.value));
   document.addEventListener('keydown', (e) => {
-    if (e.target === scrub || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.target === scrub || e.altKey || e.ctrlKey || e.metaKey || e.target.classList.contains('pointer')) return;
     const keys = { ArrowRight: () => show(at + 1), ArrowLeft: () => show(at - 1), Home: () => show(0), End: () => show(steps.length - 1), ' ': play };
     const k = keys[e.key];
     if (k && !(e.key === ' ' && e.target instanceof HTMLButtonElement)) {
       e.preventDefault();
       k();
     }
+  });
+  // An address field of a structure: where it points, marked on the map in effect (else at the crash).
+  const point = (el) => {
+    document.querySelectorAll('rect.pointed').forEach((r) => r.remove());
+    const addr = Number(el.dataset.points);
+    const section = phases.find((p) => p.classList.contains('current')) || phases.find((p) => p.dataset.phase === 'crash') || phases[0];
+    const map = section && section.querySelector('svg.memory-map');
+    const note = $('pointer-note');
+    if (!map || addr > Number(map.dataset.end)) {
+      note.textContent = el.dataset.field + ' = 0x' + addr.toString(16) + ': outside the memory map';
+      return;
+    }
+    const r = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+    r.setAttribute('class', 'pointed');
+    r.setAttribute('x', ((addr / Number(map.dataset.end)) * 960 - 1.5).toFixed(1));
+    r.setAttribute('y', '12');
+    r.setAttribute('width', '3');
+    r.setAttribute('height', '66');
+    r.dataset.addr = String(addr);
+    map.appendChild(r);
+    note.textContent = el.dataset.field + ' = 0x' + addr.toString(16) + ': marked on the memory map "' + section.dataset.phase + '"';
+    section.scrollIntoView({ block: 'center' });
+  };
+  document.querySelectorAll('.pointer').forEach((el) => {
+    el.addEventListener('click', () => point(el));
+    el.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        e.stopPropagation();
+        point(el);
+      }
+    });
   });
   window.addEventListener('hashchange', fromHash);
   if (location.hash) fromHash();
@@ -474,6 +507,7 @@ svg text { font: 11px system-ui, sans-serif; fill: #1d2329; } svg .small { font-
 .cursor { stroke: #1d2329; stroke-width: 2; stroke-dasharray: 4 2; }
 rect.touched { fill: none; stroke-width: 3; } rect.touched.read { stroke: #1f6feb; } rect.touched.write { stroke: #d0201f; stroke-dasharray: 4 2; }
 details.structure.touched { outline: 3px solid #1f6feb; outline-offset: 2px; }
+.pointer { text-decoration: underline dotted; cursor: pointer; } rect.pointed { fill: #1d2329; }
 section.phase.dimmed { opacity: 0.4; } section.phase.current h3::after { content: '  ◀ now'; color: #1d2329; }
 :focus-visible { outline: 3px solid #1f6feb; outline-offset: 2px; }
 `;
@@ -522,11 +556,28 @@ function markCorrupted(st: { name: string; text: string }, corrupt: readonly Cor
     if (at !== undefined) marked.add(at);
   }
   return lines
-    .map((l, i) => (marked.has(i) ? `<mark class="corrupted">${esc(l)}  ← corrupted</mark>` : esc(l)))
+    .map((l, i) => (marked.has(i) ? `<mark class="corrupted">${esc(l)}  ← corrupted</mark>` : pointerLine(l)))
     .join('\n');
 }
 
-/** The whole page. */
+const KERNEL_VBASE = 0xc000000000000000n;
+
+/**
+ * A line of an annotated structure, made a control when its field is an address (by its name) that
+ * lies in memory: the player marks where it points on the memory map. A kernel virtual address
+ * (0xc000…) points at its physical address.
+ */
+function pointerLine(line: string): string {
+  const m = /^\s+\+[0-9a-f]{4}\s.*\s(\w*(?:addr|address|dest|src|start|base)\w*)\s+(0x[0-9a-f]+)\s*$/.exec(
+    line,
+  );
+  if (!m) return esc(line);
+  const v = BigInt(m[2]!);
+  const phys = v >= KERNEL_VBASE ? v - KERNEL_VBASE : v;
+  if (phys === 0n || phys > BigInt(Number.MAX_SAFE_INTEGER)) return esc(line);
+  return `<span class="pointer" role="button" tabindex="0" data-field="${esc(m[1]!)}" data-points="${phys}" title="show where ${esc(m[1]!)} points">${esc(line)}</span>`;
+}
+
 /** The dump's pages per memory block, from summary.dump.pages, and its size on disk. */
 function pagesSection(c: Summary['cycles'][number]): string {
   const t = pageTable(c);
@@ -618,6 +669,7 @@ ${timelineSvg(r.events)}
 <p class="legend">${LEGEND}</p>
 ${r.maps.map((m, i) => `<section class="phase" data-index="${i}" data-phase="${esc(m.phase)}"><h3>${esc(m.phase)} <small>at ${esc(seconds(m.t))}</small></h3><p>${esc(m.note)}</p>${memoryMapSvg(m)}</section>`).join('\n')}
 <h2>Structures</h2>
+<p>Fields that hold an address are underlined: click one (or Enter) to mark where it points on the memory map. <span id="pointer-note" aria-live="polite"></span></p>
 ${r.structures.map((st) => `<details open class="structure" data-struct="${esc(st.name)}"${st.at ? ` data-addr="${st.at.addr}" data-size="${st.at.size}"` : ''}><summary>${esc(st.title)}</summary><pre>${markCorrupted(st, o.corrupt ?? [])}</pre></details>`).join('\n')}
 ${refused}
 ${pagesSection(c)}

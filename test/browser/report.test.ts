@@ -254,6 +254,31 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
     expect(consoleErrors).toEqual([]);
   });
 
+  it('an address field of a structure, clicked, is marked where it points on the memory map', async () => {
+    const { page, run, dir, consoleErrors } = loaded.get('legacy')!;
+    await page.goto(`file://${join(dir, 'report.html')}`);
+    const field = page.locator(
+      'details[data-struct="crash-info-header"] .pointer[data-field="elfcorehdr_addr"]',
+    );
+    expect(await field.count()).toBe(1);
+    const points = Number(await field.getAttribute('data-points'));
+    // The legacy kernel's elfcorehdr, in the reserved area after the header.
+    const crashMap = run.maps.find((m) => m.phase === 'crash')!;
+    const elfcorehdr = crashMap.areas.find((a) => a.kind === 'elfcorehdr')!;
+    expect(points).toBe(elfcorehdr.base);
+    await field.click();
+    const mark = page.locator('svg.memory-map[data-phase="crash"] rect.pointed');
+    expect(await mark.getAttribute('data-addr')).toBe(String(points));
+    expect(await page.locator('#pointer-note').textContent()).toBe(
+      `elfcorehdr_addr = 0x${points.toString(16)}: marked on the memory map "crash"`,
+    );
+    // From the keyboard too; one mark at a time.
+    await page.locator('.pointer').first().focus();
+    await page.keyboard.press('Enter');
+    expect(await page.locator('rect.pointed').count()).toBe(1);
+    expect(consoleErrors).toEqual([]);
+  });
+
   it('the player on PowerNV: an OPAL call is a step, linked to with its map', async () => {
     const { page, run, dir, consoleErrors } = loaded.get('powernv')!;
     const steps = playerSteps(run.machine.events.events, run.maps);
