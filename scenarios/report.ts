@@ -91,20 +91,40 @@ export function memoryMapSvg(m: MemoryMap): string {
     parts.push(
       `<path class="zoom" d="M${px(x(reserved.base))},74 L0,${y} M${px(x(reserved.base) + width(reserved.base, reserved.size))},74 L${W},${y}"/>`,
     );
-    parts.push(
-      `<rect class="area reserved zoomed" x="0" y="${y}" width="${W}" height="40"/>`,
+    parts.push(`<rect class="area reserved zoomed" x="0" y="${y}" width="${W}" height="40"/>`);
+    // Two drawings of it, one shown at a time (the page's "to scale" switch): each part wide enough
+    // for its label, in address order; or each part where it lies, as wide as it is.
+    const schematic: string[] = [
       `<text class="axis" x="${W}" y="${y + 52}" text-anchor="end">the reserved area, enlarged: parts in address order, not to scale</text>`,
-    );
+    ];
     let at = 0;
     inner.forEach((a, i) => {
       const w = widths[i]! * scale;
-      parts.push(
+      schematic.push(
         `<rect class="area ${a.kind}" data-kind="${a.kind}" x="${px(at)}" y="${y}" width="${px(w)}" height="40"><title>${esc(`${a.label}: ${hex(a.base)} +${approxSize(a.size)}`)}</title></rect>`,
         `<text class="label" x="${px(at + 4)}" y="${y + 17}">${esc(AREA_LABEL[a.kind])}</text>`,
         `<text class="label small" x="${px(at + 4)}" y="${y + 32}">${esc(`${hex(a.base)} ${approxSize(a.size)}`)}</text>`,
       );
       at += w;
     });
+    const sx = (addr: number) => ((addr - reserved.base) / reserved.size) * W;
+    const scaled: string[] = [
+      `<text class="axis" x="${W}" y="${y + 52}" text-anchor="end">the reserved area, enlarged to scale: ${esc(hex(reserved.base))} +${esc(approxSize(reserved.size))}</text>`,
+    ];
+    for (const a of inner) {
+      const w = Math.max(1, sx(a.base + a.size) - sx(a.base));
+      scaled.push(
+        `<rect class="area ${a.kind}" data-kind="${a.kind}" data-base="${a.base}" data-size="${a.size}" x="${px(sx(a.base))}" y="${y}" width="${px(w)}" height="40"><title>${esc(`${a.label}: ${hex(a.base)} +${approxSize(a.size)}`)}</title></rect>`,
+        // A label only where it fits.
+        ...(w > 90
+          ? [`<text class="label" x="${px(sx(a.base) + 4)}" y="${y + 17}">${esc(AREA_LABEL[a.kind])}</text>`]
+          : []),
+      );
+    }
+    parts.push(
+      `<g class="zoom-schematic">${schematic.join('')}</g>`,
+      `<g class="zoom-scaled">${scaled.join('')}</g>`,
+    );
     height = y + 58;
   }
   for (const c of m.copies) {
@@ -336,6 +356,8 @@ export function playerSteps(events: readonly SimEvent[], maps: readonly MemoryMa
  */
 const PLAYER_SCRIPT = `
 (() => {
+  const toScale = document.getElementById('to-scale');
+  if (toScale) toScale.onchange = () => document.body.classList.toggle('to-scale', toScale.checked);
   if (!document.getElementById('player-steps')) return;
   const steps = JSON.parse(document.getElementById('player-steps').textContent);
   const $ = (id) => document.getElementById(id);
@@ -507,6 +529,7 @@ svg text { font: 11px system-ui, sans-serif; fill: #1d2329; } svg .small { font-
 .cursor { stroke: #1d2329; stroke-width: 2; stroke-dasharray: 4 2; }
 rect.touched { fill: none; stroke-width: 3; } rect.touched.read { stroke: #1f6feb; } rect.touched.write { stroke: #d0201f; stroke-dasharray: 4 2; }
 details.structure.touched { outline: 3px solid #1f6feb; outline-offset: 2px; }
+.zoom-scaled { display: none; } body.to-scale .zoom-scaled { display: inline; } body.to-scale .zoom-schematic { display: none; }
 .pointer { text-decoration: underline dotted; cursor: pointer; } rect.pointed { fill: #1d2329; }
 section.phase.dimmed { opacity: 0.4; } section.phase.current h3::after { content: '  ◀ now'; color: #1d2329; }
 :focus-visible { outline: 3px solid #1f6feb; outline-offset: 2px; }
@@ -667,6 +690,7 @@ ${playerSection(playerSteps(r.events, r.maps))}
 ${timelineSvg(r.events)}
 <h2>Memory maps</h2>
 <p class="legend">${LEGEND}</p>
+<p><label><input type="checkbox" id="to-scale"> draw the reserved area to scale (its small parts become thin)</label></p>
 ${r.maps.map((m, i) => `<section class="phase" data-index="${i}" data-phase="${esc(m.phase)}"><h3>${esc(m.phase)} <small>at ${esc(seconds(m.t))}</small></h3><p>${esc(m.note)}</p>${memoryMapSvg(m)}</section>`).join('\n')}
 <h2>Structures</h2>
 <p>Fields that hold an address are underlined: click one (or Enter) to mark where it points on the memory map. <span id="pointer-note" aria-live="polite"></span></p>

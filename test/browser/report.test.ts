@@ -81,7 +81,7 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
     for (const k of ['boot-memory', 'reserved', 'cpu-state', 'boot-copy', 'header', 'elfcorehdr'])
       expect(kinds).toContain(k);
     const header = run.maps[1]!.areas.find((a) => a.kind === 'header')!;
-    expect(await crash.locator('rect.area.header title').textContent()).toBe(
+    expect(await crash.locator('g.zoom-schematic rect.area.header title').textContent()).toBe(
       `crash info header: 0x${header.base.toString(16)} +664 B`,
     );
     expect(await crash.locator('path.copy').count()).toBe(1);
@@ -277,6 +277,30 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
     await page.keyboard.press('Enter');
     expect(await page.locator('rect.pointed').count()).toBe(1);
     expect(consoleErrors).toEqual([]);
+  });
+
+  it('the reserved area, on request, is drawn to scale', async () => {
+    const { page, run, dir } = loaded.get('legacy')!;
+    await page.goto(`file://${join(dir, 'report.html')}`);
+    const crash = page.locator('svg.memory-map[data-phase="crash"]');
+    expect(await crash.locator('g.zoom-schematic').isVisible()).toBe(true);
+    expect(await crash.locator('g.zoom-scaled').isVisible()).toBe(false);
+    await page.check('#to-scale');
+    expect(await crash.locator('g.zoom-schematic').isVisible()).toBe(false);
+    const reserved = run.maps.find((m) => m.phase === 'crash')!.areas.find((a) => a.kind === 'reserved')!;
+    const parts = await crash
+      .locator('g.zoom-scaled rect')
+      .evaluateAll((rs) =>
+        rs.map((r) => ['data-base', 'data-size', 'x', 'width'].map((a) => Number(r.getAttribute(a)))),
+      );
+    expect(parts.length).toBeGreaterThanOrEqual(3);
+    // Each part where it lies in the area and as wide as it is, on the 960 units of the picture.
+    for (const [base, size, x, width] of parts) {
+      expect(Math.abs(x! - ((base! - reserved.base) / reserved.size) * 960)).toBeLessThan(0.1);
+      expect(Math.abs(width! - Math.max(1, (size! / reserved.size) * 960))).toBeLessThan(0.1);
+    }
+    await page.uncheck('#to-scale');
+    expect(await crash.locator('g.zoom-schematic').isVisible()).toBe(true);
   });
 
   it('the player on PowerNV: an OPAL call is a step, linked to with its map', async () => {
