@@ -5,6 +5,7 @@
 import type { SimEvent } from '../emulator/events.ts';
 import { fmtSize } from '../emulator/machine.ts';
 import type { Access } from '../emulator/physical-memory.ts';
+import { GLOSSARY, KDUMP_VS_FADUMP, spellings } from './glossary.ts';
 import { type AreaKind, approxSize, type MemoryMap } from './memory-map.ts';
 import { narrate } from './narration.ts';
 import type { RunOptions, Summary } from './run.ts';
@@ -530,7 +531,8 @@ svg text { font: 11px system-ui, sans-serif; fill: #1d2329; } svg .small { font-
 rect.touched { fill: none; stroke-width: 3; } rect.touched.read { stroke: #1f6feb; } rect.touched.write { stroke: #d0201f; stroke-dasharray: 4 2; }
 details.structure.touched { outline: 3px solid #1f6feb; outline-offset: 2px; }
 .zoom-scaled { display: none; } body.to-scale .zoom-scaled { display: inline; } body.to-scale .zoom-schematic { display: none; }
-.pointer { text-decoration: underline dotted; cursor: pointer; } rect.pointed { fill: #1d2329; }
+.pointer { text-decoration: underline dotted; cursor: pointer; }
+a.term { color: inherit; text-decoration: underline dotted; } #glossary dt { font-weight: 600; margin-top: 8px; } #glossary dd { margin-left: 16px; } rect.pointed { fill: #1d2329; }
 section.phase.dimmed { opacity: 0.4; } section.phase.current h3::after { content: '  ◀ now'; color: #1d2329; }
 :focus-visible { outline: 3px solid #1f6feb; outline-offset: 2px; }
 `;
@@ -617,6 +619,40 @@ function pagesSection(c: Summary['cycles'][number]): string {
     )}${t.more ? `<tr><td colspan="${t.head.length}">… ${t.more} more runs of blocks</td></tr>` : ''}${cells(t.rows[t.rows.length - 1]!, 'th')}</table>`;
 }
 
+/**
+ * Text with the first use in the page of each glossary term linked to its entry (`seen` holds the
+ * terms already linked); escaped.
+ */
+function withTerms(text: string, seen: Set<string>): string {
+  const found: { at: number; len: number; id: string }[] = [];
+  for (const e of GLOSSARY) {
+    if (seen.has(e.id)) continue;
+    for (const sp of spellings(e)) {
+      const m = new RegExp(`(?<![\\w-])${sp.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`).exec(text);
+      if (!m || found.some((f) => m.index < f.at + f.len && f.at < m.index + sp.length)) continue;
+      found.push({ at: m.index, len: sp.length, id: e.id });
+      seen.add(e.id);
+      break;
+    }
+  }
+  let out = '';
+  let at = 0;
+  for (const f of found.sort((a, b) => a.at - b.at)) {
+    out += `${esc(text.slice(at, f.at))}<a class="term" href="#glossary-${f.id}">${esc(text.slice(f.at, f.at + f.len))}</a>`;
+    at = f.at + f.len;
+  }
+  return out + esc(text.slice(at));
+}
+
+/** The glossary at the end of the page, and kdump against fadump. */
+function glossarySection(): string {
+  return `<section id="glossary"><h2>Glossary</h2>
+<dl>${GLOSSARY.map((e) => `<dt id="glossary-${e.id}">${esc(e.term)}${e.also ? ` <small>(${esc(e.also.join(', '))})</small>` : ''}</dt><dd>${esc(e.text)} <small>Source: ${esc(e.source)}.</small></dd>`).join('')}</dl>
+<h3>kdump and fadump</h3>
+<table class="kdump-fadump"><tr><th></th><th>kdump</th><th>fadump</th></tr>${KDUMP_VS_FADUMP.map((row) => `<tr>${row.map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`).join('')}</table>
+</section>`;
+}
+
 export function renderReport(r: ReportInput): string {
   const s = r.summary;
   const c = s.cycles[s.cycles.length - 1]!;
@@ -674,24 +710,27 @@ export function renderReport(r: ReportInput): string {
   const failed = r.failed?.length
     ? `<p class="failed">Expectations that failed:</p><ul class="failed">${r.failed.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>`
     : '';
+  // Each glossary term the page uses is linked to its entry where it first appears.
+  const terms = new Set<string>();
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)} — fadump-sim</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>${CSS}</style></head>
 <body>
 <h1>${esc(r.title)}</h1>
-<p class="outcome ${c.dump.status}" id="outcome">${esc(outcomeSentence(c))}</p>
-${o.description ? `<p class="description">${esc(o.description)}</p>` : ''}
+<p class="outcome ${c.dump.status}" id="outcome">${withTerms(outcomeSentence(c), terms)}</p>
+${o.description ? `<p class="description">${withTerms(o.description, terms)}</p>` : ''}
+<p class="small-note">New to fadump? The <a href="#glossary">glossary</a> at the end says what each term means, and how fadump differs from kdump.</p>
 ${failed}
 ${table(rows)}
 ${playerSection(playerSteps(r.events, r.maps))}
 <h2>Timeline</h2>
-<p>Simulated time. Green: fadump registered; red: unregistered while the udev rule re-registers; ticks: memory uevents and firmware calls.</p>
+<p id="timeline-key">${withTerms('Simulated time. Green: fadump registered; red: unregistered while the udev rule re-registers; ticks: memory uevents and firmware calls (RTAS or OPAL).', terms)}</p>
 ${timelineSvg(r.events)}
 <h2>Memory maps</h2>
 <p class="legend">${LEGEND}</p>
 <p><label><input type="checkbox" id="to-scale"> draw the reserved area to scale (its small parts become thin)</label></p>
-${r.maps.map((m, i) => `<section class="phase" data-index="${i}" data-phase="${esc(m.phase)}"><h3>${esc(m.phase)} <small>at ${esc(seconds(m.t))}</small></h3><p>${esc(m.note)}</p>${memoryMapSvg(m)}</section>`).join('\n')}
+${r.maps.map((m, i) => `<section class="phase" data-index="${i}" data-phase="${esc(m.phase)}"><h3>${esc(m.phase)} <small>at ${esc(seconds(m.t))}</small></h3><p>${withTerms(m.note, terms)}</p>${memoryMapSvg(m)}</section>`).join('\n')}
 <h2>Structures</h2>
 <p>Fields that hold an address are underlined: click one (or Enter) to mark where it points on the memory map. <span id="pointer-note" aria-live="polite"></span></p>
 ${r.structures.map((st) => `<details open class="structure" data-struct="${esc(st.name)}"${st.at ? ` data-addr="${st.at.addr}" data-size="${st.at.size}"` : ''}><summary>${esc(st.title)}</summary><pre>${markCorrupted(st, o.corrupt ?? [])}</pre></details>`).join('\n')}
@@ -704,6 +743,7 @@ ${table(outcome)}
 <h2>Consoles</h2>
 <h3>First kernel</h3><pre>${esc(s.cycles[0]!.console.crashed.join('\n'))}</pre>
 <h3>fadump kernel</h3><pre>${esc(c.console.capture.join('\n'))}</pre>
+${glossarySection()}
 <script>${PLAYER_SCRIPT}</script>
 </body></html>
 `;

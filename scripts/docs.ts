@@ -48,6 +48,7 @@ import {
   RELEASE_NAMES,
 } from '../kernel-model/releases.ts';
 import { TASK_STRUCT, UTS_NAMESPACE } from '../kernel-model/vmlinux.ts';
+import { glossaryDoc } from '../scenarios/glossary.ts';
 import { SCENARIO_SCHEMA } from '../scenarios/scenario-schema.ts';
 import { CORRUPTIBLE, fieldsOf, STRUCT_NAMES, STRUCTS_BY_PLATFORM } from '../scenarios/structures.ts';
 import { type Phase, VERB_NAMES, VERBS, type Verb } from '../scenarios/verbs.ts';
@@ -381,7 +382,8 @@ export async function main(): Promise<void> {
   writeFileSync(join(repo, 'docs', 'scenarios.md'), scenarioReference());
   writeFileSync(join(repo, 'docs', 'kernel-releases.md'), kernelReleasesDoc());
   writeFileSync(join(repo, 'docs', 'firmware-personalities.md'), personalitiesDoc(repo));
+  writeFileSync(join(repo, 'docs', 'glossary.md'), glossaryDoc());
   console.log(
-    'wrote docs/structures.md, docs/assumptions.md, docs/scenarios.md, docs/kernel-releases.md, docs/firmware-personalities.md, scenarios/schema.json',
+    'wrote docs/structures.md, docs/assumptions.md, docs/scenarios.md, docs/kernel-releases.md, docs/firmware-personalities.md, docs/glossary.md, scenarios/schema.json',
   );
 }

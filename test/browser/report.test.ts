@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Scenario } from '../../scenarios/builder.ts';
+import { GLOSSARY, spellings } from '../../scenarios/glossary.ts';
 import { narrate } from '../../scenarios/narration.ts';
 import { playerSteps } from '../../scenarios/report.ts';
 import type { RunResult } from '../../scenarios/run.ts';
@@ -301,6 +302,27 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
     }
     await page.uncheck('#to-scale');
     expect(await crash.locator('g.zoom-schematic').isVisible()).toBe(true);
+  });
+
+  it('every glossary term the page uses links to its entry, and every entry is there', async () => {
+    for (const name of ['legacy', 'powernv']) {
+      const { page, dir } = loaded.get(name)!;
+      await page.goto(`file://${join(dir, 'report.html')}`);
+      const { links, ids } = await page.evaluate(() => ({
+        links: Array.from(document.querySelectorAll('a.term')).map((a) => a.getAttribute('href')),
+        ids: Array.from(document.querySelectorAll('#glossary dt')).map((d) => d.id),
+      }));
+      expect(ids).toEqual(GLOSSARY.map((e) => `glossary-${e.id}`));
+      for (const href of links) expect(ids).toContain(href!.slice(1));
+      // The terms of the page's prose (the outcome, the timeline's key, the maps' notes) are linked.
+      const prose = await page.$$eval('#outcome, .description, section.phase > p, #timeline-key', (ps) =>
+        ps.map((p) => p.textContent ?? '').join('\n'),
+      );
+      for (const e of GLOSSARY)
+        if (spellings(e).some((sp) => new RegExp(`(?<![\\w-])${sp}(?![\\w-])`).test(prose)))
+          expect(links, `${name}: ${e.term}`).toContain(`#glossary-${e.id}`);
+      expect(links.length).toBeGreaterThanOrEqual(3);
+    }
   });
 
   it('the player on PowerNV: an OPAL call is a step, linked to with its map', async () => {

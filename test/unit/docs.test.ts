@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { glossaryDoc } from '../../scenarios/glossary.ts';
 import {
   assumptionsDoc,
   kernelReleasesDoc,
@@ -23,6 +24,7 @@ describe('generated docs', () => {
     expect(readFileSync(join(REPO, 'docs', 'firmware-personalities.md'), 'utf8')).toBe(
       personalitiesDoc(REPO),
     );
+    expect(readFileSync(join(REPO, 'docs', 'glossary.md'), 'utf8')).toBe(glossaryDoc());
   });
 
   it('every QEMU quirk has a test that names it', () => {
