@@ -572,7 +572,10 @@ function outcomeSentence(c: Summary['cycles'][number]): string {
  * An annotated structure, escaped, with each field a `corrupt` step damaged marked: the line of that
  * field in the entry it names, highlighted and labelled.
  */
-function markCorrupted(st: { name: string; text: string }, corrupt: readonly Corruption[]): string {
+function markCorrupted(
+  st: { name: string; text: string; docs?: Readonly<Record<string, string>> },
+  corrupt: readonly Corruption[],
+): string {
   const lines = st.text.split('\n');
   const marked = new Set<number>();
   for (const c of corrupt.filter((x) => x.struct === st.name)) {
@@ -581,26 +584,34 @@ function markCorrupted(st: { name: string; text: string }, corrupt: readonly Cor
     if (at !== undefined) marked.add(at);
   }
   return lines
-    .map((l, i) => (marked.has(i) ? `<mark class="corrupted">${esc(l)}  ← corrupted</mark>` : pointerLine(l)))
+    .map((l, i) =>
+      marked.has(i) ? `<mark class="corrupted">${esc(l)}  ← corrupted</mark>` : fieldLine(l, st.docs ?? {}),
+    )
     .join('\n');
 }
 
 const KERNEL_VBASE = 0xc000000000000000n;
+/** Where an annotated line's field name starts (the layout of StructDef.annotate). */
+const NAME_COLUMN = 58;
 
 /**
- * A line of an annotated structure, made a control when its field is an address (by its name) that
- * lies in memory: the player marks where it points on the memory map. A kernel virtual address
- * (0xc000…) points at its physical address.
+ * A line of an annotated structure: its field's meaning as a tooltip; a control when the field is
+ * an address (by its name) that lies in memory, so that the player marks where it points on the
+ * memory map. A kernel virtual address (0xc000…) points at its physical address.
  */
-function pointerLine(line: string): string {
-  const m = /^\s+\+[0-9a-f]{4}\s.*\s(\w*(?:addr|address|dest|src|start|base)\w*)\s+(0x[0-9a-f]+)\s*$/.exec(
-    line,
-  );
-  if (!m) return esc(line);
-  const v = BigInt(m[2]!);
+function fieldLine(line: string, docs: Readonly<Record<string, string>>): string {
+  if (!/^\s+\+[0-9a-f]{4}\s/.test(line)) return esc(line);
+  const name = line.slice(NAME_COLUMN).split(/\s+/)[0] ?? '';
+  const doc = docs[name];
+  const title = doc ? ` title="${esc(`${name}: ${doc}`)}"` : '';
+  const m = /^\w*(?:addr|address|dest|src|start|base)\w*$/.test(name)
+    ? /\s(0x[0-9a-f]+)\s*$/.exec(line)
+    : null;
+  const v = m ? BigInt(m[1]!) : 0n;
   const phys = v >= KERNEL_VBASE ? v - KERNEL_VBASE : v;
-  if (phys === 0n || phys > BigInt(Number.MAX_SAFE_INTEGER)) return esc(line);
-  return `<span class="pointer" role="button" tabindex="0" data-field="${esc(m[1]!)}" data-points="${phys}" title="show where ${esc(m[1]!)} points">${esc(line)}</span>`;
+  if (phys === 0n || phys > BigInt(Number.MAX_SAFE_INTEGER))
+    return `<span class="field" data-field="${esc(name)}"${title}>${esc(line)}</span>`;
+  return `<span class="field pointer" role="button" tabindex="0" data-field="${esc(name)}" data-points="${phys}"${title}>${esc(line)}</span>`;
 }
 
 /** The dump's pages per memory block, from summary.dump.pages, and its size on disk. */

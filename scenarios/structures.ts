@@ -103,6 +103,8 @@ export interface AnnotatedStruct {
   text: string;
   /** Where it lies in guest memory (every entry), or undefined when it lives in firmware's own copy. */
   at?: { addr: number; size: number };
+  /** What each field means, from its field table, by field name. */
+  docs: Readonly<Record<string, string>>;
 }
 
 export interface LocatedStruct {
@@ -229,6 +231,9 @@ export function annotateStructures(
       name: s.name,
       title: s.title,
       ...(!s.firmwareCopy && { at: { addr: s.addr, size: s.count * s.table.size } }),
+      docs: Object.fromEntries(
+        s.table.layout.map((l) => [l.name, l.reserved ? `reserved; ${l.doc}` : l.doc]),
+      ),
       get text() {
         if (text === undefined) {
           const parts = entries.map((bytes) => s.table.annotate(bytes, s.order));

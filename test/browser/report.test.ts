@@ -201,7 +201,13 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
       expect(st.current).toEqual(steps[i]!.phase < 0 ? [] : [run.maps[steps[i]!.phase]!.phase]);
     };
     await page.focus('body');
-    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+    // The whole run, step by step.
+    for (let i = 0; i < steps.length; i++) {
+      await page.keyboard.press('ArrowRight');
+      await expectAt(i);
+    }
+    await page.keyboard.press('Home');
+    for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowRight');
     await expectAt(2);
     await page.keyboard.press('ArrowLeft');
     await expectAt(1);
@@ -273,6 +279,14 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
     expect(await page.locator('#pointer-note').textContent()).toBe(
       `elfcorehdr_addr = 0x${points.toString(16)}: marked on the memory map "crash"`,
     );
+    // Every field of an annotated structure says what it means, from its field table.
+    const magic = page.locator('details[data-struct="crash-info-header"] .field[data-field="magic_number"]');
+    expect(await magic.getAttribute('title')).toBe('magic_number: "FADMPINF"');
+    const fields = await page.$$eval('details.structure .field', (fs) =>
+      fs.map((f) => f.getAttribute('title')),
+    );
+    expect(fields.length).toBeGreaterThan(20);
+    expect(fields.every((t) => t !== null && /^\w+: /.test(t))).toBe(true);
     // From the keyboard too; one mark at a time.
     await page.locator('.pointer').first().focus();
     await page.keyboard.press('Enter');
@@ -328,6 +342,16 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
   it('the player on PowerNV: an OPAL call is a step, linked to with its map', async () => {
     const { page, run, dir, consoleErrors } = loaded.get('powernv')!;
     const steps = playerSteps(run.machine.events.events, run.maps);
+    // The whole run with the Next button: each step's words and its map.
+    await page.goto(`file://${join(dir, 'report.html')}`);
+    for (let i = 0; i < steps.length; i++) {
+      await page.click('#next');
+      const st = await playerState(page);
+      expect(st.text).toBe(steps[i]!.text);
+      expect(st.hash).toBe(`#step=${i + 1}`);
+      expect(st.current).toEqual(steps[i]!.phase < 0 ? [] : [run.maps[steps[i]!.phase]!.phase]);
+    }
+    expect(steps.map((s) => s.phase).at(-1)).toBe(run.maps.length - 1);
     const update = steps.findIndex((s) => s.text.startsWith('OPAL OPAL_MPIPL_UPDATE('));
     expect(update).toBeGreaterThanOrEqual(0);
     expect(steps[update]!.text).toMatch(/-> 0$/);
