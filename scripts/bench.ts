@@ -7,6 +7,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -324,6 +325,87 @@ function dmesg(rows: Row[]): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * The report of a legacy hotplug storm (10,000 events and more) in headless Chromium: the time to
+ * its load event and to one step of the player, against a page of one line loaded the same way.
+ */
+async function reportPage(rows: Row[]): Promise<void> {
+  const shell = spawnSync('sh', ['-c', 'command -v chromium-headless-shell'], {
+    encoding: 'utf8',
+  }).stdout.trim();
+  if (!shell) {
+    rows.push({
+      what: 'report.html, 10,000 events',
+      value: '',
+      reference: 'chromium-headless-shell not installed',
+      ratio: '',
+    });
+    return;
+  }
+  // Loaded at run time, not bundled (playwright-core finds its files through __dirname).
+  const load = createRequire(import.meta.url);
+  const { chromium } = load('playwright-core') as typeof import('playwright-core');
+  const { Scenario } = await import('../scenarios/builder.ts');
+  const dir = tmp();
+  const run = await Scenario.create({ kernel: 'legacy', memory: 64 * 2 ** 30 })
+    .boot()
+    .hotAdd(1500)
+    .crashAt({ cpu: 1 })
+    .run(dir);
+  writeFileSync(join(dir, 'blank.html'), '<!doctype html><title>blank</title><p>one line</p>\n');
+  const browser = await chromium.launch({ executablePath: shell, args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage();
+    const load = async (name: string) =>
+      median(
+        await (async () => {
+          const out: number[] = [];
+          for (let i = 0; i < 5; i++) {
+            const t0 = performance.now();
+            await page.goto(`file://${join(dir, name)}`, { waitUntil: 'load' });
+            out.push(performance.now() - t0);
+          }
+          return out;
+        })(),
+      );
+    const blank = await load('blank.html');
+    const report = await load('report.html');
+    // A step: a key press until the page has drawn it, 50 of them.
+    await page.focus('body');
+    const steps = await page.evaluate(async () => {
+      const t0 = performance.now();
+      for (let i = 0; i < 50; i++) {
+        document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight' }));
+        await new Promise((r) => requestAnimationFrame(r));
+      }
+      return (performance.now() - t0) / 50;
+    });
+    const frame = await page.evaluate(async () => {
+      const t0 = performance.now();
+      for (let i = 0; i < 50; i++) await new Promise((r) => requestAnimationFrame(r));
+      return (performance.now() - t0) / 50;
+    });
+    const events = run.machine.events.events.length.toLocaleString('en');
+    rows.push(
+      {
+        what: `report.html of a legacy storm of ${events} events (${(statSync(join(dir, 'report.html')).size / MiB).toFixed(1)} MiB): load`,
+        value: ms(report),
+        reference: `a one-line page: ${ms(blank)}`,
+        ratio: `×${(report / blank).toFixed(1)}`,
+      },
+      {
+        what: 'the same report: one step of the player (key press to the frame drawn)',
+        value: ms(steps),
+        reference: `an animation frame: ${ms(frame)}`,
+        ratio: `×${(steps / frame).toFixed(1)}`,
+      },
+    );
+  } finally {
+    await browser.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const quick = argv.includes('--quick');
   const rows: Row[] = [];
@@ -332,6 +414,7 @@ export async function main(argv: string[]): Promise<void> {
   await campaign(rows, quick);
   await copies(rows, quick);
   dmesg(rows);
+  await reportPage(rows);
   const sweepTable = await sweep(rows, quick);
   const table = [
     '| measure | fadump-sim | reference, same run | ratio |',

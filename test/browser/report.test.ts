@@ -367,6 +367,36 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
     expect(consoleErrors).toEqual([]);
   });
 
+  it('a legacy hotplug storm of 10,000 events: the page stays a picture, the player steps through it', async () => {
+    const { page, run, dir, consoleErrors, requests } = await open(
+      'storm',
+      Scenario.create({ kernel: 'legacy', memory: 64 * 2 ** 30 })
+        .boot()
+        .hotAdd(1500)
+        .crashAt({ cpu: 1 }),
+    );
+    expect(run.machine.events.events.length).toBeGreaterThan(10_000);
+    expect(consoleErrors).toEqual([]);
+    expect(requests).toHaveLength(1);
+    // Ticks per lane and kind are bounded by the picture's width, whatever the events.
+    const ticks = await page.locator('svg.timeline line[data-count]').count();
+    expect(ticks).toBeLessThanOrEqual(3 * 1600);
+    const counted = await page
+      .locator('svg.timeline line.uevent')
+      .evaluateAll((ls) => ls.reduce((n, l) => n + Number(l.getAttribute('data-count')), 0));
+    expect(counted).toBe(run.machine.events.events.filter((e) => e.kind === 'uevent').length);
+    expect(statSync(join(dir, 'report.html')).size).toBeLessThan(8 * 2 ** 20);
+    // The player: every step there, the last reached from the keyboard, a step linked to.
+    const steps = playerSteps(run.machine.events.events, run.maps);
+    await page.focus('body');
+    await page.keyboard.press('End');
+    expect((await playerState(page)).counter).toBe(`${steps.length} / ${steps.length}`);
+    const mid = Math.floor(steps.length / 2);
+    await page.goto(`file://${join(dir, 'report.html')}#step=${mid + 1}`);
+    expect((await playerState(page)).text).toBe(steps[mid]!.text);
+    expect(consoleErrors).toEqual([]);
+  });
+
   it('a refused dump says so, with the reason', async () => {
     const { page, consoleErrors } = await open(
       'refused',
