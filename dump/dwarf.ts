@@ -258,7 +258,7 @@ class TypeBuilder {
     const base = BASE[SPELLING[t] ?? t];
     if (base) {
       const name = SPELLING[t] ?? t;
-      const die = this.dies.get(name) ?? this.add(name, base_type(name, base[0], base[1]));
+      const die = this.dies.get(name) ?? this.add(name, baseType(name, base[0], base[1]));
       this.dies.set(t, die);
       return die;
     }
@@ -419,7 +419,7 @@ class TypeBuilder {
   }
 }
 
-function base_type(name: string, size: number, encoding: number): Die {
+function baseType(name: string, size: number, encoding: number): Die {
   return {
     tag: TAG.base_type,
     attrs: [
