@@ -573,9 +573,20 @@ function outcomeSentence(c: Summary['cycles'][number]): string {
  * field in the entry it names, highlighted and labelled.
  */
 function markCorrupted(
-  st: { name: string; text: string; docs?: Readonly<Record<string, string>> },
+  st: {
+    name: string;
+    text: string;
+    docs?: Readonly<Record<string, string>>;
+    before?: { text: string };
+  },
   corrupt: readonly Corruption[],
 ): string {
+  // The value a damaged line held before: what the first kernel wrote, which the fadump kernel checks.
+  const was = st.before?.text.split('\n');
+  const wasValue = (i: number) => {
+    const line = was?.[i];
+    return line === undefined ? '' : line.slice(NAME_COLUMN).trim().split(/\s+/).slice(1).join(' ');
+  };
   const lines = st.text.split('\n');
   const marked = new Set<number>();
   for (const c of corrupt.filter((x) => x.struct === st.name)) {
@@ -585,7 +596,9 @@ function markCorrupted(
   }
   return lines
     .map((l, i) =>
-      marked.has(i) ? `<mark class="corrupted">${esc(l)}  ← corrupted</mark>` : fieldLine(l, st.docs ?? {}),
+      marked.has(i)
+        ? `<mark class="corrupted">${esc(l)}  ← corrupted${wasValue(i) ? ` (the first kernel wrote ${esc(wasValue(i))})` : ''}</mark>`
+        : fieldLine(l, st.docs ?? {}),
     )
     .join('\n');
 }
@@ -599,11 +612,23 @@ const NAME_COLUMN = 58;
  * an address (by its name) that lies in memory, so that the player marks where it points on the
  * memory map. A kernel virtual address (0xc000…) points at its physical address.
  */
+/** The characters of a u64 written MSB-first, when they are printable ASCII (NULs after them allowed). */
+function asciiOf(hex16: string): string | undefined {
+  const bytes = (hex16.match(/../g) ?? []).map((h) => Number.parseInt(h, 16));
+  const text = bytes.slice(0, bytes.findLastIndex((b) => b !== 0) + 1);
+  if (text.length < 3 || text.some((b) => b < 0x20 || b > 0x7e)) return undefined;
+  return String.fromCharCode(...text);
+}
+
 function fieldLine(line: string, docs: Readonly<Record<string, string>>): string {
   if (!/^\s+\+[0-9a-f]{4}\s/.test(line)) return esc(line);
   const name = line.slice(NAME_COLUMN).split(/\s+/)[0] ?? '';
   const doc = docs[name];
   const title = doc ? ` title="${esc(`${name}: ${doc}`)}"` : '';
+  // A u64 that is text packed MSB-first (a magic number, a register id): its characters beside it.
+  const packed = /\s0x([0-9a-f]{16})\s*$/.exec(line);
+  const chars = packed ? asciiOf(packed[1]!) : undefined;
+  if (chars) line = `${line}  "${chars}"`;
   const m = /^\w*(?:addr|address|dest|src|start|base)\w*$/.test(name)
     ? /\s(0x[0-9a-f]+)\s*$/.exec(line)
     : null;

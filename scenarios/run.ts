@@ -134,12 +134,17 @@ export async function runScenario(
     if (cycle === 1) {
       // The first dump's structures: damaged as the scenario says, then annotated for the report.
       const located = locateStructures(crashed, machine.memory, o, platform.injectableStructure());
-      for (const c of crash.taken ? (o.corrupt ?? []) : []) {
+      const damage = crash.taken ? (o.corrupt ?? []) : [];
+      // As they were before the damage, for the report to show what the fadump kernel expected.
+      const before = damage.length ? annotateStructures(located, machine.memory) : [];
+      for (const c of damage) {
         const what = applyCorruption(c, located, machine.memory);
         corrupted.push(what);
         machine.events.emit('machine', 'corrupt', { what });
       }
-      structures = annotateStructures(located, machine.memory);
+      structures = annotateStructures(located, machine.memory).map((st, i) =>
+        before[i] ? Object.assign(st, { before: before[i] }) : st,
+      );
     }
     consoleLog.push(
       `=== boot ${machine.bootCount}: ${cycle === 1 ? 'first kernel' : 'capture kernel, re-registered'} ===`,

@@ -105,6 +105,8 @@ export interface AnnotatedStruct {
   at?: { addr: number; size: number };
   /** What each field means, from its field table, by field name. */
   docs: Readonly<Record<string, string>>;
+  /** The same structure as it was before a scenario damaged it (set only when one did). */
+  before?: AnnotatedStruct;
 }
 
 export interface LocatedStruct {

@@ -282,6 +282,11 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
     // Every field of an annotated structure says what it means, from its field table.
     const magic = page.locator('details[data-struct="crash-info-header"] .field[data-field="magic_number"]');
     expect(await magic.getAttribute('title')).toBe('magic_number: "FADMPINF"');
+    // Text packed in a u64 is shown as text: the magic number, the register ids.
+    expect(await magic.textContent()).toMatch(/magic_number +0x4641444d50494e46 {2}"FADMPINF"$/);
+    expect(await page.locator('details[data-struct="regsave-entry"] pre').textContent()).toMatch(
+      /reg_id +0x[0-9a-f]{16} {2}"CPUSTRT"/,
+    );
     const fields = await page.$$eval('details.structure .field', (fs) =>
       fs.map((f) => f.getAttribute('title')),
     );

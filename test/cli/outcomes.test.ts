@@ -246,7 +246,9 @@ describe('the report draws what happened', () => {
     const html = report(join(dir, 'out'));
     const marked = [...html.matchAll(/<mark class="corrupted">([^<]*)<\/mark>/g)].map((m) => m[1]!);
     expect(marked).toHaveLength(1);
-    expect(marked[0]).toMatch(/^ {2}\+0020 .* pt_regs_sz +0x00000190 {2}← corrupted$/);
+    expect(marked[0]).toMatch(
+      /^ {2}\+0020 .* pt_regs_sz +0x00000190 {2}← corrupted \(the first kernel wrote 0x00000180\)$/,
+    );
     expect(html).toMatch(/<line class="corrupt"[^>]*><title>\(injected\) crash-info-header\.pt_regs_sz/);
   });
 
