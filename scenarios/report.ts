@@ -9,7 +9,7 @@ import { GLOSSARY, KDUMP_VS_FADUMP, spellings } from './glossary.ts';
 import { type AreaKind, approxSize, type MemoryMap } from './memory-map.ts';
 import { narrate } from './narration.ts';
 import type { RunOptions, Summary } from './run.ts';
-import type { Corruption } from './structures.ts';
+import type { AnnotatedStruct, Corruption } from './structures.ts';
 import { pageTable, verdict } from './summary.ts';
 
 export interface ReportInput {
@@ -18,7 +18,7 @@ export interface ReportInput {
   summary: Summary;
   maps: readonly MemoryMap[];
   events: readonly SimEvent[];
-  structures: readonly { name: string; title: string; text: string; at?: { addr: number; size: number } }[];
+  structures: readonly AnnotatedStruct[];
   /** Expectations that failed (empty: all held or none given). */
   failed?: readonly string[];
 }
@@ -769,7 +769,19 @@ ${timelineSvg(r.events)}
 ${r.maps.map((m, i) => `<section class="phase" data-index="${i}" data-phase="${esc(m.phase)}"><h3>${esc(m.phase)} <small>at ${esc(seconds(m.t))}</small></h3><p>${withTerms(m.note, terms)}</p>${memoryMapSvg(m)}</section>`).join('\n')}
 <h2>Structures</h2>
 <p>Fields that hold an address are underlined: click one (or Enter) to mark where it points on the memory map. <span id="pointer-note" aria-live="polite"></span></p>
-${r.structures.map((st) => `<details open class="structure" data-struct="${esc(st.name)}"${st.at ? ` data-addr="${st.at.addr}" data-size="${st.at.size}"` : ''}><summary>${esc(st.title)}</summary><pre>${markCorrupted(st, o.corrupt ?? [])}</pre></details>`).join('\n')}
+${r.structures
+  .map(
+    (st) =>
+      `<details open class="structure" data-struct="${esc(st.name)}"${st.at ? ` data-addr="${st.at.addr}" data-size="${st.at.size}"` : ''}><summary>${esc(st.title)}</summary><pre>${markCorrupted(st, o.corrupt ?? [])}</pre>${
+        st.more
+          ? `<details class="more"><summary>all ${st.count} entries</summary><pre>${st.more
+              .split('\n')
+              .map((l) => fieldLine(l, st.docs))
+              .join('\n')}</pre></details>`
+          : ''
+      }</details>`,
+  )
+  .join('\n')}
 ${refused}
 ${pagesSection(c)}
 <h2>Outputs</h2>

@@ -107,6 +107,10 @@ export interface AnnotatedStruct {
   docs: Readonly<Record<string, string>>;
   /** The same structure as it was before a scenario damaged it (set only when one did). */
   before?: AnnotatedStruct;
+  /** Entries of a table. */
+  count: number;
+  /** The entries after those in `text` (up to a bound), annotated; undefined when there are none. */
+  readonly more?: string;
 }
 
 export interface LocatedStruct {
@@ -222,16 +226,22 @@ export function annotateStructures(
   located: readonly LocatedStruct[],
   mem: MemoryView,
   maxEntries = 4,
+  /** Entries after the first `maxEntries` kept for `more` (a bound on the page at thousands of CPUs). */
+  moreEntries = 1024,
 ): AnnotatedStruct[] {
   return located.map((s) => {
     const n = Math.min(s.count, maxEntries);
     // The bytes are read now, as they are at this moment; the text is made when first asked for
-    // (a campaign's cases never ask).
+    // (a campaign's cases never ask). The entries after the first n are read as one range.
     const entries = Array.from({ length: n }, (_, i) => readStruct(s, mem, i));
+    const later = Math.min(s.count - n, moreEntries);
+    const rest = later > 0 ? readEntries(s, mem, n, later) : undefined;
     let text: string | undefined;
+    let more: string | undefined;
     return {
       name: s.name,
       title: s.title,
+      count: s.count,
       ...(!s.firmwareCopy && { at: { addr: s.addr, size: s.count * s.table.size } }),
       docs: Object.fromEntries(
         s.table.layout.map((l) => [l.name, l.reserved ? `reserved; ${l.doc}` : l.doc]),
@@ -244,8 +254,25 @@ export function annotateStructures(
         }
         return text;
       },
+      get more() {
+        if (rest && more === undefined) {
+          const parts = Array.from({ length: later }, (_, i) =>
+            s.table.annotate(rest, s.order, i * s.table.size),
+          );
+          if (s.count - n > later) parts.push(`... ${s.count - n - later} more entries not shown`);
+          more = parts.join('\n');
+        }
+        return more;
+      },
     };
   });
+}
+
+/** `n` entries from `first` on, as one range of bytes. */
+function readEntries(s: LocatedStruct, mem: MemoryView, first: number, n: number): Uint8Array {
+  const at = s.addr + first * s.table.size;
+  const len = n * s.table.size;
+  return s.firmwareCopy ? s.firmwareCopy.slice(at, at + len) : mem.peek(at, len);
 }
 
 function readStruct(s: LocatedStruct, mem: MemoryView, entry: number): Uint8Array {

@@ -109,7 +109,7 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
       ds.map((d) => d.getAttribute('data-struct')),
     );
     expect(structs).toEqual(run.structures.map((s) => s.name));
-    expect(await page.locator('details[data-struct="crash-info-header"] pre').textContent()).toContain(
+    expect(await page.locator('details[data-struct="crash-info-header"] > pre').textContent()).toContain(
       'magic_number',
     );
     expect(await page.locator('#outcome').textContent()).toBe('The dump was captured, exact.');
@@ -133,7 +133,9 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
       .evaluateAll((rs) => rs.map((r) => r.getAttribute('data-kind')));
     expect(kinds.filter((k) => k === 'firmware')).toHaveLength(3);
     expect(kinds).toContain('metadata');
-    expect(await page.locator('details[data-struct="mdrt-entry"] pre').textContent()).toContain('dest_addr');
+    expect(await page.locator('details[data-struct="mdrt-entry"] > pre').textContent()).toContain(
+      'dest_addr',
+    );
     await page.screenshot({ path: join(loaded.get('powernv')!.dir, 'report.png') });
   });
 
@@ -284,7 +286,7 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
     expect(await magic.getAttribute('title')).toBe('magic_number: "FADMPINF"');
     // Text packed in a u64 is shown as text: the magic number, the register ids.
     expect(await magic.textContent()).toMatch(/magic_number +0x4641444d50494e46 {2}"FADMPINF"$/);
-    expect(await page.locator('details[data-struct="regsave-entry"] pre').textContent()).toMatch(
+    expect(await page.locator('details[data-struct="regsave-entry"] > pre').textContent()).toMatch(
       /reg_id +0x[0-9a-f]{16} {2}"CPUSTRT"/,
     );
     const fields = await page.$$eval('details.structure .field', (fs) =>
@@ -292,6 +294,14 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
     );
     expect(fields.length).toBeGreaterThan(20);
     expect(fields.every((t) => t !== null && /^\w+: /.test(t))).toBe(true);
+    // A long table: its first entries shown, every other one (up to 1,024) a click away.
+    const regs = run.structures.find((st) => st.name === 'regsave-entry')!;
+    expect(regs.count).toBeGreaterThan(100);
+    const more = page.locator('details[data-struct="regsave-entry"] details.more');
+    expect(await more.locator('summary').textContent()).toBe(`all ${regs.count} entries`);
+    const head = regs.text.split('\n')[0]!.replace(/ —.*/, '');
+    const shown = (await more.locator('pre').textContent())!.split('\n').filter((l) => l.startsWith(head));
+    expect(shown).toHaveLength(Math.min(regs.count - 4, 1024));
     // From the keyboard too; one mark at a time.
     await page.locator('.pointer').first().focus();
     await page.keyboard.press('Enter');
