@@ -5,6 +5,7 @@
 // addresses (DWARF Debugging Information Format Version 4, §3.1.1, §5, §7.5). No npm package writes
 // DWARF; the subset a C compiler would emit for these declarations is what is written here.
 
+import { StringTable } from '../emulator/string-table.ts';
 import {
   type ByteOrder,
   type CMember,
@@ -492,18 +493,7 @@ function encodeUnit(cu: Die, order: ByteOrder): DwarfSections {
     }
     return code;
   };
-  const strings = new Map<string, number>();
-  const strBytes: number[] = [];
-  const enc = new TextEncoder();
-  const strp = (s: string) => {
-    let off = strings.get(s);
-    if (off === undefined) {
-      off = strBytes.length;
-      strings.set(s, off);
-      strBytes.push(...enc.encode(s), 0);
-    }
-    return off;
-  };
+  const strings = new StringTable();
   const valueSize = (form: number, v: Value) => {
     switch (form) {
       case FORM.strp:
@@ -551,7 +541,7 @@ function encodeUnit(cu: Die, order: ByteOrder): DwarfSections {
   const emit = (d: Die) => {
     putUleb(codeOf(d));
     for (const [, form, v] of d.attrs) {
-      if (form === FORM.strp) view.setUint32(p, strp(v as string), le);
+      if (form === FORM.strp) view.setUint32(p, strings.add(v as string), le);
       else if (form === FORM.ref4) view.setUint32(p, (v as Die).offset!, le);
       else if (form === FORM.data1) view.setUint8(p, v as number);
       else if (form === FORM.udata) {
@@ -570,5 +560,5 @@ function encodeUnit(cu: Die, order: ByteOrder): DwarfSections {
   };
   emit(cu);
   if (p !== at) throw new DwarfError(`unit laid out as ${at} bytes, written as ${p}`);
-  return { info, abbrev: Uint8Array.from(abbrevBytes), str: Uint8Array.from(strBytes) };
+  return { info, abbrev: Uint8Array.from(abbrevBytes), str: strings.bytes() };
 }

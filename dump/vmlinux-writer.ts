@@ -4,6 +4,7 @@
 // generated from the field tables of the structures in memory (dump/dwarf.ts). The data symbols lie
 // in a .bss that takes no bytes of the file: their contents are the dump's.
 
+import { StringTable } from '../emulator/string-table.ts';
 import type { ByteOrder } from '../emulator/struct.ts';
 import {
   ELF_PRSTATUS,
@@ -11,9 +12,8 @@ import {
   ELF64_PHDR,
   ELF64_SHDR,
   ELF64_SYM,
-  EM_PPC64,
   ET_EXEC,
-  elfIdent,
+  elfHeader,
   PT_LOAD,
   PT_REGS,
 } from '../kernel-model/elf.ts';
@@ -133,7 +133,6 @@ export function writeVmlinux(o: VmlinuxOptions): Uint8Array {
 
 function makeVmlinux(o: VmlinuxOptions): Uint8Array {
   const { order } = o;
-  const le = order === 'le';
   const banner = linuxBannerBytes(o.osrelease, order);
   const types = dataTypes(banner.length);
   const dwarf = writeDwarf({
@@ -194,7 +193,7 @@ function makeVmlinux(o: VmlinuxOptions): Uint8Array {
     phys < TEXT_BYTES ? index('.text') : phys === SYMBOLS.linux_banner ? index('.rodata') : index('.bss');
 
   // .symtab: the null symbol, then every symbol global, sorted by address.
-  const strtab = new StringTable();
+  const strtab = new StringTable(true);
   const symbols = [
     { name: '_stext', phys: SYMBOLS._stext, size: TEXT_BYTES, type: STT.func },
     { name: '_etext', phys: SYMBOLS._stext + TEXT_BYTES, size: 0, type: STT.notype },
@@ -236,7 +235,7 @@ function makeVmlinux(o: VmlinuxOptions): Uint8Array {
     },
     { name: '.strtab', type: SHT.strtab, flags: 0, addr: 0n, bytes: strtab.bytes(), align: 1 },
   );
-  const shstrtab = new StringTable();
+  const shstrtab = new StringTable(true);
   const names = sections.map((s) => shstrtab.add(s.name));
   names.push(shstrtab.add('.shstrtab'));
   sections.push({
@@ -261,26 +260,17 @@ function makeVmlinux(o: VmlinuxOptions): Uint8Array {
   }
   const shoff = Math.ceil(at / 8) * 8;
   const out = new Uint8Array(shoff + sections.length * ELF64_SHDR.size);
-  ELF64_EHDR.encodeInto(
-    out,
-    0,
-    {
-      e_ident: elfIdent(order),
+  out.set(
+    elfHeader(order, loads.length, {
       e_type: ET_EXEC,
-      e_machine: EM_PPC64,
-      e_version: 1,
       e_entry: va(SYMBOLS._stext),
       e_phoff: BigInt(phoff),
       e_shoff: BigInt(shoff),
-      e_flags: le ? 2 : 1,
-      e_ehsize: ELF64_EHDR.size,
-      e_phentsize: ELF64_PHDR.size,
-      e_phnum: loads.length,
       e_shentsize: ELF64_SHDR.size,
       e_shnum: sections.length,
       e_shstrndx: sections.length - 1,
-    },
-    order,
+    }),
+    0,
   );
   loads.forEach((s, i) => {
     const memsz = s.size ?? s.bytes.length;
@@ -321,33 +311,4 @@ function makeVmlinux(o: VmlinuxOptions): Uint8Array {
     );
   });
   return out;
-}
-
-/** An ELF string table: NUL first, each name once. */
-class StringTable {
-  private parts: Uint8Array[] = [new Uint8Array(1)];
-  private size = 1;
-  private at = new Map<string, number>([['', 0]]);
-
-  add(name: string): number {
-    let off = this.at.get(name);
-    if (off === undefined) {
-      off = this.size;
-      const b = new TextEncoder().encode(`${name}\0`);
-      this.parts.push(b);
-      this.size += b.length;
-      this.at.set(name, off);
-    }
-    return off;
-  }
-
-  bytes(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let off = 0;
-    for (const p of this.parts) {
-      out.set(p, off);
-      off += p.length;
-    }
-    return out;
-  }
 }

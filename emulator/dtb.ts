@@ -3,6 +3,7 @@
 // only ever throws DtbError, naming what is wrong and where; work is bounded by the input size.
 
 import { DtNode } from './device-tree.ts';
+import { StringTable } from './string-table.ts';
 import { defineStruct } from './struct.ts';
 
 export const FDT_MAGIC = 0xd00dfeed;
@@ -72,21 +73,8 @@ const pad4 = (n: number) => (n + 3) & ~3;
 
 export function encodeDtb(root: DtNode, opts: DtbOptions = {}): Uint8Array {
   const enc = new TextEncoder();
-  // Names are encoded once each: the strings block in first-use order, node names as met.
-  const stringOffsets = new Map<string, number>();
-  const stringParts: Uint8Array[] = [];
-  let stringsSize = 0;
-  const nameOff = (name: string) => {
-    let off = stringOffsets.get(name);
-    if (off === undefined) {
-      off = stringsSize;
-      stringOffsets.set(name, off);
-      const b = enc.encode(`${name}\0`);
-      stringParts.push(b);
-      stringsSize += b.length;
-    }
-    return off;
-  };
+  // Property names are encoded once each, in first-use order; node names as met.
+  const names = new StringTable();
   // First pass: the structure block's size, and every node name's bytes.
   const nodeNames: Uint8Array[] = [];
   const measure = (node: DtNode): number => {
@@ -94,7 +82,7 @@ export function encodeDtb(root: DtNode, opts: DtbOptions = {}): Uint8Array {
     nodeNames.push(name);
     let n = 8 + pad4(name.length);
     for (const [key, value] of node.props) {
-      nameOff(key);
+      names.add(key);
       n += 12 + pad4(value.length);
     }
     for (const c of node.children) n += measure(c);
@@ -120,7 +108,7 @@ export function encodeDtb(root: DtNode, opts: DtbOptions = {}): Uint8Array {
     for (const [name, value] of node.props) {
       u32(FDT_PROP);
       u32(value.length);
-      u32(stringOffsets.get(name)!);
+      u32(names.offsetOf(name)!);
       bytes(value);
     }
     for (const c of node.children) walk(c);
@@ -128,7 +116,7 @@ export function encodeDtb(root: DtNode, opts: DtbOptions = {}): Uint8Array {
   };
   walk(root);
   u32(FDT_END);
-  const strings = concat(stringParts);
+  const strings = names.bytes();
   const rsv = [...(opts.reserveMap ?? []), { address: 0n, size: 0n }];
   const offRsv = FDT_HEADER.size;
   const offStruct = offRsv + rsv.length * FDT_RESERVE_ENTRY.size;
@@ -235,14 +223,4 @@ export function decodeDtb(bytes: Uint8Array): DecodedDtb {
       throw new DtbError(`unknown token 0x${t.toString(16)}`, tokAt);
     }
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
 }

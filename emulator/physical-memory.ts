@@ -83,28 +83,29 @@ export class PhysicalMemory implements MemoryView {
   }
 
   /**
-   * Records the guest accesses that succeed from now until the function returned is called, which
-   * gives them back merged: the ranges read, then the ranges written, each in address order.
+   * Records the guest accesses that succeed from now until the function returned is first called,
+   * which gives them back merged: the ranges read, then the ranges written, each in address order.
+   * Later calls give the same ranges.
    */
   record(): () => Access[] {
     const seen: Access[] = [];
     const outer = this.recorder;
     this.recorder = (addr, len, write) => {
       outer?.(addr, len, write);
-      const last = seen[seen.length - 1];
-      if (last && last.write === write && last.addr + last.len === addr) last.len += len;
-      else seen.push({ addr, len, write });
+      seen.push({ addr, len, write });
     };
+    let merged: Access[] | undefined;
     return () => {
+      if (merged) return merged;
       this.recorder = outer;
-      const merged: Access[] = [];
+      merged = [];
       for (const a of seen.sort((x, y) => Number(x.write) - Number(y.write) || x.addr - y.addr)) {
         const last = merged[merged.length - 1];
         if (last && last.write === a.write && a.addr <= last.addr + last.len)
           last.len = Math.max(last.len, a.addr + a.len - last.addr);
-        else merged.push({ ...a });
+        else if (a.len > 0) merged.push({ ...a });
       }
-      return merged.filter((a) => a.len > 0);
+      return merged;
     };
   }
 

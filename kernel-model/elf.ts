@@ -194,13 +194,21 @@ export const PRSTATUS_NOTE_SIZE = 524;
 export const NOTE_BUF_BYTES = 536;
 
 /** e_ident: \x7fELF, ELFCLASS64, the data encoding of the byte order, EV_CURRENT. */
-export function elfIdent(order: ByteOrder): Uint8Array {
+function elfIdent(order: ByteOrder): Uint8Array {
   const ident = new Uint8Array(16);
   ident.set([0x7f, 0x45, 0x4c, 0x46, 2, order === 'le' ? 1 : 2, 1, 0]);
   return ident;
 }
 
-export function elfHeader(order: ByteOrder, phnum: number): Uint8Array {
+/**
+ * The ELF header of a ppc64 core (ET_CORE, program headers right after it, no sections); `other`
+ * changes fields for another kind of file (the vmlinux: ET_EXEC, an entry point, sections).
+ */
+export function elfHeader(
+  order: ByteOrder,
+  phnum: number,
+  other: Partial<StructValue<typeof ELF64_EHDR.fields>> = {},
+): Uint8Array {
   return ELF64_EHDR.encode(
     {
       e_ident: elfIdent(order),
@@ -217,6 +225,7 @@ export function elfHeader(order: ByteOrder, phnum: number): Uint8Array {
       e_shentsize: 0,
       e_shnum: 0,
       e_shstrndx: 0,
+      ...other,
     },
     order,
   );

@@ -110,14 +110,16 @@ export function textSeed(osrelease: string): number {
  * 0x38600000 | n) from n = textSeed(release), so that a disassembler shows what the model wrote.
  */
 export function textWord(osrelease: string, index: number): number {
-  return (0x38600000 | ((textSeed(osrelease) + index) & 0x7fff)) >>> 0;
+  return liWord(textSeed(osrelease), index);
 }
+
+const liWord = (seed: number, index: number) => (0x38600000 | ((seed + index) & 0x7fff)) >>> 0;
 
 const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 function makeText(osrelease: string, order: ByteOrder): Uint8Array {
   const seed = textSeed(osrelease);
-  const word = (i: number) => (0x38600000 | ((seed + i) & 0x7fff)) >>> 0;
+  const word = (i: number) => liWord(seed, i);
   const words = new Uint32Array(TEXT_BYTES / 4);
   // Host-order words where the host has the kernel's order (a typed array, fast); else a DataView.
   if (HOST_LE === (order === 'le')) for (let i = 0; i < words.length; i++) words[i] = word(i);

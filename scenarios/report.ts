@@ -5,6 +5,7 @@
 import type { SimEvent } from '../emulator/events.ts';
 import { fmtSize } from '../emulator/machine.ts';
 import type { Access } from '../emulator/physical-memory.ts';
+import { KERNEL_VBASE } from '../kernel-model/symbols.ts';
 import { GLOSSARY, KDUMP_VS_FADUMP, spellings } from './glossary.ts';
 import { type AreaKind, approxSize, type MemoryMap } from './memory-map.ts';
 import { narrate } from './narration.ts';
@@ -603,7 +604,6 @@ function markCorrupted(
     .join('\n');
 }
 
-const KERNEL_VBASE = 0xc000000000000000n;
 /** Where an annotated line's field name starts (the layout of StructDef.annotate). */
 const NAME_COLUMN = 58;
 

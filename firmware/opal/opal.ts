@@ -3,7 +3,7 @@
 // through guest memory (e.g. QUERY_TAG writes at a pointer). skiboot core/opal.c.
 
 import type { EventBus } from '../../emulator/events.ts';
-import type { Access, PhysicalMemory } from '../../emulator/physical-memory.ts';
+import type { PhysicalMemory } from '../../emulator/physical-memory.ts';
 
 /** OPAL return codes (skiboot include/opal-api.h). */
 export const OpalStatus = {
@@ -59,9 +59,8 @@ export class Opal implements OpalEntry {
     this.callCount++;
     const done = this.events.begin();
     const c = this.calls.get(token);
-    const stop = this.memory?.record();
+    const touched = this.memory?.record();
     let status: number;
-    let touched: Access[] | undefined;
     try {
       status =
         !c || args.length !== c.nargs
@@ -71,14 +70,14 @@ export class Opal implements OpalEntry {
               pir,
             );
     } finally {
-      touched = stop?.();
+      touched?.();
     }
     done('machine', 'opal-call', {
       token,
       name: c?.name ?? 'unknown',
       args: args.map(String),
       status,
-      ...(touched && { touched }),
+      ...(touched && { touched: touched() }),
     });
     if (!c || args.length !== c.nargs) {
       this.events.emit('machine', 'reject', {

@@ -4,7 +4,7 @@
 
 import type { DtNode } from '../../emulator/device-tree.ts';
 import type { EventBus } from '../../emulator/events.ts';
-import type { Access, PhysicalMemory } from '../../emulator/physical-memory.ts';
+import type { PhysicalMemory } from '../../emulator/physical-memory.ts';
 
 /** RTAS status codes (PAPR table "RTAS Status Word Values"; LoPAR ibm,configure-kernel-dump). */
 export const RtasStatus = {
@@ -84,12 +84,7 @@ export class Rtas implements RtasEntry {
     const done = this.events.begin();
     const mem = this.memory;
     // What the call reads and writes, its argument buffer included; recording stops however it ends.
-    const stop = mem.record();
-    let accesses: Access[] | undefined;
-    const touched = () => {
-      accesses ??= stop();
-      return accesses;
-    };
+    const touched = mem.record();
     try {
       const token = mem.readU32(argsAddr, 'be');
       const nargs = mem.readU32(argsAddr + 4, 'be');
