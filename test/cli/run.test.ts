@@ -357,3 +357,26 @@ describe('colour', () => {
     expect(piped.stdout).toContain('== What happened, in order');
   });
 });
+
+describe('fadump-sim vmlinux', () => {
+  it('writes the vmlinux run writes beside a dump of that kernel, and refuses a path it cannot write', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fadump-cli-'));
+    expect(cli('run', '--out', join(d, 'run'), '--kernel', '6.10', '--endian', 'be').code).toBe(0);
+    const file = join(d, 'vmlinux-6.10-be');
+    const r = cli('vmlinux', file, '--kernel', '6.10', '--endian', 'be');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      `wrote ${file}: the vmlinux of Linux 6.10.0-fadump-sim (ppc64), symbols and DWARF for crash and gdb\n`,
+    );
+    expect(readFileSync(file).equals(readFileSync(join(d, 'run', 'vmlinux')))).toBe(true);
+    // Another release is another file.
+    expect(cli('vmlinux', join(d, 'v6.15'), '--kernel', '6.15', '--endian', 'be').code).toBe(0);
+    expect(readFileSync(join(d, 'v6.15')).equals(readFileSync(file))).toBe(false);
+    const bad = cli('vmlinux', join(d, 'missing', 'vmlinux'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(
+      `fadump-sim: error: ${join(d, 'missing', 'vmlinux')}: cannot write: no such file or directory (ENOENT)\n`,
+    );
+    expect(existsSync(join(d, 'missing'))).toBe(false);
+  });
+});

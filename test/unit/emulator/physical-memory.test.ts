@@ -5,6 +5,31 @@ import { BACKING_PAGE, FlatMemory, MachineCheck, PhysicalMemory } from '../../..
 const SIZE = 8 * BACKING_PAGE;
 
 describe('PhysicalMemory', () => {
+  it('records the guest accesses it is asked to, merged: reads, then writes, in address order', () => {
+    const m = new PhysicalMemory((a, n) => a + n <= SIZE);
+    m.read(0, 4);
+    const outer = m.record();
+    m.write(0x2000, new Uint8Array([1, 2]));
+    const inner = m.record();
+    m.read(0x100, 8);
+    m.read(0x108, 8);
+    m.peek(0x5000, 16); // the inspection path is not the guest's
+    expect(inner()).toEqual([{ addr: 0x100, len: 16, write: false }]);
+    m.write(0x2002, new Uint8Array(6));
+    m.read(0x104, 2);
+    // A machine check is no access.
+    expect(() => m.read(SIZE, 8)).toThrow(MachineCheck);
+    const all = outer();
+    expect(all).toEqual([
+      { addr: 0x100, len: 16, write: false },
+      { addr: 0x2000, len: 8, write: true },
+    ]);
+    // Stopped: later accesses are not recorded, and asking again gives the same ranges.
+    m.read(0x3000, 4);
+    expect(outer()).toBe(all);
+    expect(inner()).toEqual([{ addr: 0x100, len: 16, write: false }]);
+  });
+
   it('reads unwritten memory as zero and allocates pages only on non-zero writes', () => {
     const m = new PhysicalMemory(() => true);
     expect(m.peek(12345, 10)).toEqual(new Uint8Array(10));
