@@ -2,6 +2,7 @@
 // or inspect what a run produced. The command line's `run`, `inspect` and `explain` load only this
 // (not the YAML parser and the schema validator); api/index.ts adds the scenario files.
 
+export { type DumpTarget, MemoryFile } from '../dump/dump-file.ts';
 export type { DumpContents, DumpCpuNote, DumpLoad, DumpReader } from '../dump/dump-reader.ts';
 export { DumpFileError } from '../dump/dump-reader.ts';
 export type { ElfDumpContents } from '../dump/elf-reader.ts';
@@ -18,9 +19,10 @@ export { ELF64_EHDR, ELF64_PHDR } from '../kernel-model/elf.ts';
 export { type CrashPoint, Scenario } from '../scenarios/builder.ts';
 export { EventLog } from '../scenarios/event-log.ts';
 export { checkExpectations } from '../scenarios/expectations.ts';
+export { saveDump } from '../scenarios/kdump-service.ts';
 export { formatMemoryMap, type MemoryMap, memoryMap } from '../scenarios/memory-map.ts';
 export { narrate } from '../scenarios/narration.ts';
-export { writeBytes } from '../scenarios/outputs.ts';
+export { reportHtml, writeBytes } from '../scenarios/outputs.ts';
 export { renderReport } from '../scenarios/report.ts';
 export {
   type CycleSummary,
@@ -32,6 +34,7 @@ export {
   validateRunOptions,
   writeReport,
 } from '../scenarios/run.ts';
+export { machineConfig } from '../scenarios/run-checks.ts';
 export { ScenarioError } from '../scenarios/scenario-error.ts';
 export {
   type Corruption,

@@ -271,7 +271,7 @@ function toRunOptions(a: ScenarioArgs, extra: Partial<RunOptions> = {}): RunOpti
   };
 }
 
-const COMMANDS = ['run', 'compare', 'check', 'list', 'explain', 'inspect', 'vmlinux'];
+const COMMANDS = ['run', 'compare', 'check', 'list', 'explain', 'inspect', 'vmlinux', 'lab'];
 
 /** The text given for `--flag` on the command line (yargs has already turned it into a number). */
 function rawValue(argv: readonly string[], flag: string): string {
@@ -532,6 +532,20 @@ export async function main(argv: string[]): Promise<void> {
           })
           .example('$0 vmlinux vmlinux-6.10 --kernel 6.10', "the little-endian 6.10 kernel's vmlinux"),
       async (a) => (await commands()).vmlinuxCommand(a.file, a.kernel as KernelName, a.endian as 'le' | 'be'),
+    )
+    .command(
+      'lab',
+      'Serve the lab on this machine: a page where the model runs in the browser (pick or edit a scenario, run it, step through the dump, download its files); npm run build writes it to dist/lab/, a static site',
+      (y) =>
+        y
+          .option('port', { type: 'number', default: 8080, describe: 'TCP port (0: any free one)' })
+          .option('host', {
+            type: 'string',
+            default: '127.0.0.1',
+            describe: 'Address to listen on (0.0.0.0 for every interface)',
+          })
+          .example('$0 lab --port 0', 'serve it on any free port and print the address'),
+      async (a) => (await import('./lab.ts')).labCommand(a.port, a.host),
     )
     // A number yargs could not read is NaN: say what was given instead.
     .middleware((a) => {

@@ -132,7 +132,20 @@ export class MemoryFile implements FileOut {
     };
   }
 
-  /** The whole file's bytes (for a download or a test). */
+  /**
+   * The file's bytes as pieces in order, every chunk its own bytes or, never written, one shared zero
+   * chunk: a download built from them copies each once.
+   */
+  pieces(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let at = 0; at < this.size; at += CHUNK) {
+      const chunk = this.chunks.get(at / CHUNK) ?? ZERO_CHUNK;
+      out.push(at + CHUNK <= this.size ? chunk : chunk.subarray(0, this.size - at));
+    }
+    return out;
+  }
+
+  /** The whole file's bytes (for a test). */
   bytes(): Uint8Array {
     const out = new Uint8Array(this.size);
     this.open().read(out, 0);

@@ -30,6 +30,8 @@ const CAUSES: Readonly<Record<string, string>> = {
   ELOOP: 'too many levels of symbolic links',
   EINVAL: 'invalid argument',
   ENXIO: 'no such device or address',
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'cannot assign requested address',
 };
 
 /** strerror(3)'s words for an errno name, or the name itself. */

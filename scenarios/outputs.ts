@@ -18,17 +18,12 @@ export function writeText(path: string, text: string): Promise<void> {
   return writeAtomically(path, (tmp) => writeFile(tmp, text));
 }
 
-/** DIR/report.html; callers with expectations rewrite it with the failures named. */
-export async function writeReport(
-  outDir: string,
-  o: RunOptions,
-  r: RunResult,
-  failed: string[] = [],
-): Promise<void> {
+/** The run's report.html: the failed expectations named, when there are any. */
+export function reportHtml(o: RunOptions, r: RunResult, failed: readonly string[] = []): string {
   const title =
     o.title ??
     `${o.platform} ${o.kernel} kernel${(o.captureKernel ?? o.kernel) !== o.kernel ? `, ${o.captureKernel} fadump kernel` : ''}`;
-  const html = renderReport({
+  return renderReport({
     title,
     options: o,
     summary: r.summary,
@@ -37,5 +32,14 @@ export async function writeReport(
     structures: r.structures,
     failed,
   });
-  await writeText(join(outDir, 'report.html'), html);
+}
+
+/** DIR/report.html; callers with expectations rewrite it with the failures named. */
+export async function writeReport(
+  outDir: string,
+  o: RunOptions,
+  r: RunResult,
+  failed: string[] = [],
+): Promise<void> {
+  await writeText(join(outDir, 'report.html'), reportHtml(o, r, failed));
 }

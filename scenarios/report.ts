@@ -414,7 +414,10 @@ const PLAYER_SCRIPT = `
       });
     }
     $('phase-note').textContent = s.phase < 0 ? 'No memory map yet: the first is drawn once fadump registers.' : 'Memory map in effect: ' + phases[s.phase].dataset.phase + '.';
-    if (!fromHash) history.replaceState(null, '', '#step=' + (at + 1));
+    if (fromHash) return;
+    // In a frame (the lab's, whose report is about:srcdoc), the address is the page's: it is told.
+    if (window.parent !== window) window.parent.postMessage({ fadumpSimStep: at + 1 }, '*');
+    else history.replaceState(null, '', '#step=' + (at + 1));
   };
   const stop = () => {
     clearInterval(timer);
@@ -481,6 +484,10 @@ const PLAYER_SCRIPT = `
     });
   });
   window.addEventListener('hashchange', fromHash);
+  // The page around the frame names a step to show (the lab, opened at an address with one).
+  window.addEventListener('message', (e) => {
+    if (e.source === window.parent && e.data && typeof e.data.fadumpSimGoTo === 'number') show(e.data.fadumpSimGoTo - 1, true);
+  });
   if (location.hash) fromHash();
 })();
 `;

@@ -13,7 +13,7 @@ import { fmtSize, Machine } from '../emulator/machine.ts';
 import { asOutputError, probeFileSize } from '../emulator/output-guard.ts';
 import type { MemorySnapshot } from '../emulator/physical-memory.ts';
 import type { PseriesFirmware } from '../firmware/rtas/pseries-firmware.ts';
-import { presentRanges } from '../kernel-model/dump-image.ts';
+import { type DumpImage, presentRanges } from '../kernel-model/dump-image.ts';
 import type { Kernel, KernelConfig } from '../kernel-model/kernel.ts';
 import { RTAS_FADUMP_MIN_BOOT_MEM } from '../kernel-model/rtas-fadump.ts';
 import { EventLog } from './event-log.ts';
@@ -61,6 +61,12 @@ export interface Written {
   path: string;
   format: DumpFormatName;
   file?: MemoryFile;
+  /**
+   * In memory, what the files on disk beside the vmcore would hold: /proc/vmcore as the fadump
+   * kernel offered it (to save again in another form), the crashed kernel's log as vmcore-dmesg
+   * saves it, and its vmlinux.
+   */
+  beside?: { image: DumpImage; dmesg: string; vmlinux: Uint8Array };
 }
 
 export interface RunHooks {
@@ -179,7 +185,8 @@ export async function runScenario(
       const saved = await saveDump(target, capture.image, o.dump?.format ?? 'elf', dumpLevelOf(o));
       if (saved.warning) summary.warnings.push(saved.warning);
       const { format, bytes } = saved;
-      captures.push({ path, format, ...(target instanceof MemoryFile && { file: target }) });
+      const written: Written = { path, format };
+      captures.push(written);
       const truth: CrashTruth = {
         memory: crash.taken.memory,
         cpus: crash.cpus,
@@ -198,10 +205,16 @@ export async function runScenario(
       const read = withDump(target, format, (r) => ({ ...verifyDump(r, truth), dmesg: r.contents.dmesg }));
       // What the kdump service saves first: the crashed kernel's log, read from the dump.
       const dmesgName = cycle === 1 ? 'vmcore-dmesg.txt' : `vmcore-dmesg.${cycle}.txt`;
-      if (onDisk) await writeText(out(dmesgName), read.dmesg.length ? `${read.dmesg.join('\n')}\n` : '');
+      const dmesg = read.dmesg.length ? `${read.dmesg.join('\n')}\n` : '';
+      if (onDisk) await writeText(out(dmesgName), dmesg);
       // The crashed kernel's vmlinux, with the symbols and DWARF crash and gdb need beside a vmcore.
       const vmlinuxName = cycle === 1 ? 'vmlinux' : `vmlinux.${cycle}`;
       if (onDisk) await writeVmlinuxBeside(out(vmlinuxName), path, crashed);
+      else
+        Object.assign(written, {
+          file: target,
+          beside: { image: capture.image, dmesg, vmlinux: vmlinuxOf(crashed) },
+        });
       summary.dump = {
         status: 'captured',
         vmcore: name,
@@ -290,9 +303,14 @@ export async function runScenario(
  * (gdb warns of an executable newer than the core file).
  */
 async function writeVmlinuxBeside(path: string, vmcore: string, k: Kernel): Promise<void> {
-  await writeBytes(path, writeVmlinux({ order: k.order, osrelease: k.osrelease }));
+  await writeBytes(path, vmlinuxOf(k));
   const { mtime } = await stat(vmcore);
   await utimes(path, mtime, mtime);
+}
+
+/** The kernel's vmlinux (made once per release and byte order). */
+function vmlinuxOf(k: Kernel): Uint8Array {
+  return writeVmlinux({ order: k.order, osrelease: k.osrelease });
 }
 
 /** The summary's ground-truth side of a crash. */

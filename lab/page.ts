@@ -1,0 +1,174 @@
+/// <reference lib="dom" />
+// The lab's page: pick a built-in scenario or edit its YAML (the first problem shown at its line and
+// column as it is typed), run it in the page, and get the report's player and the run's files to
+// download. The model is the one the command line runs (lab/model.ts), bundled for the browser.
+// `#scenario=NAME` in the address opens that built-in scenario, and `#scenario=NAME&step=N` runs it
+// and shows the player's step N (the player keeps the address current), so a teacher can link to
+// either.
+
+import BUILT_IN from 'lab:scenarios';
+import { checkScenario, DOWNLOAD_LIMIT, type LabCheck, type LabFile, runInPage, sizeText } from './model.ts';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const picker = $<HTMLSelectElement>('scenario');
+const editor = $<HTMLTextAreaElement>('editor');
+const gutter = $<HTMLPreElement>('gutter');
+const problem = $<HTMLParagraphElement>('problem');
+const runButton = $<HTMLButtonElement>('run');
+const status = $<HTMLParagraphElement>('status');
+const downloads = $<HTMLUListElement>('downloads');
+const report = $<HTMLIFrameElement>('report');
+
+let check: LabCheck | undefined;
+let urls: string[] = [];
+/** The step the next report opens at. */
+let goTo: number | undefined;
+
+for (const s of BUILT_IN) picker.add(new Option(s.name, s.name));
+
+/** Loads a built-in scenario into the editor. */
+function load(name: string): void {
+  const s = BUILT_IN.find((b) => b.name === name) ?? BUILT_IN.find((b) => b.name === 'default')!;
+  picker.value = s.name;
+  editor.value = s.text;
+  address();
+  recheck();
+}
+
+/** The address: the scenario picked and, once a run is shown, the player's step. */
+function address(step?: number): void {
+  const name = `#scenario=${encodeURIComponent(picker.value)}`;
+  history.replaceState(null, '', step ? `${name}&step=${step}` : name);
+}
+
+/** Checks the editor's text: the first problem marked on its line, Run enabled only when none. */
+function recheck(): void {
+  check = checkScenario(editor.value);
+  const lines = editor.value.split('\n').length;
+  const bad = check.ok ? 0 : check.problem.line;
+  gutter.innerHTML = Array.from({ length: lines }, (_, i) =>
+    i + 1 === bad ? `<span class="bad" id="bad-line">${i + 1}</span>` : String(i + 1),
+  ).join('\n');
+  gutter.scrollTop = editor.scrollTop;
+  if (check.ok) {
+    problem.hidden = true;
+    problem.textContent = '';
+    runButton.disabled = false;
+  } else {
+    problem.hidden = false;
+    problem.textContent = check.problem.text;
+    problem.dataset.line = String(check.problem.line);
+    problem.dataset.col = String(check.problem.col);
+    runButton.disabled = true;
+  }
+}
+
+/** Puts the caret where the problem is. */
+function goToProblem(): void {
+  if (!check || check.ok) return;
+  const { line, col } = check.problem;
+  const starts = editor.value.split('\n').slice(0, line - 1);
+  const at = starts.reduce((n, l) => n + l.length + 1, 0) + col - 1;
+  editor.focus();
+  editor.setSelectionRange(at, at);
+}
+
+/** A link that downloads the file, its address freed with the next run. */
+function fileLink(f: LabFile): HTMLAnchorElement {
+  const url = URL.createObjectURL(new Blob(f.pieces() as BlobPart[], { type: 'application/octet-stream' }));
+  urls.push(url);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = f.name;
+  a.textContent = `${f.name} (${sizeText(f.size)})`;
+  return a;
+}
+
+/** Runs the editor's scenario; `step`: the player's step to show once the report is in. */
+async function run(step?: number): Promise<void> {
+  if (!check?.ok) return;
+  goTo = step;
+  const ready = check;
+  runButton.disabled = true;
+  status.textContent = 'Running…';
+  for (const u of urls) URL.revokeObjectURL(u);
+  urls = [];
+  downloads.replaceChildren();
+  // Let the page show that it is running before the model takes the thread.
+  await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  try {
+    const t0 = performance.now();
+    const r = await runInPage(ready, picker.value);
+    const d = r.summary.dump;
+    const v = r.summary.verify;
+    const outcome =
+      d.status === 'captured'
+        ? `dump captured; ${v.mismatchedBytes === 0 && v.missingBytes === 0 ? 'every byte as the crashed kernel left it' : `${v.mismatchedBytes} bytes differ, ${v.missingBytes} missing`}`
+        : `no dump (${d.status}): ${d.reason ?? ''}`;
+    const expectations = r.failed.length ? `; expectations that failed: ${r.failed.join('; ')}` : '';
+    status.textContent = `${outcome}${expectations} — ran in ${(performance.now() - t0).toFixed(0)} ms.`;
+    status.dataset.dump = d.status;
+    status.dataset.failed = String(r.failed.length);
+    for (const f of r.files) {
+      const li = document.createElement('li');
+      li.dataset.file = f.name;
+      if (f.size <= DOWNLOAD_LIMIT) li.append(fileLink(f));
+      else {
+        li.append(`${f.name} (${sizeText(f.size)}, sparse): too large to download from a page. `);
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.textContent = 'Save it filtered as makedumpfile -E -d 31 would';
+        b.addEventListener('click', async () => {
+          b.disabled = true;
+          const small = await r.filtered(f.name);
+          b.replaceWith(fileLink(small));
+        });
+        li.append(b);
+      }
+      downloads.append(li);
+    }
+    report.srcdoc = r.report;
+    report.hidden = false;
+  } catch (e) {
+    status.textContent = `The run failed: ${(e as Error).message}`;
+    status.dataset.dump = 'error';
+  } finally {
+    runButton.disabled = !check?.ok;
+  }
+}
+
+let pending: ReturnType<typeof setTimeout> | undefined;
+editor.addEventListener('input', () => {
+  clearTimeout(pending);
+  pending = setTimeout(recheck, 150);
+});
+editor.addEventListener('scroll', () => {
+  gutter.scrollTop = editor.scrollTop;
+});
+// Tab indents (two spaces, as the scenarios are written); Escape leaves the editor for the keyboard.
+editor.addEventListener('keydown', (e) => {
+  if (e.key === 'Tab' && !e.shiftKey && !e.ctrlKey && !e.altKey) {
+    e.preventDefault();
+    editor.setRangeText('  ', editor.selectionStart, editor.selectionEnd, 'end');
+    editor.dispatchEvent(new Event('input'));
+  } else if (e.key === 'Escape') runButton.focus();
+});
+picker.addEventListener('change', () => load(picker.value));
+problem.addEventListener('click', goToProblem);
+runButton.addEventListener('click', () => void run());
+report.addEventListener('load', () => {
+  // As tall as the report, so the page scrolls as one.
+  const doc = report.contentDocument;
+  if (doc) report.style.height = `${doc.documentElement.scrollHeight + 24}px`;
+  if (goTo) report.contentWindow?.postMessage({ fadumpSimGoTo: goTo }, '*');
+  address(goTo);
+});
+// The player's step, kept in the address.
+window.addEventListener('message', (e) => {
+  if (e.source === report.contentWindow && typeof e.data?.fadumpSimStep === 'number')
+    address(e.data.fadumpSimStep);
+});
+
+const linked = /^#scenario=([^&]+)(?:&step=(\d+))?$/.exec(location.hash);
+load(decodeURIComponent(linked?.[1] ?? 'default'));
+if (linked?.[2]) void run(Number(linked[2]));
