@@ -23,7 +23,7 @@ export { saveDump } from '../scenarios/kdump-service.ts';
 export { formatMemoryMap, type MemoryMap, memoryMap } from '../scenarios/memory-map.ts';
 export { narrate } from '../scenarios/narration.ts';
 export { reportHtml, writeBytes } from '../scenarios/outputs.ts';
-export { renderReport } from '../scenarios/report.ts';
+export { registrationSpans, renderReport, type Span } from '../scenarios/report.ts';
 export {
   type CycleSummary,
   type DumpStatus,

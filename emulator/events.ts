@@ -39,6 +39,11 @@ export interface EventDetails {
   panic: { cpu: number; message: string };
   nmi: { cpu: number };
   uevent: { action: string; block: number };
+  /**
+   * Before 6.10, the first kernel built the elfcorehdr at registration, right after the crash info
+   * header: its size, and the room the reserved area leaves it.
+   */
+  'elfcorehdr-built': { bytes: number; room: number; at: number };
   'elfcorehdr-overflow': { bytes: number; at: number };
   'fadump-registered': { boot: number };
   'fadump-unregistered': { boot: number };

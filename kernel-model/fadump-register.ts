@@ -70,7 +70,9 @@ export function initHeader(f: Fadump): void {
     const hdr = f.elfcorehdr(BigInt(f.relocate(SYMBOLS.vmcoreinfo_note)), BigInt(VMCOREINFO_NOTE_SIZE));
     f.legacyElfcorehdrBytes = hdr.length;
     // Linux writes the headers whatever their size: past the reserved area they corrupt memory.
-    const overflow = elfAt + hdr.length - (f.reserveStart + f.reserveSize);
+    const room = f.reserveStart + f.reserveSize - elfAt;
+    f.k.machine.events.emit('kernel', 'elfcorehdr-built', { bytes: hdr.length, room, at: elfAt });
+    const overflow = hdr.length - room;
     if (overflow > 0) {
       f.elfcorehdrOverflowBytes = Math.max(f.elfcorehdrOverflowBytes, overflow);
       f.k.machine.events.emit('kernel', 'elfcorehdr-overflow', {

@@ -7,6 +7,14 @@
 // either.
 
 import BUILT_IN from 'lab:scenarios';
+import {
+  type CompareOutcome,
+  type Comparison,
+  compareSvg,
+  crashAt,
+  runComparison,
+  timeAt,
+} from './compare.ts';
 import { checkScenario, DOWNLOAD_LIMIT, type LabCheck, type LabFile, runInPage, sizeText } from './model.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -18,6 +26,12 @@ const runButton = $<HTMLButtonElement>('run');
 const status = $<HTMLParagraphElement>('status');
 const downloads = $<HTMLUListElement>('downloads');
 const report = $<HTMLIFrameElement>('report');
+const compareButton = $<HTMLButtonElement>('compare');
+const compareView = $<HTMLElement>('compare-view');
+const comparePicture = $<HTMLDivElement>('compare-picture');
+const compareAt = $<HTMLInputElement>('compare-at');
+const compareAtText = $<HTMLOutputElement>('compare-at-text');
+const compareOutcome = $<HTMLTableElement>('compare-outcome').tBodies[0]!;
 
 let check: LabCheck | undefined;
 let urls: string[] = [];
@@ -54,12 +68,14 @@ function recheck(): void {
     problem.hidden = true;
     problem.textContent = '';
     runButton.disabled = false;
+    compareButton.disabled = false;
   } else {
     problem.hidden = false;
     problem.textContent = check.problem.text;
     problem.dataset.line = String(check.problem.line);
     problem.dataset.col = String(check.problem.col);
     runButton.disabled = true;
+    compareButton.disabled = true;
   }
 }
 
@@ -136,6 +152,88 @@ async function run(step?: number): Promise<void> {
     runButton.disabled = !check?.ok;
   }
 }
+
+// Compare mode: the comparison drawn, and the scenario it was made of (picks crash that one).
+let comparison: { c: Comparison; of: Extract<LabCheck, { ok: true }> } | undefined;
+const secs = (t: bigint) => `${(Number(t) / 1e9).toFixed(3)} s`;
+
+/** The comparison with the crash at `o.at`: the picture, the slider and each kernel's outcome. */
+function drawComparison(o: CompareOutcome): void {
+  const { c } = comparison!;
+  comparePicture.innerHTML = compareSvg(c, o.at);
+  compareAt.value = String(Math.round((Number(o.at - c.start) / Number(c.end - c.start)) * 1000));
+  compareAtText.textContent = secs(o.at);
+  compareOutcome.replaceChildren(
+    ...c.sides.map((side, i) => {
+      const d = o.dump[i]!;
+      const tr = document.createElement('tr');
+      tr.dataset.status = d.status;
+      const th = document.createElement('th');
+      th.scope = 'row';
+      th.textContent = side.label;
+      const td = document.createElement('td');
+      td.className = d.status === 'captured' ? 'captured' : 'lost';
+      td.textContent =
+        d.status === 'captured' ? 'a dump, captured' : `no dump (${d.status}): ${d.reason ?? ''}`;
+      tr.append(th, td);
+      return tr;
+    }),
+  );
+  compareView.dataset.at = String(o.at);
+}
+
+async function compare(): Promise<void> {
+  if (!check?.ok) return;
+  const of = check;
+  compareButton.disabled = true;
+  status.textContent = 'Comparing…';
+  await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  try {
+    const c = await runComparison(of);
+    comparison = { c, of };
+    drawComparison(c.outcome);
+    compareView.hidden = false;
+    status.textContent = `Compared: ${c.sides.map((s) => `${s.label}, ${s.reRegistrations} re-registrations`).join('; ')}.`;
+  } catch (e) {
+    status.textContent = `The comparison failed: ${(e as Error).message}`;
+  } finally {
+    compareButton.disabled = !check?.ok;
+  }
+}
+
+/** Both kernels crashing at `t` instead. */
+async function pick(t: bigint): Promise<void> {
+  if (!comparison) return;
+  const { c, of } = comparison;
+  if (t < c.earliest) {
+    compareAtText.textContent = `${secs(t)}: too early, the first kernel is up and registered at ${secs(c.earliest)}`;
+    return;
+  }
+  compareAtText.textContent = `${secs(t)}…`;
+  try {
+    drawComparison(await crashAt(of, t));
+  } catch (e) {
+    compareAtText.textContent = `${secs(t)}: ${(e as Error).message}`;
+  }
+}
+
+let picking: ReturnType<typeof setTimeout> | undefined;
+compareAt.addEventListener('input', () => {
+  if (!comparison) return;
+  clearTimeout(picking);
+  const { start, end } = comparison.c;
+  const t = start + ((end - start) * BigInt(compareAt.value)) / 1000n;
+  compareAtText.textContent = secs(t);
+  picking = setTimeout(() => void pick(t), 200);
+});
+comparePicture.addEventListener('click', (e) => {
+  const svg = comparePicture.querySelector('svg');
+  if (!svg || !comparison) return;
+  const box = svg.getBoundingClientRect();
+  const viewBox = svg.viewBox.baseVal;
+  void pick(timeAt(comparison.c, ((e.clientX - box.left) / box.width) * viewBox.width));
+});
+compareButton.addEventListener('click', () => void compare());
 
 let pending: ReturnType<typeof setTimeout> | undefined;
 editor.addEventListener('input', () => {

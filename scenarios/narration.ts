@@ -36,6 +36,8 @@ export function narrate(e: SimEvent): string | undefined {
       return `DLPAR: firmware ${e.kind === 'dlpar-assign' ? 'assigns' : 'unassigns'} ${e.detail.drcIndexes.length} LMB(s)`;
     case 'invalidated':
       return `the fadump kernel invalidates the dump: firmware forgets it`;
+    case 'elfcorehdr-built':
+      return `the kernel builds the elfcorehdr after the crash info header, at ${hex(e.detail.at)}: ${e.detail.bytes} bytes of the ${e.detail.room} the reserved area leaves it`;
     case 'elfcorehdr-overflow':
       return `the legacy elfcorehdr overflows its buffer by ${e.detail.bytes} bytes at ${hex(Number(e.detail.at))}`;
     case 'fadump-registered':

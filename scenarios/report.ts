@@ -142,24 +142,20 @@ ${parts.join('\n')}
 </svg>`;
 }
 
-interface Span {
+export interface Span {
   from: bigint;
   to: bigint;
 }
 
 /** The run on one time axis: lanes for memory events, fadump registration, firmware and boots. */
-export function timelineSvg(events: readonly SimEvent[]): string {
-  let end = 1n;
-  for (const e of events) if (e.t > end) end = e.t;
-  const left = 150;
-  const x = (t: bigint) => left + (Number(t) / Number(end)) * (W - left - 10);
-  const lanes = ['boots', 'memory events', 'fadump registered', 'firmware calls', 'crash and dump'];
-  const laneY = (i: number) => 24 + i * 30;
-  const parts: string[] = lanes.map(
-    (name, i) =>
-      `<text class="lane-name" x="0" y="${laneY(i) + 14}">${esc(name)}</text><line class="lane" x1="${left}" x2="${W - 10}" y1="${laneY(i) + 10}" y2="${laneY(i) + 10}"/>`,
-  );
-  // Registered spans per boot, and the windows a re-registration left fadump unregistered.
+/**
+ * When fadump was registered, per boot, and the windows a re-registration left it unregistered (up
+ * to the crash that cut one short, or to `end`).
+ */
+export function registrationSpans(
+  events: readonly SimEvent[],
+  end: bigint,
+): { registered: Span[]; windows: Span[] } {
   const registered: Span[] = [];
   const windows: Span[] = [];
   let since: bigint | undefined;
@@ -183,6 +179,21 @@ export function timelineSvg(events: readonly SimEvent[]): string {
   }
   if (since !== undefined) registered.push({ from: since, to: end });
   if (gap !== undefined) windows.push({ from: gap, to: end });
+  return { registered, windows };
+}
+
+export function timelineSvg(events: readonly SimEvent[]): string {
+  let end = 1n;
+  for (const e of events) if (e.t > end) end = e.t;
+  const left = 150;
+  const x = (t: bigint) => left + (Number(t) / Number(end)) * (W - left - 10);
+  const lanes = ['boots', 'memory events', 'fadump registered', 'firmware calls', 'crash and dump'];
+  const laneY = (i: number) => 24 + i * 30;
+  const parts: string[] = lanes.map(
+    (name, i) =>
+      `<text class="lane-name" x="0" y="${laneY(i) + 14}">${esc(name)}</text><line class="lane" x1="${left}" x2="${W - 10}" y1="${laneY(i) + 10}" y2="${laneY(i) + 10}"/>`,
+  );
+  const { registered, windows } = registrationSpans(events, end);
   const span = (cls: string, lane: number, s: Span, title: string) =>
     `<rect class="${cls}" x="${px(x(s.from))}" y="${laneY(lane)}" width="${px(Math.max(1.5, x(s.to) - x(s.from)))}" height="20"><title>${esc(title)}</title></rect>`;
   for (const s of registered)

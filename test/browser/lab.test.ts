@@ -181,6 +181,61 @@ describe.skipIf(!shell)('the lab in headless Chromium', () => {
     }
   });
 
+  it('compares 6.9 and 6.15 on one clock, and crashes both where a click or the slider says', async () => {
+    await page.selectOption('#scenario', 'legacy-bulk-add-crash-at-time');
+    await page.click('#compare');
+    await page.waitForSelector('#compare-view:not([hidden])', { timeout: 60_000 });
+    const outcomes = () =>
+      page
+        .locator('#compare-outcome tbody tr')
+        .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.status));
+    // The scenario's own crash, at 2.2 s: lost before 6.10, captured since.
+    expect(await outcomes()).toEqual(['not-triggered', 'captured']);
+    expect(await page.locator('#compare-at-text').textContent()).toBe('2.200 s');
+    expect(await page.locator('rect.unregistered[data-side="0"]').count()).toBe(8);
+    expect(await page.locator('rect.unregistered[data-side="1"]').count()).toBe(0);
+    expect(await page.locator('rect.elfcorehdr').count()).toBe(9);
+    expect(await page.locator('#compare-key').textContent()).toMatch(/hatched: unregistered/);
+
+    // A click in the middle of the sixth unregistered window, then a click after the last one.
+    const svg = page.locator('#compare-svg');
+    const axis = await svg.evaluate((e) => ({
+      left: Number(e.dataset.left),
+      right: Number(e.dataset.right),
+      start: BigInt(e.dataset.start!),
+      end: BigInt(e.dataset.end!),
+      width: (e as unknown as SVGSVGElement).viewBox.baseVal.width,
+    }));
+    const clickAt = async (t: bigint) => {
+      const box = (await svg.boundingBox())!;
+      const x =
+        axis.left + (Number(t - axis.start) / Number(axis.end - axis.start)) * (axis.right - axis.left);
+      await page.mouse.click(box.x + (x / axis.width) * box.width, box.y + box.height / 2);
+      await expect
+        .poll(() => page.locator('#compare-view').getAttribute('data-at'))
+        .not.toBe(String(2_200_000_000n));
+    };
+    const windows = await page
+      .locator('rect.unregistered[data-side="0"]')
+      .evaluateAll((rs) => rs.map((r) => [(r as SVGElement).dataset.from!, (r as SVGElement).dataset.to!]));
+    const [from, to] = windows[5]!.map(BigInt) as [bigint, bigint];
+    await clickAt((from + to) / 2n);
+    const at = BigInt((await page.locator('#compare-view').getAttribute('data-at'))!);
+    expect(at > from && at < to).toBe(true);
+    expect(await outcomes()).toEqual(['not-triggered', 'captured']);
+    const last = BigInt(windows.at(-1)![1]!);
+    await page.locator('#compare-view').evaluate((e) => e.removeAttribute('data-at'));
+    await clickAt(last + (axis.end - last) / 2n);
+    await expect.poll(outcomes).toEqual(['captured', 'captured']);
+
+    // From the keyboard: the slider to its start, before the first kernel is up, says so.
+    await page.locator('#compare-at').focus();
+    await page.keyboard.press('Home');
+    await expect
+      .poll(() => page.locator('#compare-at-text').textContent())
+      .toMatch(/too early, the first kernel is up and registered at/);
+  });
+
   it('made no requests beyond its own two files, and no console errors', () => {
     expect(consoleErrors).toEqual([]);
     expect(new Set(requests.map((u) => u.replace(/#.*$/, '')))).toEqual(
