@@ -546,6 +546,7 @@ svg text { font: 11px system-ui, sans-serif; fill: #1d2329; } svg .small { font-
 #player .controls { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
 #player button { font: inherit; padding: 3px 10px; } #player input[type=range] { flex: 1; min-width: 200px; }
 #player .step { min-height: 2.9em; font-size: 15px; } .small-note { color: #45505a; font-size: 13px; }
+p.cite { color: #45505a; font-size: 13px; margin: 0.2em 0; } p.cite cite { font-style: normal; font-family: ui-monospace, monospace; }
 .cursor { stroke: #1d2329; stroke-width: 2; stroke-dasharray: 4 2; }
 rect.touched { fill: none; stroke-width: 3; } rect.touched.read { stroke: #1f6feb; } rect.touched.write { stroke: #d0201f; stroke-dasharray: 4 2; }
 details.structure.touched { outline: 3px solid #1f6feb; outline-offset: 2px; }
@@ -707,6 +708,23 @@ function glossarySection(): string {
 </section>`;
 }
 
+/**
+ * The anchor GitHub gives a heading of a Markdown file: lower case, spaces as hyphens, punctuation
+ * other than hyphens and underscores dropped.
+ */
+export function headingAnchor(heading: string): string {
+  return heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+/** Where a structure's layout is in the project (docs/structures.md) and where it comes from upstream. */
+function citation(st: AnnotatedStruct): string {
+  const at = `docs/structures.md#${headingAnchor(st.layout)}`;
+  return `<p class="cite">Layout: <cite data-cite="${esc(at)}">${esc(at)}</cite>, from ${esc(st.source)}.</p>`;
+}
+
 export function renderReport(r: ReportInput): string {
   const s = r.summary;
   const c = s.cycles[s.cycles.length - 1]!;
@@ -790,7 +808,7 @@ ${r.maps.map((m, i) => `<section class="phase" data-index="${i}" data-phase="${e
 ${r.structures
   .map(
     (st) =>
-      `<details open class="structure" data-struct="${esc(st.name)}"${st.at ? ` data-addr="${st.at.addr}" data-size="${st.at.size}"` : ''}><summary>${esc(st.title)}</summary><pre>${markCorrupted(st, o.corrupt ?? [])}</pre>${
+      `<details open class="structure" data-struct="${esc(st.name)}"${st.at ? ` data-addr="${st.at.addr}" data-size="${st.at.size}"` : ''}><summary>${esc(st.title)}</summary>${citation(st)}<pre>${markCorrupted(st, o.corrupt ?? [])}</pre>${
         st.more
           ? `<details class="more"><summary>all ${st.count} entries</summary><pre>${st.more
               .split('\n')

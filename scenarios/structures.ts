@@ -100,6 +100,10 @@ export const STRUCTS_BY_PLATFORM: Record<'pseries' | 'powernv', readonly StructN
 export interface AnnotatedStruct {
   name: StructName;
   title: string;
+  /** Its field table's name: the heading of its layout in docs/structures.md. */
+  layout: string;
+  /** Where the layout comes from upstream (PAPR, Linux, QEMU or skiboot), as the table says. */
+  source: string;
   text: string;
   /** Where it lies in guest memory (every entry), or undefined when it lives in firmware's own copy. */
   at?: { addr: number; size: number };
@@ -241,6 +245,8 @@ export function annotateStructures(
     return {
       name: s.name,
       title: s.title,
+      layout: s.table.name,
+      source: s.table.spec,
       count: s.count,
       ...(!s.firmwareCopy && { at: { addr: s.addr, size: s.count * s.table.size } }),
       docs: Object.fromEntries(

@@ -1,5 +1,5 @@
 // The npm package: `npm pack` holds the bundled CLI, the library with its type declarations, the
-// scenario library and the schema; the packed CLI runs on its own (the bundle carries its
+// lab, the docs, the scenario library and the schema; the packed CLI runs on its own (the bundle carries its
 // dependencies), and a consumer imports the library and type-checks against it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,9 +28,13 @@ describe('npm pack', () => {
       'lib/index.mjs',
       'lib/testing.mjs',
       'types/api/index.d.ts',
+      'lab/index.html',
+      'lab/lab.js',
     ])
       expect(existsSync(join(pkg, 'dist', f)), f).toBe(true);
     expect(existsSync(join(pkg, 'scenarios', 'schema.json'))).toBe(true);
+    // The docs the report's citations name (docs/structures.md#…) come with it.
+    expect(existsSync(join(pkg, 'docs', 'structures.md'))).toBe(true);
     expect(readdirSync(join(pkg, 'scenarios', 'library')).length).toBeGreaterThanOrEqual(12);
     const list = spawnSync(join(pkg, 'dist', 'cli.mjs'), ['list'], { encoding: 'utf8' });
     expect(list.status).toBe(0);
