@@ -189,9 +189,15 @@ export function timelineSvg(events: readonly SimEvent[]): string {
   const x = (t: bigint) => left + (Number(t) / Number(end)) * (W - left - 10);
   const lanes = ['boots', 'memory events', 'fadump registered', 'firmware calls', 'crash and dump'];
   const laneY = (i: number) => 24 + i * 30;
-  const parts: string[] = lanes.map(
-    (name, i) =>
-      `<text class="lane-name" x="0" y="${laneY(i) + 14}">${esc(name)}</text><line class="lane" x1="${left}" x2="${W - 10}" y1="${laneY(i) + 10}" y2="${laneY(i) + 10}"/>`,
+  const parts: string[] = [
+    // Unregistered windows are hatched, so they do not depend on telling red from green.
+    '<defs><pattern id="hatch-unregistered" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" class="hatch-bg"/><line x1="0" y1="0" x2="0" y2="6" class="hatch-line"/></pattern></defs>',
+  ];
+  parts.push(
+    ...lanes.map(
+      (name, i) =>
+        `<text class="lane-name" x="0" y="${laneY(i) + 14}">${esc(name)}</text><line class="lane" x1="${left}" x2="${W - 10}" y1="${laneY(i) + 10}" y2="${laneY(i) + 10}"/>`,
+    ),
   );
   const { registered, windows } = registrationSpans(events, end);
   const span = (cls: string, lane: number, s: Span, title: string) =>
@@ -536,7 +542,8 @@ svg text { font: 11px system-ui, sans-serif; fill: #1d2329; } svg .small { font-
 .area.preserved { fill: #9fb8d6; fill-opacity: 0.6; }
 .zoom { stroke: #8a5cc2; stroke-dasharray: 3 3; fill: none; } .copy { stroke: #4a7fc1; fill: none; stroke-width: 1.5; }
 .arrowhead { fill: #4a7fc1; }
-.registered { fill: #9fd3a6; } .unregistered-window { fill: #e0533d; }
+.registered { fill: #9fd3a6; } .unregistered-window { fill: url(#hatch-unregistered); stroke: #8a1c14; }
+.hatch-bg { fill: #f7d6d1; } .hatch-line { stroke: #8a1c14; stroke-width: 2.5; }
 .uevent { stroke: #4a7fc1; stroke-width: 1.5; } .uevent.offline, .uevent.remove { stroke: #c98a12; }
 .fw-call { stroke: #59636e; } .boot, .reset { stroke: #1d2329; stroke-width: 1.5; } .dump { stroke: #8a5cc2; stroke-width: 3; }
 .capture { stroke: #17692b; stroke-width: 3; } .refused { stroke: #d0201f; stroke-width: 3; }
@@ -797,7 +804,7 @@ ${failed}
 ${table(rows)}
 ${playerSection(playerSteps(r.events, r.maps))}
 <h2>Timeline</h2>
-<p id="timeline-key">${withTerms('Simulated time. Green: fadump registered; red: unregistered while the udev rule re-registers; ticks: memory uevents and firmware calls (RTAS or OPAL).', terms)}</p>
+<p id="timeline-key">${withTerms('Simulated time. Solid green: fadump registered; hatched red: unregistered while the udev rule re-registers; ticks: memory uevents and firmware calls (RTAS or OPAL).', terms)}</p>
 ${timelineSvg(r.events)}
 <h2>Memory maps</h2>
 <p class="legend">${LEGEND}</p>
