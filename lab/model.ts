@@ -19,7 +19,9 @@ import {
   type Summary,
   saveDump,
   toBuilder,
+  type Verdict,
   validateRunOptions,
+  verdict,
 } from '../api/index.ts';
 
 /** The name the lab's editor text goes by in messages. */
@@ -104,6 +106,8 @@ export interface LabFile {
 
 export interface LabRun {
   summary: Summary;
+  /** The outcome in `run`'s words: the dump, what verification found, the warnings (the last cycle). */
+  verdict: Verdict;
   /** Expectations of the scenario's `expect` that do not hold. */
   failed: string[];
   /** report.html, as the command line writes it. */
@@ -151,6 +155,7 @@ export async function runInPage(check: Extract<LabCheck, { ok: true }>, name = '
   for (const oc of result.opalcores) if (oc.file) files.push(memoryFile(oc.file));
   return {
     summary,
+    verdict: verdict(summary.cycles.at(-1)!),
     failed,
     report: reportHtml(o, result, failed),
     files,

@@ -25,6 +25,7 @@ const problem = $<HTMLParagraphElement>('problem');
 const runButton = $<HTMLButtonElement>('run');
 const status = $<HTMLParagraphElement>('status');
 const downloads = $<HTMLUListElement>('downloads');
+const verifyList = $<HTMLUListElement>('verify');
 const report = $<HTMLIFrameElement>('report');
 const compareButton = $<HTMLButtonElement>('compare');
 const compareView = $<HTMLElement>('compare-view');
@@ -37,6 +38,8 @@ let check: LabCheck | undefined;
 let urls: string[] = [];
 /** The step the next report opens at. */
 let goTo: number | undefined;
+/** A check of the editor's text waiting for typing to pause. */
+let pending: ReturnType<typeof setTimeout> | undefined;
 
 for (const s of BUILT_IN) picker.add(new Option(s.name, s.name));
 
@@ -102,6 +105,7 @@ function fileLink(f: LabFile): HTMLAnchorElement {
 
 /** Runs the editor's scenario; `step`: the player's step to show once the report is in. */
 async function run(step?: number): Promise<void> {
+  checkNow();
   if (!check?.ok) return;
   goTo = step;
   const ready = check;
@@ -110,19 +114,25 @@ async function run(step?: number): Promise<void> {
   for (const u of urls) URL.revokeObjectURL(u);
   urls = [];
   downloads.replaceChildren();
+  verifyList.replaceChildren();
   // Let the page show that it is running before the model takes the thread.
   await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
   try {
     const t0 = performance.now();
     const r = await runInPage(ready, picker.value);
     const d = r.summary.dump;
-    const v = r.summary.verify;
-    const outcome =
-      d.status === 'captured'
-        ? `dump captured; ${v.mismatchedBytes === 0 && v.missingBytes === 0 ? 'every byte as the crashed kernel left it' : `${v.mismatchedBytes} bytes differ, ${v.missingBytes} missing`}`
-        : `no dump (${d.status}): ${d.reason ?? ''}`;
-    const expectations = r.failed.length ? `; expectations that failed: ${r.failed.join('; ')}` : '';
-    status.textContent = `${outcome}${expectations} — ran in ${(performance.now() - t0).toFixed(0)} ms.`;
+    // As `run` says it: the dump, then what verification found and the warnings, a line each.
+    const lines = [...r.verdict.verify, ...r.verdict.warnings.map((w) => `warning: ${w}`)];
+    const expectations = r.failed.length ? ` Expectations that failed: ${r.failed.join('; ')}.` : '';
+    const said = r.verdict.dump.endsWith('.') ? r.verdict.dump : `${r.verdict.dump}.`;
+    status.textContent = `dump: ${said}${expectations} Ran in ${(performance.now() - t0).toFixed(0)} ms.`;
+    verifyList.replaceChildren(
+      ...lines.map((l) => {
+        const li = document.createElement('li');
+        li.textContent = l;
+        return li;
+      }),
+    );
     status.dataset.dump = d.status;
     status.dataset.failed = String(r.failed.length);
     for (const f of r.files) {
@@ -183,6 +193,7 @@ function drawComparison(o: CompareOutcome): void {
 }
 
 async function compare(): Promise<void> {
+  checkNow();
   if (!check?.ok) return;
   const of = check;
   compareButton.disabled = true;
@@ -235,10 +246,20 @@ comparePicture.addEventListener('click', (e) => {
 });
 compareButton.addEventListener('click', () => void compare());
 
-let pending: ReturnType<typeof setTimeout> | undefined;
+/** The text as it is now, checked: a run never starts from a check that typing has overtaken. */
+function checkNow(): void {
+  if (pending === undefined) return;
+  clearTimeout(pending);
+  pending = undefined;
+  recheck();
+}
+
 editor.addEventListener('input', () => {
   clearTimeout(pending);
-  pending = setTimeout(recheck, 150);
+  pending = setTimeout(() => {
+    pending = undefined;
+    recheck();
+  }, 150);
 });
 editor.addEventListener('scroll', () => {
   gutter.scrollTop = editor.scrollTop;
@@ -267,6 +288,12 @@ window.addEventListener('message', (e) => {
     address(e.data.fadumpSimStep);
 });
 
-const linked = /^#scenario=([^&]+)(?:&step=(\d+))?$/.exec(location.hash);
-load(decodeURIComponent(linked?.[1] ?? 'default'));
-if (linked?.[2]) void run(Number(linked[2]));
+/** Opens what the address names: a built-in scenario, run at a step when it names one. */
+function follow(): void {
+  const linked = /^#scenario=([^&]+)(?:&step=(\d+))?$/.exec(location.hash);
+  load(decodeURIComponent(linked?.[1] ?? 'default'));
+  if (linked?.[2]) void run(Number(linked[2]));
+}
+// A link to another scenario followed from this page (the address the lab keeps raises none).
+window.addEventListener('hashchange', follow);
+follow();

@@ -202,6 +202,10 @@ export function verdict(c: CycleSummary): Verdict {
     lines.push(
       `${bytesText(beyond)} above the crashed kernel's mem= limit is not dumped, by design (that kernel never had it)`,
     );
+  if (c.elfcorehdrOverflowBytes > 0)
+    lines.push(
+      `the first kernel wrote its elfcorehdr ${bytesText(c.elfcorehdrOverflowBytes)} past the end of the reserved area, over memory it does not own (before 6.10 nothing checks)`,
+    );
   return { ok, dump, verify: lines, warnings: c.warnings };
 }
 

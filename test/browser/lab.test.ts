@@ -89,9 +89,10 @@ describe.skipIf(!shell)('the lab in headless Chromium', () => {
       .poll(() => page.locator('#status').getAttribute('data-dump'), { timeout: 60_000 })
       .toBe('captured');
     expect(await page.locator('#status').getAttribute('data-failed')).toBe('0');
-    expect(await page.locator('#status').textContent()).toMatch(
-      /^dump captured; every byte as the crashed kernel left it/,
-    );
+    expect(await page.locator('#status').textContent()).toMatch(/^dump: captured\. Ran in \d+ ms\.$/);
+    expect(await page.locator('#verify li').allTextContents()).toEqual([
+      'exact: 8254324056 bytes (7.7 GiB) of memory, 8 CPU notes and VMCOREINFO as they were at the crash',
+    ]);
 
     // The report with its player, in the page.
     const report = page.frameLocator('#report');
@@ -207,6 +208,7 @@ describe.skipIf(!shell)('the lab in headless Chromium', () => {
       width: (e as unknown as SVGSVGElement).viewBox.baseVal.width,
     }));
     const clickAt = async (t: bigint) => {
+      await svg.scrollIntoViewIfNeeded();
       const box = (await svg.boundingBox())!;
       const x =
         axis.left + (Number(t - axis.start) / Number(axis.end - axis.start)) * (axis.right - axis.left);
