@@ -48,7 +48,8 @@ export interface EventDetails {
   'fadump-registered': { boot: number };
   'fadump-unregistered': { boot: number };
   'dump-refused': { reason: string };
-  'vmcore-ready': { elfcorehdr: number | undefined; bytes: number; notes: number };
+  /** `built`: the fadump kernel built the elfcorehdr (since 6.10); before, it completed the first kernel's. */
+  'vmcore-ready': { built: boolean; elfcorehdr: number | undefined; bytes: number; notes: number };
   'dump-released': Record<string, never>;
 }
 

@@ -65,13 +65,17 @@ export function processDump(f: Fadump): void {
   }
   f.elfcorehdrAddr = ELFCOREHDR_ADDR;
   f.elfcorehdrSize = size;
-  captured(f);
+  captured(f, true);
 }
 
-/** /proc/vmcore is there: the elfcorehdr at elfcorehdrAddr describes the crashed kernel's memory. */
-function captured(f: Fadump): void {
+/**
+ * /proc/vmcore is there: the elfcorehdr at elfcorehdrAddr describes the crashed kernel's memory;
+ * `built`: this kernel built it (since 6.10), else it completed the first kernel's.
+ */
+function captured(f: Fadump, built: boolean): void {
   f.outcome = { status: 'captured' };
   f.k.machine.events.emit('kernel', 'vmcore-ready', {
+    built,
     elfcorehdr: f.elfcorehdrAddr,
     bytes: f.elfcorehdrSize,
     notes: f.notes.length,
@@ -120,7 +124,7 @@ function legacyProcess(f: Fadump): string | undefined {
   f.elfcorehdrAddr = elfAt;
   const eh = ELF64_EHDR.decode(k.mem.read(elfAt, ELF64_EHDR.size), k.order);
   f.elfcorehdrSize = Number(eh.e_phoff) + eh.e_phnum * ELF64_PHDR.size;
-  captured(f);
+  captured(f, false);
   return undefined;
 }
 

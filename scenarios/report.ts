@@ -12,6 +12,7 @@ import { narrate } from './narration.ts';
 import type { RunOptions, Summary } from './run.ts';
 import type { AnnotatedStruct, Corruption } from './structures.ts';
 import { pageTable, verdict } from './summary.ts';
+import { citeUpstream, upstreamOf } from './upstream.ts';
 
 export interface ReportInput {
   title: string;
@@ -330,6 +331,8 @@ export interface PlayerStep {
   count: number;
   /** A firmware call's: the guest memory it read and wrote. */
   touched?: Access[];
+  /** Where upstream the behaviour comes from (upstream.ts): "Linux crash_fadump() (arch/…)". */
+  from?: string;
 }
 
 /**
@@ -355,12 +358,14 @@ export function playerSteps(events: readonly SimEvent[], maps: readonly MemoryMa
       if (m.t <= e.t) phase = i;
     });
     const touched = e.kind === 'call' || e.kind === 'opal-call' ? e.detail.touched : undefined;
+    const upstream = upstreamOf(e);
     steps.push({
       t: Number(e.t),
       text,
       phase,
       count: 1,
       ...(touched?.length && { touched }),
+      ...(upstream.length && { from: citeUpstream(upstream) }),
       ...(e.kind === 'uevent' && {
         uevents: { first: e.detail.block, last: e.detail.block, actions: [e.detail.action] },
       }),
@@ -390,6 +395,7 @@ const PLAYER_SCRIPT = `
     const s = steps[at];
     $('step-time').textContent = (s.t / 1e9).toFixed(6) + ' s';
     $('step-text').textContent = s.text;
+    $('step-upstream').textContent = s.from ? 'Upstream: ' + s.from : '';
     $('counter').textContent = (at + 1) + ' / ' + steps.length;
     scrub.value = String(at);
     const x = left + (s.t / end) * (right - left);
@@ -520,6 +526,7 @@ function playerSection(steps: readonly PlayerStep[]): string {
 <div class="controls"><button id="first" type="button">First</button><button id="prev" type="button" aria-label="previous step">◀ Previous</button><button id="play" type="button" aria-pressed="false">Play</button><button id="next" type="button" aria-label="next step">Next ▶</button><button id="last" type="button">Last</button>
 <input id="scrub" type="range" min="0" max="${steps.length - 1}" value="0" aria-label="step"><span id="counter" aria-live="polite">${steps.length} steps</span></div>
 <p class="step"><code id="step-time"></code> <span id="step-text">Press Next or → to start.</span></p>
+<p id="step-upstream" class="small-note"></p>
 <p id="step-touched" class="small-note"></p>
 <p id="phase-note" class="small-note"></p>
 <script type="application/json" id="player-steps">${json}</script>

@@ -51,6 +51,7 @@ import { TASK_STRUCT, UTS_NAMESPACE } from '../kernel-model/vmlinux.ts';
 import { glossaryDoc } from '../scenarios/glossary.ts';
 import { SCENARIO_SCHEMA } from '../scenarios/scenario-schema.ts';
 import { CORRUPTIBLE, fieldsOf, STRUCT_NAMES, STRUCTS_BY_PLATFORM } from '../scenarios/structures.ts';
+import { upstreamDoc } from '../scenarios/upstream.ts';
 import { type Phase, VERB_NAMES, VERBS, type Verb } from '../scenarios/verbs.ts';
 
 interface Documented {
@@ -383,7 +384,8 @@ export async function main(): Promise<void> {
   writeFileSync(join(repo, 'docs', 'kernel-releases.md'), kernelReleasesDoc());
   writeFileSync(join(repo, 'docs', 'firmware-personalities.md'), personalitiesDoc(repo));
   writeFileSync(join(repo, 'docs', 'glossary.md'), glossaryDoc());
+  writeFileSync(join(repo, 'docs', 'upstream.md'), upstreamDoc());
   console.log(
-    'wrote docs/structures.md, docs/assumptions.md, docs/scenarios.md, docs/kernel-releases.md, docs/firmware-personalities.md, docs/glossary.md, scenarios/schema.json',
+    'wrote docs/structures.md, docs/assumptions.md, docs/scenarios.md, docs/kernel-releases.md, docs/firmware-personalities.md, docs/glossary.md, docs/upstream.md, scenarios/schema.json',
   );
 }

@@ -5,8 +5,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reportHtml } from '../../scenarios/outputs.ts';
-import { headingAnchor } from '../../scenarios/report.ts';
+import { headingAnchor, playerSteps } from '../../scenarios/report.ts';
 import { DEFAULT_RUN, type RunOptions, runScenario } from '../../scenarios/run.ts';
+import { parseScenario, toBuilder } from '../../scenarios/scenario-file.ts';
+import { UPSTREAM } from '../../scenarios/upstream.ts';
 import { REPO } from '../support/tools.ts';
 
 /** The anchors of docs/structures.md's headings, as GitHub makes them. */
@@ -45,6 +47,41 @@ describe('citations', () => {
       for (const c of cited)
         expect(c.source).toMatch(/Linux|LoPAR|PAPR|QEMU|skiboot|ELF|makedumpfile|hostboot/);
     });
+
+  it("the player's steps cite upstream functions docs/upstream.md lists with their files, every one of them", async () => {
+    const library = (name: string) =>
+      toBuilder(
+        parseScenario(readFileSync(join(REPO, 'scenarios', 'library', `${name}.yaml`), 'utf8'), name),
+      ).toOptions();
+    const runs: RunOptions[] = [
+      { ...DEFAULT_RUN, kernel: 'legacy', captureKernel: 'legacy', hotplug: { add: 2, remove: 1 } },
+      { ...DEFAULT_RUN, hotplug: { add: 1 } },
+      library('dump-after-nmi'),
+      library('corrupted-header-refused'),
+      library('powernv-mpipl'),
+      library('legacy-crash-in-reregistration-window'),
+      toBuilder(
+        parseScenario(
+          'machine: { platform: powernv }\nsteps:\n  - boot\n  - unregister\n  - register\n  - crash: {}\n',
+          'powernv-unregister',
+        ),
+      ).toOptions(),
+    ];
+    const doc = readFileSync(join(REPO, 'docs', 'upstream.md'), 'utf8');
+    const cited = new Set<string>();
+    for (const o of runs) {
+      const r = await runScenario(o, null);
+      for (const step of playerSteps(r.machine.events.events, r.maps)) {
+        for (const m of step.from?.matchAll(/(Linux|skiboot) (\w+)\(\) \(([^)]+)\)/g) ?? []) {
+          cited.add(m[2]!);
+          // The doc lists it with the same project and file.
+          expect(doc).toContain(`| \`${m[2]}()\` | \`${m[3]}\` |`);
+          expect(doc).toContain(`## ${m[1]}`);
+        }
+      }
+    }
+    expect([...Object.keys(UPSTREAM)].filter((n) => !cited.has(n))).toEqual([]);
+  });
 
   it('no doc, page or bundled output names a file outside the project', () => {
     const texts: [string, string][] = [

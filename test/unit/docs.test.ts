@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { glossaryDoc } from '../../scenarios/glossary.ts';
+import { upstreamDoc } from '../../scenarios/upstream.ts';
 import {
   assumptionsDoc,
   kernelReleasesDoc,
@@ -25,6 +26,7 @@ describe('generated docs', () => {
       personalitiesDoc(REPO),
     );
     expect(readFileSync(join(REPO, 'docs', 'glossary.md'), 'utf8')).toBe(glossaryDoc());
+    expect(readFileSync(join(REPO, 'docs', 'upstream.md'), 'utf8')).toBe(upstreamDoc());
   });
 
   it('every QEMU quirk has a test that names it', () => {
