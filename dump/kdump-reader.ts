@@ -20,12 +20,13 @@ import {
   PAGE_DESC,
 } from './kdump-structs.ts';
 import { kernelLog, parseNotes } from './notes.ts';
+import { difference, type PfnSet, RunSet, readPfnSet } from './pfn-set.ts';
 import { ReadAhead } from './read-ahead.ts';
+
+export { runs } from './pfn-set.ts';
 
 /** Largest note area the reader accepts. */
 const MAX_NOTES = 64 * 2 ** 20;
-/** Page frames per rank checkpoint (crash's valid_pages[] works per 4096 too). */
-const RANK_STEP = 4096;
 /** Page descriptors read at once, and chunks of them kept. */
 const DESC_CHUNK = 65536;
 const DESC_CHUNKS_KEPT = 16;
@@ -67,17 +68,16 @@ export function openKdumpDump(target: DumpTarget): DumpReader & { contents: Kdum
 class KdumpDump implements DumpReader {
   readonly contents: KdumpContents;
   private readonly size: number;
-  private readonly bitmap1: Uint8Array;
-  private readonly bitmap2: Uint8Array;
+  /** The 1st bitmap: page frames the dump describes; the 2nd: those it holds. */
+  private readonly described: PfnSet;
+  private readonly stored: PfnSet;
   /** Page frames whose descriptor is the shared zero page: known zero without reading. */
-  private readonly sharedZero: Uint8Array;
-  /** rank[i] = set bits of the 2nd bitmap below page frame i*RANK_STEP. */
-  private readonly rank: Float64Array;
+  /** Page frames stored as the shared zero page (dump level bit 1). */
+  private sharedZero = new RunSet([]);
   private readonly offDesc: number;
   private readonly block: number;
   private readonly order: ByteOrder;
   private cached: { pfn: number; data: Uint8Array } | undefined;
-  private cursor: { pfn: number; pos: number } | undefined;
   /** Page descriptors read, DESC_CHUNK at a time, by chunk index (a few chunks kept). */
   private readonly descChunks = new Map<number, Uint8Array>();
   /**
@@ -129,18 +129,21 @@ class KdumpDump implements DumpReader {
       );
     const notes = parseNotes(this.bytes(noteAt, noteBytes, 'the notes'), order, noteAt);
     const offBitmap = (1 + dh.sub_hdr_size) * B;
-    this.bitmap1 = this.bytes(offBitmap, half, 'the 1st bitmap');
-    this.bitmap2 = this.bytes(offBitmap + half, half, 'the 2nd bitmap');
-    this.sharedZero = new Uint8Array(half);
+    // Both bitmaps as runs of page frames, read a slice at a time: at 64 TiB each is 128 MiB.
+    const bitmap = (n: 1 | 2) => {
+      const at = offBitmap + (n - 1) * half;
+      if (at + half > this.size)
+        throw new DumpFileError(
+          `the ${n === 1 ? '1st' : '2nd'} bitmap lies beyond the end of the file (${this.size} bytes)`,
+          at,
+        );
+      return readPfnSet((into, offset) => this.file.read(into, at + offset), half, maxMapnr);
+    };
+    this.described = bitmap(1);
+    this.stored = bitmap(2);
     this.offDesc = offBitmap + 2 * half;
-    this.rank = new Float64Array(Math.ceil(maxMapnr / RANK_STEP) + 1);
-    let count = 0;
-    for (let i = 0; i < this.rank.length; i++) {
-      this.rank[i] = count;
-      const from = (i * RANK_STEP) / 8;
-      count += popcount(this.bitmap2.subarray(from, Math.min(from + RANK_STEP / 8, half)));
-    }
-    const loads = runs(this.bitmap1, maxMapnr).map(
+    const count = this.stored.count;
+    const loads = this.described.runs().map(
       ([s, e]): DumpLoad => ({
         paddr: s * B,
         vaddr: KERNEL_VBASE + BigInt(s * B),
@@ -149,11 +152,7 @@ class KdumpDump implements DumpReader {
         fileSize: (e - s) * B,
       }),
     );
-    // Both bitmaps are buffers of their own, so 32 bits at a time (the tail byte by byte).
-    const leftOut = new Uint8Array(half);
-    const [w1, w2, wl] = [this.bitmap1, this.bitmap2, leftOut].map(words) as Uint32Array[];
-    for (let i = 0; i < wl!.length; i++) wl![i] = w1![i]! & ~w2![i]!;
-    for (let i = wl!.length * 4; i < half; i++) leftOut[i] = this.bitmap1[i]! & ~this.bitmap2[i]!;
+    const leftOut = difference(this.described.runs(), this.stored.runs());
     const uts = DISK_DUMP_HEADER.decode(raw, order).release;
     this.contents = {
       format: 'kdump',
@@ -165,7 +164,7 @@ class KdumpDump implements DumpReader {
       dmesg: [],
       granule: B,
       headerBytes: this.offDesc,
-      leftOut: runs(leftOut, maxMapnr).map(([s, e]) => ({ base: s * B, size: (e - s) * B })),
+      leftOut: leftOut.map(([s, e]) => ({ base: s * B, size: (e - s) * B })),
       sharedZero: [],
       headerVersion: dh.header_version,
       blockSize: B,
@@ -174,11 +173,11 @@ class KdumpDump implements DumpReader {
       maxMapnr,
       nrCpus: dh.nr_cpus,
       release: new TextDecoder().decode(uts.subarray(0, Math.max(0, uts.indexOf(0)))),
-      pagesDescribed: popcount(this.bitmap1),
+      pagesDescribed: this.described.count,
       pagesDumped: count,
     };
-    if (kh.dump_level & 1 && this.markSharedZero(count, maxMapnr))
-      this.contents.sharedZero = runs(this.sharedZero, maxMapnr).map(([s, e]) => ({
+    if (kh.dump_level & 1 && this.markSharedZero(count))
+      this.contents.sharedZero = this.sharedZero.runs().map(([s, e]) => ({
         base: s * B,
         size: (e - s) * B,
       }));
@@ -190,15 +189,16 @@ class KdumpDump implements DumpReader {
    * writes the zero page there once and every zero page's descriptor points at it. Marks them in
    * `sharedZero` and returns how many there are.
    */
-  private markSharedZero(dumped: number, maxMapnr: number): number {
+  private markSharedZero(dumped: number): number {
     const first = this.offDesc + dumped * PAGE_DESC.size;
     const offset = PAGE_DESC.offsetOf('offset');
     const per = 65536;
+    const zero: [number, number][] = [];
     let n = 0;
     let i = 0;
     let b: Uint8Array = new Uint8Array(0);
     let v = new DataView(b.buffer);
-    for (const [s, e] of runs(this.bitmap2, maxMapnr)) {
+    for (const [s, e] of this.stored.runs()) {
       for (let pfn = s; pfn < e; pfn++, i++) {
         if (i % per === 0) {
           const k = Math.min(per, dumped - i);
@@ -207,10 +207,13 @@ class KdumpDump implements DumpReader {
         }
         if (Number(v.getBigInt64((i % per) * PAGE_DESC.size + offset, this.order === 'le')) !== first)
           continue;
-        this.sharedZero[pfn >> 3]! |= 1 << (pfn & 7);
+        const last = zero[zero.length - 1];
+        if (last && last[1] === pfn) last[1]++;
+        else zero.push([pfn, pfn + 1]);
         n++;
       }
     }
+    this.sharedZero = new RunSet(zero);
     return n;
   }
 
@@ -229,28 +232,12 @@ class KdumpDump implements DumpReader {
   }
 
   private dumped(pfn: number): boolean {
-    return pfn < this.contents.maxMapnr && (this.bitmap2[pfn >> 3]! & (1 << (pfn & 7))) !== 0;
+    return pfn < this.contents.maxMapnr && this.stored.has(pfn);
   }
 
   /** The index of page frame `pfn`'s descriptor: pages set in the 2nd bitmap below it. */
   private descIndex(pfn: number): number {
-    // Counted from the rank checkpoint or, when pages are read in ascending order as they usually
-    // are, from the last page looked up; whole bytes at a time.
-    const i = Math.floor(pfn / RANK_STEP);
-    const last = this.cursor;
-    let from = i * RANK_STEP;
-    let pos = this.rank[i]!;
-    if (last && last.pfn <= pfn && last.pfn >= from) {
-      from = last.pfn;
-      pos = last.pos;
-    }
-    const bm = this.bitmap2;
-    let p = from;
-    for (; p < pfn && p & 7; p++) if (this.dumped(p)) pos++;
-    for (; p + 8 <= pfn; p += 8) pos += POPCOUNT[bm[p >> 3]!]!;
-    for (; p < pfn; p++) if (this.dumped(p)) pos++;
-    this.cursor = { pfn, pos };
-    return pos;
+    return this.stored.rank(pfn);
   }
 
   /** Descriptor `index` (it must exist): flags, size and offset of the stored page. */
@@ -332,7 +319,7 @@ class KdumpDump implements DumpReader {
   /** Page frame `pfn` whole, as a buffer identical stored pages share; undefined when not held. */
   pageBuffer(pfn: number): Uint8Array | undefined {
     if (pfn < 0 || pfn >= this.contents.maxMapnr) return undefined;
-    if (this.sharedZero[pfn >> 3]! & (1 << (pfn & 7))) return this.zeroPage;
+    if (this.sharedZero.has(pfn)) return this.zeroPage;
     return this.dumped(pfn) ? this.page(pfn) : undefined;
   }
 
@@ -343,7 +330,7 @@ class KdumpDump implements DumpReader {
     for (let at = paddr; at < paddr + len; ) {
       const pfn = Math.floor(at / B);
       const end = Math.min(paddr + len, (pfn + 1) * B);
-      if (this.sharedZero[pfn >> 3]! & (1 << (pfn & 7))) {
+      if (this.sharedZero.has(pfn)) {
         // the shared zero page: the buffer is zero already
       } else if (this.dumped(pfn)) data.set(this.page(pfn).subarray(at - pfn * B, end - pfn * B), at - paddr);
       else unread += end - at;
@@ -357,12 +344,8 @@ class KdumpDump implements DumpReader {
     const B = this.block;
     const sorted = [...ranges].sort((a, b) => a.base - b.base);
     // Pages with data of their own: dumped, and not the shared zero page.
-    const stored = new Uint8Array(this.bitmap2.length);
-    const [w2, wz, ws] = [this.bitmap2, this.sharedZero, stored].map(words) as Uint32Array[];
-    for (let i = 0; i < ws!.length; i++) ws![i] = w2![i]! & ~wz![i]!;
-    for (let i = ws!.length * 4; i < stored.length; i++) stored[i] = this.bitmap2[i]! & ~this.sharedZero[i]!;
     let j = 0;
-    for (const [s, e] of runs(stored, this.contents.maxMapnr)) {
+    for (const [s, e] of difference(this.stored.runs(), this.sharedZero.runs())) {
       let at = s * B;
       while (j < sorted.length && sorted[j]!.base + sorted[j]!.size <= at) j++;
       for (let k = j; k < sorted.length && sorted[k]!.base <= at && at < e * B; k++)
@@ -407,66 +390,4 @@ function isZeroPacked(stored: Uint8Array, size: number): boolean {
 function plausible(dh: ReturnType<typeof DISK_DUMP_HEADER.decode>): boolean {
   const B = dh.block_size;
   return B >= 4096 && B <= 2 ** 20 && (B & (B - 1)) === 0 && 8 * dh.bitmap_blocks * B >= dh.max_mapnr;
-}
-
-const POPCOUNT = Uint8Array.from({ length: 256 }, (_, i) => {
-  let n = 0;
-  for (let v = i; v; v >>= 1) n += v & 1;
-  return n;
-});
-
-function popcount(bitmap: Uint8Array): number {
-  let n = 0;
-  let i = 0;
-  const w = words(bitmap);
-  if (w) {
-    for (; i < w.length; i++) {
-      let v = w[i]!;
-      if (v === 0) continue;
-      v -= (v >>> 1) & 0x55555555;
-      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-      n += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-    }
-    i *= 4;
-  }
-  for (; i < bitmap.length; i++) n += POPCOUNT[bitmap[i]!]!;
-  return n;
-}
-
-/** A bitmap's 32-bit words, where it is aligned for them (bitmaps read from a file are). */
-function words(bitmap: Uint8Array): Uint32Array | undefined {
-  return bitmap.byteOffset % 4
-    ? undefined
-    : new Uint32Array(bitmap.buffer, bitmap.byteOffset, bitmap.length >>> 2);
-}
-
-/** Runs [start, end) of set bits among the first `bits` bits. */
-export function runs(bitmap: Uint8Array, bits: number): [number, number][] {
-  const out: [number, number][] = [];
-  const w = words(bitmap);
-  let start = -1;
-  for (let byte = 0; byte * 8 < bits; byte++) {
-    // 32 bits at a time while nothing changes: no run, or one run going on.
-    if (w && byte % 4 === 0 && (byte + 4) * 8 <= bits) {
-      const v = w[byte >>> 2]!;
-      if ((v === 0 && start < 0) || (v === 0xffffffff && start >= 0)) {
-        byte += 3;
-        continue;
-      }
-    }
-    const v = bitmap[byte]!;
-    if ((v === 0 && start < 0) || (v === 0xff && start >= 0)) continue;
-    for (let bit = 0; bit < 8; bit++) {
-      const pfn = byte * 8 + bit;
-      if (pfn >= bits) break;
-      const set = (v & (1 << bit)) !== 0;
-      if (set && start < 0) start = pfn;
-      else if (!set && start >= 0) {
-        out.push([start, pfn]);
-        start = -1;
-      }
-    }
-  }
-  if (start >= 0) out.push([start, bits]);
-  return out;
 }
