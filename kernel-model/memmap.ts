@@ -261,16 +261,43 @@ export class Memmap {
     return this.sectionsOf(base, size).some((s) => this.use[s] === USE.kernel || this.use[s]! >= USE.mixed);
   }
 
+  /** The vmemmap pages change() is to write again. */
+  private readonly pendingGroups: number[] = [];
+
+  /**
+   * Applies `f` to each section of [base, base+size), then writes again what it changed: the
+   * mem_section entries whose flags changed, the vmemmap pages of sections whose use or flags did
+   * (releasing a 64 TiB crash area changes a few sections of four million).
+   */
   private change(base: number, size: number, f: (s: number) => void): void {
-    const sections = this.sectionsOf(base, size);
-    for (const s of sections) {
+    const last = Math.min(Math.ceil((base + size) / SECTION_BYTES), this.use.length);
+    let lastGroup = -1;
+    // The run of sections whose mem_section entries are to be written, [from, to).
+    let from = -1;
+    let to = -1;
+    for (let s = Math.floor(base / SECTION_BYTES); s < last; s++) {
+      const use = this.use[s];
+      const flags = this.flags[s];
       f(s);
       if (this.flags[s]) this.ensureRoot(Math.floor(s / SECTIONS_PER_ROOT));
       if (this.flags[s]) this.ensureChunk(Math.floor(s / SECTIONS_PER_CHUNK));
+      if (this.flags[s] !== flags) {
+        if (s !== to) {
+          if (from >= 0) this.writeSections(from, to);
+          from = s;
+        }
+        to = s + 1;
+      }
+      const g = Math.floor(s / SECTIONS_PER_VMEMMAP_PAGE);
+      if ((this.use[s] !== use || this.flags[s] !== flags) && g !== lastGroup) {
+        // Written once the group's last section is changed (a group lies within one call).
+        lastGroup = g;
+        this.pendingGroups.push(g);
+      }
     }
-    if (sections.length) this.writeSections(sections[0]!, sections[sections.length - 1]! + 1);
-    for (const g of new Set(sections.map((s) => Math.floor(s / SECTIONS_PER_VMEMMAP_PAGE))))
-      this.writeGroup(g);
+    if (from >= 0) this.writeSections(from, to);
+    for (const g of this.pendingGroups) this.writeGroup(g);
+    this.pendingGroups.length = 0;
   }
 
   private setUse(s: number, use: number): void {
