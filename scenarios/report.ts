@@ -183,6 +183,28 @@ export function registrationSpans(
   return { registered, windows };
 }
 
+/** Round times between t0 and t1 (ns), 4 to 10 of them: 1, 2 or 5 times a power of ten apart. */
+export function niceTicks(t0: number, t1: number): number[] {
+  const span = Math.max(1, t1 - t0);
+  let step = 10 ** Math.floor(Math.log10(span / 4));
+  for (const k of [1, 2, 5, 10]) if (span / (step * k) <= 10) return ticksEvery(t0, t1, step * k);
+  step *= 10;
+  return ticksEvery(t0, t1, step);
+}
+
+function ticksEvery(t0: number, t1: number, step: number): number[] {
+  const out: number[] = [];
+  for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) out.push(t);
+  return out;
+}
+
+/** A tick's label: seconds, with as many decimals as the step needs (at most nine). */
+function tickText(t: number): string {
+  const s = t / 1e9;
+  for (let d = 0; d <= 9; d++) if (Math.abs(Number(s.toFixed(d)) - s) < 1e-12) return `${s.toFixed(d)} s`;
+  return `${s.toFixed(9)} s`;
+}
+
 export function timelineSvg(events: readonly SimEvent[]): string {
   let end = 1n;
   for (const e of events) if (e.t > end) end = e.t;
@@ -202,7 +224,7 @@ export function timelineSvg(events: readonly SimEvent[]): string {
   );
   const { registered, windows } = registrationSpans(events, end);
   const span = (cls: string, lane: number, s: Span, title: string) =>
-    `<rect class="${cls}" x="${px(x(s.from))}" y="${laneY(lane)}" width="${px(Math.max(1.5, x(s.to) - x(s.from)))}" height="20"><title>${esc(title)}</title></rect>`;
+    `<rect class="${cls}" x="${px(x(s.from))}" y="${laneY(lane)}" width="${px(Math.max(1.5, x(s.to) - x(s.from)))}" height="20" data-from="${s.from}" data-to="${s.to}"><title>${esc(title)}</title></rect>`;
   for (const s of registered)
     parts.push(span('registered', 2, s, `registered ${seconds(s.from)} – ${seconds(s.to)}`));
   for (const s of windows)
@@ -217,10 +239,10 @@ export function timelineSvg(events: readonly SimEvent[]): string {
   /** A label beside time t, on the left of it near the right edge so it is not cut off. */
   const label = (cls: string, lane: number, t: bigint, text: string) => {
     const near = x(t) > W - 70;
-    return `<text class="label ${cls}" x="${px(x(t) + (near ? -3 : 3))}" y="${laneY(lane) + 14}"${near ? ' text-anchor="end"' : ''}>${esc(text)}</text>`;
+    return `<text class="label ${cls}" x="${px(x(t) + (near ? -3 : 3))}" y="${laneY(lane) + 14}"${near ? ' text-anchor="end"' : ''} data-t="${t}">${esc(text)}</text>`;
   };
   const tick = (cls: string, lane: number, t: bigint, title: string, h = 20, attrs = '') =>
-    `<line class="${cls}"${attrs} x1="${px(x(t))}" x2="${px(x(t))}" y1="${laneY(lane)}" y2="${laneY(lane) + h}"><title>${esc(title)}</title></line>`;
+    `<line class="${cls}"${attrs} x1="${px(x(t))}" x2="${px(x(t))}" y1="${laneY(lane)}" y2="${laneY(lane) + h}" data-t="${t}"><title>${esc(title)}</title></line>`;
   // Memory uevents and firmware calls come by the thousand in a bulk event: those that fall on the
   // same half pixel of a lane are one tick, which says how many it stands for (data-count).
   const buckets = new Map<
@@ -266,7 +288,7 @@ export function timelineSvg(events: readonly SimEvent[]): string {
             ? `NMI, CPU ${e.detail.cpu} first into fadump`
             : `panic on CPU ${e.detail.cpu}: ${e.detail.message}`;
         parts.push(
-          `<line class="crash" x1="${px(x(e.t))}" x2="${px(x(e.t))}" y1="16" y2="${laneY(4) + 22}"><title>${esc(`${what} at ${seconds(e.t)}`)}</title></line>`,
+          `<line class="crash" x1="${px(x(e.t))}" x2="${px(x(e.t))}" y1="16" y2="${laneY(4) + 22}" data-t="${e.t}"><title>${esc(`${what} at ${seconds(e.t)}`)}</title></line>`,
           label('crash-label', 4, e.t, e.kind === 'nmi' ? 'NMI' : 'crash'),
         );
         break;
@@ -300,22 +322,52 @@ export function timelineSvg(events: readonly SimEvent[]): string {
         break;
     }
   }
+  let lastLabel = Number.NEGATIVE_INFINITY;
   for (const b of buckets.values()) {
     const title =
       b.n === 1
         ? `${b.titles[0]} at ${seconds(b.first.t)}`
         : `${b.n} events, ${b.titles[0]} … ${b.titles[1]}, ${seconds(b.first.t)} – ${seconds(b.last.t)}`;
     parts.push(tick(b.cls, b.lane, b.first.t, title, b.h, ` data-count="${b.n}"`));
+    // Each memory event's own label ("memory18 add"), drawn once zoomed in far enough to read it.
+  }
+  // Each memory event's own label ("memory18 add, online"), one per place on the axis, drawn where
+  // the last one drawn leaves room (the page's zoom draws more).
+  const marks = new Map<number, { t: bigint; n: number; block: number; actions: string[] }>();
+  for (const b of buckets.values()) {
+    if (b.lane !== 1 || b.first.kind !== 'uevent') continue;
+    const key = Math.round(x(b.first.t) * 2);
+    const m = marks.get(key);
+    if (!m)
+      marks.set(key, { t: b.first.t, n: b.n, block: b.first.detail.block, actions: [b.first.detail.action] });
+    else {
+      m.n += b.n;
+      if (b.first.detail.block !== m.block) m.block = -1;
+      m.actions.push(b.first.detail.action);
+    }
+  }
+  for (const m of [...marks.values()].sort((a, b) => (a.t < b.t ? -1 : 1))) {
+    const roomy = x(m.t) - lastLabel > 90;
+    if (roomy) lastLabel = x(m.t);
+    const words =
+      m.n === m.actions.length && m.block >= 0
+        ? `memory${m.block} ${m.actions.join(', ')}`
+        : `${m.n} uevents`;
+    const text = label('small event-label', 1, m.t, words);
+    parts.push(roomy ? text : text.replace('<text ', '<text visibility="hidden" '));
   }
   const height = laneY(lanes.length) + 10;
-  parts.push(
-    `<text class="axis" x="${left}" y="${height - 2}">0 s</text><text class="axis" x="${W - 10}" y="${height - 2}" text-anchor="end">${esc(seconds(end))} (simulated)</text>`,
+  // The time axis: ticks at a round step, labelled (the page's script draws them again when zoomed).
+  const axis = niceTicks(0, Number(end)).map(
+    (t) =>
+      `<line class="axis-tick" x1="${px(x(BigInt(t)))}" x2="${px(x(BigInt(t)))}" y1="${height - 16}" y2="${height - 12}"/><text class="axis" x="${px(x(BigInt(t)))}" y="${height - 2}" text-anchor="middle">${esc(tickText(t))}</text>`,
   );
+  parts.push(`<g id="axis">${axis.join('')}</g>`);
   // The player's cursor (hidden until a step is shown) and the scale it is placed by.
   parts.push(
     `<line id="cursor" class="cursor" x1="${left}" x2="${left}" y1="16" y2="${height - 14}" visibility="hidden"/>`,
   );
-  return `<svg class="timeline" viewBox="0 0 ${W} ${height}" width="${W}" role="img" aria-label="timeline" data-left="${left}" data-right="${W - 10}" data-end="${end}">
+  return `<svg class="timeline" viewBox="0 0 ${W} ${height}" width="${W}" role="img" aria-label="timeline" data-left="${left}" data-right="${W - 10}" data-end="${end}" data-t0="0" data-t1="${end}" data-height="${height}">
 ${parts.join('\n')}
 </svg>`;
 }
@@ -375,6 +427,105 @@ export function playerSteps(events: readonly SimEvent[], maps: readonly MemoryMa
 }
 
 /**
+ * The timeline's zoom: ×4 in or out about the player's cursor (or the middle), every mark placed
+ * again by its time (data-t, data-from/data-to), the axis ticked at a round step, and the memory
+ * events' own labels shown where they do not overlap. Plain script in the page.
+ */
+const TIMELINE_SCRIPT = `
+(() => {
+  const svg = document.querySelector('svg.timeline');
+  if (!svg || !document.getElementById('tl-in')) return;
+  const left = Number(svg.dataset.left), right = Number(svg.dataset.right), end = Number(svg.dataset.end);
+  const height = Number(svg.dataset.height);
+  const NS = 'http://www.w3.org/2000/svg';
+  const secs = (t) => {
+    const s = t / 1e9;
+    for (let d = 0; d <= 9; d++) if (Math.abs(Number(s.toFixed(d)) - s) < 1e-12) return s.toFixed(d) + ' s';
+    return s.toFixed(9) + ' s';
+  };
+  const ticks = (t0, t1) => {
+    const span = Math.max(1, t1 - t0);
+    let step = Math.pow(10, Math.floor(Math.log10(span / 4)));
+    for (const k of [1, 2, 5, 10]) if (span / (step * k) <= 10) { step *= k; break; }
+    const out = [];
+    for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) out.push(t);
+    return out;
+  };
+  const place = () => {
+    const t0 = Number(svg.dataset.t0), t1 = Number(svg.dataset.t1);
+    const x = (t) => left + ((t - t0) / (t1 - t0)) * (right - left);
+    const inside = (t) => t >= t0 && t <= t1;
+    svg.querySelectorAll('[data-from]').forEach((r) => {
+      const a = Math.max(t0, Number(r.dataset.from)), b = Math.min(t1, Number(r.dataset.to));
+      r.setAttribute('visibility', b < a ? 'hidden' : 'visible');
+      r.setAttribute('x', x(a).toFixed(1));
+      r.setAttribute('width', Math.max(1.5, x(b) - x(a)).toFixed(1));
+    });
+    const shown = new Map();
+    svg.querySelectorAll('line[data-t], text[data-t]').forEach((e) => {
+      const t = Number(e.dataset.t);
+      if (e.tagName === 'line') {
+        e.setAttribute('x1', x(t).toFixed(1));
+        e.setAttribute('x2', x(t).toFixed(1));
+        e.setAttribute('visibility', inside(t) ? 'visible' : 'hidden');
+        return;
+      }
+      const near = x(t) > right - 60;
+      e.setAttribute('x', (x(t) + (near ? -3 : 3)).toFixed(1));
+      e.setAttribute('text-anchor', near ? 'end' : 'start');
+      // A memory event's label only where the last one shown in its lane leaves room.
+      let show = inside(t);
+      if (show && e.classList.contains('event-label')) {
+        const last = shown.get('event');
+        show = last === undefined || x(t) - last > 90;
+        if (show) shown.set('event', x(t));
+      }
+      e.setAttribute('visibility', show ? 'visible' : 'hidden');
+    });
+    const axis = document.getElementById('axis');
+    axis.replaceChildren();
+    for (const t of ticks(t0, t1)) {
+      const line = document.createElementNS(NS, 'line');
+      line.setAttribute('class', 'axis-tick');
+      line.setAttribute('x1', x(t).toFixed(1));
+      line.setAttribute('x2', x(t).toFixed(1));
+      line.setAttribute('y1', String(height - 16));
+      line.setAttribute('y2', String(height - 12));
+      const text = document.createElementNS(NS, 'text');
+      text.setAttribute('class', 'axis');
+      text.setAttribute('x', x(t).toFixed(1));
+      text.setAttribute('y', String(height - 2));
+      text.setAttribute('text-anchor', 'middle');
+      text.textContent = secs(t);
+      axis.append(line, text);
+    }
+    document.getElementById('tl-range').textContent =
+      t0 === 0 && t1 === end ? 'the whole run, ' + secs(end) : 'from ' + secs(t0) + ' to ' + secs(t1) + ' of ' + secs(end);
+  };
+  const zoom = (by) => {
+    const t0 = Number(svg.dataset.t0), t1 = Number(svg.dataset.t1);
+    const cursor = document.getElementById('cursor');
+    const c = cursor && cursor.dataset.t && cursor.getAttribute('visibility') !== 'hidden' ? Number(cursor.dataset.t) : (t0 + t1) / 2;
+    const span = Math.min(end, Math.max(1000, (t1 - t0) * by));
+    let a = Math.max(0, c - span / 2);
+    const b = Math.min(end, a + span);
+    a = Math.max(0, b - span);
+    svg.dataset.t0 = String(Math.round(a));
+    svg.dataset.t1 = String(Math.round(b));
+    place();
+  };
+  document.getElementById('tl-in').onclick = () => zoom(1 / 4);
+  document.getElementById('tl-out').onclick = () => zoom(4);
+  document.getElementById('tl-all').onclick = () => {
+    svg.dataset.t0 = '0';
+    svg.dataset.t1 = String(end);
+    place();
+  };
+  place();
+})();
+`;
+
+/**
  * The player: step or play through the run, the timeline's cursor and the memory map in effect
  * following; the step is in the URL (#step=N). Plain script in the page: no network, no library.
  */
@@ -398,11 +549,13 @@ const PLAYER_SCRIPT = `
     $('step-upstream').textContent = s.from ? 'Upstream: ' + s.from : '';
     $('counter').textContent = (at + 1) + ' / ' + steps.length;
     scrub.value = String(at);
-    const x = left + (s.t / end) * (right - left);
+    const t0 = Number(svg.dataset.t0), t1 = Number(svg.dataset.t1);
+    const x = left + ((s.t - t0) / (t1 - t0)) * (right - left);
     const cursor = $('cursor');
+    cursor.dataset.t = String(s.t);
     cursor.setAttribute('x1', x.toFixed(1));
     cursor.setAttribute('x2', x.toFixed(1));
-    cursor.setAttribute('visibility', 'visible');
+    cursor.setAttribute('visibility', s.t < t0 || s.t > t1 ? 'hidden' : 'visible');
     phases.forEach((p, j) => {
       p.classList.toggle('current', j === s.phase);
       p.classList.toggle('dimmed', j !== s.phase);
@@ -562,6 +715,7 @@ svg text { font: 11px system-ui, sans-serif; fill: #1d2329; } svg .small { font-
 #player .step { min-height: 2.9em; font-size: 15px; } .small-note { color: #45505a; font-size: 13px; }
 p.cite { color: #45505a; font-size: 13px; margin: 0.2em 0; } p.cite cite { font-style: normal; font-family: ui-monospace, monospace; }
 .cursor { stroke: #1d2329; stroke-width: 2; stroke-dasharray: 4 2; }
+.axis-tick { stroke: #6b7680; } .zoom-controls button { font: inherit; padding: 2px 8px; } .event-label { fill: #2c5f9e; }
 rect.touched { fill: none; stroke-width: 3; } rect.touched.read { stroke: #1f6feb; } rect.touched.write { stroke: #d0201f; stroke-dasharray: 4 2; }
 details.structure.touched { outline: 3px solid #1f6feb; outline-offset: 2px; }
 .zoom-scaled { display: none; } body.to-scale .zoom-scaled { display: inline; } body.to-scale .zoom-schematic { display: none; }
@@ -812,6 +966,7 @@ ${table(rows)}
 ${playerSection(playerSteps(r.events, r.maps))}
 <h2>Timeline</h2>
 <p id="timeline-key">${withTerms('Simulated time. Solid green: fadump registered; hatched red: unregistered while the udev rule re-registers; ticks: memory uevents and firmware calls (RTAS or OPAL).', terms)}</p>
+<p class="zoom-controls"><button id="tl-in" type="button">Zoom in</button> <button id="tl-out" type="button">Zoom out</button> <button id="tl-all" type="button">Whole run</button> <span id="tl-range" aria-live="polite"></span></p>
 ${timelineSvg(r.events)}
 <h2>Memory maps</h2>
 <p class="legend">${LEGEND}</p>
@@ -842,6 +997,7 @@ ${table(outcome)}
 <h3>First kernel</h3><pre>${esc(s.cycles[0]!.console.crashed.join('\n'))}</pre>
 <h3>fadump kernel</h3><pre>${esc(c.console.capture.join('\n'))}</pre>
 ${glossarySection()}
+<script>${TIMELINE_SCRIPT}</script>
 <script>${PLAYER_SCRIPT}</script>
 </body></html>
 `;

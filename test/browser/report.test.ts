@@ -11,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Scenario } from '../../scenarios/builder.ts';
 import { GLOSSARY, spellings } from '../../scenarios/glossary.ts';
 import { narrate } from '../../scenarios/narration.ts';
-import { playerSteps } from '../../scenarios/report.ts';
+import { niceTicks, playerSteps } from '../../scenarios/report.ts';
 import type { RunResult } from '../../scenarios/run.ts';
-import { tools } from '../support/tools.ts';
+import { parseScenario, toBuilder } from '../../scenarios/scenario-file.ts';
+import { REPO, tools } from '../support/tools.ts';
 
 const shell = tools.chromium();
 
@@ -424,5 +425,46 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
       'The fadump kernel refused the dump: Fadump header is corrupted.',
     );
     expect(await page.locator('#outcome').getAttribute('class')).toBe('outcome refused');
+  });
+
+  it('the timeline zooms about the cursor: marks placed again, the axis ticked anew, each memory event labelled', async () => {
+    const text = readFileSync(
+      join(REPO, 'scenarios', 'library', 'legacy-bulk-add-crash-at-time.yaml'),
+      'utf8',
+    );
+    const { page, consoleErrors } = await open('zoom', toBuilder(parseScenario(text, 'storm')));
+    const svg = page.locator('svg.timeline');
+    const visible = () => svg.locator('text.event-label[visibility="visible"]').allTextContents();
+    const axis = () => page.locator('#axis text').allTextContents();
+    expect(await page.locator('#tl-range').textContent()).toBe('the whole run, 2.2 s');
+    expect(await axis()).toEqual(['0 s', '0.5 s', '1 s', '1.5 s', '2 s']);
+    // At the whole run's scale most of the eight LMBs' labels would overlap: two are drawn.
+    expect(await visible()).toEqual(['memory16 add, online', 'memory21 add, online']);
+    // The player's step at the third hot-add (1.6 s), then zoomed in twice about it.
+    const steps: { t: number; text: string }[] = JSON.parse(
+      (await page.locator('#player-steps').textContent())!,
+    );
+    const third = steps.findIndex((s) => s.t === 1_600_090_000);
+    await page.goto(`${page.url().replace(/#.*$/, '')}#step=${third + 1}`);
+    await page.click('#tl-in');
+    await page.click('#tl-in');
+    const range = (await page.locator('#tl-range').textContent())!;
+    const [, a, b] = /^from ([\d.]+) s to ([\d.]+) s of 2.2 s$/.exec(range)!.map(Number) as [
+      number,
+      number,
+      number,
+    ];
+    expect(b - a).toBeCloseTo(2.2 / 16, 3);
+    expect(a < 1.60009 && 1.60009 < b).toBe(true);
+    expect(await visible()).toEqual(['memory17 add, online', 'memory18 add, online', 'memory19 add, online']);
+    const ticks = await axis();
+    expect(ticks).toEqual(niceTicks(a * 1e9, b * 1e9).map((t) => `${Number((t / 1e9).toFixed(2))} s`));
+    // The cursor sits where its time falls in the window, and the hatched window under it is cut to it.
+    const cursor = Number(await page.locator('#cursor').getAttribute('x1'));
+    expect(cursor).toBeCloseTo(150 + ((1.60009 - a) / (b - a)) * 800, 0);
+    await page.click('#tl-all');
+    expect(await page.locator('#tl-range').textContent()).toBe('the whole run, 2.2 s');
+    expect(await axis()).toEqual(['0 s', '0.5 s', '1 s', '1.5 s', '2 s']);
+    expect(consoleErrors).toEqual([]);
   });
 });

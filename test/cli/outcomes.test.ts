@@ -264,7 +264,7 @@ describe('the report draws what happened', () => {
     expect(after).not.toContain('elfcorehdr (fadump kernel)');
     // The vmcore label is kept inside the timeline at its right edge.
     expect(report(out)).toMatch(
-      /<text class="label small" x="[\d.]+" y="\d+" text-anchor="end">vmcore<\/text>/,
+      /<text class="label small" x="[\d.]+" y="\d+" text-anchor="end" data-t="\d+">vmcore<\/text>/,
     );
   });
 
