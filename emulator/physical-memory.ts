@@ -1,8 +1,10 @@
 // Sparse physical memory of the partition. Backing pages are allocated on first write; pages never
 // written read as zero. Guest accesses (`read`/`write`) check that the range is assigned memory and
 // not poisoned and raise a MachineCheck otherwise; `peek`/`poke` are the inspection path with no
-// checks and no accounting. Snapshots are copy-on-write, so a crash-time snapshot costs one map copy.
+// checks and no accounting. Snapshots are copy-on-write: a crash-time snapshot shares every page,
+// and the page table's leaves with it (page-table.ts).
 
+import { LEAF_PAGES, PageTable } from './page-table.ts';
 import type { ByteOrder } from './struct.ts';
 
 /** Granule of the sparse store (64 KiB, the ppc64 kernel page size). */
@@ -47,17 +49,16 @@ export interface Access {
   write: boolean;
 }
 
-/** Backing pages per group counted for zero() (16 MiB). */
-const GROUP_PAGES = 256;
+/** Backing pages per group that zero() skips whole when empty (16 MiB): the page table's leaves. */
+const GROUP_PAGES = LEAF_PAGES;
 
 export class PhysicalMemory implements MemoryView {
-  private pages = new Map<number, Uint8Array>();
+  private pages = new PageTable();
   /**
    * Pages whose buffer nothing else holds (no snapshot, no other page), written in place; any other
    * page is copied before its next write. A snapshot empties the set in O(1).
    */
   private owned = new Set<number>();
-  private groups = new Map<number, number>();
   private poisoned = new Set<number>();
   guestBytesRead = 0;
   guestBytesWritten = 0;
@@ -181,7 +182,7 @@ export class PhysicalMemory implements MemoryView {
     let p = this.pages.get(page);
     if (!p) {
       p = new Uint8Array(BACKING_PAGE);
-      this.add(page, p);
+      this.pages.set(page, p);
       this.owned.add(page);
     } else if (!this.owned.has(page)) {
       p = keep ? p.slice() : new Uint8Array(BACKING_PAGE);
@@ -198,22 +199,8 @@ export class PhysicalMemory implements MemoryView {
    */
   share(page: number, content: Uint8Array): void {
     if (content.length !== BACKING_PAGE) throw new RangeError('a shared page is one backing page');
-    if (!this.pages.has(page)) this.count(page, 1);
     this.pages.set(page, content);
     this.owned.delete(page);
-  }
-
-  private add(page: number, content: Uint8Array): void {
-    this.count(page, 1);
-    this.pages.set(page, content);
-  }
-
-  /** Present pages per group of GROUP_PAGES, so that zeroing a large range skips empty groups. */
-  private count(page: number, by: number): void {
-    const g = Math.floor(page / GROUP_PAGES);
-    const n = (this.groups.get(g) ?? 0) + by;
-    if (n) this.groups.set(g, n);
-    else this.groups.delete(g);
   }
 
   /** Zeroes a range, dropping backing pages that become entirely zero. */
@@ -222,7 +209,7 @@ export class PhysicalMemory implements MemoryView {
     const groupBytes = GROUP_PAGES * BACKING_PAGE;
     for (let at = addr; at < addr + len; ) {
       const end = Math.min(addr + len, (Math.floor(at / groupBytes) + 1) * groupBytes);
-      if (this.groups.has(Math.floor(at / groupBytes))) this.zeroIn(at, end - at);
+      if (this.pages.countIn(Math.floor(at / groupBytes))) this.zeroIn(at, end - at);
       at = end;
     }
   }
@@ -234,7 +221,6 @@ export class PhysicalMemory implements MemoryView {
       if (n === BACKING_PAGE) {
         this.pages.delete(page);
         this.owned.delete(page);
-        this.count(page, -1);
         return;
       }
       this.poke(page * BACKING_PAGE + off, new Uint8Array(n));
@@ -316,7 +302,7 @@ export class PhysicalMemory implements MemoryView {
   }
 
   presentPages(): number[] {
-    return [...this.pages.keys()].sort((a, b) => a - b);
+    return this.pages.keys();
   }
 
   backing(page: number): Uint8Array | undefined {
@@ -339,7 +325,7 @@ export class PhysicalMemory implements MemoryView {
   /** A frozen copy-on-write view of memory as it is now. */
   snapshot(): MemorySnapshot {
     this.owned = new Set();
-    return new MemorySnapshot(new Map(this.pages));
+    return new MemorySnapshot(this.pages.copy());
   }
 
   /** Makes guest reads of the backing page holding addr fault, as an uncorrectable error would. */
@@ -359,7 +345,7 @@ export class PhysicalMemory implements MemoryView {
     for (let p = first; p <= last; ) {
       const g = Math.floor(p / GROUP_PAGES);
       const end = Math.min(last + 1, (g + 1) * GROUP_PAGES);
-      if (this.groups.has(g)) for (; p < end; p++) if (this.pages.has(p)) out.push(p);
+      if (this.pages.countIn(g)) for (; p < end; p++) if (this.pages.has(p)) out.push(p);
       p = end;
     }
     return out;
@@ -405,7 +391,7 @@ function forEachChunk(addr: number, len: number, fn: ChunkFn): void {
 }
 
 /** Reads [addr, addr+len) from a page map; absent pages read as zero. */
-function peekPages(pages: ReadonlyMap<number, Uint8Array>, addr: number, len: number): Uint8Array {
+function peekPages(pages: Pick<PageTable, 'get'>, addr: number, len: number): Uint8Array {
   const out = new Uint8Array(len);
   forEachChunk(addr, len, (page, off, n, done) => {
     const p = pages.get(page);
@@ -416,7 +402,7 @@ function peekPages(pages: ReadonlyMap<number, Uint8Array>, addr: number, len: nu
 
 /** Memory frozen at one instant, for verification. */
 export class MemorySnapshot implements MemoryView {
-  constructor(private readonly pages: ReadonlyMap<number, Uint8Array>) {}
+  constructor(private readonly pages: PageTable) {}
 
   backing(page: number): Uint8Array | undefined {
     return this.pages.get(page);
@@ -431,7 +417,7 @@ export class MemorySnapshot implements MemoryView {
   }
 
   presentPages(): number[] {
-    return [...this.pages.keys()].sort((a, b) => a - b);
+    return this.pages.keys();
   }
 
   isPresent(page: number): boolean {
