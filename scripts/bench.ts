@@ -48,8 +48,9 @@ if (!isMainThread && (workerData as { bench?: string })?.bench === 'campaign') {
 }
 
 // A worker thread of the campaign figure's reference: an arithmetic loop for the time given, posting
-// its rounds, so the 2-worker ratio stands beside what two threads of pure computation get here
-// (two vCPUs that are one core's hyperthreads, or shared, give well under ×2).
+// its rounds, so the 2-worker ratio stands beside what two threads of pure computation get here.
+// (A cycle's worker also lends V8's background threads — compilers, concurrent marking — the other
+// core, which one worker alone has to itself: `node --single-threaded` runs a third fewer cycles.)
 if (!isMainThread && (workerData as { bench?: string })?.bench === 'spin') {
   const { ms } = workerData as { ms: number };
   let n = 0;
