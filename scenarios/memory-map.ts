@@ -7,6 +7,7 @@ import type { Machine } from '../emulator/machine.ts';
 import { CRASH_INFO_HEADER, CRASH_INFO_HEADER_OLD } from '../kernel-model/crash-info-header.ts';
 import { COMMAND_LINE_SIZE } from '../kernel-model/fadump-param.ts';
 import type { Kernel } from '../kernel-model/kernel.ts';
+import type { AnnotatedStruct } from './structures.ts';
 
 export type BlockState = 'online' | 'offline' | 'unassigned';
 
@@ -44,6 +45,8 @@ export interface MemoryMap {
   areas: MapArea[];
   /** What firmware copies (or copied) where at the crash: boot memory into the reserved area. */
   copies: { from: number; to: number; size: number }[];
+  /** The structures that carry the dump as they were at this moment (their first entries). */
+  structures?: AnnotatedStruct[];
 }
 
 /** The map as `kernel` sees the machine now (no kernel: firmware's view of assigned memory). */

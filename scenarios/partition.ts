@@ -22,6 +22,7 @@ import { applyHotplug, type Timeline } from './hotplug-timeline.ts';
 import { type MemoryMap, memoryMap } from './memory-map.ts';
 import { type Platform, platformOf } from './platforms.ts';
 import type { AfterCapture, RunOptions } from './run-options.ts';
+import { annotateStructures, locateStructures } from './structures.ts';
 import type { CrashTruth } from './verify.ts';
 
 /** What the crash left: when, the crashing CPU's registers, and what a correct dump would hold. */
@@ -172,8 +173,17 @@ export class Partition {
     return at;
   }
 
+  /** The memory map of this moment, with the structures as they are now (first entries only). */
   private map(phase: string, note: string): void {
-    this.maps.push(memoryMap(this.machine, this.kernel, phase, note, this.platform.reserved()));
+    const m = memoryMap(this.machine, this.kernel, phase, note, this.platform.reserved());
+    const mem = this.machine.memory;
+    m.structures = annotateStructures(
+      locateStructures(this.kernel, mem, this.o, this.platform.injectableStructure()),
+      mem,
+      4,
+      0,
+    );
+    this.maps.push(m);
   }
 }
 

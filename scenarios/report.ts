@@ -560,9 +560,18 @@ const PLAYER_SCRIPT = `
       p.classList.toggle('current', j === s.phase);
       p.classList.toggle('dimmed', j !== s.phase);
     });
+    // The structures as they were at this step's map (the crash's where there is no other view).
+    const views = [...document.querySelectorAll('div.structures')];
+    const view = views.find((v) => Number(v.dataset.index) === s.phase) || views[0];
+    views.forEach((v) => (v.hidden = v !== view));
+    const named = view && phases[Number(view.dataset.index)];
+    $('structures-phase').textContent =
+      view && view !== views[0] && named
+        ? 'As they were at the map of this step, "' + named.dataset.phase + '".'
+        : 'As the fadump kernel found them after the crash.';
     // A firmware call's reads and writes: said, marked on the map in effect and on the structures.
     document.querySelectorAll('rect.touched').forEach((r) => r.remove());
-    document.querySelectorAll('details.structure.touched').forEach((d) => d.classList.remove('touched'));
+    document.querySelectorAll('details.touched').forEach((d) => d.classList.remove('touched'));
     const touched = s.touched || [];
     const hex = (v) => '0x' + v.toString(16);
     $('step-touched').textContent = touched.length
@@ -584,7 +593,7 @@ const PLAYER_SCRIPT = `
         r.appendChild(title);
         map.appendChild(r);
       }
-      document.querySelectorAll('details.structure[data-addr]').forEach((d) => {
+      document.querySelectorAll('details.structure[data-addr], details.structure-then[data-addr]').forEach((d) => {
         const at = Number(d.dataset.addr), size = Number(d.dataset.size);
         if (a.addr < at + size && at < a.addr + a.len) d.classList.add('touched');
       });
@@ -717,7 +726,7 @@ p.cite { color: #45505a; font-size: 13px; margin: 0.2em 0; } p.cite cite { font-
 .cursor { stroke: #1d2329; stroke-width: 2; stroke-dasharray: 4 2; }
 .axis-tick { stroke: #6b7680; } .zoom-controls button { font: inherit; padding: 2px 8px; } .event-label { fill: #2c5f9e; }
 rect.touched { fill: none; stroke-width: 3; } rect.touched.read { stroke: #1f6feb; } rect.touched.write { stroke: #d0201f; stroke-dasharray: 4 2; }
-details.structure.touched { outline: 3px solid #1f6feb; outline-offset: 2px; }
+details.structure.touched, details.structure-then.touched { outline: 3px solid #1f6feb; outline-offset: 2px; }
 .zoom-scaled { display: none; } body.to-scale .zoom-scaled { display: inline; } body.to-scale .zoom-schematic { display: none; }
 .pointer { text-decoration: underline dotted; cursor: pointer; }
 a.term { color: inherit; text-decoration: underline dotted; } #glossary dt { font-weight: 600; margin-top: 8px; } #glossary dd { margin-left: 16px; } rect.pointed { fill: #1d2329; }
@@ -876,6 +885,18 @@ function glossarySection(): string {
 </section>`;
 }
 
+/** One annotated structure as a block of the page: its title, citation, fields and long-table entries. */
+function structureBlock(st: AnnotatedStruct, corrupt: readonly Corruption[], cls: string): string {
+  const at = st.at ? ` data-addr="${st.at.addr}" data-size="${st.at.size}"` : '';
+  const more = st.more
+    ? `<details class="more"><summary>all ${st.count} entries</summary><pre>${st.more
+        .split('\n')
+        .map((l) => fieldLine(l, st.docs))
+        .join('\n')}</pre></details>`
+    : '';
+  return `<details open class="${cls}" data-struct="${esc(st.name)}"${at}><summary>${esc(st.title)}</summary>${citation(st)}<pre>${markCorrupted(st, corrupt)}</pre>${more}</details>`;
+}
+
 /**
  * The anchor GitHub gives a heading of a Markdown file: lower case, spaces as hyphens, punctuation
  * other than hyphens and underscores dropped.
@@ -894,6 +915,8 @@ function citation(st: AnnotatedStruct): string {
 }
 
 export function renderReport(r: ReportInput): string {
+  // The structures shown first: as the fadump kernel found them, with the map of the crash.
+  const crashPhase = r.maps.findIndex((m) => m.phase === 'crash');
   const s = r.summary;
   const c = s.cycles[s.cycles.length - 1]!;
   const o = r.options;
@@ -974,19 +997,17 @@ ${timelineSvg(r.events)}
 ${r.maps.map((m, i) => `<section class="phase" data-index="${i}" data-phase="${esc(m.phase)}"><h3>${esc(m.phase)} <small>at ${esc(seconds(m.t))}</small></h3><p>${withTerms(m.note, terms)}</p>${memoryMapSvg(m)}</section>`).join('\n')}
 <h2>Structures</h2>
 <p>Fields that hold an address are underlined: click one (or Enter) to mark where it points on the memory map. <span id="pointer-note" aria-live="polite"></span></p>
-${r.structures
-  .map(
-    (st) =>
-      `<details open class="structure" data-struct="${esc(st.name)}"${st.at ? ` data-addr="${st.at.addr}" data-size="${st.at.size}"` : ''}><summary>${esc(st.title)}</summary>${citation(st)}<pre>${markCorrupted(st, o.corrupt ?? [])}</pre>${
-        st.more
-          ? `<details class="more"><summary>all ${st.count} entries</summary><pre>${st.more
-              .split('\n')
-              .map((l) => fieldLine(l, st.docs))
-              .join('\n')}</pre></details>`
-          : ''
-      }</details>`,
+<p id="structures-phase" class="small-note">As the fadump kernel found them after the crash. Stepping through the run shows them as they were at each step's memory map.</p>
+<div class="structures" data-index="${crashPhase}">
+${r.structures.map((st) => structureBlock(st, o.corrupt ?? [], 'structure')).join('\n')}
+</div>
+${r.maps
+  .map((m, i) =>
+    i === crashPhase || !m.structures?.length
+      ? ''
+      : `<div class="structures" data-index="${i}" hidden>\n${m.structures.map((st) => structureBlock(st, [], 'structure-then')).join('\n')}\n</div>`,
   )
-  .join('\n')}
+  .join('')}
 ${refused}
 ${pagesSection(c)}
 <h2>Outputs</h2>

@@ -110,9 +110,9 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
       ds.map((d) => d.getAttribute('data-struct')),
     );
     expect(structs).toEqual(run.structures.map((s) => s.name));
-    expect(await page.locator('details[data-struct="crash-info-header"] > pre').textContent()).toContain(
-      'magic_number',
-    );
+    expect(
+      await page.locator('details.structure[data-struct="crash-info-header"] > pre').textContent(),
+    ).toContain('magic_number');
     expect(await page.locator('#outcome').textContent()).toBe('The dump was captured, exact.');
 
     const shot = join(dir, 'report.png');
@@ -134,7 +134,7 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
       .evaluateAll((rs) => rs.map((r) => r.getAttribute('data-kind')));
     expect(kinds.filter((k) => k === 'firmware')).toHaveLength(3);
     expect(kinds).toContain('metadata');
-    expect(await page.locator('details[data-struct="mdrt-entry"] > pre').textContent()).toContain(
+    expect(await page.locator('details.structure[data-struct="mdrt-entry"] > pre').textContent()).toContain(
       'dest_addr',
     );
     await page.screenshot({ path: join(loaded.get('powernv')!.dir, 'report.png') });
@@ -268,7 +268,7 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
     const { page, run, dir, consoleErrors } = loaded.get('legacy')!;
     await page.goto(`file://${join(dir, 'report.html')}`);
     const field = page.locator(
-      'details[data-struct="crash-info-header"] .pointer[data-field="elfcorehdr_addr"]',
+      'details.structure[data-struct="crash-info-header"] .pointer[data-field="elfcorehdr_addr"]',
     );
     expect(await field.count()).toBe(1);
     const points = Number(await field.getAttribute('data-points'));
@@ -283,11 +283,13 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
       `elfcorehdr_addr = 0x${points.toString(16)}: marked on the memory map "crash"`,
     );
     // Every field of an annotated structure says what it means, from its field table.
-    const magic = page.locator('details[data-struct="crash-info-header"] .field[data-field="magic_number"]');
+    const magic = page.locator(
+      'details.structure[data-struct="crash-info-header"] .field[data-field="magic_number"]',
+    );
     expect(await magic.getAttribute('title')).toBe('magic_number: "FADMPINF"');
     // Text packed in a u64 is shown as text: the magic number, the register ids.
     expect(await magic.textContent()).toMatch(/magic_number +0x4641444d50494e46 {2}"FADMPINF"$/);
-    expect(await page.locator('details[data-struct="regsave-entry"] > pre').textContent()).toMatch(
+    expect(await page.locator('details.structure[data-struct="regsave-entry"] > pre').textContent()).toMatch(
       /reg_id +0x[0-9a-f]{16} {2}"CPUSTRT"/,
     );
     const fields = await page.$$eval('details.structure .field', (fs) =>
@@ -298,7 +300,7 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
     // A long table: its first entries shown, every other one (up to 1,024) a click away.
     const regs = run.structures.find((st) => st.name === 'regsave-entry')!;
     expect(regs.count).toBeGreaterThan(100);
-    const more = page.locator('details[data-struct="regsave-entry"] details.more');
+    const more = page.locator('details.structure[data-struct="regsave-entry"] details.more');
     expect(await more.locator('summary').textContent()).toBe(`all ${regs.count} entries`);
     const head = regs.text.split('\n')[0]!.replace(/ —.*/, '');
     const shown = (await more.locator('pre').textContent())!.split('\n').filter((l) => l.startsWith(head));
@@ -465,6 +467,46 @@ describe.skipIf(!shell)('report.html in headless Chromium', () => {
     await page.click('#tl-all');
     expect(await page.locator('#tl-range').textContent()).toBe('the whole run, 2.2 s');
     expect(await axis()).toEqual(['0 s', '0.5 s', '1 s', '1.5 s', '2 s']);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('the structures follow the player: the crash info header before the crash names no CPU, after it the crashing one', async () => {
+    const { page, run, consoleErrors } = await open(
+      'structures',
+      Scenario.create({ kernel: 'legacy', memory: 4 * 2 ** 30 })
+        .boot()
+        .hotAdd(2)
+        .crashAt({ cpu: 1 }),
+    );
+    const steps = playerSteps(run.machine.events.events, run.maps);
+    const registered = run.maps.findIndex((m) => m.phase === 'registered');
+    const crash = run.maps.findIndex((m) => m.phase === 'crash');
+    const cpu = async () =>
+      (await page
+        .locator('div.structures:not([hidden]) details[data-struct="crash-info-header"] pre')
+        .textContent())!
+        .split('\n')
+        .find((l) => l.includes('crashing_cpu'))!
+        .trim()
+        .split(/\s+/)
+        .at(-1);
+    // Without a step: as the fadump kernel found them.
+    expect(await cpu()).toBe('0x00000001');
+    const go = async (i: number) => {
+      await page.goto(`${page.url().replace(/#.*$/, '')}#step=${i + 1}`);
+      await expect.poll(() => page.locator('#counter').textContent()).toBe(`${i + 1} / ${steps.length}`);
+    };
+    await go(steps.findIndex((s) => s.phase === registered));
+    expect(await page.locator('#structures-phase').textContent()).toBe(
+      'As they were at the map of this step, "registered".',
+    );
+    expect(await cpu()).toBe('0xffffffff');
+    expect(await page.locator('div.structures:not([hidden])').count()).toBe(1);
+    await go(steps.findIndex((s) => s.phase === crash));
+    expect(await page.locator('#structures-phase').textContent()).toBe(
+      'As the fadump kernel found them after the crash.',
+    );
+    expect(await cpu()).toBe('0x00000001');
     expect(consoleErrors).toEqual([]);
   });
 });
