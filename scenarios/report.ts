@@ -12,7 +12,7 @@ import { narrate } from './narration.ts';
 import type { RunOptions, Summary } from './run.ts';
 import type { AnnotatedStruct, Corruption } from './structures.ts';
 import { pageTable, verdict } from './summary.ts';
-import { citeUpstream, upstreamOf } from './upstream.ts';
+import { citeUpstream, printedBy, upstreamOf } from './upstream.ts';
 
 export interface ReportInput {
   title: string;
@@ -724,6 +724,7 @@ svg text { font: 11px system-ui, sans-serif; fill: #1d2329; } svg .small { font-
 #player .step { min-height: 2.9em; font-size: 15px; } .small-note { color: #45505a; font-size: 13px; }
 p.cite { color: #45505a; font-size: 13px; margin: 0.2em 0; } p.cite cite { font-style: normal; font-family: ui-monospace, monospace; }
 .cursor { stroke: #1d2329; stroke-width: 2; stroke-dasharray: 4 2; }
+.console .from { color: #5b6670; font-style: italic; }
 .axis-tick { stroke: #6b7680; } .zoom-controls button { font: inherit; padding: 2px 8px; } .event-label { fill: #2c5f9e; }
 rect.touched { fill: none; stroke-width: 3; } rect.touched.read { stroke: #1f6feb; } rect.touched.write { stroke: #d0201f; stroke-dasharray: 4 2; }
 details.structure.touched, details.structure-then.touched { outline: 3px solid #1f6feb; outline-offset: 2px; }
@@ -885,6 +886,18 @@ function glossarySection(): string {
 </section>`;
 }
 
+/** Console lines, each the kernel printed from a function the table knows followed by its name. */
+function consoleText(lines: readonly string[]): string {
+  return lines
+    .map((l) => {
+      const fn = printedBy(l);
+      return fn
+        ? `${esc(l)}  <span class="from" data-from="${fn}" title="${esc(citeUpstream([fn]))}">← ${fn}()</span>`
+        : esc(l);
+    })
+    .join('\n');
+}
+
 /** One annotated structure as a block of the page: its title, citation, fields and long-table entries. */
 function structureBlock(st: AnnotatedStruct, corrupt: readonly Corruption[], cls: string): string {
   const at = st.at ? ` data-addr="${st.at.addr}" data-size="${st.at.size}"` : '';
@@ -1015,8 +1028,9 @@ ${pagesSection(c)}
 <h2>Outcome</h2>
 ${table(outcome)}
 <h2>Consoles</h2>
-<h3>First kernel</h3><pre>${esc(s.cycles[0]!.console.crashed.join('\n'))}</pre>
-<h3>fadump kernel</h3><pre>${esc(c.console.capture.join('\n'))}</pre>
+<p class="small-note">Each fadump line names the kernel function that prints it (docs/upstream.md lists them with their files).</p>
+<h3>First kernel</h3><pre class="console">${consoleText(s.cycles[0]!.console.crashed)}</pre>
+<h3>fadump kernel</h3><pre class="console">${consoleText(c.console.capture)}</pre>
 ${glossarySection()}
 <script>${TIMELINE_SCRIPT}</script>
 <script>${PLAYER_SCRIPT}</script>

@@ -68,6 +68,49 @@ export const UPSTREAM = {
     'arch/powerpc/platforms/pseries/hotplug-memory.c',
     'DLPAR removes an LMB (__remove_memory); fadump memory is not removable',
   ),
+  fadump_reserve_mem: linux(
+    FADUMP_C,
+    'reserves the crash area at boot ("Reserved …MB of memory at …"); in the fadump kernel says the dump is active',
+  ),
+  fadump_reserve_crash_area: linux(
+    FADUMP_C,
+    'reserves the memory kept for the dump in the fadump kernel ("Reserving …MB … for preserving crash data")',
+  ),
+  fadump_cma_init: linux(FADUMP_C, 'lends the reserved area to CMA while no dump is held'),
+  fadump_free_reserved_memory: linux(
+    FADUMP_C,
+    'frees the reserved memory, once the dump is saved ("freeing reserved memory")',
+  ),
+  fadump_append_bootargs: linux(
+    FADUMP_C,
+    "since 6.10: appends the additional parameters to the fadump kernel's command line",
+  ),
+  rtas_fadump_dt_scan: linux(
+    RTAS_FADUMP_C,
+    "reads RTAS's fadump properties; an ibm,kernel-dump property means a dump is active",
+  ),
+  rtas_fadump_process: linux(
+    RTAS_FADUMP_C,
+    'before 6.10: checks the dump and the crash info header ("Crash info header is not valid.")',
+  ),
+  opal_fadump_process: linux(
+    OPAL_FADUMP_C,
+    'before 6.10: checks the dump and the crash info header ("Crash info header is not valid.")',
+  ),
+  dlpar_memory_add_by_count: linux(
+    'arch/powerpc/platforms/pseries/hotplug-memory.c',
+    'a DLPAR request to add N LMBs ("Attempting to hot-add N LMB(s)")',
+  ),
+  dlpar_memory_remove_by_count: linux(
+    'arch/powerpc/platforms/pseries/hotplug-memory.c',
+    'a DLPAR request to remove N LMBs ("Attempting to hot-remove N LMB(s)")',
+  ),
+  __handle_sysrq: linux('drivers/tty/sysrq.c', 'runs a sysrq key\'s action and says it ("Trigger a crash")'),
+  start_kernel: linux('init/main.c', 'prints the kernel command line at boot'),
+  mem_init_print_info: linux(
+    'mm/mm_init.c',
+    'prints the memory available at boot ("Memory: …K/…K available")',
+  ),
   opal_mpipl_update: {
     project: 'skiboot',
     file: OPAL_DUMP_C,
@@ -165,6 +208,41 @@ export function upstreamOf(e: SimEvent): UpstreamName[] {
   }
 }
 
+/**
+ * The kernel console's lines by the function that prints them: a line's text (its timestamp cut)
+ * against each pattern in turn.
+ */
+const PRINTED_BY: readonly [RegExp, UpstreamName][] = [
+  [/^rtas fadump: Registration is successful!$/, 'rtas_fadump_register'],
+  [/^opal fadump: Registration is successful!$/, 'opal_fadump_register'],
+  [/^fadump: Reserved \d+MB of memory at /, 'fadump_reserve_mem'],
+  [/^fadump: Firmware-assisted dump is active\.$/, 'fadump_reserve_mem'],
+  [/^rtas fadump: Firmware-assisted dump is active\.$/, 'rtas_fadump_dt_scan'],
+  [/^opal fadump: Firmware-assisted dump is active\.$/, 'opal_fadump_dt_scan'],
+  [/^fadump: Reserving \d+MB of memory at \S+ for preserving crash data/, 'fadump_reserve_crash_area'],
+  [/^fadump: Initialized .* cma area /, 'fadump_cma_init'],
+  [/^fadump: freeing reserved memory /, 'fadump_free_reserved_memory'],
+  [/^fadump: Updated cmdline: /, 'fadump_append_bootargs'],
+  [/^opal fadump: Kernel metadata addr: /, 'opal_fadump_setup_metadata'],
+  [/^pseries-hotplug-mem: Attempting to hot-add /, 'dlpar_memory_add_by_count'],
+  [/^pseries-hotplug-mem: Attempting to hot-remove /, 'dlpar_memory_remove_by_count'],
+  [
+    /^fadump: (Fadump header is corrupted\.|Old magic number, |Endianness mismatch between |Fadump header size mismatch)/,
+    'is_fadump_header_compatible',
+  ],
+  [/^rtas fadump: Crash info header is not valid\.$/, 'rtas_fadump_process'],
+  [/^opal fadump: Crash info header is not valid\.$/, 'opal_fadump_process'],
+  [/^sysrq: Trigger a crash$/, '__handle_sysrq'],
+  [/^Kernel command line: /, 'start_kernel'],
+  [/^Memory: \d+K\/\d+K available/, 'mem_init_print_info'],
+];
+
+/** The upstream function that prints a console line, when the table knows it. */
+export function printedBy(line: string): UpstreamName | undefined {
+  const text = line.replace(/^\[[^\]]*\] /, '');
+  return PRINTED_BY.find(([re]) => re.test(text))?.[1];
+}
+
 /** A citation as the page shows it: "Linux crash_fadump() (arch/powerpc/kernel/fadump.c)". */
 export function citeUpstream(names: readonly UpstreamName[]): string {
   return names.map((n) => `${UPSTREAM[n].project} ${n}() (${UPSTREAM[n].file})`).join(' → ');
@@ -177,7 +255,8 @@ export function upstreamDoc(): string {
     '# Where the behaviours come from upstream',
     '',
     "Each step of the report's player and the lab says which upstream function does what it shows,",
-    'caller first ("Linux ppc_panic_fadump_handler() → crash_fadump()"). These are the functions cited,',
+    'caller first ("Linux ppc_panic_fadump_handler() → crash_fadump()"), and each console line the',
+    'function that prints it. These are the functions cited,',
     'with the file of the Linux or skiboot tree they are in; the layouts of the structures they fill are',
     'in [structures.md](structures.md).',
     '',

@@ -8,7 +8,7 @@ import { reportHtml } from '../../scenarios/outputs.ts';
 import { headingAnchor, playerSteps } from '../../scenarios/report.ts';
 import { DEFAULT_RUN, type RunOptions, runScenario } from '../../scenarios/run.ts';
 import { parseScenario, toBuilder } from '../../scenarios/scenario-file.ts';
-import { UPSTREAM } from '../../scenarios/upstream.ts';
+import { printedBy, UPSTREAM } from '../../scenarios/upstream.ts';
 import { REPO } from '../support/tools.ts';
 
 /** The anchors of docs/structures.md's headings, as GitHub makes them. */
@@ -48,7 +48,7 @@ describe('citations', () => {
         expect(c.source).toMatch(/Linux|LoPAR|PAPR|QEMU|skiboot|ELF|makedumpfile|hostboot/);
     });
 
-  it("the player's steps cite upstream functions docs/upstream.md lists with their files, every one of them", async () => {
+  it("the player's steps and the consoles' lines cite upstream functions docs/upstream.md lists with their files, every one of them", async () => {
     const library = (name: string) =>
       toBuilder(
         parseScenario(readFileSync(join(REPO, 'scenarios', 'library', `${name}.yaml`), 'utf8'), name),
@@ -66,11 +66,31 @@ describe('citations', () => {
           'powernv-unregister',
         ),
       ).toOptions(),
+      // Before 6.10, a damaged header is refused by each platform's own check.
+      ...['pseries', 'powernv'].map((platform) =>
+        toBuilder(
+          parseScenario(
+            `machine: { platform: ${platform}, kernel: legacy }\nsteps:\n  - boot\n  - crash: { cpu: 1 }\n  - corrupt: { struct: crash-info-header, field: magic_number, value: 0 }\n`,
+            `${platform}-legacy-refused`,
+          ),
+        ).toOptions(),
+      ),
     ];
     const doc = readFileSync(join(REPO, 'docs', 'upstream.md'), 'utf8');
     const cited = new Set<string>();
+    const uncited: string[] = [];
     for (const o of runs) {
       const r = await runScenario(o, null);
+      // Every fadump line of both consoles names the function that prints it.
+      for (const c of r.summary.cycles)
+        for (const line of [...c.console.crashed, ...c.console.capture]) {
+          const fn = printedBy(line);
+          if (fn) {
+            cited.add(fn);
+            expect(doc).toContain(`| \`${fn}()\` | \`${UPSTREAM[fn].file}\` |`);
+          } else if (/^\[[^\]]*\] (fadump|rtas fadump|opal fadump|pseries-hotplug-mem): /.test(line))
+            uncited.push(line);
+        }
       for (const step of playerSteps(r.machine.events.events, r.maps)) {
         for (const m of step.from?.matchAll(/(Linux|skiboot) (\w+)\(\) \(([^)]+)\)/g) ?? []) {
           cited.add(m[2]!);
@@ -80,6 +100,7 @@ describe('citations', () => {
         }
       }
     }
+    expect(uncited).toEqual([]);
     expect([...Object.keys(UPSTREAM)].filter((n) => !cited.has(n))).toEqual([]);
   });
 
