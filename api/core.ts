@@ -23,7 +23,14 @@ export { saveDump } from '../scenarios/kdump-service.ts';
 export { formatMemoryMap, type MemoryMap, memoryMap } from '../scenarios/memory-map.ts';
 export { narrate } from '../scenarios/narration.ts';
 export { reportHtml, writeBytes } from '../scenarios/outputs.ts';
-export { registrationSpans, renderReport, type Span } from '../scenarios/report.ts';
+export {
+  esc,
+  registrationSpans,
+  renderReport,
+  type Span,
+  seconds,
+  UNREGISTERED_HATCH,
+} from '../scenarios/report.ts';
 export {
   type CycleSummary,
   type DumpStatus,

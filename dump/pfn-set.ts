@@ -140,42 +140,63 @@ export function readPfnSet(
   // A run costs two numbers in an array, about 40 bytes: more runs than this, and the bitmap is smaller.
   const most = Math.max(1024, Math.floor(bytes / 40));
   const list: [number, number][] = [];
-  let open = -1;
+  let open: number | undefined = -1;
   const chunk = new Uint8Array(Math.min(SCAN, bytes));
-  const w = new Uint32Array(chunk.buffer, 0, chunk.length >>> 2);
   for (let at = 0; at < bytes && at * 8 < bits; at += SCAN) {
     const n = Math.min(SCAN, bytes - at);
-    read(n === chunk.length ? chunk : chunk.subarray(0, n), at);
-    for (let byte = 0; byte < n; byte++) {
-      const base = (at + byte) * 8;
-      if (base >= bits) break;
-      // 32 bits at a time while nothing changes: no run, or one run going on.
-      if (byte % 4 === 0 && byte + 4 <= n && base + 32 <= bits) {
-        const v = w[byte >>> 2]!;
-        if ((v === 0 && open < 0) || (v === 0xffffffff && open >= 0)) {
-          byte += 3;
-          continue;
-        }
-      }
-      const v = chunk[byte]!;
-      if ((v === 0 && open < 0) || (v === 0xff && open >= 0)) continue;
-      for (let bit = 0; bit < 8 && base + bit < bits; bit++) {
-        const set = (v & (1 << bit)) !== 0;
-        if (set && open < 0) open = base + bit;
-        else if (!set && open >= 0) {
-          list.push([open, base + bit]);
-          open = -1;
-        }
-      }
-      if (list.length > most) {
-        const whole = new Uint8Array(bytes);
-        read(whole, 0);
-        return new BitmapSet(whole, bits);
-      }
+    const part = n === chunk.length ? chunk : chunk.subarray(0, n);
+    read(part, at);
+    open = scanRuns(part, at * 8, bits, open, list, most);
+    if (open === undefined) {
+      const whole = new Uint8Array(bytes);
+      read(whole, 0);
+      return new BitmapSet(whole, bits);
     }
   }
   if (open >= 0) list.push([open, bits]);
   return new RunSet(list);
+}
+
+/**
+ * Appends to `out` the runs of set bits that end in `part`, a slice of a bitmap whose first bit is
+ * page frame `base` (frames from `bits` on do not count). `open` is the start of a run going on into
+ * the slice (-1: none); the start of the one going on out of it is returned, or undefined once `out`
+ * holds more than `most` runs.
+ */
+function scanRuns(
+  part: Uint8Array,
+  base: number,
+  bits: number,
+  open: number,
+  out: [number, number][],
+  most = Number.POSITIVE_INFINITY,
+): number | undefined {
+  const w =
+    part.byteOffset % 4 === 0 ? new Uint32Array(part.buffer, part.byteOffset, part.length >>> 2) : undefined;
+  for (let byte = 0; byte < part.length; byte++) {
+    const first = base + byte * 8;
+    if (first >= bits) break;
+    // 32 bits at a time while nothing changes: no run, or one run going on.
+    if (w && byte % 4 === 0 && byte + 4 <= part.length && first + 32 <= bits) {
+      const v = w[byte >>> 2]!;
+      if ((v === 0 && open < 0) || (v === 0xffffffff && open >= 0)) {
+        byte += 3;
+        continue;
+      }
+    }
+    const v = part[byte]!;
+    if ((v === 0 && open < 0) || (v === 0xff && open >= 0)) continue;
+    for (let bit = 0; bit < 8 && first + bit < bits; bit++) {
+      const set = (v & (1 << bit)) !== 0;
+      if (set && open < 0) open = first + bit;
+      else if (!set && open >= 0) {
+        out.push([open, first + bit]);
+        open = -1;
+      }
+    }
+    if (out.length > most) return undefined;
+  }
+  return open;
 }
 
 /** The runs of `a` less those of `b` (both sorted and disjoint). */
@@ -224,22 +245,8 @@ export function popcount(bitmap: Uint8Array): number {
 
 /** Runs [start, end) of set bits among the first `bits` bits of a bitmap in memory. */
 export function runs(bitmap: Uint8Array, bits: number): [number, number][] {
-  const list: [number, number][] = [];
-  let open = -1;
-  for (let byte = 0; byte * 8 < bits && byte < bitmap.length; byte++) {
-    const v = bitmap[byte]!;
-    if ((v === 0 && open < 0) || (v === 0xff && open >= 0)) continue;
-    for (let bit = 0; bit < 8; bit++) {
-      const pfn = byte * 8 + bit;
-      if (pfn >= bits) break;
-      const set = (v & (1 << bit)) !== 0;
-      if (set && open < 0) open = pfn;
-      else if (!set && open >= 0) {
-        list.push([open, pfn]);
-        open = -1;
-      }
-    }
-  }
-  if (open >= 0) list.push([open, bits]);
-  return list;
+  const out: [number, number][] = [];
+  const open = scanRuns(bitmap, 0, bits, -1, out)!;
+  if (open >= 0) out.push([open, bits]);
+  return out;
 }

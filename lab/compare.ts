@@ -7,12 +7,15 @@
 
 import {
   ConfigError,
+  esc,
   type KernelName,
   type RunOptions,
   registrationSpans,
   runScenario,
   type SimEvent,
   type Span,
+  seconds as secs,
+  UNREGISTERED_HATCH,
   validateRunOptions,
 } from '../api/index.ts';
 import type { LabCheck } from './model.ts';
@@ -162,17 +165,12 @@ export async function crashAt(check: Extract<LabCheck, { ok: true }>, at: bigint
 // Drawing: one SVG, the two kernels one above the other on the same axis.
 const W = 960;
 const LEFT = 170;
-const esc = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const secs = (t: bigint) => `${(Number(t) / 1e9).toFixed(3)} s`;
 const px = (v: number) => v.toFixed(1);
 
 /** The comparison as an SVG: per kernel, a lane of uevents, of registration and (6.9) of elfcorehdrs. */
 export function compareSvg(c: Comparison, pick?: bigint): string {
   const x = (t: bigint) => LEFT + (Number(t - c.start) / Number(c.end - c.start)) * (W - LEFT - 10);
-  const parts: string[] = [
-    `<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" class="unreg-bg"/><line x1="0" y1="0" x2="0" y2="6" class="unreg-line"/></pattern></defs>`,
-  ];
+  const parts: string[] = [UNREGISTERED_HATCH];
   let y = 8;
   for (const [i, s] of c.sides.entries()) {
     parts.push(`<text class="side" x="0" y="${y + 12}">${esc(s.label)}</text>`);

@@ -7,6 +7,7 @@
 // either.
 
 import BUILT_IN from 'lab:scenarios';
+import { seconds as secs } from '../api/index.ts';
 import {
   type CompareOutcome,
   type Comparison,
@@ -165,7 +166,6 @@ async function run(step?: number): Promise<void> {
 
 // Compare mode: the comparison drawn, and the scenario it was made of (picks crash that one).
 let comparison: { c: Comparison; of: Extract<LabCheck, { ok: true }> } | undefined;
-const secs = (t: bigint) => `${(Number(t) / 1e9).toFixed(3)} s`;
 
 /** The comparison with the crash at `o.at`: the picture, the slider and each kernel's outcome. */
 function drawComparison(o: CompareOutcome): void {

@@ -27,11 +27,20 @@ export interface ReportInput {
 
 const W = 960;
 
-const esc = (s: string) =>
+/** Text made safe for HTML and attribute values. */
+export const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const hex = (v: number) => `0x${v.toString(16)}`;
 const px = (v: number) => (Math.round(v * 10) / 10).toString();
-const seconds = (t: bigint) => `${(Number(t) / 1e9).toFixed(3)} s`;
+/** Simulated time (ns) in seconds, to the millisecond: "1.505 s". */
+export const seconds = (t: bigint) => `${(Number(t) / 1e9).toFixed(3)} s`;
+
+/**
+ * The pattern unregistered windows are filled with (`url(#hatch-unregistered)`; classes hatch-bg and
+ * hatch-line), so that they do not depend on telling red from green.
+ */
+export const UNREGISTERED_HATCH =
+  '<defs><pattern id="hatch-unregistered" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" class="hatch-bg"/><line x1="0" y1="0" x2="0" y2="6" class="hatch-line"/></pattern></defs>';
 
 const AREA_LABEL: Record<AreaKind, string> = {
   'boot-memory': 'boot memory',
@@ -212,10 +221,7 @@ export function timelineSvg(events: readonly SimEvent[]): string {
   const x = (t: bigint) => left + (Number(t) / Number(end)) * (W - left - 10);
   const lanes = ['boots', 'memory events', 'fadump registered', 'firmware calls', 'crash and dump'];
   const laneY = (i: number) => 24 + i * 30;
-  const parts: string[] = [
-    // Unregistered windows are hatched, so they do not depend on telling red from green.
-    '<defs><pattern id="hatch-unregistered" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" class="hatch-bg"/><line x1="0" y1="0" x2="0" y2="6" class="hatch-line"/></pattern></defs>',
-  ];
+  const parts: string[] = [UNREGISTERED_HATCH];
   parts.push(
     ...lanes.map(
       (name, i) =>
@@ -322,14 +328,12 @@ export function timelineSvg(events: readonly SimEvent[]): string {
         break;
     }
   }
-  let lastLabel = Number.NEGATIVE_INFINITY;
   for (const b of buckets.values()) {
     const title =
       b.n === 1
         ? `${b.titles[0]} at ${seconds(b.first.t)}`
         : `${b.n} events, ${b.titles[0]} … ${b.titles[1]}, ${seconds(b.first.t)} – ${seconds(b.last.t)}`;
     parts.push(tick(b.cls, b.lane, b.first.t, title, b.h, ` data-count="${b.n}"`));
-    // Each memory event's own label ("memory18 add"), drawn once zoomed in far enough to read it.
   }
   // Each memory event's own label ("memory18 add, online"), one per place on the axis, drawn where
   // the last one drawn leaves room (the page's zoom draws more).
@@ -346,6 +350,7 @@ export function timelineSvg(events: readonly SimEvent[]): string {
       m.actions.push(b.first.detail.action);
     }
   }
+  let lastLabel = Number.NEGATIVE_INFINITY;
   for (const m of [...marks.values()].sort((a, b) => (a.t < b.t ? -1 : 1))) {
     const roomy = x(m.t) - lastLabel > 90;
     if (roomy) lastLabel = x(m.t);
