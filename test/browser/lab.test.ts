@@ -45,6 +45,14 @@ describe.skipIf(!shell)('the lab in headless Chromium', () => {
     const names = await page.locator('#scenario option').allTextContents();
     expect(names).toContain('default');
     expect(names).toContain('legacy-crash-in-reregistration-window');
+    // A link to another scenario followed from the page opens it.
+    await page.evaluate(() => {
+      location.hash = '#scenario=legacy-stale-elfcorehdr';
+    });
+    await expect.poll(() => page.locator('#scenario').inputValue()).toBe('legacy-stale-elfcorehdr');
+    expect(await page.locator('#editor').inputValue()).toBe(
+      readFileSync(join(REPO, 'scenarios', 'library', 'legacy-stale-elfcorehdr.yaml'), 'utf8'),
+    );
     await page.selectOption('#scenario', 'default');
     expect(await page.locator('#editor').inputValue()).toBe(DEFAULT);
     expect(new URL(page.url()).hash).toBe('#scenario=default');
